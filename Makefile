@@ -1,0 +1,50 @@
+# 双创申报助手 — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/sh
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 5005
+export PYTHONDONTWRITEBYTECODE := 1
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: run test chat train check lint bench clean help
+
+help:
+	@echo "make run    - set up, check knowledge, train if stale, serve on http://localhost:$(PORT)"
+	@echo "make test   - set up and run the whole test suite"
+	@echo "make chat   - talk to the assistant in this terminal (needs 'make run' in another)"
+	@echo "make check  - validate knowledge/ (python -m bot kb check)"
+	@echo "make bench  - latency/throughput/memory benchmark against a running assistant"
+
+$(STAMP): requirements.in requirements-dev.in constraints.txt
+	@PY310=$$(scripts/find-python310) || exit 1; \
+	  [ -x $(PY) ] || "$$PY310" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<25" 
+	$(PY) -m pip install --quiet -r requirements-dev.in -c constraints.txt
+	@touch $(STAMP)
+
+check: $(STAMP)
+	$(PY) -m bot kb check
+
+train: check
+	$(PY) -m bot train
+
+run: train
+	$(PY) -m bot run --port $(PORT)
+
+chat: $(STAMP)
+	$(PY) -m bot chat --port $(PORT)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+test: check
+	$(PY) -m ruff check .
+	$(PY) -m bot train
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) scripts/bench.py --url http://localhost:$(PORT)
+
+clean:
+	rm -rf .build models nlu/generated results

@@ -1,0 +1,138 @@
+"""Rules that span knowledge files, reported in words staff understand.
+
+``check_directory`` is what ``python -m bot kb check`` runs: schema problems
+and cross-file problems, all at once.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bot.kb.facts import CONTEXT_NAMES, known_names, placeholders, static_facts
+from bot.kb.loader import KnowledgeBase, KnowledgeError, Problem, load_knowledge
+from bot.normalize import normalize
+
+# The 14 prefecture-level divisions of Hunan: the quota table must name each once.
+HUNAN_CITIES = (
+    "长沙市", "株洲市", "湘潭市", "衡阳市", "邵阳市", "岳阳市", "常德市",
+    "张家界市", "益阳市", "郴州市", "永州市", "怀化市", "娄底市", "湘西土家族苗族自治州",
+)
+# Intents the hand-written NLU data already uses; a FAQ id must not take one.
+RESERVED_INTENTS = {
+    "greet", "goodbye", "thanks", "human_handoff", "bot_capabilities", "out_of_scope",
+    "inform", "selfcheck", "nlu_fallback", "affirm", "deny", "stop", "restart", "skip",
+}
+PHONE_LITERAL = re.compile(r"0\d{2,3}-?\d{7,8}")
+EMAIL_LITERAL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+DATE_LITERAL = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日")
+
+
+def _template_problems(
+    file: str, entry: str, template: str, allowed: set, where: str
+) -> List[Problem]:
+    problems = []
+    for name in sorted(placeholders(template) - allowed):
+        problems.append(Problem(file, entry, f"{where}引用了不存在的事实 {{{name}}}（可用名称见 `python -m bot kb facts`）"))
+    return problems
+
+
+def _literal_problems(file: str, entry: str, template: str, kb: KnowledgeBase, where: str) -> List[Problem]:
+    problems = []
+    website_phone = kb.notice.footer.website_phone
+    if website_phone in template or website_phone.replace("-", "") in template:
+        problems.append(Problem(file, entry, f"{where}出现了网站维护电话 {website_phone}，它不受理申报咨询，不能出现在回答中"))
+    elif PHONE_LITERAL.search(template):
+        problems.append(Problem(file, entry, f"{where}直接写了电话号码，请改用 {{phone}} 引用，以免两处不一致"))
+    if EMAIL_LITERAL.search(template):
+        problems.append(Problem(file, entry, f"{where}直接写了邮箱，请改用 {{email}} 引用"))
+    if DATE_LITERAL.search(template):
+        problems.append(Problem(file, entry, f"{where}直接写了日期，请改用 {{deadline}}、{{published}} 等引用"))
+    return problems
+
+
+def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
+    problems: List[Problem] = []
+    facts = static_facts(kb)
+    base_names = set(facts) | {"deadline_status"}
+
+    # facts and procedure steps may cite other static facts
+    for name, fact in kb.notice.facts.items():
+        problems += _template_problems("notice.yml", f"facts › {name}", fact.text, set(facts), "事实文字")
+    for number, step in enumerate(kb.notice.procedure.steps, 1):
+        problems += _template_problems("notice.yml", f"procedure › 第{number}步", step, set(facts), "步骤")
+
+    # directions / applicant types
+    direction_ids = {d.id for d in kb.directions}
+    for kind in kb.applicant_types:
+        if kind.default_direction is not None and kind.default_direction not in direction_ids:
+            problems.append(Problem("directions.yml", f"applicant_types › {kind.name}", f"default_direction “{kind.default_direction}”不是已有方向的 id（可选：{'、'.join(sorted(direction_ids))}）"))
+    problems += _duplicate_ids("directions.yml", "directions", [d.id for d in kb.directions])
+    problems += _duplicate_ids("directions.yml", "applicant_types", [t.id for t in kb.applicant_types])
+
+    # cities: all 14, each once
+    names = [c.name for c in kb.cities]
+    for city in HUNAN_CITIES:
+        if city not in names:
+            problems.append(Problem("cities.yml", "cities", f"缺少{city}的推荐名额"))
+    for city in names:
+        if city not in HUNAN_CITIES:
+            problems.append(Problem("cities.yml", f"cities › {city}", "不是湖南省的市州名称（请写全称，如 长沙市、湘西土家族苗族自治州）"))
+        elif names.count(city) > 1:
+            problems.append(Problem("cities.yml", f"cities › {city}", "重复出现"))
+
+    # one everyday word must mean one thing
+    owner: Dict[str, str] = {}
+    vocabulary = kb.entity_vocabulary()
+    for entity, mapping in vocabulary.items():
+        file = "cities.yml" if entity == "city" else "directions.yml"
+        for word, value in mapping.items():
+            key = normalize(word)
+            label = f"{entity}:{value}"
+            if key in owner and owner[key] != label:
+                problems.append(Problem(file, value, f"说法“{word}”同时属于 {owner[key]} 和 {label}，系统无法区分"))
+            owner.setdefault(key, label)
+
+    # FAQ
+    problems += _duplicate_ids("faq.yml", "faq", [e.id for e in kb.faq])
+    seen_questions: Dict[str, str] = {}
+    for entry in kb.faq:
+        label = f"faq › {entry.id}"
+        if entry.id in RESERVED_INTENTS:
+            problems.append(Problem("faq.yml", label, f"id “{entry.id}”是系统保留的意图名，请换一个"))
+        problems += _template_problems("faq.yml", label, entry.answer, base_names, "answer ")
+        problems += _literal_problems("faq.yml", label, entry.answer, kb, "answer ")
+        if entry.when:
+            for kind, names_for_kind in CONTEXT_NAMES.items():
+                template: Optional[str] = getattr(entry.when, kind)
+                if template:
+                    problems += _template_problems("faq.yml", label, template, base_names | names_for_kind, f"when.{kind} ")
+                    problems += _literal_problems("faq.yml", label, template, kb, f"when.{kind} ")
+        stray = placeholders(entry.answer) & (known_names() - base_names)
+        if stray:
+            problems.append(Problem("faq.yml", label, f"answer 中的 {'、'.join('{' + s + '}' for s in sorted(stray))} 只能用在 when 里对应的专门回答中"))
+        if len(entry.similar) < 3:
+            problems.append(Problem("faq.yml", label, "相似问太少（至少 3 条），模型学不会这个问题的各种问法"))
+        for question in [entry.question, *entry.similar]:
+            key = normalize(question).rstrip("?？。!！ ")
+            if not key:
+                problems.append(Problem("faq.yml", label, "有一条空的相似问"))
+                continue
+            if key in seen_questions and seen_questions[key] != entry.id:
+                problems.append(Problem("faq.yml", label, f"相似问“{question}”同时出现在 {seen_questions[key]} 和 {entry.id} 两个条目下，请只保留一处"))
+            seen_questions.setdefault(key, entry.id)
+    return problems
+
+
+def _duplicate_ids(file: str, section: str, ids: List[str]) -> List[Problem]:
+    return [Problem(file, f"{section} › {i}", "id 重复") for i in sorted({i for i in ids if ids.count(i) > 1})]
+
+
+def check_directory(directory: Optional[Path] = None) -> List[Problem]:
+    """Every problem in knowledge/, schema and cross-file; empty when all is well."""
+    try:
+        load_knowledge(directory)
+    except KnowledgeError as exc:
+        return exc.problems
+    return []
