@@ -1,0 +1,11 @@
+"""Custom actions for the rasa-sdk action server (`python -m rasa_sdk --actions actions`)."""
+
+from actions.answers import (  # noqa: F401  (the action server registers what this package imports)
+    ActionAnswer,
+    ActionCapabilities,
+    ActionFallbackAnswer,
+    ActionGoodbye,
+    ActionHumanHandoff,
+    ActionThanks,
+    ActionWelcome,
+)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from pydantic import BaseSettings, Field
+from pydantic import BaseSettings, Field, validator
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 BUILD_DIR = PROJECT_DIR / ".build"
@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     telegram_secret_token: Optional[str] = Field(None, env="TELEGRAM_SECRET_TOKEN")
     telegram_webhook_url: Optional[str] = Field(None, env="TELEGRAM_WEBHOOK_URL")
     telegram_base_url: str = Field("https://api.telegram.org/bot", env="TELEGRAM_BASE_URL")
+
+    @validator("*", pre=True)
+    def empty_means_unset(cls, value):
+        return None if value == "" else value
 
     class Config:
         env_file = ".env"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from functools import lru_cache
 from typing import Iterable, Tuple
 
 MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
@@ -33,34 +34,33 @@ def mask_personal_data(text: str, public_emails: Iterable[str] = ()) -> str:
     return EMAIL.sub(lambda m: m.group(0) if m.group(0).lower() in allowed else MASKED_EMAIL, text)
 
 
-def protect(channel: str, raw_sender_id: str, text: str) -> Tuple[str, str]:
-    """(pseudonymous sender id, masked text) for a message arriving on ``channel``."""
+MAX_MESSAGE_CHARS = 4000  # longer pastes are cut; NLU reads far less anyway
+
+
+def pseudonymize(channel: str, raw_sender_id: str) -> str:
     from bot.settings import get_settings
 
-    settings = get_settings()
-    public = _public_emails()
-    return (
-        pseudonymous_id(settings.effective_question_log_secret(), channel, str(raw_sender_id)),
-        mask_personal_data(text or "", public),
-    )
+    return pseudonymous_id(get_settings().effective_question_log_secret(), channel, str(raw_sender_id))
+
+
+def mask_text(text: str) -> str:
+    return mask_personal_data(text or "", _public_emails())
+
+
+def protect(channel: str, raw_sender_id: str, text: str) -> Tuple[str, str]:
+    """(pseudonymous sender id, masked text) for a message arriving on ``channel``."""
+    return pseudonymize(channel, raw_sender_id), mask_text(text)
+
+
+@lru_cache(maxsize=1)
+def _knowledge_cache():
+    from bot.kb.loader import KnowledgeCache
+
+    return KnowledgeCache()
 
 
 def _public_emails() -> Tuple[str, ...]:
     try:
-        from bot.kb.loader import KnowledgeCache
-
-        return (_cache().get().notice.contacts.email,)
+        return (_knowledge_cache().get().notice.contacts.email,)
     except Exception:  # knowledge unreadable: mask every address rather than fail the message
         return ()
-
-
-_CACHE = None
-
-
-def _cache():
-    global _CACHE
-    if _CACHE is None:
-        from bot.kb.loader import KnowledgeCache
-
-        _CACHE = KnowledgeCache()
-    return _CACHE

@@ -31,6 +31,14 @@ class FactValue:
     clause: str
 
 
+_SPACE_BETWEEN_CJK = re.compile(r"(?<=[^\x00-\x7f])[ \t\r\n]+(?=[^\x00-\x7f])")
+
+
+def tidy(text: str) -> str:
+    """Drop the spaces YAML folding leaves between Chinese characters."""
+    return _SPACE_BETWEEN_CJK.sub("", text.strip())
+
+
 def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
@@ -41,7 +49,7 @@ def static_facts(kb: KnowledgeBase) -> Dict[str, FactValue]:
     facts: Dict[str, FactValue] = {}
 
     def put(name: str, text: str, clause: str) -> None:
-        facts[name] = FactValue(text, clause)
+        facts[name] = FactValue(tidy(text), clause)
 
     meta = notice.notice
     put("title", meta.title, meta.clause)
@@ -120,7 +128,7 @@ def deadline_status(kb: KnowledgeBase, today: dt.date) -> str:
     if days == 0:
         return f"今天（{chinese_date(today)}）是截止日，请立即与所在市州发展改革委联系。"
     return (
-        f"{kb.notice.notice.year}年度申报已于{chinese_date(deadline)}截止（今天是{chinese_date(today)}）。"
+        f"{kb.notice.notice.year}年度申报已截止（截止日期为{chinese_date(deadline)}，今天是{chinese_date(today)}）。"
         f"下一年度的申报安排请关注湖南省发展和改革委员会官网通知，或咨询 {contacts.phone}（{'、'.join(contacts.people)}）。"
     )
 
@@ -150,14 +158,14 @@ def context_facts(
             )
         else:
             facts["type_direction"] = FactValue("四个方向任选其一", kind.clause)
-            advice = f"{{region_choice}}：{{directions_list}}。"
+            advice = "根据自身特色和优势，从四个重点方向中选择一个方向开展创建工作：{directions_list}。"
         facts["type_direction_advice"] = FactValue(advice, kind.clause)
     found_direction = kb.direction(direction)
     if found_direction:
         clause = found_direction.clause
         facts["direction_name"] = FactValue(found_direction.name, clause)
-        facts["direction_focus"] = FactValue(found_direction.focus, clause)
-        facts["direction_description"] = FactValue(found_direction.description, clause)
+        facts["direction_focus"] = FactValue(tidy(found_direction.focus), clause)
+        facts["direction_description"] = FactValue(tidy(found_direction.description), clause)
     return facts
 
 

@@ -1,0 +1,123 @@
+"""Actions that answer questions from the knowledge base."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import entities_of, knowledge, today
+from bot.kb.answers import answer_faq, human_contacts, topics_overview
+
+# When a follow-up names only an entity and no topic was asked before.
+DEFAULT_TOPIC_FOR_ENTITY = {"city": "quota", "applicant_type": "directions", "direction": "directions"}
+
+
+def choose_topic(intent: Optional[str], last_topic: Optional[str], entities: Dict[str, List[str]], faq_ids: set) -> Optional[str]:
+    if intent in faq_ids:
+        return intent
+    if last_topic in faq_ids:
+        return last_topic
+    for kind, topic in DEFAULT_TOPIC_FOR_ENTITY.items():
+        if entities.get(kind) and topic in faq_ids:
+            return topic
+    return None
+
+
+class ActionAnswer(Action):
+    """Answers the FAQ topic asked (or continued by a follow-up like “那株洲呢？”)."""
+
+    def name(self) -> Text:
+        return "action_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = knowledge()
+        entities = entities_of(tracker.latest_message)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        topic = choose_topic(intent, tracker.get_slot("last_topic"), entities, {e.id for e in kb.faq})
+        if topic is None:
+            dispatcher.utter_message(text=fallback_text(kb))
+            return [SlotSet("last_topic", None)]
+        answer = answer_faq(kb, topic, entities, today())
+        dispatcher.utter_message(text=answer.text)
+        return [SlotSet("last_topic", topic)]
+
+
+def fallback_text(kb) -> str:
+    return (
+        "抱歉，这个问题我没有把握回答，不敢乱说。我能回答2021年度省双创示范基地申报通知里的问题，例如：\n"
+        f"{topics_overview(kb, limit=6)}\n"
+        f"其他问题请咨询省发展改革委：{human_contacts(kb)}。"
+    )
+
+
+class ActionFallbackAnswer(Action):
+    """Honest fallback: what the assistant can answer and whom to ask instead. Never a guess."""
+
+    def name(self) -> Text:
+        return "action_fallback_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=fallback_text(knowledge()))
+        return []
+
+
+class ActionWelcome(Action):
+    def name(self) -> Text:
+        return "action_welcome"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = knowledge()
+        dispatcher.utter_message(
+            text=(
+                f"您好！我是湖南省发改委{kb.notice.notice.short_name}咨询助手，可以解答双创示范基地申报的问题，例如：\n"
+                f"{topics_overview(kb, limit=8)}\n"
+                "也可以说“自测”检查申报条件；说“人工”获取工作人员联系方式。"
+            )
+        )
+        return []
+
+
+class ActionCapabilities(Action):
+    def name(self) -> Text:
+        return "action_capabilities"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = knowledge()
+        dispatcher.utter_message(
+            text=(
+                "我可以回答2021年度省双创示范基地申报通知中的问题（每个回答都注明出处）：\n"
+                f"{topics_overview(kb, limit=len(kb.faq))}\n"
+                f"还可以说“自测”做申报条件自检。人工咨询：{human_contacts(kb)}。"
+            )
+        )
+        return []
+
+
+class ActionHumanHandoff(Action):
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=f"人工咨询请联系湖南省发展改革委：{human_contacts(knowledge())}（工作时间）。")
+        return []
+
+
+class ActionGoodbye(Action):
+    def name(self) -> Text:
+        return "action_goodbye"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text="再见！申报中有问题随时来问。")
+        return []
+
+
+class ActionThanks(Action):
+    def name(self) -> Text:
+        return "action_thanks"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text="不客气！还有其他申报问题可以继续问我。")
+        return []

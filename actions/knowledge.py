@@ -1,0 +1,36 @@
+"""What every action shares: the live knowledge base and today's date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Dict, List
+
+from bot.kb.loader import KnowledgeBase, KnowledgeCache
+from bot.settings import get_settings
+
+ENTITY_KINDS = ("city", "applicant_type", "direction")
+
+
+@lru_cache(maxsize=1)
+def _cache() -> KnowledgeCache:
+    return KnowledgeCache(get_settings().knowledge_dir)
+
+
+def knowledge() -> KnowledgeBase:
+    return _cache().get()
+
+
+def today() -> dt.date:
+    return get_settings().today_or_now()
+
+
+def entities_of(latest_message: Dict) -> Dict[str, List[str]]:
+    """Entity values of the latest user message, grouped by kind, in order of mention."""
+    grouped: Dict[str, List[str]] = {}
+    for entity in latest_message.get("entities") or []:
+        if entity.get("entity") in ENTITY_KINDS:
+            values = grouped.setdefault(entity["entity"], [])
+            if entity.get("value") not in values:
+                values.append(entity["value"])
+    return grouped

@@ -1,0 +1,133 @@
+"""Training data generated from knowledge/ at train time (written to nlu/generated/).
+
+- one intent per FAQ entry, its examples the standard question and the similar questions,
+  plus variants with other 市州/主体类型 so that the intent does not hinge on one city name;
+- the `inform` follow-ups from nlu/templates.yml, filled with the knowledge vocabulary;
+- one rule per FAQ intent (→ action_answer);
+- the domain fragment declaring the FAQ intents;
+- a jieba user dictionary of the knowledge terms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import shutil
+from pathlib import Path
+from typing import Dict, Iterable, List
+
+import yaml
+
+from bot.kb.loader import KnowledgeBase
+from bot.settings import PROJECT_DIR
+
+GENERATED_DIR = PROJECT_DIR / "nlu" / "generated"
+DATA_DIR = GENERATED_DIR / "data"
+DOMAIN_DIR = GENERATED_DIR / "domain"
+JIEBA_DIR = GENERATED_DIR / "jieba"
+TEMPLATES_FILE = PROJECT_DIR / "nlu" / "templates.yml"
+HAND_WRITTEN_DATA = PROJECT_DIR / "nlu" / "data"
+VARIANTS_PER_EXAMPLE = 3
+# Domain terms jieba should keep whole, besides the entity vocabulary.
+TERMS = (
+    "双创", "示范基地", "双创示范基地", "实施方案", "编制提纲", "量化指标", "政务服务中心",
+    "发展改革综合服务窗口", "发改委", "发展改革委", "市州", "截止", "截至", "一式两份", "电子版",
+    "纸质版", "联系人", "联系电话", "申报材料", "推荐名额", "择优", "评审", "汇总表", "附件",
+    "承担主体", "长株潭", "自测", "人工",
+)
+
+
+def _literal_block(lines: Iterable[str]) -> str:
+    return "".join(f"- {line}\n" for line in lines)
+
+
+class _Literal(str):
+    pass
+
+
+def _literal_representer(dumper: yaml.Dumper, value: _Literal) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+
+
+yaml.add_representer(_Literal, _literal_representer, Dumper=yaml.SafeDumper)
+
+
+def _dump(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
+
+
+def _swap_variants(example: str, vocabulary: Dict[str, Dict[str, str]], rng: random.Random) -> List[str]:
+    """Copies of ``example`` with its 市州 / type word replaced by others of the same kind."""
+    for entity in ("city", "applicant_type"):
+        words = sorted(vocabulary[entity], key=len, reverse=True)
+        present = next((w for w in words if w in example), None)
+        if present:
+            others = [w for w in words if vocabulary[entity][w] != vocabulary[entity][present]]
+            return [example.replace(present, other) for other in rng.sample(others, min(VARIANTS_PER_EXAMPLE, len(others)))]
+    return []
+
+
+def faq_examples(kb: KnowledgeBase) -> Dict[str, List[str]]:
+    rng = random.Random(7)
+    vocabulary = kb.entity_vocabulary()
+    examples: Dict[str, List[str]] = {}
+    taken = set()
+    for entry in kb.faq:
+        lines: List[str] = []
+        for question in [entry.question, *entry.similar]:
+            for text in [question, *_swap_variants(question, vocabulary, rng)]:
+                if text not in taken:
+                    taken.add(text)
+                    lines.append(text)
+        examples[entry.id] = lines
+    return examples
+
+
+def inform_examples(kb: KnowledgeBase) -> List[str]:
+    templates = yaml.safe_load(TEMPLATES_FILE.read_text(encoding="utf-8"))["inform"]
+    vocabulary = kb.entity_vocabulary()
+    rng = random.Random(11)
+    lines: List[str] = []
+    for entity, patterns in templates.items():
+        words = sorted(vocabulary[entity])
+        for pattern in patterns:
+            for word in rng.sample(words, min(6, len(words))):
+                lines.append(pattern.replace("{" + entity + "}", word))
+    return list(dict.fromkeys(lines))
+
+
+def write_training_data(kb: KnowledgeBase) -> None:
+    if GENERATED_DIR.exists():
+        shutil.rmtree(GENERATED_DIR)
+    faq = faq_examples(kb)
+    nlu = [{"intent": intent, "examples": _Literal(_literal_block(lines))} for intent, lines in faq.items()]
+    nlu.append({"intent": "inform", "examples": _Literal(_literal_block(inform_examples(kb)))})
+    _dump(DATA_DIR / "faq_nlu.yml", {"version": "3.1", "nlu": nlu})
+    rules = [
+        {"rule": f"answer {intent}", "steps": [{"intent": intent}, {"action": "action_answer"}]}
+        for intent in faq
+    ]
+    _dump(DATA_DIR / "faq_rules.yml", {"version": "3.1", "rules": rules})
+    DOMAIN_DIR.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROJECT_DIR / "domain.yml", DOMAIN_DIR / "domain.yml")
+    _dump(DOMAIN_DIR / "faq_intents.yml", {"version": "3.1", "intents": list(faq)})
+    JIEBA_DIR.mkdir(parents=True, exist_ok=True)
+    words = sorted({*TERMS, *(w for mapping in kb.entity_vocabulary().values() for w in mapping)})
+    (JIEBA_DIR / "userdict.txt").write_text("".join(f"{w} 2000 n\n" for w in words), encoding="utf-8")
+
+
+def training_inputs() -> List[Path]:
+    """Every file whose content decides the trained model."""
+    files = [PROJECT_DIR / "config.yml", PROJECT_DIR / "nlu" / "components.py"]
+    files += sorted(HAND_WRITTEN_DATA.rglob("*.yml"))
+    files += sorted(p for p in GENERATED_DIR.rglob("*") if p.is_file())
+    return files
+
+
+def training_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in training_inputs():
+        digest.update(str(path.relative_to(PROJECT_DIR)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,130 @@
+"""Train when stale and serve the assistant (action server + Rasa server)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+from bot.generate import training_fingerprint, write_training_data, DATA_DIR, DOMAIN_DIR
+from bot.kb.loader import load_knowledge
+from bot.settings import BUILD_DIR, PROJECT_DIR, Settings
+
+MODELS_DIR = PROJECT_DIR / "models"
+
+
+def child_env() -> Dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_DIR), env.get("PYTHONPATH")]))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return env
+
+
+def rasa_command(*args: str) -> List[str]:
+    return [sys.executable, "-m", "rasa", *args]
+
+
+def train(force: bool = False) -> Path:
+    """Generate data from knowledge/ and train unless a model for exactly these inputs exists."""
+    kb = load_knowledge()
+    write_training_data(kb)
+    fingerprint = training_fingerprint()
+    model = MODELS_DIR / f"{fingerprint}.tar.gz"
+    if model.exists() and not force:
+        print(f"模型已是最新（{model.name}），跳过训练。")
+        return model
+    print(f"训练数据或配置有变化，开始训练模型 {model.name} …", flush=True)
+    started = time.monotonic()
+    subprocess.run(
+        rasa_command(
+            "train", "--config", "config.yml", "--domain", str(DOMAIN_DIR),
+            "--data", "nlu/data", str(DATA_DIR),
+            "--out", str(MODELS_DIR), "--fixed-model-name", fingerprint, "--quiet",
+        ),
+        cwd=PROJECT_DIR, env=child_env(), check=True,
+    )
+    print(f"训练完成，用时 {time.monotonic() - started:.0f} 秒。")
+    return model
+
+
+def write_runtime_config(settings: Settings) -> Dict[str, Path]:
+    """credentials.yml / endpoints.yml for this run, from the environment (never committed)."""
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    credentials: Dict[str, Optional[dict]] = {"channels.rest.RestInput": None}
+    if settings.wechat_token:
+        credentials["channels.wechat.WeChatInput"] = {}
+    if settings.telegram_token:
+        credentials["channels.telegram.TelegramInput"] = {}
+    endpoints: Dict[str, dict] = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
+        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(settings.tracker_db)},
+    }
+    broker = PROJECT_DIR / "bot" / "questionlog" / "broker.py"
+    if broker.exists():
+        endpoints["event_broker"] = {"type": "bot.questionlog.broker.QuestionLogBroker"}
+    paths = {"credentials": BUILD_DIR / "credentials.yml", "endpoints": BUILD_DIR / "endpoints.yml"}
+    paths["credentials"].write_text(yaml.safe_dump(credentials, allow_unicode=True))
+    paths["endpoints"].write_text(yaml.safe_dump(endpoints, allow_unicode=True))
+    return paths
+
+
+def wait_until_up(url: str, timeout: float, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"服务进程意外退出（退出码 {process.returncode}）：{url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"等待 {url} 超时")
+
+
+def serve(settings: Settings, model: Path) -> int:
+    paths = write_runtime_config(settings)
+    env = child_env()
+    actions = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+        cwd=PROJECT_DIR, env=env,
+    )
+    processes = [actions]
+    try:
+        wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", 120, actions)
+        rasa = subprocess.Popen(
+            rasa_command(
+                "run", "--model", str(model), "--port", str(settings.port),
+                "--credentials", str(paths["credentials"]), "--endpoints", str(paths["endpoints"]),
+            ),
+            cwd=PROJECT_DIR, env=env,
+        )
+        processes.append(rasa)
+        wait_until_up(f"http://127.0.0.1:{settings.port}/", 300, rasa)
+        print(
+            "\n双创申报助手已启动 / the assistant is up:\n"
+            f"  REST:   curl -s localhost:{settings.port}/webhooks/rest/webhook "
+            "-H 'Content-Type: application/json' -d '{\"sender\":\"me\",\"message\":\"申报截止时间是什么时候？\"}'\n"
+            "  终端对话 / terminal chat:  make chat\n"
+            + (f"  WeChat: http://<公网地址>:{settings.port}/webhooks/wechat/webhook\n" if settings.wechat_token else "")
+            + "  Ctrl+C 停止 / to stop\n",
+            flush=True,
+        )
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        return rasa.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in reversed(processes):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()

@@ -1,0 +1,130 @@
+"""What a Telegram update asks of the assistant: pure functions, no network.
+
+Commands become natural Chinese questions (the NLU strips a leading "/" so
+nobody can force an intent); group messages count only when they address the
+bot by @username or reply to one of its messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from telegram import Message, Update, User
+from telegram.constants import ChatType
+
+# The one table of shortcuts. Unknown commands get the /help question.
+COMMANDS = {
+    "start": "你好",
+    "help": "你能回答哪些问题",
+    "deadline": "申报截止时间是什么时候？",
+    "address": "申报材料交到哪里？",
+    "selfcheck": "我想自测一下能不能申报",
+}
+HELP_COMMAND = "help"
+
+NON_TEXT_REPLY = "抱歉，我目前只能看懂文字消息。请直接输入您的问题，例如“申报截止时间是什么时候？”，或发送 /help 查看我能回答的问题。"
+EXPIRED_BUTTON_REPLY = "这个按钮已失效，请直接输入您的问题。"
+
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]+))?(?=\s|$)")
+_GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing to do for an update.
+
+    kind: "text" (send ``text`` to Rasa), "non_text" (answer politely without Rasa),
+    "callback" (acknowledge ``callback_id``; ``text`` is the button's callback_data),
+    "ack" (a button pressed where there is no chat to answer in: acknowledge only).
+    """
+
+    kind: str
+    chat_id: int
+    text: str = ""
+    reply_to_message_id: int | None = None
+    callback_id: str | None = None
+
+
+class SeenUpdates:
+    """Bounded memory of update ids already accepted (Telegram may deliver one twice)."""
+
+    def __init__(self, max_size: int = 10_000) -> None:
+        self._max_size = max_size
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def add(self, update_id: int) -> bool:
+        """Remember ``update_id``; ``False`` when it was seen before."""
+        if update_id in self._ids:
+            return False
+        self._ids[update_id] = None
+        while len(self._ids) > self._max_size:
+            self._ids.popitem(last=False)
+        return True
+
+
+def command_text(text: str, bot_username: str | None) -> str | None:
+    """Natural text for a "/command" (``text`` itself when it isn't one).
+
+    ``None`` for a command addressed to another bot ("/help@other_bot").
+    """
+    match = _COMMAND.match(text)
+    if not match:
+        return text
+    name, target = match.group(1).lower(), match.group(2)
+    if target and (not bot_username or target.lower() != bot_username.lower()):
+        return None
+    return COMMANDS.get(name, COMMANDS[HELP_COMMAND])
+
+
+def _mention(bot_username: str) -> re.Pattern[str]:
+    return re.compile(rf"@{re.escape(bot_username)}(?![A-Za-z0-9_])", re.IGNORECASE)
+
+
+def _addresses_bot(message: Message, me: User | None) -> bool:
+    if me is None:
+        return False
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == me.id:
+        return True
+    text = message.text or message.caption or ""
+    return bool(me.username and _mention(me.username).search(text))
+
+
+def _strip_mention(text: str, me: User | None) -> str:
+    if me is not None and me.username:
+        text = _mention(me.username).sub(" ", text)
+    return " ".join(text.split())
+
+
+def interpret(update: Update, me: User | None) -> Incoming | None:
+    """What to do with ``update`` (``None``: nothing). ``me`` is the bot's own user (getMe)."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        if query.message is None:  # inline-mode button: no chat to answer in
+            return Incoming("ack", 0, callback_id=query.id)
+        return Incoming(
+            "callback", query.message.chat.id, text=query.data or "", callback_id=query.id
+        )
+
+    message = update.message
+    if message is None or (message.from_user is not None and message.from_user.is_bot):
+        return None  # edits, channel posts, member updates, other bots: not questions
+    if message.chat.type == ChatType.CHANNEL:
+        return None
+    in_group = message.chat.type in _GROUP_TYPES
+    if in_group and not _addresses_bot(message, me):
+        return None
+    reply_to = message.message_id if in_group else None
+
+    if message.text is None:
+        if message.effective_attachment is None:
+            return None  # service message (someone joined, pinned, …)
+        return Incoming("non_text", message.chat.id, reply_to_message_id=reply_to)
+
+    text = _strip_mention(message.text, me)
+    natural = command_text(text, me.username if me else None) if text else COMMANDS["start"]
+    if natural is None:
+        return None
+    return Incoming("text", message.chat.id, text=natural, reply_to_message_id=reply_to)

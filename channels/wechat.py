@@ -1,0 +1,277 @@
+"""WeChat official account (公众号) input channel.
+
+Enable it in credentials.yml::
+
+    channels.wechat.WeChatInput:
+      token: ${WECHAT_TOKEN}
+      aes_key: ${WECHAT_AES_KEY}      # optional: 兼容/安全模式
+      appid: ${WECHAT_APPID}
+      secret: ${WECHAT_SECRET}        # optional: 客服消息 for slow answers
+
+The webhook is ``/webhooks/wechat/webhook``. Protocol rules (signatures,
+replay window, AES, the 5-second passive-reply rule, retries, message limits)
+live here and in the ``channels/wechat_*`` helpers, nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from typing import Any, Awaitable, Callable, Dict, List, Set
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.wechat_api import AsyncWeChatApi, make_client
+from channels.wechat_dedupe import BoundedTtlMap, Turn, TurnCache
+from channels.wechat_menu import load_asks
+from channels.wechat_messages import (
+    ASK_AGAIN_REPLY,
+    MAX_BODY_BYTES,
+    SORRY_REPLY,
+    WELCOME_FALLBACK,
+    Incoming,
+    MalformedMessage,
+    classify,
+    render_text_reply,
+    xml_fields,
+)
+from channels.wechat_reply import Choice, format_messages, picked_choice, split_text, trim_text
+from channels.wechat_security import DecryptError, MessageCrypto, RequestVerifier, SignatureError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_REPLY_BUDGET_SECONDS = 4.5  # WeChat gives up on a passive reply after 5 s
+DEFAULT_REPLAY_WINDOW_SECONDS = 300.0
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+class WeChatCollector(CollectingOutputChannel):
+    """Collects the bot's messages for one turn (named so domain responses can target wechat)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+
+class WeChatInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> WeChatInput:
+        from bot.settings import get_settings
+
+        credentials, settings = credentials or {}, get_settings()
+
+        def pick(key: str, default: Any = None) -> Any:
+            value = credentials.get(key)
+            if value in (None, ""):
+                return getattr(settings, f"wechat_{key}", default)
+            return value
+
+        token = pick("token")
+        if not token:
+            cls.raise_missing_credentials_exception()
+        return cls(
+            token=str(token),
+            aes_key=pick("aes_key"),
+            previous_aes_key=pick("previous_aes_key"),
+            appid=pick("appid"),
+            secret=pick("secret"),
+            api_base_url=pick("api_base_url"),
+            reply_budget_seconds=float(pick("reply_budget_seconds", DEFAULT_REPLY_BUDGET_SECONDS)),
+            replay_window_seconds=float(pick("replay_window_seconds", DEFAULT_REPLAY_WINDOW_SECONDS)),
+            redis_url=credentials.get("redis_url") or settings.redis_url,
+        )
+
+    def __init__(
+        self,
+        token: str,
+        aes_key: str | None = None,
+        previous_aes_key: str | None = None,
+        appid: str | None = None,
+        secret: str | None = None,
+        api_base_url: str | None = None,
+        reply_budget_seconds: float = DEFAULT_REPLY_BUDGET_SECONDS,
+        replay_window_seconds: float = DEFAULT_REPLAY_WINDOW_SECONDS,
+        redis_url: str | None = None,
+        menu_asks: Dict[str, str] | None = None,
+        api: AsyncWeChatApi | None = None,
+    ) -> None:
+        self.verifier = RequestVerifier(token, replay_window_seconds)
+        self.crypto = (MessageCrypto(token, aes_key, appid or "", previous_aes_key)
+                       if aes_key else None)
+        if api is None and appid and secret:
+            api = AsyncWeChatApi(make_client(appid, secret, api_base_url, redis_url))
+        self.api = api  # None: no 客服消息, a slow answer gets "please ask again"
+        self.reply_budget = reply_budget_seconds
+        self.rest_delay_seconds = 1.0  # let the passive reply land before the overflow
+        self.menu_asks = _load_asks() if menu_asks is None else dict(menu_asks)
+        self.turns = TurnCache()
+        self.choices: BoundedTtlMap[List[Choice]] = BoundedTtlMap(10_000, 3600.0)
+        self._background: Set[asyncio.Task[Any]] = set()
+
+    # -- HTTP ---------------------------------------------------------------
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        module = inspect.getmodule(self)
+        bp = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
+
+        @bp.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            refused = self._refuse_unsigned(request)
+            return refused or response.text(request.args.get("echostr", ""))
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self._receive(request, on_new_message)
+
+        return bp
+
+    def _refuse_unsigned(self, request: Request) -> HTTPResponse | None:
+        args = request.args
+        try:
+            self.verifier.verify(args.get("signature"), args.get("timestamp"), args.get("nonce"))
+        except SignatureError as err:
+            logger.warning("wechat: refused an unsigned or stale request: %s", err)
+            return response.text("forbidden", status=403)
+        return None
+
+    async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        started = time.monotonic()
+        refused = self._refuse_unsigned(request)
+        if refused:
+            return refused
+        body = request.body or b""
+        if len(body) > MAX_BODY_BYTES:
+            logger.warning("wechat: refused a %d-byte body", len(body))
+            return response.text("payload too large", status=413)
+        args, crypto = request.args, None
+        if args.get("encrypt_type", "").lower() == "aes":
+            if self.crypto is None:
+                logger.warning("wechat: encrypted message but no EncodingAESKey is configured")
+                return response.text("safe mode is not configured", status=400)
+            try:
+                body, crypto = self.crypto.decrypt(
+                    body, args.get("msg_signature"), args.get("timestamp"), args.get("nonce"))
+            except SignatureError as err:
+                logger.warning("wechat: refused an encrypted message: %s", err)
+                return response.text("forbidden", status=403)
+            except DecryptError as err:
+                logger.warning("wechat: could not decrypt a message: %s", err)
+                return response.text("cannot decrypt", status=400)
+        try:
+            incoming = classify(xml_fields(body), self.menu_asks)
+        except MalformedMessage as err:
+            logger.warning("wechat: malformed message: %s", err)
+            return response.text("malformed message", status=400)
+
+        content = await self._answer(incoming, on_new_message, started)
+        if content is None:
+            return response.text("success")
+        xml = render_text_reply(incoming, content)
+        if crypto is not None:
+            xml = MessageCrypto.encrypt(crypto, xml, args.get("nonce"))
+        return response.text(xml, content_type="application/xml; charset=utf-8")
+
+    # -- answering ----------------------------------------------------------
+
+    async def _answer(self, incoming: Incoming, on_new_message: OnNewMessage,
+                      started: float) -> str | None:
+        """The passive reply's text, or None for a bare ``success``."""
+        if incoming.action == "ignore":
+            return None
+        if incoming.action == "reply":
+            return incoming.text
+        turn, _ = self.turns.join_or_start(
+            incoming.dedupe_key, lambda: self._run_turn(incoming, on_new_message))
+        if turn.handed_off:
+            return None  # a retry of a message already going out through 客服消息
+        remaining = self.reply_budget - (time.monotonic() - started)
+        try:
+            text = await asyncio.wait_for(asyncio.shield(turn.task), timeout=max(remaining, 0.0))
+        except asyncio.TimeoutError:
+            return self._budget_exhausted(incoming, turn)
+        if self.api is None:
+            return trim_text(text)
+        first, *rest = split_text(text) or [text]
+        if rest and not turn.handed_off:
+            turn.handed_off = True  # the overflow goes once, even if WeChat retries
+            self._spawn(self._send_later(incoming.openid, rest, self.rest_delay_seconds))
+        return first
+
+    def _budget_exhausted(self, incoming: Incoming, turn: Turn) -> str | None:
+        if self.api is None:
+            logger.info("wechat: no answer within %.1fs and no AppSecret: asking to retry",
+                        self.reply_budget)
+            return ASK_AGAIN_REPLY
+        if not turn.handed_off:
+            turn.handed_off = True
+            logger.info("wechat: no answer within %.1fs: it goes out through 客服消息",
+                        self.reply_budget)
+            self._spawn(self._deliver_when_done(incoming.openid, turn.task))
+        return None
+
+    async def _run_turn(self, incoming: Incoming, on_new_message: OnNewMessage) -> str:
+        from channels.privacy import protect
+
+        text = incoming.text
+        choice = picked_choice(text, self.choices.get(incoming.openid))
+        if choice is not None:
+            text = choice.as_user_text()
+        sender_id, masked = protect("wechat", incoming.openid, text)
+        collector = WeChatCollector()
+        metadata = {"channel_message_id": incoming.channel_message_id(sender_id)}
+        try:
+            await on_new_message(UserMessage(masked, collector, sender_id,
+                                             input_channel=self.name(), metadata=metadata))
+        except Exception:
+            logger.exception("wechat: the assistant failed on a %s message", incoming.msg_type)
+            return SORRY_REPLY
+        reply = format_messages(collector.messages)
+        if reply.choices:
+            self.choices.set(incoming.openid, reply.choices)
+        else:
+            self.choices.pop(incoming.openid)
+        if reply.text:
+            return reply.text
+        return WELCOME_FALLBACK if incoming.welcome else SORRY_REPLY
+
+    # -- 客服消息 (customer-service messages) off the request path -------------
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _deliver_when_done(self, openid: str, task: asyncio.Task[str]) -> None:
+        await self._send_later(openid, split_text(await task), 0.0)
+
+    async def _send_later(self, openid: str, pieces: List[str], delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        assert self.api is not None
+        for piece in pieces:
+            try:
+                await self.api.send_text(openid, piece)
+            except Exception as err:  # keep the server up; the operator sees why in the log
+                logger.warning("wechat: 客服消息 failed: %s", err)
+                return
+
+
+def _load_asks() -> Dict[str, str]:
+    try:
+        return load_asks()
+    except Exception as err:  # a broken menu file must not keep the channel from starting
+        logger.warning("wechat: menu file unreadable, CLICK events will get a hint: %s", err)
+        return {}

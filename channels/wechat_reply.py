@@ -1,0 +1,127 @@
+"""Turn what Rasa said into text WeChat can show.
+
+WeChat shows plain text only (no Markdown) and refuses a text message longer
+than 2048 bytes, so replies are flattened, joined and cut at character
+boundaries. Rasa buttons become a numbered list the user answers with a digit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List
+
+WECHAT_TEXT_LIMIT = 2048  # bytes (UTF-8) in one text message
+TRIMMED_SUFFIX = "…（内容较长，已省略）"
+CHOICE_HINT = "（回复数字即可选择）"
+
+_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_CODE = re.compile(r"`([^`]*)`")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
+_BULLET = re.compile(r"^(\s*)[*+]\s+", re.MULTILINE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.。、)）]?\s*$")
+
+
+@dataclass(frozen=True)
+class Choice:
+    title: str
+    payload: str
+
+    def as_user_text(self) -> str:
+        """What to send Rasa when the user picks this choice.
+
+        A ``/intent`` payload would be stripped of its slash by the NLU, so the
+        button's own (natural-language) title is sent instead.
+        """
+        payload = (self.payload or "").strip()
+        return self.title if not payload or payload.startswith("/") else payload
+
+
+@dataclass
+class FormattedReply:
+    text: str
+    choices: List[Choice] = field(default_factory=list)
+
+
+def plain_text(text: str) -> str:
+    """Markdown-ish bot text → plain text (links keep their address)."""
+    text = _CONTROL.sub("", text or "")
+    text = _LINK.sub(lambda m: f"{m.group(1)}（{m.group(2)}）", text)
+    text = _EMPHASIS.sub(r"\2", text)
+    text = _CODE.sub(r"\1", text)
+    text = _HEADING.sub("", text)
+    text = _BULLET.sub(r"\1• ", text)
+    return text.strip()
+
+
+def format_messages(messages: Iterable[Dict[str, Any]]) -> FormattedReply:
+    """Join all bot messages of one turn into one text; buttons become a numbered list."""
+    parts: List[str] = []
+    choices: List[Choice] = []
+    for message in messages:
+        if message.get("text"):
+            parts.append(plain_text(str(message["text"])))
+        for key in ("image", "attachment"):
+            if isinstance(message.get(key), str) and message[key].strip():
+                parts.append(message[key].strip())
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("text"), str):
+            parts.append(plain_text(custom["text"]))
+        buttons = [b for b in message.get("buttons") or [] if isinstance(b, dict) and b.get("title")]
+        if buttons:
+            lines = []
+            for button in buttons:
+                choices.append(Choice(plain_text(str(button["title"])), str(button.get("payload") or "")))
+                lines.append(f"{len(choices)}. {choices[-1].title}")
+            parts.append("\n".join(lines))
+    if choices:
+        parts.append(CHOICE_HINT)
+    return FormattedReply("\n\n".join(p for p in parts if p), choices)
+
+
+def picked_choice(text: str, choices: List[Choice] | None) -> Choice | None:
+    """The choice a bare number ("1", "2.") refers to, if any."""
+    match = _CHOICE.match(text or "")
+    if not match or not choices:
+        return None
+    index = int(match.group(1))
+    return choices[index - 1] if 1 <= index <= len(choices) else None
+
+
+def utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def cut_bytes(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` that fits in ``limit`` UTF-8 bytes."""
+    return text.encode("utf-8")[:max(limit, 0)].decode("utf-8", "ignore")
+
+
+def split_text(text: str, limit: int = WECHAT_TEXT_LIMIT) -> List[str]:
+    """Split into pieces of at most ``limit`` bytes, preferring line breaks."""
+    pieces: List[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        if utf8_len(current + line) <= limit:
+            current += line
+            continue
+        if current:
+            pieces.append(current)
+            current = ""
+        while utf8_len(line) > limit:
+            head = cut_bytes(line, limit)
+            pieces.append(head)
+            line = line[len(head):]
+        current = line
+    if current:
+        pieces.append(current)
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def trim_text(text: str, limit: int = WECHAT_TEXT_LIMIT) -> str:
+    """``text`` if it fits, else its head with a note that the rest was left out."""
+    if utf8_len(text) <= limit:
+        return text
+    return cut_bytes(text, limit - utf8_len(TRIMMED_SUFFIX)).rstrip() + TRIMMED_SUFFIX

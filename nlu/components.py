@@ -1,0 +1,96 @@
+"""Custom Rasa NLU components: input normalisation and knowledge-based entities."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.entities import EntityMatcher
+from bot.kb.loader import KnowledgeCache
+from bot.normalize import normalize
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class TextNormalizer(GraphComponent):
+    """Rewrites the message text before tokenisation (see ``bot.normalize``)."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TextNormalizer":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for message in training_data.training_examples:
+            self._normalize(message)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._normalize(message)
+        return messages
+
+    @staticmethod
+    def _normalize(message: Message) -> None:
+        text = message.get(TEXT)
+        if text:
+            message.set(TEXT, normalize(text))
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Finds 市州, applicant types and directions using the words staff keep in knowledge/.
+
+    The vocabulary is read at request time, so a new alias works without retraining.
+    """
+
+    def __init__(self, knowledge_dir: Optional[str] = None) -> None:
+        self._cache = KnowledgeCache(knowledge_dir)
+        self._matcher: Optional[EntityMatcher] = None
+        self._matcher_for: Optional[object] = None
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "KnowledgeEntityExtractor":
+        return cls(config.get("knowledge_dir"))
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"knowledge_dir": None}
+
+    def _current_matcher(self) -> EntityMatcher:
+        kb = self._cache.get()
+        if self._matcher is None or self._matcher_for is not kb:
+            self._matcher = EntityMatcher(kb.entity_vocabulary())
+            self._matcher_for = kb
+        return self._matcher
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        matcher = self._current_matcher()
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            found = [m.as_rasa(self.name) for m in matcher.find(text)]
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

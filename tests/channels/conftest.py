@@ -1,0 +1,41 @@
+"""Fixtures for the WeChat channel tests (helpers live in wechat_fakes.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+if str(PROJECT_DIR) not in sys.path:  # `pytest` (not `python -m pytest`) leaves it out
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from wechat_fakes import FakeWeChatApi, free_socket  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _question_log_secret(monkeypatch):
+    """protect() needs a pseudonymisation key; never write one into the project's .build/."""
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("QUESTION_LOG_SECRET", "test-secret")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+async def fake_wechat_api():
+    fake = FakeWeChatApi()
+    runner = web.AppRunner(fake.app(), access_log=None)
+    await runner.setup()
+    sock = free_socket()
+    site = web.SockSite(runner, sock)
+    await site.start()
+    fake.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}/cgi-bin/"
+    yield fake
+    await runner.cleanup()
+
+
