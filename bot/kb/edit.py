@@ -1,0 +1,170 @@
+"""Small, safe edits of knowledge/faq.yml by program (the review import).
+
+Round-trip YAML (ruamel.yaml) so staff comments, order and block styles survive.
+Every change is first written to a scratch copy of knowledge/ and checked with
+``bot.kb.check.check_directory``; the real file is replaced only when the check
+passes, so a bad spreadsheet row can never break the assistant.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from bot.kb.loader import Problem
+from bot.normalize import normalize
+
+FAQ_FILE = "faq.yml"
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def question_key(text: str) -> str:
+    """How kb check compares questions: normalised, without trailing punctuation."""
+    return normalize(text).rstrip("?？。!！ ")
+
+
+@dataclass
+class AddSimilar:
+    faq_id: str
+    questions: Sequence[str]
+
+
+@dataclass
+class NewFaq:
+    id: str
+    question: str
+    answer: str
+    clause: str
+    similar: Sequence[str] = ()
+    tags: Sequence[str] = ()
+
+
+@dataclass
+class EditResult:
+    changes: List[str] = field(default_factory=list)  # what was done, worded for staff
+    skipped: List[str] = field(default_factory=list)  # what was left out and why
+    problems: List[Problem] = field(default_factory=list)  # kb check problems: nothing written
+    written: bool = False
+
+
+def load(path: Path):
+    return _yaml().load(path.read_text(encoding="utf-8"))
+
+
+def dump(data) -> str:
+    out = io.StringIO()
+    _yaml().dump(data, out)
+    return out.getvalue()
+
+
+def _existing_keys(data) -> Dict[str, str]:
+    keys: Dict[str, str] = {}
+    for entry in data.get("faq") or []:
+        for text in [entry.get("question"), *(entry.get("similar") or [])]:
+            if text:
+                keys.setdefault(question_key(str(text)), str(entry.get("id")))
+    return keys
+
+
+def _entry(data, faq_id: str) -> CommentedMap | None:
+    return next((e for e in data.get("faq") or [] if e.get("id") == faq_id), None)
+
+
+def apply_to_document(data, edits: Sequence[object], result: EditResult) -> None:
+    """Apply edits to a loaded faq.yml document in place (no I/O)."""
+    keys = _existing_keys(data)
+    for edit in edits:
+        if isinstance(edit, AddSimilar):
+            entry = _entry(data, edit.faq_id)
+            if entry is None:
+                result.skipped.append(f"问答 {edit.faq_id} 不存在，无法添加相似问：{'、'.join(edit.questions)}")
+                continue
+            similar = entry.get("similar")
+            if similar is None:
+                similar = entry["similar"] = CommentedSeq()
+            added = []
+            for question in edit.questions:
+                question = " ".join(str(question).split())
+                key = question_key(question)
+                if not key:
+                    continue
+                if key in keys:
+                    owner = keys[key]
+                    result.skipped.append(f"“{question}”已在问答 {owner} 中，未重复添加")
+                    continue
+                similar.append(question)
+                keys[key] = edit.faq_id
+                added.append(question)
+            if added:
+                result.changes.append(f"问答 {edit.faq_id} 新增相似问 {len(added)} 条：{'、'.join(added)}")
+        elif isinstance(edit, NewFaq):
+            if _entry(data, edit.id) is not None:
+                result.skipped.append(f"问答 id {edit.id} 已存在，未新建（如要补充问法请选“加为相似问”）")
+                continue
+            entry = CommentedMap()
+            entry["id"] = edit.id
+            entry["question"] = edit.question
+            entry["clause"] = edit.clause
+            entry["tags"] = CommentedSeq(list(edit.tags))
+            entry["tags"].fa.set_flow_style()
+            answer = edit.answer.strip().replace("\r\n", "\n")
+            entry["answer"] = LiteralScalarString(answer) if "\n" in answer else answer
+            similar = CommentedSeq()
+            for question in edit.similar:
+                question = " ".join(str(question).split())
+                key = question_key(question)
+                if key and key not in keys and key != question_key(edit.question):
+                    similar.append(question)
+                    keys[key] = edit.id
+                elif key in keys:
+                    result.skipped.append(f"“{question}”已在问答 {keys[key]} 中，未加入新问答 {edit.id}")
+            entry["similar"] = similar
+            keys[question_key(edit.question)] = edit.id
+            faq = data["faq"]
+            faq.append(entry)
+            faq.yaml_set_comment_before_after_key(len(faq) - 1, before="\n", indent=2)
+            result.changes.append(f"新建问答 {edit.id}：{edit.question}（相似问 {len(similar)} 条）")
+        else:
+            raise TypeError(edit)
+
+
+def apply_edits(directory: Path, edits: Sequence[object]) -> EditResult:
+    """Apply edits to ``directory``/faq.yml if, and only if, the knowledge check then passes."""
+    from bot.kb.check import check_directory
+
+    directory = Path(directory)
+    path = directory / FAQ_FILE
+    result = EditResult()
+    data = load(path)
+    apply_to_document(data, edits, result)
+    if not result.changes:
+        return result
+    text = dump(data)
+    with tempfile.TemporaryDirectory(prefix="kb-edit-") as scratch:
+        scratch_dir = Path(scratch) / "knowledge"
+        shutil.copytree(directory, scratch_dir)
+        (scratch_dir / FAQ_FILE).write_text(text, encoding="utf-8")
+        result.problems = check_directory(scratch_dir)
+    if result.problems:
+        return result
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+    result.written = True
+    return result

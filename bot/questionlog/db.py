@@ -1,0 +1,106 @@
+"""Engines and sessions for the question log — created lazily, never at import time."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Dict, Iterator
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+HERE = Path(__file__).resolve().parent
+ALEMBIC_INI = HERE / "alembic.ini"
+MIGRATIONS_DIR = HERE / "migrations"
+
+_engines: Dict[str, Engine] = {}
+_migrated: set = set()
+_lock = threading.Lock()
+
+
+def database_url(url: str | None = None) -> str:
+    if url:
+        return url
+    from bot.settings import get_settings
+
+    return get_settings().effective_database_url()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL for the whole process (thread-safe, lazy)."""
+    url = database_url(url)
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            parsed = make_url(url)
+            kwargs: dict = {"future": True, "pool_pre_ping": True}
+            if parsed.get_backend_name() == "sqlite":
+                database = parsed.database
+                if database and database != ":memory:":
+                    Path(database).parent.mkdir(parents=True, exist_ok=True)
+                kwargs["connect_args"] = {"timeout": 5, "check_same_thread": False}
+            elif parsed.get_backend_name() == "postgresql":
+                kwargs["connect_args"] = {"connect_timeout": 5}
+                kwargs["pool_size"] = 2
+            engine = create_engine(url, **kwargs)
+            _engines[url] = engine
+        return engine
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Bring the schema up to date (creates the table on an empty database)."""
+    from alembic import command
+
+    url = database_url(url)
+    engine = get_engine(url)
+    config = alembic_config(url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def ensure_schema(url: str | None = None) -> None:
+    """Run the migrations once per process and database (first use of broker or CLI)."""
+    url = database_url(url)
+    if url in _migrated:
+        return
+    upgrade(url)
+    _migrated.add(url)
+
+
+@contextmanager
+def session_scope(url: str | None = None, migrate: bool = True) -> Iterator[Session]:
+    """One session per unit of work: commit on success, roll back on error."""
+    if migrate:
+        ensure_schema(url)
+    session = Session(get_engine(url), future=True)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def dispose(url: str | None = None) -> None:
+    """Close pooled connections (tests, shutdown)."""
+    with _lock:
+        urls = [database_url(url)] if url else list(_engines)
+        for key in urls:
+            engine = _engines.pop(key, None)
+            if engine is not None:
+                engine.dispose()
+            _migrated.discard(key)

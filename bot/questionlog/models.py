@@ -1,0 +1,57 @@
+"""The question log table: one row per applicant message.
+
+Only pseudonymous sender ids and masked text ever get here (channels/privacy.py
+runs before Rasa sees a message).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+FALLBACK = "fallback"  # the topic recorded when the assistant said it could not answer
+
+# selfcheck_event values
+SELFCHECK_START = "start"
+SELFCHECK_COMPLETE = "complete"
+SELFCHECK_CANCEL = "cancel"
+
+
+class QuestionLogEntry(Base):
+    __tablename__ = "question_log"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "channel_message_id", name="uq_question_log_message"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    # UTC, naive (SQLite has no time zones); the report shows China time.
+    created_at = Column(DateTime, nullable=False, index=True)
+    channel = Column(String(32), nullable=False, default="")
+    sender_id = Column(String(64), nullable=False)
+    # the channel's own message id (WeChat MsgId, Telegram update id) or Rasa's message id
+    channel_message_id = Column(String(128), nullable=False)
+    text = Column(Text, nullable=False, default="")  # masked
+    normalized = Column(Text, nullable=False, default="")
+    intent = Column(String(128))
+    confidence = Column(Float)
+    # FAQ id answered, "fallback", or NULL (greeting, thanks, self-check step …)
+    topic = Column(String(128), index=True)
+    action = Column(String(128))  # the last action run for this message
+    reply = Column(Text, nullable=False, default="")
+    latency_ms = Column(Integer)
+    in_selfcheck = Column(Boolean, nullable=False, default=False)
+    selfcheck_event = Column(String(16))  # start / complete / cancel
+    slots = Column(Text)  # JSON of the slots set for this message (city, direction …)
+
+    def as_dict(self) -> dict:
+        return {c.name: getattr(self, c.name) for c in self.__table__.columns}
+
+
+def utc_from_timestamp(timestamp: float | None) -> dt.datetime:
+    if timestamp is None:
+        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).replace(tzinfo=None)
