@@ -6,7 +6,7 @@ personal data is masked before anything reaches Rasa.
 
 from __future__ import annotations
 
-from typing import Optional, Text
+from typing import Any, Dict
 
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic.request import Request
@@ -16,14 +16,25 @@ from channels.privacy import MAX_MESSAGE_CHARS, mask_text, pseudonymize
 
 class RestInput(RasaRestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
-    async def _extract_sender(self, req: Request) -> Optional[Text]:
+    async def _extract_sender(self, req: Request) -> str | None:
         raw = (req.json or {}).get("sender")
         return pseudonymize(self.name(), str(raw)) if raw is not None else None
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
+    def get_metadata(self, request: Request) -> Dict[str, Any] | None:
+        """Only a client's message id (for de-duplicating retries) passes; any other metadata could
+        carry personal data into the tracker store, so it is dropped."""
+        metadata = (request.json or {}).get("metadata")
+        if not isinstance(metadata, dict):
+            return None
+        message_id = metadata.get("channel_message_id") or metadata.get("message_id")
+        if message_id is None or isinstance(message_id, (dict, list)):
+            return None
+        return {"channel_message_id": mask_text(str(message_id))[:128]}
+
+    def _extract_message(self, req: Request) -> str | None:
         text = (req.json or {}).get("message")
         if text is None:
             return None

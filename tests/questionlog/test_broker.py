@@ -1,0 +1,262 @@
+"""The event broker: rows assembled from real Rasa events, written off the reply path, once."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import List
+
+import pytest
+from rasa.core.brokers.broker import EventBroker
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from sqlalchemy import select
+
+from bot.questionlog import db
+from bot.questionlog.broker import QuestionLogBroker, TurnAssembler, write_rows
+from bot.questionlog.models import QuestionLogEntry
+
+SENDER = "re_0123456789abcdef0123456789abcdef"
+
+
+def user(text: str, intent: str, confidence: float, message_id: str, channel: str = "rest", ts: float = 1000.0, channel_message_id=None) -> UserUttered:
+    metadata = {"channel_message_id": channel_message_id} if channel_message_id else {}
+    event = UserUttered(
+        text,
+        intent={"name": intent, "confidence": confidence},
+        parse_data={"intent": {"name": intent, "confidence": confidence}, "entities": [], "text": text},
+        input_channel=channel,
+        message_id=message_id,
+        metadata=metadata,
+        timestamp=ts,
+    )
+    return event
+
+
+def action(name: str, ts: float) -> ActionExecuted:
+    return ActionExecuted(name, timestamp=ts)
+
+
+def stream(target, events: List[Event], sender: str = SENDER) -> None:
+    for event in events:
+        target.publish({"sender_id": sender, **event.as_dict()})
+
+
+def feed(assembler: TurnAssembler, events: List[Event], sender: str = SENDER) -> list:
+    rows = []
+    for event in events:
+        rows += assembler.feed({"sender_id": sender, **event.as_dict()})
+    return rows
+
+
+def faq_turn(text="申报截止时间是什么时候", topic="deadline", message_id="m1", ts=1000.0, **kw) -> List[Event]:
+    return [
+        user(text, topic, 0.93, message_id, ts=ts, **kw),
+        action("action_answer", ts + 0.2),
+        BotUttered("市州发展改革委须于2021年11月28日前……", timestamp=ts + 0.25),
+        SlotSet("last_topic", topic, timestamp=ts + 0.25),
+        action("action_listen", ts + 0.3),
+    ]
+
+
+def fallback_turn(text="食堂几点开饭", message_id="m2", ts=2000.0) -> List[Event]:
+    return [
+        user(text, "nlu_fallback", 0.31, message_id, ts=ts),
+        action("action_fallback_answer", ts + 0.1),
+        BotUttered("抱歉，这个问题我没有把握回答", timestamp=ts + 0.12),
+        action("action_listen", ts + 0.15),
+    ]
+
+
+def test_faq_answer_becomes_one_row():
+    rows = feed(TurnAssembler(), [action("action_session_start", 999.0), SessionStarted(timestamp=999.0), action("action_listen", 999.1), *faq_turn()])
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["sender_id"] == SENDER
+    assert row["channel"] == "rest"
+    assert row["channel_message_id"] == "m1"  # Rasa's message id when the channel gives none
+    assert row["text"] == "申报截止时间是什么时候"
+    assert row["normalized"] == "申报截止时间是什么时候"
+    assert (row["intent"], row["confidence"]) == ("deadline", 0.93)
+    assert row["topic"] == "deadline"
+    assert row["action"] == "action_answer"
+    assert row["reply"].startswith("市州发展改革委须于")
+    assert row["latency_ms"] == 300
+    assert row["in_selfcheck"] is False and row["selfcheck_event"] is None
+
+
+def test_fallbacks_are_recorded_as_fallback():
+    assembler = TurnAssembler()
+    rows = feed(assembler, fallback_turn())
+    # action_answer that found no topic says the fallback text and clears last_topic
+    rows += feed(assembler, [
+        user("那个呢", "inform", 0.8, "m3", ts=3000.0),
+        action("action_answer", 3000.1),
+        BotUttered("抱歉，这个问题我没有把握回答", timestamp=3000.1),
+        SlotSet("last_topic", None, timestamp=3000.1),
+        action("action_listen", 3000.2),
+    ])
+    assert [r["topic"] for r in rows] == ["fallback", "fallback"]
+    assert rows[0]["intent"] == "nlu_fallback"
+
+
+def test_small_talk_has_no_topic_and_channel_message_id_wins():
+    rows = feed(TurnAssembler(), [
+        user("你好", "greet", 0.99, "rasa-id", channel="wechat", ts=10.0, channel_message_id="24123456789"),
+        action("action_welcome", 10.1),
+        BotUttered("您好！", timestamp=10.1),
+        BotUttered("第二条", timestamp=10.2),
+        action("action_listen", 10.2),
+    ])
+    assert rows[0]["topic"] is None
+    assert rows[0]["channel"] == "wechat"
+    assert rows[0]["channel_message_id"] == "24123456789"
+    assert rows[0]["reply"] == "您好！\n第二条"
+
+
+def test_selfcheck_start_complete_and_cancel():
+    assembler = TurnAssembler()
+    rows = feed(assembler, [
+        user("我想自测", "selfcheck", 0.97, "s1", ts=1.0),
+        action("selfcheck_form", 1.1),
+        ActiveLoop("selfcheck_form", timestamp=1.1),
+        BotUttered("您是哪类主体？", timestamp=1.1),
+        SlotSet("requested_slot", "applicant_type", timestamp=1.1),
+        action("action_listen", 1.2),
+        user("企业", "inform", 0.9, "s2", ts=2.0),
+        action("selfcheck_form", 2.1),
+        SlotSet("applicant_type", "enterprise", timestamp=2.1),
+        SlotSet("direction", "enterprise", timestamp=2.1),
+        ActiveLoop(None, timestamp=2.1),
+        SlotSet("requested_slot", None, timestamp=2.1),
+        BotUttered("自测结果……", timestamp=2.2),
+        action("action_listen", 2.3),
+        user("再测一次", "selfcheck", 0.97, "s3", ts=3.0),
+        action("selfcheck_form", 3.1),
+        ActiveLoop("selfcheck_form", timestamp=3.1),
+        action("action_listen", 3.2),
+        user("不测了", "stop", 0.95, "s4", ts=4.0),
+        action("action_deactivate_loop", 4.1),
+        ActiveLoop(None, timestamp=4.1),
+        action("action_listen", 4.2),
+        user("截止时间", "deadline", 0.9, "s5", ts=5.0),
+        action("action_listen", 5.1),
+    ])
+    assert [(r["selfcheck_event"], r["in_selfcheck"]) for r in rows] == [
+        ("start", True), ("complete", True), ("start", True), ("cancel", True), (None, False),
+    ]
+    assert json.loads(rows[1]["slots"]) == {"applicant_type": "enterprise", "direction": "enterprise"}
+
+
+def test_interleaved_conversations_and_unclosed_turns():
+    assembler = TurnAssembler()
+    rows = feed(assembler, faq_turn(message_id="a1")[:3], sender="re_a")
+    rows += feed(assembler, fallback_turn(message_id="b1"), sender="re_b")
+    rows += feed(assembler, faq_turn(message_id="a1")[3:], sender="re_a")
+    assert [(r["sender_id"], r["channel_message_id"]) for r in rows] == [("re_b", "b1"), ("re_a", "a1")]
+    # a new user message closes a turn that never saw action_listen
+    rows = feed(assembler, [user("x", "greet", 0.9, "c1")], sender="re_c")
+    rows += feed(assembler, [user("y", "greet", 0.9, "c2")], sender="re_c")
+    assert [r["channel_message_id"] for r in rows] == ["c1"]
+    assert [r["channel_message_id"] for r in assembler.finish_all()] == ["c2"]
+
+
+def test_publish_never_raises_into_rasa(tmp_path, caplog):
+    broker = QuestionLogBroker(url=f"sqlite:///{tmp_path / 'q.db'}")
+    for junk in [{}, {"event": "user", "parse_data": "not a dict"}, {"event": "action"}, {"event": "bot", "text": None}, None]:
+        broker.publish(junk)  # type: ignore[arg-type]
+    broker.writer.stop(1)
+    db.dispose(f"sqlite:///{tmp_path / 'q.db'}")
+
+
+def rows_in(url: str) -> List[QuestionLogEntry]:
+    with db.session_scope(url) as session:
+        return [
+            r.as_dict() for r in session.execute(select(QuestionLogEntry).order_by(QuestionLogEntry.id)).scalars()
+        ]
+
+
+async def test_broker_writes_rows_once_even_when_a_message_is_retried(db_url):
+    broker = QuestionLogBroker(url=db_url)
+    stream(broker, faq_turn(channel_message_id="wx-100"))
+    stream(broker, fallback_turn())
+    # WeChat retries the same MsgId: Rasa may process it again (new Rasa message id)
+    stream(broker, faq_turn(message_id="m1-retry", ts=1005.0, channel_message_id="wx-100"))
+    assert broker.flush(20)
+    rows = rows_in(db_url)
+    assert [(r["channel_message_id"], r["topic"]) for r in rows] == [("wx-100", "deadline"), ("m2", "fallback")]
+    assert broker.stats()["written"] == 2 and broker.stats()["duplicates"] == 1
+    # and writing the same batch again (a retried database write) inserts nothing
+    from bot.questionlog.broker import TurnAssembler as Fresh
+
+    again = feed(Fresh(), faq_turn(channel_message_id="wx-100"))
+    assert write_rows(again, db_url) == 0
+    await broker.close()
+
+
+async def test_rasa_loads_the_broker_from_endpoints_config(tmp_path):
+    from rasa.utils.endpoints import EndpointConfig
+
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    config = EndpointConfig(type="bot.questionlog.broker.QuestionLogBroker", url=url, max_buffer=50)
+    broker = await EventBroker.create(config)
+    assert isinstance(broker, QuestionLogBroker)
+    assert broker.writer.url == url and broker.writer.max_buffer == 50
+    assert broker.is_ready()
+    await broker.close()
+    db.dispose(url)
+
+
+async def test_capture_through_rasa_tracker_store(db_url):
+    """Rasa's own tracker store streams a real conversation's new events to the broker."""
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    domain = Domain.load("domain.yml")
+    broker = QuestionLogBroker(url=db_url)
+    store = InMemoryTrackerStore(domain, event_broker=broker)
+    tracker = await store.get_or_create_tracker(SENDER)
+    for event in faq_turn(ts=time.time()):
+        tracker.update(event)
+    await store.save(tracker)
+    for event in fallback_turn(ts=time.time()):
+        tracker.update(event)
+    await store.save(tracker)
+    assert broker.flush(20)
+    rows = rows_in(db_url)
+    assert [r["topic"] for r in rows] == ["deadline", "fallback"]
+    assert {r["sender_id"] for r in rows} == {SENDER}
+    await broker.close()
+
+
+def test_publish_overhead_is_tiny(tmp_path):
+    """publish() runs on Rasa's event loop: it must only assemble and enqueue."""
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    broker = QuestionLogBroker(url=url)
+    events = [[{"sender_id": SENDER, **e.as_dict()} for e in faq_turn(message_id=f"m{i}")] for i in range(500)]
+    started = time.perf_counter()
+    for message in events:
+        for event in message:
+            broker.publish(event)
+    per_message_ms = (time.perf_counter() - started) / len(events) * 1000
+    print(f"publish overhead: {per_message_ms:.3f} ms per message (5 events)")
+    assert per_message_ms < 2.0
+    assert broker.flush(30)
+    assert broker.stats()["written"] == 500
+    broker.writer.stop(1)
+    db.dispose(url)
+
+
+@pytest.mark.parametrize("bad", [{"event": "user", "sender_id": "x", "text": "a" * 10, "parse_data": {"intent": {"name": "i" * 500}}}])
+def test_overlong_values_are_cut_to_fit(bad, tmp_path):
+    assembler = TurnAssembler()
+    assembler.feed(bad)
+    row = assembler.finish_all()[0]
+    assert len(row["intent"]) == 128
