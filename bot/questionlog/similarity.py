@@ -57,7 +57,7 @@ def group_similar(
         if shown and shown not in shown_list and len(shown_list) < max_examples:
             shown_list.append(shown)
     groups: List[Group] = []
-    for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+    for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0])):
         grams = shingles(key)
         best: Group | None = None
         best_score = 0.0
