@@ -1,0 +1,79 @@
+"""Starts the real assistant (action server + Rasa server) once per test session."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Dict, Iterator
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 300
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"assistant exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(1)
+    raise RuntimeError(f"assistant did not come up at {url}:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def assistant_env(tmp_path_factory) -> Dict[str, str]:
+    workdir = tmp_path_factory.mktemp("assistant")
+    env = dict(os.environ)
+    env.update(
+        PORT=str(free_port()),
+        ACTION_PORT=str(free_port()),
+        TRACKER_DB=str(workdir / "tracker.db"),
+        DATABASE_URL=f"sqlite:///{workdir / 'question_log.db'}",
+        QUESTION_LOG_SECRET="e2e-secret",
+        BOT_TODAY="2026-11-26",
+        PYTHONPATH=str(PROJECT_DIR),
+    )
+    env.pop("WECHAT_TOKEN", None)
+    env.pop("TELEGRAM_TOKEN", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def assistant_server(assistant_env, tmp_path_factory) -> Iterator[Dict[str, str]]:
+    """A running assistant; yields its environment (ports, databases)."""
+    log = tmp_path_factory.mktemp("logs") / "assistant.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], cwd=PROJECT_DIR, env=assistant_env,
+            stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait(f"http://127.0.0.1:{assistant_env['PORT']}/", process, log)
+        yield {**assistant_env, "LOG": str(log)}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def assistant_url(assistant_server) -> str:
+    return f"http://127.0.0.1:{assistant_server['PORT']}/webhooks/rest/webhook"
