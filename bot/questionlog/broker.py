@@ -41,9 +41,11 @@ SELFCHECK_FORM = "selfcheck_form"
 TOPIC_SLOT = "last_topic"
 ANSWER_ACTION = "action_answer"
 FALLBACK_ACTIONS = {"action_fallback_answer", "action_default_fallback"}
-DEACTIVATE_ACTION = "action_deactivate_loop"
-# slots worth keeping for the report (self-check directions, cities asked about …)
-RECORDED_SLOTS = {"city", "applicant_type", "direction"}
+# actions that end the self-check without a result (actions/selfcheck.py) / start it over
+CANCEL_ACTIONS = {"action_deactivate_loop", "action_selfcheck_stop"}
+RESTART_ACTIONS = {"action_selfcheck_reset"}
+# slots worth keeping for the report (self-check answers: type, city, direction; entities asked about)
+RECORDED_SLOTS = {"city", "applicant_type", "direction", "sc_type", "sc_city", "sc_direction"}
 MAX_PENDING_SENDERS = 10_000
 
 
@@ -159,12 +161,13 @@ class TurnAssembler:
         self._set_loop(sender, name)
         if turn is None:
             return
-        if name == self.selfcheck_form and was != self.selfcheck_form:
+        restarted = bool(RESTART_ACTIONS & set(turn["actions"]))
+        if name == self.selfcheck_form and (was != self.selfcheck_form or restarted):
             turn["in_selfcheck"] = True
             turn["selfcheck_event"] = SELFCHECK_START
         elif name is None and was == self.selfcheck_form:
             turn["in_selfcheck"] = True
-            cancelled = DEACTIVATE_ACTION in turn["actions"]
+            cancelled = bool(CANCEL_ACTIONS & set(turn["actions"]))
             if turn["selfcheck_event"] != SELFCHECK_START or cancelled:
                 turn["selfcheck_event"] = SELFCHECK_CANCEL if cancelled else SELFCHECK_COMPLETE
 
@@ -181,7 +184,7 @@ class TurnAssembler:
             "channel_message_id": turn["channel_message_id"]
             or f"{turn['sender_id']}:{started}",
             "text": turn["text"],
-            "normalized": _normalize(turn["text"]),
+            "normalized": None,  # filled in by the writer thread (keeps publish() cheap)
             "intent": turn["intent"],
             "confidence": float(turn["confidence"]) if turn["confidence"] is not None else None,
             "topic": turn["topic"],
@@ -366,6 +369,9 @@ def write_rows(rows: List[Dict[str, Any]], url: str | None = None) -> int:
     from bot.questionlog.db import get_engine, session_scope
     from bot.questionlog.models import QuestionLogEntry
 
+    for row in rows:
+        if row.get("normalized") is None:
+            row["normalized"] = _normalize(row.get("text") or "")
     table = QuestionLogEntry.__table__
     dialect = get_engine(url).dialect.name
     unique_columns = ["sender_id", "channel_message_id"]

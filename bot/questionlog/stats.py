@@ -143,8 +143,9 @@ def compute(rows: Sequence[Mapping[str, Any]], since: dt.date, until: dt.date, l
             starts += 1
             last_direction[sender] = None
         slots = json.loads(row["slots"]) if row.get("slots") else {}
-        if (row.get("in_selfcheck") or event) and slots.get("direction"):
-            last_direction[sender] = str(slots["direction"])
+        direction = slots.get("sc_direction") or slots.get("direction")
+        if (row.get("in_selfcheck") or event) and direction:
+            last_direction[sender] = str(direction)
         if event == SELFCHECK_COMPLETE:
             completions += 1
             chosen = last_direction.pop(sender, None)

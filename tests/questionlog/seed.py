@@ -31,7 +31,7 @@ ROWS = [
     make_row(T(2, 7), "a3", sender_id="re_a", topic=None, text="你好", intent="greet", confidence=0.99, action="action_welcome"),
     # 11-03 China time: a self-check started and completed, a deadline question
     make_row(T(3, 1), "e1", sender_id="wx_e", channel="wechat", text="我想自测", intent="selfcheck", in_selfcheck=True, selfcheck_event="start"),
-    make_row(T(3, 1, 1), "e2", sender_id="wx_e", channel="wechat", text="企业", intent="inform", in_selfcheck=True, selfcheck_event="complete", slots=json.dumps({"direction": "rongtong_chuangxin"})),
+    make_row(T(3, 1, 1), "e2", sender_id="wx_e", channel="wechat", text="企业", intent="inform", in_selfcheck=True, selfcheck_event="complete", slots=json.dumps({"sc_direction": "rongtong_chuangxin"})),
     make_row(T(3, 2), "f1", sender_id="re_f", topic="deadline", text="截止日期", intent="deadline", confidence=0.97),
 ]
 

@@ -83,7 +83,7 @@ def test_faq_answer_becomes_one_row():
     assert row["channel"] == "rest"
     assert row["channel_message_id"] == "m1"  # Rasa's message id when the channel gives none
     assert row["text"] == "申报截止时间是什么时候"
-    assert row["normalized"] == "申报截止时间是什么时候"
+    assert row["normalized"] is None  # computed by the writer thread, off Rasa's event loop
     assert (row["intent"], row["confidence"]) == ("deadline", 0.93)
     assert row["topic"] == "deadline"
     assert row["action"] == "action_answer"
@@ -132,8 +132,8 @@ def test_selfcheck_start_complete_and_cancel():
         action("action_listen", 1.2),
         user("企业", "inform", 0.9, "s2", ts=2.0),
         action("selfcheck_form", 2.1),
-        SlotSet("applicant_type", "enterprise", timestamp=2.1),
-        SlotSet("direction", "enterprise", timestamp=2.1),
+        SlotSet("sc_type", "enterprise", timestamp=2.1),
+        SlotSet("sc_direction", "rongtong_chuangxin", timestamp=2.1),
         ActiveLoop(None, timestamp=2.1),
         SlotSet("requested_slot", None, timestamp=2.1),
         BotUttered("自测结果……", timestamp=2.2),
@@ -152,7 +152,27 @@ def test_selfcheck_start_complete_and_cancel():
     assert [(r["selfcheck_event"], r["in_selfcheck"]) for r in rows] == [
         ("start", True), ("complete", True), ("start", True), ("cancel", True), (None, False),
     ]
-    assert json.loads(rows[1]["slots"]) == {"applicant_type": "enterprise", "direction": "enterprise"}
+    assert json.loads(rows[1]["slots"]) == {"sc_type": "enterprise", "sc_direction": "rongtong_chuangxin"}
+
+
+def test_selfcheck_stop_and_restart_actions_of_the_selfcheck_module():
+    assembler = TurnAssembler()
+    rows = feed(assembler, [
+        user("自测", "selfcheck", 0.97, "r1", ts=1.0),
+        action("selfcheck_form", 1.1),
+        ActiveLoop("selfcheck_form", timestamp=1.1),
+        action("action_listen", 1.2),
+        user("重新开始", "selfcheck_restart", 0.9, "r2", ts=2.0),
+        action("action_selfcheck_reset", 2.1),
+        action("selfcheck_form", 2.2),
+        ActiveLoop("selfcheck_form", timestamp=2.2),
+        action("action_listen", 2.3),
+        user("不测了", "selfcheck_stop", 0.9, "r3", ts=3.0),
+        action("action_selfcheck_stop", 3.1),
+        ActiveLoop(None, timestamp=3.1),
+        action("action_listen", 3.2),
+    ])
+    assert [r["selfcheck_event"] for r in rows] == ["start", "start", "cancel"]
 
 
 def test_interleaved_conversations_and_unclosed_turns():
@@ -260,3 +280,11 @@ def test_overlong_values_are_cut_to_fit(bad, tmp_path):
     assembler.feed(bad)
     row = assembler.finish_all()[0]
     assert len(row["intent"]) == 128
+
+
+def test_writer_stores_the_normalised_text(tmp_path):
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    rows = feed(TurnAssembler(), faq_turn(text="申報截止時間是什麼時候？"))
+    assert write_rows(rows, url) == 1
+    assert rows_in(url)[0]["normalized"] == "申报截止时间是什么时候?"
+    db.dispose(url)

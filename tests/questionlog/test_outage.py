@@ -54,7 +54,7 @@ def test_sqlite_file_unavailable_then_available(tmp_path, caplog):
         assert slowest < 0.05  # answering never waited for the database
         publish_messages(broker, 40, 60)  # messages keep arriving during the outage
         blocker.unlink()
-        blocker.mkdir()  # the database comes back
+        blocker.mkdir(exist_ok=True)  # the database can come back (the writer may create the directory itself)
         assert broker.flush(20)
     assert count(url) == 60
     assert ids(url) == sorted(f"m{i}" for i in range(60))
@@ -74,7 +74,7 @@ def test_buffer_is_bounded_and_drops_are_counted_and_logged(tmp_path, caplog):
     assert broker.stats()["dropped"] == 15
     assert "缓冲区已满" in caplog.text
     blocker.unlink()
-    blocker.mkdir()
+    blocker.mkdir(exist_ok=True)
     assert broker.flush(20)
     assert ids(url) == sorted(f"m{i}" for i in range(15, 25))  # the newest rows are kept
     broker.writer.stop(1)
