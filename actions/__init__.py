@@ -9,3 +9,14 @@ from actions.answers import (  # noqa: F401  (the action server registers what t
     ActionThanks,
     ActionWelcome,
 )
+from actions.selfcheck import (  # noqa: F401
+    ActionAskScAnswer,
+    ActionAskScCity,
+    ActionAskScDirection,
+    ActionAskScType,
+    ActionSelfcheckReset,
+    ActionSelfcheckResult,
+    ActionSelfcheckShow,
+    ActionSelfcheckStop,
+    ValidateSelfcheckForm,
+)

@@ -5,6 +5,8 @@
 - the `inform` follow-ups from nlu/templates.yml, filled with the knowledge vocabulary;
 - one rule per FAQ intent (→ action_answer);
 - the domain fragment declaring the FAQ intents;
+- for the self-check form: the FAQ intents added to the free-text slots' ``not_intent`` and one
+  rule per FAQ intent that answers it mid-form and then resumes the form;
 - a jieba user dictionary of the knowledge terms.
 """
 
@@ -68,14 +70,26 @@ def _swap_variants(example: str, vocabulary: Dict[str, Dict[str, str]], rng: ran
     return []
 
 
+def _templates() -> dict:
+    return yaml.safe_load(TEMPLATES_FILE.read_text(encoding="utf-8"))
+
+
+def with_prefixes(lines: List[str], prefixes: List[str], rng: random.Random, share: float = 0.3) -> List[str]:
+    """Copies of some examples with an applicant's opening words in front."""
+    chosen = rng.sample(lines, max(1, int(len(lines) * share))) if lines else []
+    return [f"{rng.choice(prefixes)}{line}" for line in chosen]
+
+
 def faq_examples(kb: KnowledgeBase) -> Dict[str, List[str]]:
     rng = random.Random(7)
     vocabulary = kb.entity_vocabulary()
+    prefixes = _templates()["prefixes"]
     examples: Dict[str, List[str]] = {}
     taken = set()
     for entry in kb.faq:
         lines: List[str] = []
-        for question in [entry.question, *entry.similar]:
+        questions = [entry.question, *entry.similar]
+        for question in [*questions, *with_prefixes(questions, prefixes, rng)]:
             for text in [question, *_swap_variants(question, vocabulary, rng)]:
                 if text not in taken:
                     taken.add(text)
@@ -84,8 +98,17 @@ def faq_examples(kb: KnowledgeBase) -> Dict[str, List[str]]:
     return examples
 
 
+def out_of_scope_examples() -> List[str]:
+    """Hand-written out-of-scope questions, some with applicant openings in front."""
+    data = yaml.safe_load((HAND_WRITTEN_DATA / "nlu.yml").read_text(encoding="utf-8"))
+    block = next(item["examples"] for item in data["nlu"] if item["intent"] == "out_of_scope")
+    lines = [line[2:].strip() for line in block.splitlines() if line.startswith("- ")]
+    rng = random.Random(13)
+    return [line for line in with_prefixes(lines, _templates()["prefixes"], rng, share=0.4) if line not in lines]
+
+
 def inform_examples(kb: KnowledgeBase) -> List[str]:
-    templates = yaml.safe_load(TEMPLATES_FILE.read_text(encoding="utf-8"))["inform"]
+    templates = _templates()["inform"]
     vocabulary = kb.entity_vocabulary()
     rng = random.Random(11)
     lines: List[str] = []
@@ -97,20 +120,51 @@ def inform_examples(kb: KnowledgeBase) -> List[str]:
     return list(dict.fromkeys(lines))
 
 
+SELFCHECK_FORM = "selfcheck_form"
+
+
+def selfcheck_interruption_rule(intent: str) -> Dict[str, object]:
+    """A FAQ question asked during the self-check is answered, then the form asks again."""
+    return {
+        "rule": f"answer {intent} during the self-check",
+        "condition": [{"active_loop": SELFCHECK_FORM}],
+        "steps": [
+            {"intent": intent},
+            {"action": "action_answer"},
+            {"action": SELFCHECK_FORM},
+            {"active_loop": SELFCHECK_FORM},
+        ],
+    }
+
+
+def domain_with_faq_interruptions(faq_intents: List[str]) -> Dict[str, object]:
+    """domain.yml with every FAQ intent added to ``not_intent`` of the form's free-text mappings,
+    so that a question asked mid-form is not taken as the answer."""
+    domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text(encoding="utf-8"))
+    for slot in (domain.get("slots") or {}).values():
+        for mapping in slot.get("mappings") or []:
+            loops = [c.get("active_loop") for c in mapping.get("conditions") or []]
+            if mapping.get("type") == "from_text" and SELFCHECK_FORM in loops:
+                mapping["not_intent"] = list(dict.fromkeys([*(mapping.get("not_intent") or []), *faq_intents]))
+    return domain
+
+
 def write_training_data(kb: KnowledgeBase) -> None:
     if GENERATED_DIR.exists():
         shutil.rmtree(GENERATED_DIR)
     faq = faq_examples(kb)
     nlu = [{"intent": intent, "examples": _Literal(_literal_block(lines))} for intent, lines in faq.items()]
     nlu.append({"intent": "inform", "examples": _Literal(_literal_block(inform_examples(kb)))})
+    nlu.append({"intent": "out_of_scope", "examples": _Literal(_literal_block(out_of_scope_examples()))})
     _dump(DATA_DIR / "faq_nlu.yml", {"version": "3.1", "nlu": nlu})
     rules = [
         {"rule": f"answer {intent}", "steps": [{"intent": intent}, {"action": "action_answer"}]}
         for intent in faq
     ]
+    rules += [selfcheck_interruption_rule(intent) for intent in faq]
     _dump(DATA_DIR / "faq_rules.yml", {"version": "3.1", "rules": rules})
     DOMAIN_DIR.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT_DIR / "domain.yml", DOMAIN_DIR / "domain.yml")
+    _dump(DOMAIN_DIR / "domain.yml", domain_with_faq_interruptions(list(faq)))
     _dump(DOMAIN_DIR / "faq_intents.yml", {"version": "3.1", "intents": list(faq)})
     JIEBA_DIR.mkdir(parents=True, exist_ok=True)
     words = sorted({*TERMS, *(w for mapping in kb.entity_vocabulary().values() for w in mapping)})

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot.kb.check_indicators import indicator_problems
 from bot.kb.facts import CONTEXT_NAMES, known_names, placeholders, static_facts
 from bot.kb.loader import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.normalize import normalize
@@ -122,6 +123,7 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
             if key in seen_questions and seen_questions[key] != entry.id:
                 problems.append(Problem("faq.yml", label, f"相似问“{question}”同时出现在 {seen_questions[key]} 和 {entry.id} 两个条目下，请只保留一处"))
             seen_questions.setdefault(key, entry.id)
+    problems += indicator_problems(kb)
     return problems
 
 

@@ -20,9 +20,11 @@ from bot.kb.models import (
     CitiesFile,
     City,
     Direction,
+    DirectionIndicators,
     DirectionsFile,
     FaqEntry,
     FaqFile,
+    IndicatorsFile,
     NoticeFile,
 )
 
@@ -33,6 +35,7 @@ KNOWLEDGE_FILES: Dict[str, Type[BaseModel]] = {
     "directions.yml": DirectionsFile,
     "cities.yml": CitiesFile,
     "faq.yml": FaqFile,
+    "indicators.yml": IndicatorsFile,
 }
 
 
@@ -95,9 +98,19 @@ def _explain(error: Dict[str, Any]) -> str:
     return _PYDANTIC_MESSAGES.get(error["type"], str(error["msg"]))
 
 
+class _TextDatesLoader(yaml.SafeLoader):
+    """Leaves dates as text so pydantic, not the YAML parser, judges (and explains) them."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _read_yaml(path: Path) -> Tuple[Any, Optional[Problem]]:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")), None
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader), None
     except FileNotFoundError:
         return None, Problem(path.name, "", "文件不存在")
     except UnicodeDecodeError:
@@ -135,6 +148,7 @@ class KnowledgeBase:
     faq_file: FaqFile
     directory: Path
     _faq_by_id: Dict[str, FaqEntry] = field(default_factory=dict)
+    indicators_file: IndicatorsFile | None = None
 
     def __post_init__(self) -> None:
         self._faq_by_id = {entry.id: entry for entry in self.faq_file.faq}
@@ -154,6 +168,12 @@ class KnowledgeBase:
     @property
     def cities(self) -> List[City]:
         return self.cities_file.cities
+
+    def selfcheck_for(self, direction_id: str | None) -> DirectionIndicators | None:
+        """The self-check questions (indicators.yml) for one direction."""
+        if self.indicators_file is None:
+            return None
+        return next((d for d in self.indicators_file.directions if d.direction == direction_id), None)
 
     def faq_entry(self, faq_id: str) -> Optional[FaqEntry]:
         return self._faq_by_id.get(faq_id)
@@ -196,6 +216,7 @@ def load_knowledge(directory: Optional[Path] = None) -> KnowledgeBase:
         cities_file=parsed["cities.yml"],  # type: ignore[arg-type]
         faq_file=parsed["faq.yml"],  # type: ignore[arg-type]
         directory=directory,
+        indicators_file=parsed["indicators.yml"],  # type: ignore[arg-type]
     )
     problems = cross_file_problems(kb)
     if problems:
