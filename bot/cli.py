@@ -85,13 +85,6 @@ def chat(args: argparse.Namespace) -> int:
                 print(f"   {number}. {button.get('title')}")
 
 
-def delegate(module: str):
-    def run_module(args: argparse.Namespace) -> int:
-        return importlib.import_module(module).main(args.rest)
-
-    return run_module
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="双创申报助手 operator commands")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -112,19 +105,24 @@ def build_parser() -> argparse.ArgumentParser:
     chat_parser.add_argument("--port", type=int)
     chat_parser.set_defaults(func=chat)
 
-    for name, module in (
-        ("wechat", "bot.wechat_cli"),
-        ("telegram", "bot.telegram_cli"),
-        ("report", "bot.questionlog.report"),
-        ("review", "bot.questionlog.review"),
-        ("purge", "bot.questionlog.purge"),
-    ):
-        sub = commands.add_parser(name, help=f"{name} commands", add_help=False)
-        sub.add_argument("rest", nargs=argparse.REMAINDER)
-        sub.set_defaults(func=delegate(module))
+    for name, (_, summary) in DELEGATED.items():
+        commands.add_parser(name, help=summary, add_help=False)
     return parser
 
 
+# Commands with their own argument parsers: ``python -m bot <name> …`` → ``<module>.main(argv)``.
+DELEGATED = {
+    "wechat": ("bot.wechat_cli", "微信公众号：菜单、配置、模拟器"),
+    "telegram": ("bot.telegram_cli", "Telegram：设置/删除 webhook"),
+    "report": ("bot.questionlog.report", "提问统计报表"),
+    "review": ("bot.questionlog.review", "未答问题导出/导入"),
+    "purge": ("bot.questionlog.purge", "按保留期限删除提问记录"),
+}
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in DELEGATED:
+        return importlib.import_module(DELEGATED[argv[0]][0]).main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args)

@@ -14,7 +14,7 @@ from typing import Dict, Iterator
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 300
+START_TIMEOUT = 600
 
 
 def free_port() -> int:
