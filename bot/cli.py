@@ -49,7 +49,8 @@ def train(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.serve import serve, train as train_model
+    from bot.serve import serve
+    from bot.serve import train as train_model
 
     settings = get_settings()
     if args.port:

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
-from bot.generate import training_fingerprint, write_training_data, DATA_DIR, DOMAIN_DIR
+from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
 from bot.kb.loader import load_knowledge
 from bot.settings import BUILD_DIR, PROJECT_DIR, Settings
 

@@ -29,7 +29,7 @@ class TextNormalizer(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "TextNormalizer":
+    ) -> TextNormalizer:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -68,7 +68,7 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "KnowledgeEntityExtractor":
+    ) -> KnowledgeEntityExtractor:
         return cls(config.get("knowledge_dir"))
 
     @staticmethod

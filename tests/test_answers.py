@@ -8,7 +8,7 @@ import pytest
 
 from actions.answers import choose_topic
 from bot.kb.answers import answer_faq
-from bot.kb.facts import deadline_status, render, FactValue
+from bot.kb.facts import FactValue, deadline_status, render
 
 AFTER = dt.date(2026, 11, 26)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
-from bot.kb.facts import context_facts, deadline_status, render, static_facts, FactValue
+from bot.kb.facts import FactValue, context_facts, deadline_status, render, static_facts
 from bot.kb.loader import KnowledgeBase
 
 ENTITY_PRIORITY = ("city", "applicant_type", "direction")
