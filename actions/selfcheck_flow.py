@@ -69,8 +69,10 @@ def question_text(item: Item, number: int, total: int) -> str:
 
 def reask_text(item: Item, failures: int, said: str) -> str:
     """A specific re-ask; from the second failure on, explain the question and offer 跳过."""
-    what = "“是”或“否”" if item.kind == "yes_no" else "一个具体数字"
-    text = f"没能看懂“{clean(said)[:20]}”。请回复{what}，{EXAMPLES[item.kind]}。"
+    if item.kind == "yes_no":
+        text = f"没能看懂“{clean(said)[:20]}”。{EXAMPLES['yes_no']}。"
+    else:
+        text = f"没能看懂“{clean(said)[:20]}”。请回复一个具体数字，{EXAMPLES[item.kind]}。"
     if failures >= MAX_FAILURES:
         text += f"\n说明：{item.help or item.question}\n如果暂时答不上来，可以回复“跳过”，结果中会标为“未回答”；回复“退出”结束自测。"
     return text
