@@ -24,6 +24,7 @@ HUNAN_CITIES = (
 RESERVED_INTENTS = {
     "greet", "goodbye", "thanks", "human_handoff", "bot_capabilities", "out_of_scope",
     "inform", "selfcheck", "nlu_fallback", "affirm", "deny", "stop", "restart", "skip",
+    "selfcheck_stop", "selfcheck_restart", "selfcheck_result", "selfcheck_answer",
 }
 PHONE_LITERAL = re.compile(r"0\d{2,3}-?\d{7,8}")
 EMAIL_LITERAL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
