@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict
 
@@ -48,6 +49,13 @@ class ConfigurableWeChatClient(WeChatClient):
         # BaseWeChatClient._request reads self.API_BASE_URL: an instance attribute wins
         self.API_BASE_URL = api_base_url.rstrip("/") + "/"
         self._http = _TimeoutSession(timeout)
+        self._token_lock = threading.Lock()
+
+    @property
+    def access_token(self) -> str:
+        # one fetch at a time: concurrent 客服消息 must not each fetch (and so revoke) a token
+        with self._token_lock:
+            return super().access_token
 
     def fetch_access_token(self) -> Dict[str, Any]:
         return self._fetch_access_token(

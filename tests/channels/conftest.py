@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from aiohttp import web
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-if str(PROJECT_DIR) not in sys.path:  # `pytest` (not `python -m pytest`) leaves it out
-    sys.path.insert(0, str(PROJECT_DIR))
-
-from wechat_fakes import FakeWeChatApi, free_socket  # noqa: E402
+from tests.channels.wechat_fakes import FakeWeChatApi, free_socket
 
 
-@pytest.fixture(autouse=True)
-def _question_log_secret(monkeypatch):
+@pytest.fixture
+def wechat_settings(monkeypatch):
     """protect() needs a pseudonymisation key; never write one into the project's .build/."""
     from bot.settings import get_settings
 

@@ -267,11 +267,10 @@ async def test_non_text_gets_a_polite_reply_without_rasa(api, http, extra):
         message_update(9, "改过的问题", key="edited_message"),
         message_update(9, "频道消息", chat_type="channel", chat_id=-100999, key="channel_post"),
         message_update(9, "我是另一个机器人", extra={"from": {"id": 5, "is_bot": True, "first_name": "b"}}),
-        {"update_id": 9, "poll": {"id": "p", "question": "?", "options": [], "total_voter_count": 0,
-                                  "is_closed": False, "is_anonymous": True, "type": "regular",
-                                  "allows_multiple_answers": False}},
+        {"update_id": 9, "inline_query": {"id": "iq", "from": {"id": 5, "is_bot": False, "first_name": "甲"},
+                                          "query": "截止时间", "offset": ""}},
     ],
-    ids=["service-message", "edited", "channel-post", "from-a-bot", "poll-update"],
+    ids=["service-message", "edited", "channel-post", "from-a-bot", "inline-query"],
 )
 async def test_updates_that_are_not_questions_are_ignored(api, http, update):
     assistant = Assistant()
@@ -285,8 +284,8 @@ async def test_updates_that_are_not_questions_are_ignored(api, http, update):
 # -- groups --------------------------------------------------------------------------------
 
 
-def group_update(text, **kwargs):
-    return message_update(11, text, chat_id=GROUP_CHAT, chat_type="supergroup", message_id=321, **kwargs)
+def group_update(text, chat_type="supergroup", **kwargs):
+    return message_update(11, text, chat_id=GROUP_CHAT, chat_type=chat_type, message_id=321, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -304,8 +303,8 @@ def group_update(text, **kwargs):
         (group_update(f"@{BOT_USERNAME} /address"), "申报材料交到哪里？"),
         (group_update("那材料呢？", reply_to=bot_message()), "那材料呢？"),
         (group_update("同意", reply_to={**bot_message(), "from": {"id": 5, "is_bot": False, "first_name": "甲"}}), None),
-        (message_update(11, "截止时间", chat_id=GROUP_CHAT, chat_type="group"), None),
-        (message_update(11, f"@{BOT_USERNAME} 截止时间", chat_id=GROUP_CHAT, chat_type="group"), "截止时间"),
+        (group_update("截止时间", chat_type="group"), None),
+        (group_update(f"@{BOT_USERNAME} 截止时间", chat_type="group"), "截止时间"),
     ],
     ids=[
         "not-addressed", "mention", "mention-case-and-middle", "bare-mention", "other-bot-mention",
@@ -520,9 +519,26 @@ async def test_polling_survives_flood_control_and_conflicts(api, monkeypatch):
     async with ChannelServer(channel, Assistant()):
         api.push_update(message_update(1, "你好"))
         await wait_until(lambda: api.sent(), timeout=5)
-        api.webhook_url = "https://someone-else.example.test/"  # 409 on the next getUpdates
-        await wait_until(lambda: api.methods()[-1] == "getUpdates" and api.webhook_url)
+
+        api.webhook_url = "https://someone-else.example.test/"  # getUpdates now answers 409
+        polls = len(api.calls_to("getUpdates"))
+        await wait_until(lambda: len(api.calls_to("getUpdates")) >= polls + 2, timeout=6)
         assert channel.polling
+
+        api.webhook_url = ""
+        api.push_update(message_update(2, "还在吗"))
+        await wait_until(lambda: len(api.sent()) == 2, timeout=6)
+
+
+async def test_polling_keeps_trying_while_telegram_is_unreachable(caplog):
+    caplog.set_level(logging.WARNING, logger="channels")
+    channel = TelegramInput.from_credentials(
+        {"token": TOKEN, "base_url": "http://127.0.0.1:9/bot", "poll_timeout": 1}
+    )
+    async with ChannelServer(channel, Assistant()):
+        await wait_until(lambda: "getUpdates failed" in caplog.text)
+        assert channel.polling
+    assert not channel.polling
 
 
 async def test_polling_stops_on_a_rejected_token_without_logging_it(api, caplog):
@@ -534,6 +550,42 @@ async def test_polling_stops_on_a_rejected_token_without_logging_it(api, caplog)
         await wait_until(lambda: not channel.polling)
     assert "rejected" in caplog.text
     assert "wrong-token" not in caplog.text
+
+
+async def test_a_failing_update_does_not_stop_the_next(api, http, caplog):
+    caplog.set_level(logging.DEBUG, logger="channels")
+
+    async def flaky(message):
+        if "坏" in message.text:
+            raise RuntimeError("assistant broke")
+        await message.output_channel.send_text_message(message.sender_id, "好的")
+
+    async with ChannelServer(webhook_channel(api), flaky) as server:
+        await post(http, server, message_update(1, "坏问题"))
+        await post(http, server, message_update(2, "好问题"))
+        await wait_until(lambda: api.sent_texts() == ["好的"])
+    assert "update 1 failed" in caplog.text
+
+
+async def test_logs_carry_no_chat_ids_or_message_text(api, http, caplog):
+    caplog.set_level(logging.DEBUG)
+    async with ChannelServer(webhook_channel(api), Assistant(with_buttons)) as server:
+        await post(http, server, message_update(1, "/start"))
+        await post(http, server, message_update(1, "/start"))
+        await post(http, server, callback_update(2, LONG_PAYLOAD))
+        await post(http, server, message_update(3, None, extra={"photo": _PHOTO}))
+        await wait_until(lambda: len(api.sent()) == 3)
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("channels", "httpx")))
+    for secret_bit in (str(PRIVATE_CHAT), "孵化面积", "您想了解什么", TOKEN):
+        assert secret_bit not in ours
+
+
+async def test_webhook_mode_starts_even_if_telegram_is_unreachable(http, caplog):
+    caplog.set_level(logging.WARNING, logger="channels")
+    channel = TelegramInput(TOKEN, SECRET, WEBHOOK_URL, base_url="http://127.0.0.1:9/bot")
+    async with ChannelServer(channel, Assistant()) as server, http.get(f"{server.url}/") as resp:
+        assert (await resp.json()) == {"status": "ok", "mode": "webhook"}
+    assert "getMe failed at start" in caplog.text
 
 
 # -- credentials ---------------------------------------------------------------------------
@@ -567,3 +619,11 @@ def test_defaults_without_any_configuration():
     assert channel.base_url == "https://api.telegram.org/bot"
     assert TelegramInput.name() == "telegram"
     assert channel.url_prefix() == "telegram"
+
+
+def test_rasa_loads_the_channel_from_credentials():
+    from rasa.core.run import _create_single_channel
+
+    channel = _create_single_channel("channels.telegram.TelegramInput", {"token": TOKEN})
+    assert isinstance(channel, TelegramInput)
+    assert channel.token == TOKEN

@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from wechat_fakes import (
+
+from channels.wechat_messages import NON_TEXT_REPLY, VOICE_OFF_REPLY, WELCOME_FALLBACK
+from channels.wechat_reply import TRIMMED_SUFFIX
+from tests.channels.wechat_fakes import (
     ACCOUNT,
     FakeBot,
     WeChatServer,
@@ -15,8 +18,7 @@ from wechat_fakes import (
     serve_channel,
 )
 
-from channels.wechat_messages import NON_TEXT_REPLY, VOICE_OFF_REPLY, WELCOME_FALLBACK
-from channels.wechat_reply import TRIMMED_SUFFIX
+pytestmark = pytest.mark.usefixtures("wechat_settings")
 
 
 async def test_url_verification_echoes_echostr():

@@ -140,14 +140,15 @@ def free_socket() -> socket.socket:
 @asynccontextmanager
 async def serve_channel(channel: WeChatInput, bot):
     """The channel's blueprint on a real Sanic app, mounted where Rasa mounts it."""
+    Sanic.test_mode = True  # lets several apps start in one process (Sanic's TouchUp)
     app = Sanic(f"wechat_test_{uuid.uuid4().hex[:8]}")
     app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/wechat")
     sock = free_socket()
     port = sock.getsockname()[1]
     server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-    await server.startup()
-    await server
     try:
+        await server.startup()  # create_server has already awaited the asyncio server
+        await server.start_serving()
         yield f"http://127.0.0.1:{port}/webhooks/wechat/webhook"
     finally:
         await server.before_stop()

@@ -1,0 +1,41 @@
+"""The judge's protocol checks (../shared/eval/wechat_checks.py) against the channel on loopback.
+
+The assistant is played by a keyword bot so that only the channel is under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, make_channel, serve_channel
+
+pytestmark = pytest.mark.usefixtures("wechat_settings")
+
+CHECKS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "wechat_checks.py"
+ANSWERS = {
+    "截止": "申报截止时间：2021年11月28日前（通知四、2）",
+    "地址": "报送至省政务服务中心发展改革综合服务窗口",
+    "电话": "联系电话：0731-89991015",
+    "你好": "欢迎！我是湖南省双创示范基地申报助手。",
+}
+
+
+async def keyword_bot(message) -> None:
+    answer = next((a for k, a in ANSWERS.items() if k in message.text), "抱歉，没听懂")
+    await message.output_channel.send_text_message(message.sender_id, answer)
+
+
+@pytest.mark.skipif(not CHECKS.exists(), reason="../shared/eval/wechat_checks.py is not here")
+async def test_the_protocol_checks_pass():
+    async with serve_channel(make_channel(aes_key=AES_KEY, appid=APPID), keyword_bot) as url:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(CHECKS), url, "--token", TOKEN, "--aes-key", AES_KEY, "--appid", APPID,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
+    report = out.decode()
+    assert proc.returncode == 0, report
+    assert "0 failed" in report
