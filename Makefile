@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 PORT ?= 5005
 export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
+# python-telegram-bot 22: durations as timedelta (no deprecation warning on 429 retry_after)
+export PTB_TIMEDELTA := true
 
 .PHONY: run test chat train check lint bench clean help
 

@@ -141,7 +141,7 @@ def free_socket() -> socket.socket:
 async def serve_channel(channel: WeChatInput, bot):
     """The channel's blueprint on a real Sanic app, mounted where Rasa mounts it."""
     Sanic.test_mode = True  # lets several apps start in one process (Sanic's TouchUp)
-    app = Sanic(f"wechat_test_{uuid.uuid4().hex[:8]}")
+    app = Sanic(f"wechat_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
     app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/wechat")
     sock = free_socket()
     port = sock.getsockname()[1]
