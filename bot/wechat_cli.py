@@ -68,9 +68,9 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_menu(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from bot.kb.menu import load_menu, menu_path
     from bot.settings import get_settings
     from channels.wechat_api import make_client
-    from channels.wechat_menu import load_menu, menu_path
 
     path = Path(args.file) if args.file else menu_path()
     try:

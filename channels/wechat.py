@@ -26,9 +26,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.kb.menu import load_asks
 from channels.wechat_api import AsyncWeChatApi, make_client
 from channels.wechat_dedupe import BoundedTtlMap, Turn, TurnCache
-from channels.wechat_menu import load_asks
 from channels.wechat_messages import (
     ASK_AGAIN_REPLY,
     MAX_BODY_BYTES,

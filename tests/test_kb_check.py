@@ -62,6 +62,8 @@ def test_facts_of_the_notice(kb):
         ("notice.yml", "  phone: 0731-89991015", "  phone: 89991015", r"电话号码格式应为"),
         ("faq.yml", "    clause: 四、1\n", "    clause: 四、1\n    answr: x\n", r"多了一个不认识的字段"),
         ("directions.yml", "synonyms: [企业示范基地,", "synonyms: [长沙, 企业示范基地,", r"说法“长沙”同时属于"),
+        ("wechat_menu.yml", "        type: click\n        key: DEADLINE", "        type: clik\n        key: DEADLINE", r"wechat_menu\.yml › button › 第1项（申报指南） › sub_button › 第1项（截止时间） › type：只能填：click、view"),
+        ("wechat_menu.yml", "        ask: 申报截止时间是什么时候？\n", "", r"需要 key 和 ask"),
     ],
 )
 def test_checker_explains_each_mistake(knowledge_copy, file, old, new, expected):

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple, Type
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.kb.menu import Menu
 from bot.kb.models import (
     ApplicantType,
     CitiesFile,
@@ -36,6 +37,7 @@ KNOWLEDGE_FILES: Dict[str, Type[BaseModel]] = {
     "cities.yml": CitiesFile,
     "faq.yml": FaqFile,
     "indicators.yml": IndicatorsFile,
+    "wechat_menu.yml": Menu,
 }
 
 
@@ -93,6 +95,8 @@ def _entry_label(data: Any, loc: Tuple[Any, ...]) -> str:
 
 
 def _explain(error: Dict[str, Any]) -> str:
+    if error["type"] == "value_error.const":
+        return "只能填：" + "、".join(str(v) for v in error.get("ctx", {}).get("permitted", []))
     if error["type"].startswith("value_error") and error["type"] not in _PYDANTIC_MESSAGES:
         return str(error["msg"])
     return _PYDANTIC_MESSAGES.get(error["type"], str(error["msg"]))
@@ -149,6 +153,7 @@ class KnowledgeBase:
     directory: Path
     _faq_by_id: Dict[str, FaqEntry] = field(default_factory=dict)
     indicators_file: IndicatorsFile | None = None
+    wechat_menu: Menu | None = None
 
     def __post_init__(self) -> None:
         self._faq_by_id = {entry.id: entry for entry in self.faq_file.faq}
@@ -217,6 +222,7 @@ def load_knowledge(directory: Optional[Path] = None) -> KnowledgeBase:
         faq_file=parsed["faq.yml"],  # type: ignore[arg-type]
         directory=directory,
         indicators_file=parsed["indicators.yml"],  # type: ignore[arg-type]
+        wechat_menu=parsed["wechat_menu.yml"],  # type: ignore[arg-type]
     )
     problems = cross_file_problems(kb)
     if problems:

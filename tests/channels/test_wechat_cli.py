@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.kb.menu import Menu, load_menu
 from bot.wechat_cli import main
 from channels.wechat import WeChatInput
-from channels.wechat_menu import Menu, load_menu
 from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, FakeBot, make_channel, serve_channel
 
 pytestmark = pytest.mark.usefixtures("wechat_settings")
