@@ -29,6 +29,9 @@ QUESTIONS = [
 ]
 
 
+CONVERSATION_TURNS = 10
+
+
 def percentile(values: List[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -50,9 +53,10 @@ def wechat_params(token: str) -> dict:
 
 
 async def one_sender(session: aiohttp.ClientSession, args: argparse.Namespace, turns: int) -> List[float]:
-    sender = f"bench-{uuid.uuid4().hex[:8]}"
     latencies = []
     for turn in range(turns):
+        if turn % CONVERSATION_TURNS == 0:  # applicants hold short conversations
+            sender = f"bench-{uuid.uuid4().hex[:8]}"
         text = QUESTIONS[turn % len(QUESTIONS)]
         started = time.perf_counter()
         if args.wechat:
