@@ -49,8 +49,11 @@ def assistant_env(tmp_path_factory) -> Dict[str, str]:
         BOT_TODAY="2026-11-26",
         PYTHONPATH=str(PROJECT_DIR),
     )
-    env.pop("WECHAT_TOKEN", None)
-    env.pop("TELEGRAM_TOKEN", None)
+    from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN
+
+    env.update(WECHAT_TOKEN=TOKEN, WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID)
+    for unset in ("WECHAT_SECRET", "WECHAT_PREVIOUS_AES_KEY", "REDIS_URL", "TELEGRAM_TOKEN"):
+        env.pop(unset, None)
     return env
 
 
@@ -72,6 +75,11 @@ def assistant_server(assistant_env, tmp_path_factory) -> Iterator[Dict[str, str]
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def wechat_url(assistant_server) -> str:
+    return f"http://127.0.0.1:{assistant_server['PORT']}/webhooks/wechat/webhook"
 
 
 @pytest.fixture(scope="session")
