@@ -14,7 +14,12 @@ from functools import lru_cache
 from typing import Iterable, Tuple
 
 MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
-ID_CARD = re.compile(r"(?<![\dA-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z])")
+ID_CARD = re.compile(
+    r"(?<![\dA-Za-z])[1-9]\d{5}(?:"
+    r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"  # 18 digits
+    r"|\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}"  # the old 15-digit cards
+    r")(?![\dA-Za-z])"
+)
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 MASKED_MOBILE = "[手机号]"
@@ -56,7 +61,9 @@ def protect(channel: str, raw_sender_id: str, text: str) -> Tuple[str, str]:
 def _knowledge_cache():
     from bot.kb.loader import KnowledgeCache
 
-    return KnowledgeCache()
+    from bot.settings import get_settings
+
+    return KnowledgeCache(get_settings().knowledge_dir)
 
 
 def _public_emails() -> Tuple[str, ...]:

@@ -39,6 +39,7 @@ def test_pseudonymize_uses_the_configured_secret(settings_env):
         ("8613912345678", MASKED_MOBILE),
         ("身份证430102199001011234", f"身份证{MASKED_ID_CARD}"),
         ("身份证43010219900101123X。", f"身份证{MASKED_ID_CARD}。"),
+        ("老身份证430102900101123", f"老身份证{MASKED_ID_CARD}"),
         ("邮箱 Zhang.San@QQ.com", f"邮箱 {MASKED_EMAIL}"),
         ("手机13812345678，邮箱a@b.cn", f"手机{MASKED_MOBILE}，邮箱{MASKED_EMAIL}"),
     ],
