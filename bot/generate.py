@@ -74,22 +74,27 @@ def _templates() -> dict:
     return yaml.safe_load(TEMPLATES_FILE.read_text(encoding="utf-8"))
 
 
-def with_prefixes(lines: List[str], prefixes: List[str], rng: random.Random, share: float = 0.3) -> List[str]:
-    """Copies of some examples with an applicant's opening words in front."""
+def with_context(lines: List[str], rng: random.Random, share: float = 0.3) -> List[str]:
+    """Copies of some examples wrapped in an applicant's opening and closing words."""
+    templates = _templates()
     chosen = rng.sample(lines, max(1, int(len(lines) * share))) if lines else []
-    return [f"{rng.choice(prefixes)}{line}" for line in chosen]
+    wrapped = []
+    for number, line in enumerate(chosen):
+        prefix = rng.choice(templates["prefixes"])
+        suffix = rng.choice(templates["suffixes"]) if number % 2 else ""
+        wrapped.append(f"{prefix}{line.rstrip('?？')}{suffix}")
+    return wrapped
 
 
 def faq_examples(kb: KnowledgeBase) -> Dict[str, List[str]]:
     rng = random.Random(7)
     vocabulary = kb.entity_vocabulary()
-    prefixes = _templates()["prefixes"]
     examples: Dict[str, List[str]] = {}
     taken = set()
     for entry in kb.faq:
         lines: List[str] = []
         questions = [entry.question, *entry.similar]
-        for question in [*questions, *with_prefixes(questions, prefixes, rng)]:
+        for question in [*questions, *with_context(questions, rng)]:
             for text in [question, *_swap_variants(question, vocabulary, rng)]:
                 if text not in taken:
                     taken.add(text)
@@ -104,7 +109,7 @@ def out_of_scope_examples() -> List[str]:
     block = next(item["examples"] for item in data["nlu"] if item["intent"] == "out_of_scope")
     lines = [line[2:].strip() for line in block.splitlines() if line.startswith("- ")]
     rng = random.Random(13)
-    return [line for line in with_prefixes(lines, _templates()["prefixes"], rng, share=0.4) if line not in lines]
+    return [line for line in with_context(lines, rng, share=0.4) if line not in lines]
 
 
 def inform_examples(kb: KnowledgeBase) -> List[str]:
