@@ -60,7 +60,6 @@ def protect(channel: str, raw_sender_id: str, text: str) -> Tuple[str, str]:
 @lru_cache(maxsize=1)
 def _knowledge_cache():
     from bot.kb.loader import KnowledgeCache
-
     from bot.settings import get_settings
 
     return KnowledgeCache(get_settings().knowledge_dir)
