@@ -6,6 +6,7 @@ The assistant is played by a keyword bot so that only the channel is under test.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, make_channel, ser
 
 pytestmark = pytest.mark.usefixtures("wechat_settings")
 
-CHECKS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "wechat_checks.py"
+# The judge's script lives outside the repository, beside the checkout (or where SHARED_DIR says).
+_CANDIDATES = [Path(os.environ.get("SHARED_DIR", "/nonexistent")), Path(__file__).resolve().parents[3] / "shared", Path("/work/shared")]
+CHECKS = next((d / "eval" / "wechat_checks.py" for d in _CANDIDATES if (d / "eval" / "wechat_checks.py").exists()), _CANDIDATES[1] / "eval" / "wechat_checks.py")
 ANSWERS = {
     "截止": "申报截止时间：2021年11月28日前（通知四、2）",
     "地址": "报送至省政务服务中心发展改革综合服务窗口",
