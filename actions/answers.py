@@ -45,12 +45,31 @@ class ActionAnswer(Action):
         return [SlotSet("last_topic", topic)]
 
 
+SUGGESTION_FLOOR = 0.15  # below this a topic is not worth offering
+
+
 def fallback_text(kb) -> str:
     return (
         "抱歉，这个问题我没有把握回答，不敢乱说。我能回答2021年度省双创示范基地申报通知里的问题，例如：\n"
         f"{topics_overview(kb, limit=6)}\n"
         f"其他问题请咨询省发展改革委：{human_contacts(kb)}。"
     )
+
+
+def suggested_questions(kb, latest_message: Dict[str, Any], limit: int = 3) -> List[str]:
+    """Standard questions of the FAQ topics the model found possible but not sure enough to answer.
+
+    Offered for the applicant to choose — the assistant does not pick one itself.
+    """
+    ranking = [r for r in latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    if not ranking or ranking[0].get("name") == "out_of_scope":
+        return []
+    questions = []
+    for candidate in ranking:
+        entry = kb.faq_entry(candidate.get("name"))
+        if entry and candidate.get("confidence", 0) >= SUGGESTION_FLOOR:
+            questions.append(entry.question)
+    return questions[:limit]
 
 
 class ActionFallbackAnswer(Action):
@@ -60,7 +79,18 @@ class ActionFallbackAnswer(Action):
         return "action_fallback_answer"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=fallback_text(knowledge()))
+        kb = knowledge()
+        questions = suggested_questions(kb, tracker.latest_message)
+        if not questions:
+            dispatcher.utter_message(text=fallback_text(kb))
+            return []
+        dispatcher.utter_message(
+            text=(
+                "抱歉，我不确定您问的是哪一项，不敢乱说。您是想问下面的问题吗？（点选或回复序号）\n"
+                f"也可以换个说法再问；其他问题请咨询省发展改革委：{human_contacts(kb)}。"
+            ),
+            buttons=[{"title": question, "payload": question} for question in questions],
+        )
         return []
 
 

@@ -89,3 +89,25 @@ def test_render_resolves_nested_facts_and_leaves_unknown_names():
 )
 def test_follow_up_topic(kb, intent, last_topic, entities, expected):
     assert choose_topic(intent, last_topic, entities, {e.id for e in kb.faq}) == expected
+
+
+def parse(*ranking):
+    return {"intent": {"name": "nlu_fallback"}, "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.5}] + [
+        {"name": name, "confidence": confidence} for name, confidence in ranking
+    ]}
+
+
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        (parse(("selection", 0.4), ("procedure", 0.3), ("greet", 0.2), ("quota", 0.1)), ["怎么确定示范基地名单？", "申报流程是怎样的？"]),
+        (parse(("out_of_scope", 0.45), ("deadline", 0.3)), []),
+        (parse(("greet", 0.4), ("thanks", 0.3)), []),
+        (parse(("deadline", 0.3), ("copies", 0.2), ("contact", 0.2), ("quota", 0.2)), ["申报截止时间是什么时候？", "纸质材料要交几份？", "咨询电话和联系人是谁？"]),
+        ({}, []),
+    ],
+)
+def test_fallback_offers_likely_topics_without_choosing(kb, message, expected):
+    from actions.answers import suggested_questions
+
+    assert suggested_questions(kb, message) == expected

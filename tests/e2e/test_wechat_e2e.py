@@ -48,3 +48,12 @@ async def test_retried_msgid_is_answered_and_logged_once(wechat_url, assistant_s
     assert len(rows) == 1 and rows[0][3] == "electronic_copy"
     for store in (database, Path(assistant_server["TRACKER_DB"]), Path(assistant_server["LOG"])):
         assert user.encode() not in store.read_bytes(), store
+
+
+async def test_unsure_fallback_offers_numbered_topics_that_a_digit_answers(wechat_url):
+    wechat, user = WeChatServer(wechat_url), openid()
+    status, body = await wechat.post(payload("text.xml", openid=user, content="怎么评的"))
+    first = reply_content(body)
+    assert status == 200 and "0731-89991015" in first and "1. 怎么确定示范基地名单？" in first, first
+    status, body = await wechat.post(payload("text.xml", openid=user, content="1"))
+    assert "择优" in reply_content(body)
