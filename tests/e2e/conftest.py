@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -36,8 +38,36 @@ def _wait(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"assistant did not come up at {url}:\n{log.read_text()[-3000:]}")
 
 
+class BackgroundBotAPI:
+    """The fake Telegram Bot API on its own event loop, alive for the whole session."""
+
+    def __init__(self) -> None:
+        from tests.channels.telegram_fakes import FakeBotAPI
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+        async def start() -> FakeBotAPI:
+            return await FakeBotAPI().start()
+
+        self.api = asyncio.run_coroutine_threadsafe(start(), self.loop).result(timeout=10)
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.api.stop(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
-def assistant_env(tmp_path_factory) -> Dict[str, str]:
+def telegram_api() -> Iterator[BackgroundBotAPI]:
+    api = BackgroundBotAPI()
+    yield api
+    api.close()
+
+
+@pytest.fixture(scope="session")
+def assistant_env(tmp_path_factory, telegram_api) -> Dict[str, str]:
     workdir = tmp_path_factory.mktemp("assistant")
     env = dict(os.environ)
     env.update(
@@ -51,8 +81,17 @@ def assistant_env(tmp_path_factory) -> Dict[str, str]:
     )
     from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN
 
+    from tests.channels import telegram_fakes
+
     env.update(WECHAT_TOKEN=TOKEN, WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID)
-    for unset in ("WECHAT_SECRET", "WECHAT_PREVIOUS_AES_KEY", "REDIS_URL", "TELEGRAM_TOKEN"):
+    env.update(
+        TELEGRAM_TOKEN=telegram_fakes.TOKEN,
+        TELEGRAM_SECRET_TOKEN=telegram_fakes.SECRET,
+        TELEGRAM_WEBHOOK_URL="https://assistant.example.test/webhooks/telegram/webhook",
+        TELEGRAM_BASE_URL=telegram_api.api.base_url,
+        PTB_TIMEDELTA="true",
+    )
+    for unset in ("WECHAT_SECRET", "WECHAT_PREVIOUS_AES_KEY", "REDIS_URL"):
         env.pop(unset, None)
     return env
 
@@ -80,6 +119,11 @@ def assistant_server(assistant_env, tmp_path_factory) -> Iterator[Dict[str, str]
 @pytest.fixture(scope="session")
 def wechat_url(assistant_server) -> str:
     return f"http://127.0.0.1:{assistant_server['PORT']}/webhooks/wechat/webhook"
+
+
+@pytest.fixture(scope="session")
+def telegram_url(assistant_server) -> str:
+    return f"http://127.0.0.1:{assistant_server['PORT']}/webhooks/telegram/webhook"
 
 
 @pytest.fixture(scope="session")
