@@ -79,9 +79,8 @@ def assistant_env(tmp_path_factory, telegram_api) -> Dict[str, str]:
         BOT_TODAY="2026-11-26",
         PYTHONPATH=str(PROJECT_DIR),
     )
-    from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN
-
     from tests.channels import telegram_fakes
+    from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN
 
     env.update(WECHAT_TOKEN=TOKEN, WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID)
     env.update(
