@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Set
 
@@ -107,6 +108,8 @@ def static_facts(kb: KnowledgeBase) -> Dict[str, FactValue]:
     cities = kb.cities_file
     put("quota_principle", cities.quota_principle, cities.quota_clause)
     put("quota_reason", cities.quota_reason, cities.quota_clause)
+    common = Counter(c.quota for c in cities.cities).most_common(1)[0][0]
+    put("quota_others", f"其他市州各不超过{common}个", cities.quota_clause)
     put(
         "quota_table",
         "；".join(f"{c.name}不超过{c.quota}个" for c in cities.cities),
