@@ -190,6 +190,8 @@ class AskSelfcheckSlot(Action):
         reask = tracker.get_slot("sc_reask")
         if not reask:
             text = self.question(tracker)
+            if self.slot != "sc_type" and just_started(tracker):
+                text = f"{INTRO}\n{already_known(tracker)}\n{text}"
         elif self.slot == "sc_answer":
             text = f"{reask}\n{self.question(tracker)}"
         else:
@@ -198,15 +200,29 @@ class AskSelfcheckSlot(Action):
         return [SlotSet("sc_reask", None)]
 
 
+INTRO = "好的，我们来做申报条件自测（一问一答，随时可回复“退出”结束、“跳过”略过某题、“重新开始”重来）。"
+
+
+def just_started(tracker: Tracker) -> bool:
+    """The message that started the self-check already answered the first question(s)."""
+    return (tracker.latest_message.get("intent") or {}).get("name") == "selfcheck"
+
+
+def already_known(tracker: Tracker) -> str:
+    kb = knowledge()
+    kind = kb.applicant_type(tracker.get_slot("sc_type"))
+    known = [f"主体类型：{kind.name}"] if kind else []
+    if tracker.get_slot("sc_city"):
+        known.append(f"所在市州：{tracker.get_slot('sc_city')}")
+    return "已记下 " + "，".join(known) + "（如不对，直接告诉我正确的即可）。" if known else ""
+
+
 class ActionAskScType(AskSelfcheckSlot):
     slot = "sc_type"
 
     def question(self, tracker: Tracker) -> str:
         names = "、".join(t.name for t in knowledge().applicant_types)
-        return (
-            "好的，我们来做申报条件自测（一问一答，随时可回复“退出”结束、“跳过”略过某题、“重新开始”重来）。\n"
-            f"第一步：申报主体属于哪一类？{names}（例如：“我们是高新区”“民营公司”“大学”“研究院”）"
-        )
+        return f"{INTRO}\n第一步：申报主体属于哪一类？{names}（例如：“我们是高新区”“民营公司”“大学”“研究院”）"
 
 
 class ActionAskScCity(AskSelfcheckSlot):

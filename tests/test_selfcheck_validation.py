@@ -158,3 +158,22 @@ def test_ask_actions_number_the_question_and_send_reask(dispatcher, kb):
 def test_ask_direction_names_the_default(dispatcher):
     ActionAskScDirection().run(dispatcher, tracker("", "sc_direction", {"sc_type": "institute"}), {})
     assert "精益创业" in dispatcher.messages[0]["text"] and "原则上" in dispatcher.messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "intent, slots, expected_start",
+    [
+        ("selfcheck", {"sc_type": "university"}, "好的，我们来做申报条件自测"),
+        ("selfcheck_answer", {"sc_type": "university"}, "所在的市州是？"),
+    ],
+)
+def test_a_self_check_started_with_the_type_still_introduces_itself(intent, slots, expected_start):
+    from actions.selfcheck import ActionAskScCity
+
+    message = {"text": "帮我看看我们学校够不够条件", "intent": {"name": intent}, "entities": []}
+    current = Tracker("test", {"requested_slot": "sc_city", **slots}, message, [], False, None, {"name": FORM}, FORM)
+    dispatcher = CollectingDispatcher()
+    ActionAskScCity().run(dispatcher, current, {})
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith(expected_start)
+    assert ("已记下 主体类型：高校" in text) == (intent == "selfcheck")
