@@ -15,7 +15,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import knowledge, today
+from actions.knowledge import entities_of, knowledge, today
 from actions.parsing import (
     find_values,
     is_correction,
@@ -34,10 +34,21 @@ from actions.selfcheck_flow import (
     record_answer,
 )
 from actions.selfcheck_result import SelfcheckState, city_label, compose_result, reference_code
+from bot.kb.answers import answer_faq
 
 FORM_SLOTS = ("sc_type", "sc_city", "sc_direction", "sc_answer", "selfcheck_answers", "sc_failures", "sc_reask")
 CODE = re.compile(r"zc-?([0-9a-z]{4})", re.IGNORECASE)
 ENTITY_OF_SLOT = {"sc_type": "applicant_type", "sc_city": "city", "sc_direction": "direction"}
+ANSWER_ALONG_CONFIDENCE = 0.5  # the NLU fallback threshold (config.yml)
+
+
+def answer_question_asked_along(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """“长沙能推荐几个？” at the 市州 question answers it and asks something: reply to both."""
+    intent = tracker.latest_message.get("intent") or {}
+    kb = knowledge()
+    if kb.faq_entry(intent.get("name")) and intent.get("confidence", 0) >= ANSWER_ALONG_CONFIDENCE:
+        answer = answer_faq(kb, intent["name"], entities_of(tracker.latest_message), today())
+        dispatcher.utter_message(text=answer.text)
 
 
 def reset_events() -> List[Dict[str, Any]]:
@@ -128,6 +139,7 @@ class ValidateSelfcheckForm(FormValidationAction):
         if tracker.get_slot("requested_slot") not in (None, "sc_type") and not find_values(kb, said(tracker), "direction"):
             more["sc_direction"] = None  # a new type means the direction must be chosen again
             dispatcher.utter_message(text=f"好的，主体类型改为{kind.name}，建设方向需要重新确认。")
+        answer_question_asked_along(dispatcher, tracker)
         return accepted("sc_type", kind.id, **more)
 
     def validate_sc_city(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
@@ -140,6 +152,7 @@ class ValidateSelfcheckForm(FormValidationAction):
             return failed(tracker, "sc_city", city_reask(int(tracker.get_slot("sc_failures") or 0) + 1))
         if tracker.get_slot("requested_slot") not in (None, "sc_city"):
             dispatcher.utter_message(text=f"好的，所在市州改为{city}。")
+        answer_question_asked_along(dispatcher, tracker)
         return accepted("sc_city", city)
 
     def validate_sc_direction(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:

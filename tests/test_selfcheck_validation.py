@@ -177,3 +177,17 @@ def test_a_self_check_started_with_the_type_still_introduces_itself(intent, slot
     text = dispatcher.messages[0]["text"]
     assert text.startswith(expected_start)
     assert ("已记下 主体类型：高校" in text) == (intent == "selfcheck")
+
+
+@pytest.mark.parametrize("confidence, answered", [(0.93, True), (0.3, False)])
+def test_a_question_that_also_answers_the_city_gets_both(form, confidence, answered):
+    message = {
+        "text": "长沙能推荐几个？",
+        "intent": {"name": "quota", "confidence": confidence},
+        "entities": [{"entity": "city", "value": "长沙市", "start": 0, "end": 2}],
+    }
+    current = Tracker("test", {"requested_slot": "sc_city", "sc_type": "enterprise"}, message, [], False, None, {"name": FORM}, FORM)
+    dispatcher = CollectingDispatcher()
+    assert form.validate_sc_city("长沙能推荐几个？", dispatcher, current, DOMAIN)["sc_city"] == "长沙市"
+    texts = [m["text"] for m in dispatcher.messages]
+    assert any("长沙市推荐不超过4个" in t for t in texts) == answered
