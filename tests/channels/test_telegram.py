@@ -32,13 +32,10 @@ NON_TEXT_START = "抱歉，我目前只能看懂文字消息"
 
 
 @pytest.fixture(autouse=True)
-def _settings(monkeypatch):
-    """protect() needs a pseudonymisation key; Telegram settings come only from each test."""
+def _settings(monkeypatch, channel_settings):
+    """Telegram settings come only from each test (the shared fixture sets the pseudonymisation key)."""
     for var in ("TELEGRAM_TOKEN", "TELEGRAM_SECRET_TOKEN", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("QUESTION_LOG_SECRET", "test-secret")
-    get_settings.cache_clear()
-    yield
     get_settings.cache_clear()
 
 

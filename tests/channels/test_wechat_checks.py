@@ -14,7 +14,7 @@ import pytest
 
 from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, make_channel, serve_channel
 
-pytestmark = pytest.mark.usefixtures("wechat_settings")
+pytestmark = pytest.mark.usefixtures("channel_settings")
 
 # The judge's script lives outside the repository, beside the checkout (or where SHARED_DIR says).
 _CANDIDATES = [Path(os.environ.get("SHARED_DIR", "/nonexistent")), Path(__file__).resolve().parents[3] / "shared", Path("/work/shared")]

@@ -14,7 +14,7 @@ from bot.wechat_cli import main
 from channels.wechat import WeChatInput
 from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, FakeBot, make_channel, serve_channel
 
-pytestmark = pytest.mark.usefixtures("wechat_settings")
+pytestmark = pytest.mark.usefixtures("channel_settings")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from tests.channels.wechat_fakes import (
     wechat_signature,
 )
 
-pytestmark = pytest.mark.usefixtures("wechat_settings")
+pytestmark = pytest.mark.usefixtures("channel_settings")
 
 
 def safe_channel(**kwargs):

@@ -18,7 +18,7 @@ from tests.channels.wechat_fakes import (
     serve_channel,
 )
 
-pytestmark = pytest.mark.usefixtures("wechat_settings")
+pytestmark = pytest.mark.usefixtures("channel_settings")
 
 
 async def test_url_verification_echoes_echostr():

@@ -21,7 +21,7 @@ from tests.channels.wechat_fakes import (
     serve_channel,
 )
 
-pytestmark = pytest.mark.usefixtures("wechat_settings")
+pytestmark = pytest.mark.usefixtures("channel_settings")
 
 
 def api_channel(fake, **kwargs):
