@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 # python-telegram-bot 22: durations as timedelta (no deprecation warning on 429 retry_after)
 export PTB_TIMEDELTA := true
 
-.PHONY: run test chat train check lint bench clean help
+.PHONY: run test chat train check lint bench eval clean help
 
 help:
 	@echo "make run    - set up, check knowledge, train if stale, serve on http://localhost:$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make chat   - talk to the assistant in this terminal (needs 'make run' in another)"
 	@echo "make check  - validate knowledge/ (python -m bot kb check)"
 	@echo "make bench  - latency/throughput/memory benchmark against a running assistant"
+	@echo "make eval   - right/honest/wrong counts per case file against a running assistant"
 
 $(STAMP): requirements.in requirements-dev.in constraints.txt
 	@PY310=$$(scripts/find-python310) || exit 1; \
@@ -47,6 +48,10 @@ test: check
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py --url http://localhost:$(PORT)
+
+EVAL_CASES ?= ../shared/eval/dev_cases.yml $(wildcard tests/data/eval_*.yml)
+eval: $(STAMP)
+	$(PY) -m bot eval $(EVAL_CASES) --rest http://localhost:$(PORT)/webhooks/rest/webhook
 
 clean:
 	rm -rf .build models nlu/generated results
