@@ -6,6 +6,7 @@ import argparse
 import importlib
 import json
 import sys
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -123,6 +124,17 @@ def wechat_sender(args: argparse.Namespace) -> Callable[[str, evaluation.Turn], 
     return send
 
 
+def reachable(url: str, timeout: float) -> bool:
+    """Whether anything answers HTTP at ``url`` (any status, even 403/405, counts)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+
+
 def eval_cases(args: argparse.Namespace) -> int:
     """Right / honest / wrong counts per cases file against a running assistant."""
     try:
@@ -134,10 +146,13 @@ def eval_cases(args: argparse.Namespace) -> int:
         if not args.token:
             print("--wechat 需要 --token（公众号令牌）。", file=sys.stderr)
             return 2
-        send, events = wechat_sender(args), True
+        url, send, events = args.wechat, wechat_sender(args), True
     else:
         url = args.rest or f"http://localhost:{get_settings().port}/webhooks/rest/webhook"
         send, events = rest_sender(url, args.timeout), False
+    if not reachable(url, args.timeout):
+        print(f"连不上助手（{url}）。请先在另一个终端运行 make run。", file=sys.stderr)
+        return 2
     total = evaluation.Tally()
     answered = 0
     for path, cases in files:
