@@ -6,6 +6,8 @@ from actions.answers import (  # noqa: F401  (the action server registers what t
     ActionFallbackAnswer,
     ActionGoodbye,
     ActionHumanHandoff,
+    ActionIdentity,
+    ActionNotInNotice,
     ActionThanks,
     ActionWelcome,
 )

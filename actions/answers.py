@@ -9,7 +9,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import entities_of, knowledge, today
-from bot.kb.answers import answer_faq, human_contacts, topics_overview
+from bot.kb.answers import human_contacts, topics_overview
+from bot.replies import (
+    NOTICE_CLAUSE,
+    clause_reply,
+    faq_reply,
+    follow_up_topic,
+    not_in_notice_reply,
+    render_message,
+)
 
 # When a follow-up names only an entity and no topic was asked before.
 DEFAULT_TOPIC_FOR_ENTITY = {"city": "quota", "applicant_type": "directions", "direction": "directions"}
@@ -34,15 +42,19 @@ class ActionAnswer(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kb = knowledge()
-        entities = entities_of(tracker.latest_message)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        topic = choose_topic(intent, tracker.get_slot("last_topic"), entities, {e.id for e in kb.faq})
-        if topic is None:
+        message = tracker.latest_message
+        entities = entities_of(message)
+        question = message.get("text") or ""
+        intent = (message.get("intent") or {}).get("name")
+        last_topic = tracker.get_slot("last_topic")
+        intent = follow_up_topic(intent, last_topic, question)
+        topic = choose_topic(intent, last_topic, entities, {e.id for e in kb.faq})
+        reply = faq_reply(kb, topic, question, entities, today()) if topic else None
+        if reply is None:
             dispatcher.utter_message(text=fallback_text(kb))
             return [SlotSet("last_topic", None)]
-        answer = answer_faq(kb, topic, entities, today())
-        dispatcher.utter_message(text=answer.text)
-        return [SlotSet("last_topic", topic)]
+        dispatcher.utter_message(text=reply.text)
+        return [SlotSet("last_topic", reply.topic)]
 
 
 SUGGESTION_FLOOR = 0.15  # below this a topic is not worth offering
@@ -80,6 +92,10 @@ class ActionFallbackAnswer(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kb = knowledge()
+        quoted = clause_reply(kb, entities_of(tracker.latest_message), today())
+        if quoted is not None:  # one clause of the notice says it: quote it, with its number
+            dispatcher.utter_message(text=quoted.text)
+            return [SlotSet("last_topic", NOTICE_CLAUSE)]
         questions = suggested_questions(kb, tracker.latest_message)
         if not questions:
             dispatcher.utter_message(text=fallback_text(kb))
@@ -91,6 +107,28 @@ class ActionFallbackAnswer(Action):
             ),
             buttons=[{"title": question, "payload": question} for question in questions],
         )
+        return []
+
+
+class ActionNotInNotice(Action):
+    """What the notice does not regulate: say so, name it, give the contacts. Never a neighbour."""
+
+    def name(self) -> Text:
+        return "action_not_in_notice"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message
+        reply = not_in_notice_reply(knowledge(), message.get("text") or "", entities_of(message), today())
+        dispatcher.utter_message(text=reply.text)
+        return [SlotSet("last_topic", None)]
+
+
+class ActionIdentity(Action):
+    def name(self) -> Text:
+        return "action_identity"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=render_message(knowledge(), "identity", today()))
         return []
 
 

@@ -9,7 +9,11 @@ from typing import Dict, List
 from bot.kb.loader import KnowledgeBase, KnowledgeCache
 from bot.settings import get_settings
 
-ENTITY_KINDS = ("city", "applicant_type", "direction")
+# the knowledge entities, and what bot.routing adds (see nlu.components.QuestionRouterComponent)
+ENTITY_KINDS = (
+    "city", "applicant_type", "direction",
+    "silent_topic", "unknown_term", "notice_clause", "notice_quote", "policy_document", "language",
+)
 
 
 @lru_cache(maxsize=1)

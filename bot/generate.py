@@ -103,6 +103,14 @@ def faq_examples(kb: KnowledgeBase) -> Dict[str, List[str]]:
     return examples
 
 
+def not_in_notice_examples(kb: KnowledgeBase) -> List[str]:
+    """The staff's example questions about what the notice does not regulate (not_in_notice.yml)."""
+    topics = kb.not_in_notice.topics if kb.not_in_notice else []
+    lines = [example for topic in topics for example in topic.examples]
+    rng = random.Random(17)
+    return list(dict.fromkeys([*lines, *with_context(lines, rng, share=0.5)]))
+
+
 def out_of_scope_examples() -> List[str]:
     """Hand-written out-of-scope questions, some with applicant openings in front."""
     data = yaml.safe_load((HAND_WRITTEN_DATA / "nlu.yml").read_text(encoding="utf-8"))
@@ -128,14 +136,21 @@ def inform_examples(kb: KnowledgeBase) -> List[str]:
 SELFCHECK_FORM = "selfcheck_form"
 
 
-def selfcheck_interruption_rule(intent: str) -> Dict[str, object]:
+# Intents that are answered mid-form like a FAQ question, and the action that answers them.
+INTERRUPTING_INTENTS = {
+    "not_in_notice": "action_not_in_notice",
+    "bot_identity": "action_identity",
+}
+
+
+def selfcheck_interruption_rule(intent: str, action: str = "action_answer") -> Dict[str, object]:
     """A FAQ question asked during the self-check is answered, then the form asks again."""
     return {
         "rule": f"answer {intent} during the self-check",
         "condition": [{"active_loop": SELFCHECK_FORM}],
         "steps": [
             {"intent": intent},
-            {"action": "action_answer"},
+            {"action": action},
             {"action": SELFCHECK_FORM},
             {"active_loop": SELFCHECK_FORM},
         ],
@@ -161,15 +176,17 @@ def write_training_data(kb: KnowledgeBase) -> None:
     nlu = [{"intent": intent, "examples": _Literal(_literal_block(lines))} for intent, lines in faq.items()]
     nlu.append({"intent": "inform", "examples": _Literal(_literal_block(inform_examples(kb)))})
     nlu.append({"intent": "out_of_scope", "examples": _Literal(_literal_block(out_of_scope_examples()))})
+    nlu.append({"intent": "not_in_notice", "examples": _Literal(_literal_block(not_in_notice_examples(kb)))})
     _dump(DATA_DIR / "faq_nlu.yml", {"version": "3.1", "nlu": nlu})
     rules = [
         {"rule": f"answer {intent}", "steps": [{"intent": intent}, {"action": "action_answer"}]}
         for intent in faq
     ]
     rules += [selfcheck_interruption_rule(intent) for intent in faq]
+    rules += [selfcheck_interruption_rule(i, a) for i, a in INTERRUPTING_INTENTS.items()]
     _dump(DATA_DIR / "faq_rules.yml", {"version": "3.1", "rules": rules})
     DOMAIN_DIR.mkdir(parents=True, exist_ok=True)
-    _dump(DOMAIN_DIR / "domain.yml", domain_with_faq_interruptions(list(faq)))
+    _dump(DOMAIN_DIR / "domain.yml", domain_with_faq_interruptions([*faq, *INTERRUPTING_INTENTS]))
     _dump(DOMAIN_DIR / "faq_intents.yml", {"version": "3.1", "intents": list(faq)})
     JIEBA_DIR.mkdir(parents=True, exist_ok=True)
     words = sorted({*TERMS, *(w for mapping in kb.entity_vocabulary().values() for w in mapping)})

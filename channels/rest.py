@@ -9,15 +9,20 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint
 from sanic.request import Request
 
 from channels.privacy import MAX_MESSAGE_CHARS, mask_text, pseudonymize
+from channels.questions import OnNewMessage, one_question_at_a_time
 
 
 class RestInput(RasaRestInput):
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        return super().blueprint(one_question_at_a_time(on_new_message))
 
     async def _extract_sender(self, req: Request) -> str | None:
         raw = (req.json or {}).get("sender")

@@ -28,6 +28,7 @@ from telegram import Bot, Update, User
 from telegram.error import InvalidToken, TelegramError
 
 from channels.privacy import protect
+from channels.questions import one_question_at_a_time
 from channels.telegram_output import CallbackPayloads, TelegramOutput
 from channels.telegram_polling import Poller
 from channels.telegram_updates import (
@@ -100,7 +101,7 @@ class TelegramInput(InputChannel):
         return "webhook" if self.webhook_url else "polling"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        self._on_new_message = on_new_message
+        self._on_new_message = one_question_at_a_time(on_new_message)
         module = inspect.getmodule(self)
         telegram_webhook = Blueprint("telegram_webhook", module.__name__ if module else None)
 

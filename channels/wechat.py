@@ -27,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.kb.menu import load_asks
+from channels.questions import one_question_at_a_time
 from channels.wechat_api import AsyncWeChatApi, make_client
 from channels.wechat_dedupe import BoundedTtlMap, Turn, TurnCache
 from channels.wechat_messages import (
@@ -120,6 +121,7 @@ class WeChatInput(InputChannel):
     # -- HTTP ---------------------------------------------------------------
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        on_new_message = one_question_at_a_time(on_new_message)
         module = inspect.getmodule(self)
         bp = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
 

@@ -1,4 +1,4 @@
-"""Custom Rasa NLU components: input normalisation and knowledge-based entities."""
+"""Custom Rasa NLU components: input normalisation, knowledge-based entities, question routing."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.entities import EntityMatcher
 from bot.kb.loader import KnowledgeCache
 from bot.normalize import normalize
+from bot.routing import QuestionRouter, Thresholds, apply_route
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -90,6 +91,80 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
                 continue
             found = [m.as_rasa(self.name) for m in matcher.find(text)]
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+ROUTING_KEY = "routing"  # in the parse result: which mechanism replaced which model intent
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class QuestionRouterComponent(GraphComponent):
+    """Runs after the intent model: replaces its intent where the FAQ must not answer
+    (see ``bot.routing``). Reads knowledge/ live, like the entity extractor."""
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self._cache = KnowledgeCache(config.get("knowledge_dir"))
+        self._thresholds = Thresholds(
+            fallback=float(config["fallback_threshold"]),
+            trust_model=float(config["trust_model_threshold"]),
+            clause_score=float(config["clause_score_threshold"]),
+        )
+        self._router: Optional[QuestionRouter] = None
+        self._router_for: Optional[object] = None
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> QuestionRouterComponent:
+        component = cls(config)
+        component._current_router()  # build the index at start-up, not on the first question
+        return component
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        defaults = Thresholds()
+        return {
+            "knowledge_dir": None,
+            "fallback_threshold": defaults.fallback,
+            "trust_model_threshold": defaults.trust_model,
+            "clause_score_threshold": defaults.clause_score,
+        }
+
+    def _current_router(self) -> QuestionRouter:
+        kb = self._cache.get()
+        if self._router is None or self._router_for is not kb:
+            self._router = QuestionRouter(kb, self._thresholds)
+            self._router_for = kb
+        return self._router
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        router = self._current_router()
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            route = router.route(text, ranking)
+            if route is None:
+                continue
+            intent, new_ranking = apply_route(route, ranking)
+            model_intent = message.get(INTENT) or {}
+            routing = {"mechanism": route.mechanism, "model_intent": model_intent}
+            message.set(ROUTING_KEY, routing, add_to_output=True)
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, new_ranking, add_to_output=True)
+            routed = [
+                {"entity": kind, "value": value, "extractor": self.__class__.__name__}
+                for kind, value in route.entities
+            ]
+            message.set(ENTITIES, message.get(ENTITIES, []) + routed, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -53,7 +53,7 @@ def test_facts_of_the_notice(kb):
         ("notice.yml", "  date: 2021-11-28", "  date: 2021-13-45", r"notice\.yml › deadline › date：日期格式不对"),
         ("faq.yml", "{deadline_status}", "{deadline_statu}", r"faq › deadline：answer 引用了不存在的事实 \{deadline_statu\}"),
         ("faq.yml", "      - 材料一式几份\n", "      - 材料一式几份\n      - 截止时间\n", r"相似问“截止时间”同时出现在 deadline 和 copies"),
-        ("cities.yml", "  - {name: 株洲市, aliases: [株洲], quota: 3}\n", "", r"缺少株洲市的推荐名额"),
+        ("cities.yml", "  - {name: 株洲市, aliases: [株洲, zhuzhou], quota: 3}\n", "", r"缺少株洲市的推荐名额"),
         ("cities.yml", "quota: 4}", "quota: 0}", r"应为大于 0 的数"),
         ("faq.yml", "联系人：{contact_people}；联系电话：{phone}", "联系人：{contact_people}；联系电话：0731-89990919", r"网站维护电话"),
         ("faq.yml", "联系人：{contact_people}；联系电话：{phone}", "联系人：{contact_people}；联系电话：0731-12345678", r"直接写了电话号码"),
@@ -64,6 +64,24 @@ def test_facts_of_the_notice(kb):
         ("directions.yml", "synonyms: [企业示范基地,", "synonyms: [长沙, 企业示范基地,", r"说法“长沙”同时属于"),
         ("wechat_menu.yml", "        type: click\n        key: DEADLINE", "        type: clik\n        key: DEADLINE", r"wechat_menu\.yml › button › 第1项（申报指南） › sub_button › 第1项（截止时间） › type：只能填：click、view"),
         ("wechat_menu.yml", "        ask: 申报截止时间是什么时候？\n", "", r"需要 key 和 ask"),
+        # the notice's own text must hold the facts taken from it
+        ("notice.yml", "银杏路6号", "银杏路8号", r"notice_text\.yml › clauses：notice\.yml 中的报送地址“.*银杏路8号.*”在通知正文原文里找不到"),
+        ("notice_text.yml", "联系电话：0731-89991015。", "联系电话：0731-89991016。", r"咨询电话“0731-89991015”在通知正文原文里找不到"),
+        ("notice_text.yml", "  - clause: 四、3\n", "  - clause: 四、2\n", r"clauses › 四、2：条款号重复"),
+        ("notice_text.yml", "    scope: footer\n", "    scope: header\n", r"scope 只能填"),
+        # footer facts only where the footer is asked about
+        ("faq.yml", "如有疑问可致电 {phone}", "如有疑问可致电 {website_phone}", r"faq › electronic_copy：\{website_phone\} 是网页页脚的信息"),
+        ("faq.yml", "    footer: true\n    tags: [联系]\n    answer: |-\n      网站", "    tags: [联系]\n    answer: |-\n      网站", r"faq › website_support：\{website_phone\}、\{website_phone_scope\} 是网页页脚的信息"),
+        # what the notice does not regulate
+        ("not_in_notice.yml", "examples: [申请这个示范基地要不要缴费,", "examples: [申请这个示范基地要不要审批,", r"例句“申请这个示范基地要不要审批”不含任何关键词"),
+        ("faq.yml", "      - 截止日期是哪天\n", "      - 截止日期是哪天\n      - 报名要交费吗\n", r"相似问“报名要交费吗”含有“通知未涉及”事项（申报是否收费）的关键词"),
+        # English, messages, city groups
+        ("english.yml", "  - faq: quota\n", "  - faq: quotas\n", r"faq “quotas”不是 faq\.yml 中已有的条目 id"),
+        ("messages.yml", "关于{asked}，", "关于{question}，", r"messages › not_in_notice：引用了这条回复不能用的名称 \{question\}"),
+        ("messages.yml", "关于{asked}，", "关于这件事，", r"messages › not_in_notice：缺少必须出现的 \{asked\}"),
+        ("messages.yml", "  identity: |-", "  identiti: |-", r"messages › identity：缺少这条固定回复"),
+        ("messages.yml", "{contacts}（工作时间）", "0731-89991015（工作时间）", r"messages › identity：直接写了电话号码"),
+        ("cities.yml", "members: [长沙市, 株洲市, 湘潭市]", "members: [长沙, 株洲市, 湘潭市]", r"groups › 长株潭：“长沙”不是 cities 中的市州全称"),
     ],
 )
 def test_checker_explains_each_mistake(knowledge_copy, file, old, new, expected):
@@ -92,7 +110,7 @@ def test_cli_exit_codes(knowledge_copy, monkeypatch, capsys):
     settings.get_settings.cache_clear()
     try:
         assert cli_main(["kb", "check"]) == 0
-        edit(knowledge_copy / "cities.yml", "  - {name: 湘潭市, aliases: [湘潭], quota: 3}\n", "")
+        edit(knowledge_copy / "cities.yml", "  - {name: 湘潭市, aliases: [湘潭, xiangtan], quota: 3}\n", "")
         assert cli_main(["kb", "check"]) == 1
         assert "缺少湘潭市" in capsys.readouterr().err
     finally:

@@ -11,8 +11,16 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from bot.kb.check_indicators import indicator_problems
-from bot.kb.facts import CONTEXT_NAMES, known_names, placeholders, static_facts
+from bot.kb.facts import (
+    CONTEXT_NAMES,
+    FOOTER_NAMES,
+    chinese_date,
+    known_names,
+    placeholders,
+    static_facts,
+)
 from bot.kb.loader import KnowledgeBase, KnowledgeError, Problem, load_knowledge
+from bot.kb.messages import COMMON_VALUES, MESSAGE_VALUES
 from bot.normalize import normalize
 
 # The 14 prefecture-level divisions of Hunan: the quota table must name each once.
@@ -99,8 +107,21 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
     # FAQ
     problems += _duplicate_ids("faq.yml", "faq", [e.id for e in kb.faq])
     seen_questions: Dict[str, str] = {}
+    silent_words = [
+        (normalize(k), t.name) for t in (kb.not_in_notice.topics if kb.not_in_notice else []) for k in t.keywords
+    ]
     for entry in kb.faq:
         label = f"faq › {entry.id}"
+        if not entry.footer:
+            used = (placeholders(entry.answer) | _when_placeholders(entry)) & FOOTER_NAMES
+            if used:
+                names = "、".join("{" + n + "}" for n in sorted(used))
+                problems.append(Problem("faq.yml", label, f"{names} 是网页页脚的信息（省发改委地址、网站维护电话），只能用在标了 footer: true 的条目里"))
+        for question in entry.similar:
+            plain = normalize(question)
+            clash = next((name for word, name in silent_words if word in plain), None)
+            if clash:
+                problems.append(Problem("faq.yml", label, f"相似问“{question}”含有“通知未涉及”事项（{clash}）的关键词，会被当作通知没有规定的问题；请改写或删除（见 not_in_notice.yml）"))
         if entry.id in RESERVED_INTENTS:
             problems.append(Problem("faq.yml", label, f"id “{entry.id}”是系统保留的意图名，请换一个"))
         problems += _template_problems("faq.yml", label, entry.answer, base_names, "answer ")
@@ -125,7 +146,101 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
                 problems.append(Problem("faq.yml", label, f"相似问“{question}”同时出现在 {seen_questions[key]} 和 {entry.id} 两个条目下，请只保留一处"))
             seen_questions.setdefault(key, entry.id)
     problems += indicator_problems(kb)
+    problems += _notice_text_problems(kb)
+    problems += _silent_problems(kb)
+    problems += _english_problems(kb)
+    problems += _message_problems(kb, set(facts))
+    problems += _group_problems(kb)
     return problems
+
+
+def _when_placeholders(entry) -> set:
+    if not entry.when:
+        return set()
+    templates = [entry.when.city, entry.when.applicant_type, entry.when.direction]
+    return set().union(*(placeholders(t) for t in templates if t))
+
+
+def _notice_text_problems(kb: KnowledgeBase) -> List[Problem]:
+    """The notice's own text must hold the facts notice.yml takes from it, word for word."""
+    file = "notice_text.yml"
+    numbers = [c.clause for c in kb.clauses]
+    problems = [Problem(file, f"clauses › {n}", "条款号重复") for n in sorted({n for n in numbers if numbers.count(n) > 1})]
+    body = "".join(c.text for c in kb.clauses if c.scope == "notice")
+    footer = "".join(c.text for c in kb.clauses if c.scope == "footer")
+    notice = kb.notice
+    expected = [
+        ("报送地址", notice.submission.address, body),
+        ("报送窗口", notice.submission.window, body),
+        ("咨询电话", notice.contacts.phone, body),
+        ("电子邮箱", notice.contacts.email, body),
+        ("截止日期", chinese_date(notice.deadline.date), body),
+        ("省发改委地址", notice.footer.office_address, footer),
+        ("网站维护电话", notice.footer.website_phone, footer),
+    ]
+    expected += [("政策文件文号", d.number, body) for d in notice.policy_basis.documents]
+    for what, value, text in expected:
+        if value not in text:
+            where = "页脚（scope: footer）" if text is footer else "通知正文"
+            problems.append(Problem(file, "clauses", f"notice.yml 中的{what}“{value}”在{where}原文里找不到，两处不一致"))
+    if notice.contacts.phone in footer or notice.footer.website_phone in body:
+        problems.append(Problem(file, "clauses", "申报咨询电话只能出现在通知正文，网站维护电话只能出现在页脚"))
+    return problems
+
+
+def _silent_problems(kb: KnowledgeBase) -> List[Problem]:
+    if kb.not_in_notice is None:
+        return []
+    file = "not_in_notice.yml"
+    problems = _duplicate_ids(file, "topics", [t.id for t in kb.not_in_notice.topics])
+    for topic in kb.not_in_notice.topics:
+        keywords = [normalize(k) for k in topic.keywords]
+        for example in topic.examples:
+            if not any(k in normalize(example) for k in keywords):
+                problems.append(Problem(file, f"topics › {topic.id}", f"例句“{example}”不含任何关键词，助手认不出它；请补充关键词"))
+    return problems
+
+
+def _english_problems(kb: KnowledgeBase) -> List[Problem]:
+    if kb.english is None:
+        return []
+    return [
+        Problem("english.yml", f"topics › {t.faq}", f"faq “{t.faq}”不是 faq.yml 中已有的条目 id")
+        for t in kb.english.topics
+        if kb.faq_entry(t.faq) is None
+    ]
+
+
+def _message_problems(kb: KnowledgeBase, fact_names: set) -> List[Problem]:
+    file = "messages.yml"
+    messages = kb.messages_file.messages if kb.messages_file else {}
+    problems = []
+    for name in MESSAGE_VALUES:
+        if name not in messages:
+            problems.append(Problem(file, f"messages › {name}", "缺少这条固定回复"))
+    for name, template in messages.items():
+        if name not in MESSAGE_VALUES:
+            problems.append(Problem(file, f"messages › {name}", "系统不使用这条回复（名称写错了吗？）"))
+            continue
+        own, required = MESSAGE_VALUES[name]
+        allowed = (fact_names - FOOTER_NAMES) | COMMON_VALUES | own
+        used = placeholders(template)
+        for unknown in sorted(used - allowed):
+            problems.append(Problem(file, f"messages › {name}", f"引用了这条回复不能用的名称 {{{unknown}}}（可用：{'、'.join('{' + n + '}' for n in sorted(own | COMMON_VALUES))} 及事实名称）"))
+        for missing in sorted(required - used):
+            problems.append(Problem(file, f"messages › {name}", f"缺少必须出现的 {{{missing}}}"))
+        problems += _literal_problems(file, f"messages › {name}", template, kb, "")
+    return problems
+
+
+def _group_problems(kb: KnowledgeBase) -> List[Problem]:
+    names = {c.name for c in kb.cities}
+    return [
+        Problem("cities.yml", f"groups › {group.name}", f"“{member}”不是 cities 中的市州全称")
+        for group in kb.cities_file.groups
+        for member in group.members
+        if member not in names
+    ]
 
 
 def _duplicate_ids(file: str, section: str, ids: List[str]) -> List[Problem]:

@@ -24,6 +24,8 @@ CONTEXT_NAMES: Dict[str, Set[str]] = {
     "direction": {"direction_name", "direction_focus", "direction_description"},
 }
 DYNAMIC_NAMES = {"deadline_status"}
+# Facts from the web page's footer: only FAQ entries marked ``footer: true`` may use them.
+FOOTER_NAMES = {"office_address", "postcode", "website_phone", "website_phone_scope"}
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ def static_facts(kb: KnowledgeBase) -> Dict[str, FactValue]:
         attachments.clause,
     )
     put("office_address", notice.footer.office_address, notice.footer.clause)
+    put("postcode", notice.footer.postcode, notice.footer.clause)
+    put("website_phone", notice.footer.website_phone, notice.footer.clause)
+    put("website_phone_scope", notice.footer.website_phone_scope, notice.footer.clause)
 
     put("directions_list", "、".join(d.name for d in kb.directions), "二")
     put(

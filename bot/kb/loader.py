@@ -23,10 +23,15 @@ from bot.kb.models import (
     Direction,
     DirectionIndicators,
     DirectionsFile,
+    EnglishFile,
     FaqEntry,
     FaqFile,
     IndicatorsFile,
+    MessagesFile,
+    NoticeClause,
     NoticeFile,
+    NoticeTextFile,
+    NotInNoticeFile,
 )
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
@@ -38,6 +43,10 @@ KNOWLEDGE_FILES: Dict[str, Type[BaseModel]] = {
     "faq.yml": FaqFile,
     "indicators.yml": IndicatorsFile,
     "wechat_menu.yml": Menu,
+    "notice_text.yml": NoticeTextFile,
+    "not_in_notice.yml": NotInNoticeFile,
+    "english.yml": EnglishFile,
+    "messages.yml": MessagesFile,
 }
 
 
@@ -154,6 +163,10 @@ class KnowledgeBase:
     _faq_by_id: Dict[str, FaqEntry] = field(default_factory=dict)
     indicators_file: IndicatorsFile | None = None
     wechat_menu: Menu | None = None
+    notice_text: NoticeTextFile | None = None
+    not_in_notice: NotInNoticeFile | None = None
+    english: EnglishFile | None = None
+    messages_file: MessagesFile | None = None
 
     def __post_init__(self) -> None:
         self._faq_by_id = {entry.id: entry for entry in self.faq_file.faq}
@@ -179,6 +192,17 @@ class KnowledgeBase:
         if self.indicators_file is None:
             return None
         return next((d for d in self.indicators_file.directions if d.direction == direction_id), None)
+
+    @property
+    def clauses(self) -> List[NoticeClause]:
+        return self.notice_text.clauses if self.notice_text else []
+
+    def clause(self, number: str) -> Optional[NoticeClause]:
+        return next((c for c in self.clauses if c.clause == number), None)
+
+    def message(self, name: str) -> str:
+        """A fixed sentence from messages.yml (``kb check`` guarantees the ones code asks for)."""
+        return self.messages_file.messages[name] if self.messages_file else ""
 
     def faq_entry(self, faq_id: str) -> Optional[FaqEntry]:
         return self._faq_by_id.get(faq_id)
@@ -223,6 +247,10 @@ def load_knowledge(directory: Optional[Path] = None) -> KnowledgeBase:
         directory=directory,
         indicators_file=parsed["indicators.yml"],  # type: ignore[arg-type]
         wechat_menu=parsed["wechat_menu.yml"],  # type: ignore[arg-type]
+        notice_text=parsed["notice_text.yml"],  # type: ignore[arg-type]
+        not_in_notice=parsed["not_in_notice.yml"],  # type: ignore[arg-type]
+        english=parsed["english.yml"],  # type: ignore[arg-type]
+        messages_file=parsed["messages.yml"],  # type: ignore[arg-type]
     )
     problems = cross_file_problems(kb)
     if problems:

@@ -142,11 +142,20 @@ class City(Strict):
     quota: int = Field(..., gt=0)
 
 
+class CityGroup(Strict):
+    """A name people use for several 市州 together (长株潭), for totals."""
+
+    name: str
+    aliases: List[str] = []
+    members: List[str] = Field(..., min_items=1)
+
+
 class CitiesFile(Strict):
     quota_clause: str
     quota_principle: str
     quota_reason: str
     cities: List[City]
+    groups: List[CityGroup] = []
 
 
 class FaqWhen(Strict):
@@ -163,6 +172,9 @@ class FaqEntry(Strict):
     answer: str
     when: Optional[FaqWhen] = None
     similar: List[str] = []
+    # answered from the web page's footer (the commission's address, the website's own phone),
+    # the only entries that may use the footer facts
+    footer: bool = False
 
     @validator("id")
     def id_is_snake_case(cls, value: str) -> str:
@@ -212,3 +224,63 @@ class DirectionIndicators(Strict):
 class IndicatorsFile(Strict):
     common_checks: List[QualitativeCheck] = []
     directions: List[DirectionIndicators] = Field(..., min_items=1)
+
+
+# knowledge/notice_text.yml — the notice itself, clause by clause.
+
+
+class NoticeClause(Strict):
+    clause: str
+    title: Optional[str] = None
+    scope: str = "notice"
+    text: str
+
+    @validator("scope")
+    def scope_is_known(cls, value: str) -> str:
+        if value not in ("notice", "footer"):
+            raise ValueError("scope 只能填 notice（通知正文）或 footer（网页页脚）")
+        return value
+
+
+class NoticeTextFile(Strict):
+    clauses: List[NoticeClause] = Field(..., min_items=1)
+
+
+# knowledge/not_in_notice.yml — what the notice does not regulate.
+
+
+class SilentTopic(Strict):
+    id: str
+    name: str
+    keywords: List[str] = Field(..., min_items=1)
+    examples: List[str] = []
+
+    @validator("id")
+    def id_is_snake_case(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError("id 只能用小写英文字母、数字和下划线，并以字母开头，例如 fee")
+        return value
+
+
+class NotInNoticeFile(Strict):
+    topics: List[SilentTopic] = []
+
+
+# knowledge/english.yml — how English questions map to FAQ topics.
+
+
+class EnglishTopic(Strict):
+    faq: str
+    keywords: List[str] = Field(..., min_items=1)
+
+
+class EnglishFile(Strict):
+    lead: str
+    topics: List[EnglishTopic] = []
+
+
+# knowledge/messages.yml — every fixed sentence that is not a FAQ answer.
+
+
+class MessagesFile(Strict):
+    messages: Dict[str, str]

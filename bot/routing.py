@@ -1,0 +1,134 @@
+"""Decide, before any answer is made, whether a question may be answered from the FAQ.
+
+The intent model always names *some* topic. For a question no FAQ entry covers,
+that topic is a neighbour, and its answer would mislead. The router looks at
+what the model cannot know and, where it must, replaces the model's intent:
+
+1. English → the FAQ topic its words name (knowledge/english.yml), or the honest reply;
+2. a policy document named by number or title → ``policy_basis`` for that document;
+3. a matter the notice does not regulate (knowledge/not_in_notice.yml) → ``not_in_notice``;
+4. a term found only in one clause of the notice that the predicted FAQ answer does not
+   contain (工匠精神, 隐形冠军) → ``notice_clause``, which quotes that clause;
+5. words found nowhere in the notice, the FAQ or the vocabulary, when the model is not
+   sure → ``not_in_notice``;
+6. no confident topic, but a clause clearly matches → ``notice_clause``.
+
+A clause answer travels as Rasa's ``nlu_fallback`` with the clause in its entities: the
+honest fallback action quotes it instead of offering topics.
+
+Greetings, self-check answers and follow-ups stay with the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from bot.derived import PROVINCE_CUES, TOTAL_CUES, YES_NO_CUES
+from bot.documents import documents_named
+from bot.english import english_topic, is_english
+from bot.kb.answers import answer_faq
+from bot.kb.loader import KnowledgeBase
+from bot.kb.models import SilentTopic
+from bot.normalize import normalize
+from bot.notice_search import ClauseHit, NoticeIndex
+from bot.replies import NOT_IN_NOTICE, NOTICE_CLAUSE
+
+OUT_OF_SCOPE = "out_of_scope"
+NLU_FALLBACK = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Chosen on held-out data; see config.yml for the figures."""
+
+    fallback: float = 0.5  # the FallbackClassifier's threshold
+    trust_model: float = 0.9  # above this, unknown words do not overrule a FAQ topic
+    clause_score: float = 4.0  # BM25 score for a clause answer without a distinctive term
+
+
+@dataclass(frozen=True)
+class Route:
+    intent: str
+    mechanism: str
+    entities: Tuple[Tuple[str, str], ...] = ()
+
+
+def silent_keywords(kb: KnowledgeBase) -> List[Tuple[str, SilentTopic]]:
+    """(normalised keyword, topic) pairs of knowledge/not_in_notice.yml, in file order."""
+    topics = kb.not_in_notice.topics if kb.not_in_notice else []
+    return [(normalize(keyword), topic) for topic in topics for keyword in topic.keywords]
+
+
+def silent_topic(question: str, keywords: Sequence[Tuple[str, SilentTopic]]) -> Optional[SilentTopic]:
+    return next((topic for keyword, topic in keywords if keyword in question), None)
+
+
+def faq_texts(kb: KnowledgeBase) -> Dict[str, str]:
+    """Everything a FAQ entry is about: its questions and its rendered answers."""
+    texts = {}
+    for entry in kb.faq:
+        answer = answer_faq(kb, entry.id)
+        parts = [entry.question, *entry.similar, answer.text if answer else ""]
+        if entry.when:
+            parts += [t for t in (entry.when.city, entry.when.applicant_type, entry.when.direction) if t]
+        texts[entry.id] = "\n".join(parts)
+    return texts
+
+
+class QuestionRouter:
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds()):
+        self.kb = kb
+        self.thresholds = thresholds
+        self.faq_ids = {entry.id for entry in kb.faq}
+        self.silent_keywords = silent_keywords(kb)
+        self.index = NoticeIndex(kb, faq_texts(kb), extra_known=[*TOTAL_CUES, *YES_NO_CUES, *PROVINCE_CUES])
+
+    def _clause_route(self, hit: ClauseHit, mechanism: str) -> Route:
+        """No FAQ topic: the honest fallback, which quotes the clause these entities name."""
+        entities = [(NOTICE_CLAUSE, hit.clause)] + [("notice_quote", s) for s in hit.sentences]
+        return Route(NLU_FALLBACK, mechanism, tuple(entities))
+
+    def route(self, question: str, ranking: Sequence[Dict]) -> Optional[Route]:
+        """A new intent for the (normalised) question, or None to keep the model's."""
+        if is_english(question):
+            topic = english_topic(question, self.kb.english)
+            return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
+        documents = documents_named(
+            question, self.kb.notice.policy_basis.documents, self.kb.notice.notice.title
+        )
+        if documents:
+            return Route("policy_basis", "document", tuple(("policy_document", d.number) for d in documents))
+        silent = silent_topic(question, self.silent_keywords)
+        if silent:
+            return Route(NOT_IN_NOTICE, "silent_topic", (("silent_topic", silent.id),))
+
+        top = ranking[0] if ranking else {"name": None, "confidence": 0.0}
+        intent, confidence = top.get("name"), float(top.get("confidence") or 0.0)
+        is_faq = intent in self.faq_ids
+        sure = confidence >= self.thresholds.fallback
+        if not is_faq and intent != OUT_OF_SCOPE and sure:
+            return None  # greeting, self-check answer, follow-up …
+        if intent == OUT_OF_SCOPE and sure:
+            return None  # the honest fallback already
+
+        distinctive = self.index.distinctive_terms(question)
+        if distinctive and not (is_faq and self.index.faq_covers(intent, distinctive)):
+            hit = self.index.search(question)
+            if hit:
+                return self._clause_route(hit, "distinctive_term")
+        unknown = self.index.unknown_words(question)
+        if unknown and not (is_faq and confidence >= self.thresholds.trust_model):
+            return Route(NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown))
+        if not (is_faq and sure):
+            hit = self.index.search(question)
+            if hit and hit.score >= self.thresholds.clause_score:
+                return self._clause_route(hit, "clause_search")
+        return None
+
+
+def apply_route(route: Route, ranking: List[Dict]) -> Tuple[Dict, List[Dict]]:
+    """The intent and ranking a routed message carries (the model's ranking kept below it)."""
+    intent = {"name": route.intent, "confidence": 1.0}
+    rest = [r for r in ranking if r.get("name") != route.intent]
+    return intent, [intent, *rest]

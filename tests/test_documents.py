@@ -1,0 +1,61 @@
+"""Policy documents named by number or title in any common writing (bot/documents.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.documents import documents_named, number_parts
+from bot.normalize import normalize
+
+GUOBAN = "国办发〔2020〕26号"
+FAGAI = "发改办高技〔2021〕46号"
+XIANGZHENG = "湘政发〔2019〕13号"
+
+
+@pytest.fixture(scope="module")
+def documents(kb):
+    return kb.notice.policy_basis.documents
+
+
+def named(question, documents, kb):
+    return [d.number for d in documents_named(normalize(question), documents, kb.notice.notice.title)]
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("湘政发〔2019〕13号是个什么文件", [XIANGZHENG]),
+        ("湘政发[2019]13号", [XIANGZHENG]),
+        ("湘政发（2019）13号讲的啥", [XIANGZHENG]),
+        ("湘政发2019年13号", [XIANGZHENG]),
+        ("國辦發〔2020〕26號是什麼", [GUOBAN]),
+        ("国办发(2020)第26号", [GUOBAN]),
+        ("2020年第26号文件", [GUOBAN]),
+        ("46号文是哪个部门发的", [FAGAI]),
+        ("发改办高技【2021】46号", [FAGAI]),
+        ("打造双创升级版的那个文件", [XIANGZHENG]),
+        ("抓好双创示范基地建设管理工作的通知是谁发的", [FAGAI]),
+        ("26号文和13号文有什么关系", [GUOBAN, XIANGZHENG]),
+    ],
+)
+def test_documents_are_recognised(question, expected, documents, kb):
+    assert named(question, documents, kb) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "11月13号截止吗",  # a day of the month
+        "大众创业万众创新示范基地是什么",  # the notice's own title, not a policy document
+        "截止时间是11月28号吗",
+        "长沙能推荐4个吗",
+        "国办发〔2020〕99号",  # not one of the notice's documents
+    ],
+)
+def test_other_numbers_are_not_documents(question, documents, kb):
+    assert named(question, documents, kb) == []
+
+
+def test_number_parts_of_every_document(documents):
+    for document in documents:
+        assert number_parts(document.number) is not None
