@@ -1,0 +1,87 @@
+"""Where the intent model must not answer from the FAQ (bot/routing.py, bot/notice_search.py).
+
+The model's ranking is an input here (what DIET said); the router decides.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.normalize import normalize
+from bot.routing import NLU_FALLBACK, QuestionRouter, apply_route
+
+
+@pytest.fixture(scope="module")
+def router(kb):
+    return QuestionRouter(kb)
+
+
+def model_says(intent, confidence):
+    return [{"name": intent, "confidence": confidence}, {"name": "out_of_scope", "confidence": 1 - confidence}]
+
+
+@pytest.mark.parametrize(
+    "question, model, intent, mechanism",
+    [
+        # what the notice does not regulate, however sure the model is of a neighbour
+        ("申报要缴费吗", model_says("materials", 0.99), "not_in_notice", "silent_topic"),
+        ("方案篇幅有没有限制", model_says("plan_outline", 0.99), "not_in_notice", "silent_topic"),
+        ("材料要法人签字吗", model_says("materials", 0.98), "not_in_notice", "silent_topic"),
+        ("评审会来实地考察吗", model_says("selection", 0.97), "not_in_notice", "silent_topic"),
+        # words found nowhere in the notice or the FAQ, model unsure
+        ("可以带家属一起去吗", model_says("submission_address", 0.7), "not_in_notice", "unknown_terms"),
+        ("申报材料可以手写吗", model_says("materials", 0.6), "not_in_notice", "unknown_terms"),
+        # a term only one clause contains
+        ("工匠精神指的是什么", model_says("directions", 0.8), NLU_FALLBACK, "distinctive_term"),
+        ("隐形冠军企业可以报吗", model_says("eligibility", 0.95), NLU_FALLBACK, "distinctive_term"),
+        ("退役军人创业能算吗", model_says("eligibility", 0.9), NLU_FALLBACK, "distinctive_term"),
+        # documents, English
+        ("湘政发〔2019〕13号是什么", model_says("notice_info", 0.9), "policy_basis", "document"),
+        ("What is the deadline?", model_says("greet", 0.6), "deadline", "english"),
+        ("Is there an application fee?", model_says("deadline", 0.9), "not_in_notice", "english"),
+    ],
+)
+def test_routes(router, question, model, intent, mechanism):
+    route = router.route(normalize(question), model)
+    assert route is not None, "the model's intent was kept"
+    assert (route.intent, route.mechanism) == (intent, mechanism)
+
+
+@pytest.mark.parametrize(
+    "question, model",
+    [
+        ("申报截止时间是什么时候", model_says("deadline", 0.99)),
+        ("材料交到哪里", model_says("submission_address", 0.95)),
+        ("长株潭三个市加起来最多推荐几个", model_says("quota", 0.8)),
+        ("11月30号交还来得及吗", model_says("deadline", 0.7)),
+        ("衡阳能推荐3个吗", model_says("quota", 0.9)),
+        ("你好", model_says("greet", 0.99)),
+        ("那株洲呢", model_says("inform", 0.9)),
+        ("是的，我们有专门的孵化场地", model_says("affirm", 0.8)),  # a self-check answer
+        ("今天长沙天气怎么样", model_says("out_of_scope", 0.9)),  # the fallback says so already
+    ],
+)
+def test_the_model_keeps_what_it_may_answer(router, question, model):
+    assert router.route(normalize(question), model) is None
+
+
+def test_a_clause_route_quotes_the_notice_word_for_word(router, kb):
+    route = router.route(normalize("隐形冠军是什么意思"), model_says("directions", 0.6))
+    entities = dict(route.entities)
+    clause = kb.clause(entities["notice_clause"])
+    assert clause.clause == "二（三）"
+    assert all(quote in clause.text for kind, quote in route.entities if kind == "notice_quote")
+
+
+def test_apply_route_keeps_the_models_ranking_below():
+    from bot.routing import Route
+
+    intent, ranking = apply_route(Route("not_in_notice", "silent_topic"), model_says("materials", 0.9))
+    assert intent == {"name": "not_in_notice", "confidence": 1.0}
+    assert [r["name"] for r in ranking] == ["not_in_notice", "materials", "out_of_scope"]
+
+
+def test_footer_is_never_searched(router):
+    assert router.index.search(normalize("湘府西路8号是哪里")) is None or all(
+        "湘府西路" not in s for s in router.index.search(normalize("湘府西路8号是哪里")).sentences
+    )
