@@ -44,10 +44,16 @@ def payload(name: str, **values: Any) -> str:
 
 
 class WeChatServer:
-    """Plays WeChat's servers: signs, optionally encrypts, posts and opens the reply."""
+    """Plays WeChat's servers: signs, optionally encrypts, posts and opens the reply.
 
-    def __init__(self, url: str, token: str = TOKEN):
+    Given an ``aes_key`` (安全模式), :meth:`post` encrypts every body as WeChat does and
+    returns the reply decrypted (``plain=True`` posts the body as it is).
+    """
+
+    def __init__(self, url: str, token: str = TOKEN, aes_key: str | None = None,
+                 appid: str = APPID):
         self.url, self.token = url, token
+        self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
 
     def query(self, timestamp: int | None = None, good: bool = True, **extra: str) -> Dict[str, str]:
         ts = str(int(time.time()) if timestamp is None else timestamp)
@@ -61,8 +67,17 @@ class WeChatServer:
             return resp.status, await resp.text()
 
     async def post(self, body: str | bytes, query: Dict[str, str] | None = None,
-                   **query_kwargs: Any) -> Tuple[int, str]:
+                   plain: bool = False, **query_kwargs: Any) -> Tuple[int, str]:
         query = query or self.query(**query_kwargs)
+        if self.crypto is not None and not plain:
+            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+            envelope = self.crypto.encrypt_message(text, query["nonce"], query["timestamp"])
+            query = {**query, "encrypt_type": "aes",
+                     "msg_signature": ET.fromstring(envelope).findtext("MsgSignature")}
+            status, reply = await self.post(envelope, query=query, plain=True)
+            if status == 200 and "<Encrypt>" in reply:
+                reply = ET.tostring(open_reply(reply, self.crypto), encoding="unicode")
+            return status, reply
         data = body.encode("utf-8") if isinstance(body, str) else body
         async with aiohttp.ClientSession() as http, http.post(
                 f"{self.url}?{urlencode(query)}", data=data,
