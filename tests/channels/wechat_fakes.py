@@ -181,6 +181,7 @@ class FakeWeChatApi:
     def __init__(self):
         self.calls: List[Tuple[str, Dict[str, Any], Any]] = []
         self.send_errcode = 0
+        self.token_status = self.send_status = 200  # e.g. 500: the HTTP layer fails
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -191,10 +192,14 @@ class FakeWeChatApi:
 
     async def token(self, request: web.Request) -> web.Response:
         self.calls.append(("token", dict(request.query), None))
+        if self.token_status != 200:
+            return web.Response(status=self.token_status, text="fake HTTP failure")
         return web.json_response({"access_token": "ACCESS_TOKEN_1", "expires_in": 7200})
 
     async def custom_send(self, request: web.Request) -> web.Response:
         self.calls.append(("send", dict(request.query), await request.json()))
+        if self.send_status != 200:
+            return web.Response(status=self.send_status, text="fake HTTP failure")
         if self.send_errcode:
             return web.json_response({"errcode": self.send_errcode, "errmsg": "fake failure"})
         return web.json_response({"errcode": 0, "errmsg": "ok"})
