@@ -221,4 +221,5 @@ class FakeWeChatApi:
 
 def make_channel(**kwargs: Any) -> WeChatInput:
     kwargs.setdefault("menu_asks", MENU)
-    return WeChatInput(token=TOKEN, **kwargs)
+    kwargs.setdefault("token", TOKEN)
+    return WeChatInput(**kwargs)
