@@ -218,14 +218,20 @@ class WeChatInput(InputChannel):
             except DecryptError as err:
                 logger.warning("wechat: could not decrypt a message: %s", err)
                 return response.text("cannot decrypt", status=400)
-        elif args.get("encrypt_type", "").lower() == "aes":
+        try:
+            fields = xml_fields(body)
+        except MalformedMessage as err:
+            logger.warning("wechat: malformed message: %s", err)
+            return response.text("malformed message", status=400)
+        if crypto is None and "Encrypt" in fields and not fields.get("FromUserName"):
+            # 安全模式 without a key here; 兼容模式 (plaintext beside <Encrypt>) is read as 明文
             logger.warning("wechat: encrypted message but no EncodingAESKey is configured")
             return response.text("safe mode is not configured", status=400)
         refused = await self._refuse_replayed(request)
         if refused:
             return refused
         try:
-            incoming = classify(xml_fields(body), self.menu_asks)
+            incoming = classify(fields, self.menu_asks)
         except MalformedMessage as err:
             logger.warning("wechat: malformed message: %s", err)
             return response.text("malformed message", status=400)

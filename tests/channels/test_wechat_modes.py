@@ -144,6 +144,15 @@ async def test_encrypted_message_without_a_configured_key_is_a_400():
     assert status == 400
 
 
+async def test_compatible_mode_without_a_key_reads_the_plaintext_part():
+    """Switching modes: the account sends 兼容模式 before the key is set here (docs/wechat.md)."""
+    bot = FakeBot()
+    async with serve_channel(make_channel(), bot) as url:
+        status, body, _ = await WeChatServer(url).post_encrypted(
+            payload("text.xml", content="过渡期"), compat=True)
+    assert status == 200 and reply_content(body) == "收到：过渡期" and bot.texts == ["过渡期"]
+
+
 def test_a_malformed_aes_key_is_refused_at_start():
     with pytest.raises(ValueError, match="43"):
         make_channel(aes_key="too-short", appid=APPID)
