@@ -316,17 +316,18 @@ class WeChatInput(InputChannel):
 
     async def drain(self) -> None:
         """Before the server stops: let pending 客服消息 go out (bounded), then close."""
-        pending = [task for task in self._background if not task.done()]
+        deadline = time.monotonic() + self.drain_seconds
+        pending = {task for task in self._background if not task.done()}
         if pending:
             logger.info("wechat: waiting up to %.0fs for %d 客服消息 still going out",
                         self.drain_seconds, len(pending))
-            late = set(pending)
-            if self.drain_seconds > 0:
-                _, late = await asyncio.wait(pending, timeout=self.drain_seconds)
-            for task in late:
-                task.cancel()
-            if late:
-                logger.warning("wechat: %d 客服消息 not sent before shutdown", len(late))
+        while pending and time.monotonic() < deadline:  # answers handed off meanwhile too
+            await asyncio.wait(pending, timeout=deadline - time.monotonic())
+            pending = {task for task in self._background if not task.done()}
+        for task in pending:
+            task.cancel()
+        if pending:
+            logger.warning("wechat: %d 客服消息 not sent before shutdown", len(pending))
         await self.nonces.close()
         if self.api is not None:
             self.api.close()
