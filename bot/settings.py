@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     wechat_appid: Optional[str] = Field(None, env="WECHAT_APPID")
     wechat_secret: Optional[str] = Field(None, env="WECHAT_SECRET")
     wechat_api_base_url: str = Field("https://api.weixin.qq.com/cgi-bin/", env="WECHAT_API_BASE_URL")
+    # Bodies above this are refused (413) before they are read in full or parsed.
+    wechat_max_body_bytes: int = Field(64 * 1024, env="WECHAT_MAX_BODY_BYTES", gt=0)
+    # At shutdown, wait this long for 客服消息 (customer-service replies) still going out.
+    wechat_drain_seconds: float = Field(10.0, env="WECHAT_DRAIN_SECONDS", ge=0)
 
     telegram_token: Optional[str] = Field(None, env="TELEGRAM_TOKEN")
     telegram_secret_token: Optional[str] = Field(None, env="TELEGRAM_SECRET_TOKEN")

@@ -11,6 +11,12 @@ Enable it in credentials.yml::
 The webhook is ``/webhooks/wechat/webhook``. Protocol rules (signatures,
 replay window, AES, the 5-second passive-reply rule, retries, message limits)
 live here and in the ``channels/wechat_*`` helpers, nowhere else.
+
+Who may post: the query signature must verify and its (timestamp, nonce) must be new (the
+nonce cache: memory, or Redis when ``REDIS_URL`` is set); with an EncodingAESKey only an
+``<Encrypt>`` whose ``msg_signature`` verifies is read — a plaintext body is refused.
+Bodies over ``WECHAT_MAX_BODY_BYTES`` are refused before they are read in full. At
+shutdown, 客服消息 still going out are awaited for up to ``WECHAT_DRAIN_SECONDS``.
 """
 
 from __future__ import annotations
@@ -27,9 +33,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.kb.menu import load_asks
+from channels.plumbing import TTLMap
 from channels.questions import one_question_at_a_time
 from channels.wechat_api import AsyncWeChatApi, make_client
-from channels.wechat_dedupe import BoundedTtlMap, Turn, TurnCache
+from channels.wechat_dedupe import Turn, TurnCache
 from channels.wechat_messages import (
     ASK_AGAIN_REPLY,
     MAX_BODY_BYTES,
@@ -41,6 +48,7 @@ from channels.wechat_messages import (
     render_text_reply,
     xml_fields,
 )
+from channels.wechat_nonces import NonceCache, make_nonce_cache
 from channels.wechat_reply import Choice, format_messages, picked_choice, split_text, trim_text
 from channels.wechat_security import DecryptError, MessageCrypto, RequestVerifier, SignatureError
 
@@ -48,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_REPLY_BUDGET_SECONDS = 4.5  # WeChat gives up on a passive reply after 5 s
 DEFAULT_REPLAY_WINDOW_SECONDS = 300.0
+DEFAULT_DRAIN_SECONDS = 10.0
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
@@ -89,6 +98,8 @@ class WeChatInput(InputChannel):
             reply_budget_seconds=float(pick("reply_budget_seconds", DEFAULT_REPLY_BUDGET_SECONDS)),
             replay_window_seconds=float(pick("replay_window_seconds", DEFAULT_REPLAY_WINDOW_SECONDS)),
             redis_url=credentials.get("redis_url") or settings.redis_url,
+            max_body_bytes=int(pick("max_body_bytes", MAX_BODY_BYTES)),
+            drain_seconds=float(pick("drain_seconds", DEFAULT_DRAIN_SECONDS)),
         )
 
     def __init__(
@@ -104,8 +115,17 @@ class WeChatInput(InputChannel):
         redis_url: str | None = None,
         menu_asks: Dict[str, str] | None = None,
         api: AsyncWeChatApi | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        drain_seconds: float = DEFAULT_DRAIN_SECONDS,
+        nonces: NonceCache | None = None,
     ) -> None:
+        if max_body_bytes <= 0:
+            raise ValueError("max_body_bytes must be positive")
         self.verifier = RequestVerifier(token, replay_window_seconds)
+        # a timestamp is good from `window` before to `window` after it: remember twice as long
+        self.nonces = nonces or make_nonce_cache(token, 2 * replay_window_seconds, redis_url)
+        self.max_body_bytes = max_body_bytes
+        self.drain_seconds = drain_seconds
         self.crypto = (MessageCrypto(token, aes_key, appid or "", previous_aes_key)
                        if aes_key else None)
         if api is None and appid and secret:
@@ -115,7 +135,7 @@ class WeChatInput(InputChannel):
         self.rest_delay_seconds = 1.0  # let the passive reply land before the overflow
         self.menu_asks = _load_asks() if menu_asks is None else dict(menu_asks)
         self.turns = TurnCache()
-        self.choices: BoundedTtlMap[List[Choice]] = BoundedTtlMap(10_000, 3600.0)
+        self.choices: TTLMap[List[Choice]] = TTLMap(10_000, 3600.0)
         self._background: Set[asyncio.Task[Any]] = set()
 
     # -- HTTP ---------------------------------------------------------------
@@ -131,12 +151,16 @@ class WeChatInput(InputChannel):
 
         @bp.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
-            refused = self._refuse_unsigned(request)
+            refused = self._refuse_unsigned(request) or await self._refuse_replayed(request)
             return refused or response.text(request.args.get("echostr", ""))
 
-        @bp.route("/webhook", methods=["POST"])
+        @bp.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             return await self._receive(request, on_new_message)
+
+        @bp.listener("before_server_stop")
+        async def drain(app: Any, loop: Any) -> None:
+            await self.drain()
 
         return bp
 
@@ -149,31 +173,67 @@ class WeChatInput(InputChannel):
             return response.text("forbidden", status=403)
         return None
 
+    async def _refuse_replayed(self, request: Request) -> HTTPResponse | None:
+        """Called once the request is authentic: its (timestamp, nonce) is used up."""
+        args = request.args
+        if await self.nonces.first_use(args.get("timestamp", ""), args.get("nonce", "")):
+            return None
+        logger.warning("wechat: refused a replayed request (timestamp and nonce already used)")
+        return response.text("forbidden", status=403)
+
+    async def _read_body(self, request: Request) -> bytes | None:
+        """The body, or None when it is larger than allowed (not read any further)."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            return None
+        if request.stream is None:  # already read (a non-streaming mount)
+            body = request.body or b""
+            return body if len(body) <= self.max_body_bytes else None
+        chunks: List[bytes] = []
+        size = 0
+        while True:
+            chunk = await request.stream.read()
+            if chunk is None:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.max_body_bytes:  # chunked, no Content-Length: stop here
+                return None
+            chunks.append(chunk)
+
     async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         started = time.monotonic()
         refused = self._refuse_unsigned(request)
         if refused:
             return refused
-        body = request.body or b""
-        if len(body) > MAX_BODY_BYTES:
-            logger.warning("wechat: refused a %d-byte body", len(body))
+        body = await self._read_body(request)
+        if body is None:
+            logger.warning("wechat: refused a body over %d bytes", self.max_body_bytes)
             return response.text("payload too large", status=413)
         args, crypto = request.args, None
-        if args.get("encrypt_type", "").lower() == "aes":
-            if self.crypto is None:
-                logger.warning("wechat: encrypted message but no EncodingAESKey is configured")
-                return response.text("safe mode is not configured", status=400)
+        if self.crypto is not None:  # safe or compatible mode: only the signed <Encrypt> counts
             try:
                 body, crypto = self.crypto.decrypt(
                     body, args.get("msg_signature"), args.get("timestamp"), args.get("nonce"))
             except SignatureError as err:
-                logger.warning("wechat: refused an encrypted message: %s", err)
+                logger.warning("wechat: refused a message: %s", err)
                 return response.text("forbidden", status=403)
             except DecryptError as err:
                 logger.warning("wechat: could not decrypt a message: %s", err)
                 return response.text("cannot decrypt", status=400)
         try:
-            incoming = classify(xml_fields(body), self.menu_asks)
+            fields = xml_fields(body)
+        except MalformedMessage as err:
+            logger.warning("wechat: malformed message: %s", err)
+            return response.text("malformed message", status=400)
+        if crypto is None and "Encrypt" in fields and not fields.get("FromUserName"):
+            # 安全模式 without a key here; 兼容模式 (plaintext beside <Encrypt>) is read as 明文
+            logger.warning("wechat: encrypted message but no EncodingAESKey is configured")
+            return response.text("safe mode is not configured", status=400)
+        refused = await self._refuse_replayed(request)
+        if refused:
+            return refused
+        try:
+            incoming = classify(fields, self.menu_asks)
         except MalformedMessage as err:
             logger.warning("wechat: malformed message: %s", err)
             return response.text("malformed message", status=400)
@@ -243,8 +303,8 @@ class WeChatInput(InputChannel):
         reply = format_messages(collector.messages)
         if reply.choices:
             self.choices.set(incoming.openid, reply.choices)
-        else:
-            self.choices.pop(incoming.openid)
+        elif incoming.openid in self.choices:
+            self.choices.set(incoming.openid, [])  # the old numbers mean nothing any more
         if reply.text:
             return reply.text
         return WELCOME_FALLBACK if incoming.welcome else SORRY_REPLY
@@ -255,6 +315,24 @@ class WeChatInput(InputChannel):
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Before the server stops: let pending 客服消息 go out (bounded), then close."""
+        deadline = time.monotonic() + self.drain_seconds
+        pending = {task for task in self._background if not task.done()}
+        if pending:
+            logger.info("wechat: waiting up to %.0fs for %d 客服消息 still going out",
+                        self.drain_seconds, len(pending))
+        while pending and time.monotonic() < deadline:  # answers handed off meanwhile too
+            await asyncio.wait(pending, timeout=deadline - time.monotonic())
+            pending = {task for task in self._background if not task.done()}
+        for task in pending:
+            task.cancel()
+        if pending:
+            logger.warning("wechat: %d 客服消息 not sent before shutdown", len(pending))
+        await self.nonces.close()
+        if self.api is not None:
+            self.api.close()
 
     async def _deliver_when_done(self, openid: str, task: asyncio.Task[str]) -> None:
         await self._send_later(openid, split_text(await task), 0.0)

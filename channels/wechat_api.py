@@ -6,18 +6,27 @@ on the event loop. The API base URL is overridable per client so tests and the
 simulator can stand a local fake in. Access tokens live in wechatpy's session
 storage: Redis when ``REDIS_URL`` is set (several servers share one token),
 otherwise memory.
+
+Secrets never reach a log: the AppSecret travels in the token request's query string and the
+access token in every other one, and both ``requests``' exceptions and urllib3's debug log
+quote the URL. Every error the client raises is a :class:`WeChatApiError` whose text has no
+query string and no secret (its cause is suppressed), and urllib3's and wechatpy's log
+records are redacted the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict
+from typing import Any, Dict, Iterable
 
 import requests
 from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 
@@ -25,6 +34,69 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
 HTTP_TIMEOUT_SECONDS = 10.0
+
+
+# A URL's query string (``?a=b&c=d``) and any ``secret=…``/``access_token=…`` pair anywhere.
+_QUERY_STRING = re.compile(r"\?[^\s'\"<>()]*=[^\s'\"<>()]*")
+_SECRET_PAIR = re.compile(r"((?:app)?secret|access_token|token)=[^&\s'\"<>()]+", re.IGNORECASE)
+REDACTED = "[redacted]"
+_REDACTED_LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry",
+                     "wechatpy.client.base", "wechatpy.client")
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` without query strings, ``secret=``/``access_token=`` values or ``secrets``."""
+    text = _QUERY_STRING.sub("?" + REDACTED, text)
+    text = _SECRET_PAIR.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+class WeChatApiError(WeChatClientException):
+    """A failed WeChat API call, described without URLs' query strings or secrets."""
+
+    def __init__(self, errcode: Any, errmsg: str):
+        super().__init__(errcode, errmsg)  # no request/response: they carry the URL
+
+
+def describe_error(err: BaseException, secrets: Iterable[str | None] = ()) -> WeChatApiError:
+    if isinstance(err, WeChatApiError):
+        return err
+    if isinstance(err, WeChatClientException):
+        message = str(err.errmsg or "")
+        if not message and getattr(err, "response", None) is not None:
+            message = f"HTTP {err.response.status_code}"
+        return WeChatApiError(err.errcode, redact(message, secrets))
+    return WeChatApiError(None, redact(f"{type(err).__name__}: {err}", secrets))
+
+
+class _RedactingFilter(logging.Filter):
+    """Rewrites a record's message (and traceback) without query strings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record: leave it to the logging machinery
+            return True
+        record.msg, record.args = redact(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+_REDACTING_FILTER = _RedactingFilter()
+
+
+def install_log_redaction() -> None:
+    """Idempotent: the HTTP libraries' own log lines (DEBUG: every URL) lose query strings."""
+    for name in _REDACTED_LOGGERS:
+        log = logging.getLogger(name)
+        if _REDACTING_FILTER not in log.filters:
+            log.addFilter(_REDACTING_FILTER)
 
 
 class _TimeoutSession(requests.Session):
@@ -55,13 +127,33 @@ class ConfigurableWeChatClient(WeChatClient):
     def access_token(self) -> str:
         # one fetch at a time: concurrent 客服消息 must not each fetch (and so revoke) a token
         with self._token_lock:
-            return super().access_token
+            try:
+                return super().access_token
+            except Exception as err:
+                raise describe_error(err, self._secrets()) from None
 
     def fetch_access_token(self) -> Dict[str, Any]:
-        return self._fetch_access_token(
-            url=self.API_BASE_URL + "token",
-            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-        )
+        try:
+            return self._fetch_access_token(
+                url=self.API_BASE_URL + "token",
+                params={"grant_type": "client_credential", "appid": self.appid,
+                        "secret": self.secret},
+            )
+        except Exception as err:
+            raise describe_error(err, self._secrets()) from None
+
+    def _request(self, method, url_or_endpoint, **kwargs):  # type: ignore[override]
+        try:
+            return super()._request(method, url_or_endpoint, **kwargs)
+        except Exception as err:
+            raise describe_error(err, self._secrets()) from None
+
+    def _secrets(self) -> list:
+        secrets = [self.secret]
+        # the token as stored (memory or Redis); never let redaction itself fail
+        with contextlib.suppress(Exception):
+            secrets.append(self.session.get(self.access_token_key))
+        return [s for s in secrets if isinstance(s, str)]
 
 
 def session_storage(redis_url: str | None) -> SessionStorage:
@@ -75,6 +167,7 @@ def session_storage(redis_url: str | None) -> SessionStorage:
 
 def make_client(appid: str, secret: str, api_base_url: str | None = None,
                 redis_url: str | None = None) -> ConfigurableWeChatClient:
+    install_log_redaction()
     return ConfigurableWeChatClient(appid, secret, api_base_url or DEFAULT_API_BASE_URL,
                                     session=session_storage(redis_url))
 

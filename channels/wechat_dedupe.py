@@ -1,54 +1,18 @@
 """Bounded, time-limited memories of the WeChat channel.
 
-``TurnCache`` remembers one asyncio task per WeChat message (MsgId, or
-FromUserName+CreateTime for events) so that WeChat's retries of a message join
-or reuse the first attempt instead of reaching Rasa again. ``BoundedTtlMap`` is the
-small size- and age-limited map (oldest dropped first) both it and the per-user
-button memory are built on.
+``TurnCache`` remembers one asyncio task per WeChat message so that WeChat's retries of a
+message (same MsgId, but a new timestamp and nonce) join or reuse the first attempt
+instead of reaching Rasa again. A message is known by (openid, MsgId) — MsgIds are only
+unique per user — or (openid, CreateTime:Event) for events, which have no MsgId.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Generic, Tuple, TypeVar
+from typing import Any, Awaitable, Callable, Hashable, Tuple
 
-V = TypeVar("V")
-
-
-class BoundedTtlMap(Generic[V]):
-    def __init__(self, maxsize: int, ttl_seconds: float, clock: Callable[[], float] = time.monotonic):
-        self.maxsize, self.ttl, self._clock = maxsize, ttl_seconds, clock
-        self._data: OrderedDict[str, Tuple[float, V]] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def get(self, key: str) -> V | None:
-        self._expire()
-        item = self._data.get(key)
-        return None if item is None else item[1]
-
-    def set(self, key: str, value: V) -> None:
-        self._data[key] = (self._clock(), value)
-        self._data.move_to_end(key)
-        self._expire()
-        while len(self._data) > self.maxsize:
-            self._data.popitem(last=False)
-
-    def pop(self, key: str) -> V | None:
-        item = self._data.pop(key, None)
-        return None if item is None else item[1]
-
-    def _expire(self) -> None:
-        cutoff = self._clock() - self.ttl
-        while self._data:
-            key, (stamp, _) = next(iter(self._data.items()))
-            if stamp >= cutoff:  # entries are in the order they were set
-                break
-            del self._data[key]
+from channels.plumbing import TTLMap
 
 
 @dataclass
@@ -58,15 +22,16 @@ class Turn:
 
 
 class TurnCache:
-    """MsgId → the task answering it (at most ``maxsize`` messages for ``ttl`` seconds)."""
+    """(openid, MsgId) → the task answering it (``maxsize`` messages for ``ttl`` seconds)."""
 
     def __init__(self, maxsize: int = 10_000, ttl_seconds: float = 600.0):
-        self._turns: BoundedTtlMap[Turn] = BoundedTtlMap(maxsize, ttl_seconds)
+        self._turns: TTLMap[Turn] = TTLMap(maxsize, ttl_seconds)
 
     def __len__(self) -> int:
         return len(self._turns)
 
-    def join_or_start(self, key: str, start: Callable[[], Awaitable[Any]]) -> Tuple[Turn, bool]:
+    def join_or_start(self, key: Hashable,
+                      start: Callable[[], Awaitable[Any]]) -> Tuple[Turn, bool]:
         """(the turn for ``key``, whether this call started it)."""
         turn = self._turns.get(key)
         if turn is not None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Dict, Mapping
+from typing import Dict, Mapping, Tuple
 
-MAX_BODY_BYTES = 64 * 1024  # a real message is a few KB; anything bigger is refused
+MAX_BODY_BYTES = 64 * 1024  # default limit: a real message is a few KB (WECHAT_MAX_BODY_BYTES)
 
 GREETING = "你好"  # what a new follower "says": the assistant answers with its welcome
 WELCOME_FALLBACK = (
@@ -56,9 +56,9 @@ class Incoming:
     welcome: bool = False
 
     @property
-    def dedupe_key(self) -> str:
-        """MsgId, or FromUserName+CreateTime for events (kept in memory only: has the openid)."""
-        return self.msg_id or f"{self.openid}:{self.create_time}:{self.event}"
+    def dedupe_key(self) -> Tuple[str, str]:
+        """(openid, MsgId), or (openid, CreateTime:Event) for events — memory only (openid)."""
+        return self.openid, self.msg_id or f"{self.create_time}:{self.event}"
 
     def channel_message_id(self, sender_id: str) -> str:
         """The id the question log dedupes on, without the real openid."""

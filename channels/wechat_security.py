@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import time
 from typing import List, Tuple
 
@@ -19,6 +20,26 @@ class SignatureError(Exception):
 
 class DecryptError(Exception):
     """The encrypted body could not be opened (wrong key, bad padding, wrong AppID)."""
+
+
+# What WeChat sends; anything else is refused before it reaches hashing or int().
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{40}", re.ASCII)
+_TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
+_NONCE = re.compile(r"[0-9A-Za-z]{1,64}", re.ASCII)
+
+
+def _check_format(name: str, value: str | None, pattern: re.Pattern[str]) -> str:
+    if not value:
+        raise SignatureError(f"missing {name}")
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise SignatureError(f"malformed {name}")  # never echo the value itself
+    return value
+
+
+def signatures_match(expected: str, given: str | None, name: str = "signature") -> bool:
+    """Constant-time comparison of a well-formed (40 hex digits) signature."""
+    given = _check_format(name, given, _SIGNATURE)
+    return hmac.compare_digest(expected.encode("ascii"), given.lower().encode("ascii"))
 
 
 def make_signature(*parts: str) -> str:
@@ -37,16 +58,17 @@ class RequestVerifier:
 
     def verify(self, signature: str | None, timestamp: str | None, nonce: str | None,
                now: float | None = None) -> None:
-        """Raise :class:`SignatureError` unless the query string was signed by WeChat just now."""
-        if not (signature and timestamp and nonce):
-            raise SignatureError("missing signature, timestamp or nonce")
+        """Raise :class:`SignatureError` unless the query string was signed by WeChat just now.
+
+        Missing or malformed parameters of any kind (not ASCII, too long, a timestamp that is
+        not a number) are a :class:`SignatureError` too, never another exception.
+        """
+        timestamp = _check_format("timestamp", timestamp, _TIMESTAMP)
+        nonce = _check_format("nonce", nonce, _NONCE)
         expected = make_signature(self.token, timestamp, nonce)
-        if not hmac.compare_digest(expected, signature.lower()):
+        if not signatures_match(expected, signature):
             raise SignatureError("signature does not match")
-        try:
-            age = (time.time() if now is None else now) - int(timestamp)
-        except ValueError as err:
-            raise SignatureError("timestamp is not a number") from err
+        age = (time.time() if now is None else now) - int(timestamp)
         if abs(age) > self.window:
             raise SignatureError(f"timestamp is {age:.0f}s off (window {self.window:.0f}s)")
 
@@ -69,7 +91,12 @@ class MessageCrypto:
 
     def decrypt(self, body: bytes, msg_signature: str | None, timestamp: str,
                 nonce: str) -> Tuple[str, WeChatCrypto]:
-        """(plain XML, the crypto that opened it) — reply with the same key."""
+        """(plain XML, the crypto that opened it) — reply with the same key.
+
+        Only an ``<Encrypt>`` covered by a valid ``msg_signature`` is accepted: a plaintext
+        body (no ``<Encrypt>``) is a :class:`SignatureError`, because the query signature does
+        not cover the body. In 兼容模式 the plaintext fields beside ``<Encrypt>`` are ignored.
+        """
         from channels.wechat_messages import MalformedMessage, xml_fields
 
         try:
@@ -77,9 +104,9 @@ class MessageCrypto:
         except MalformedMessage as err:
             raise DecryptError(str(err)) from err
         if not encrypted:
-            raise DecryptError("no <Encrypt> element")
+            raise SignatureError("plaintext body refused: an EncodingAESKey is configured")
         expected = make_signature(self.token, timestamp, nonce, encrypted)
-        if not (msg_signature and hmac.compare_digest(expected, msg_signature.lower())):
+        if not signatures_match(expected, msg_signature, "msg_signature"):
             raise SignatureError("msg_signature does not match")
         failures = []
         for crypto in self._cryptos:

@@ -33,12 +33,18 @@ async def keyword_bot(message) -> None:
 
 
 @pytest.mark.skipif(not CHECKS.exists(), reason="../shared/eval/wechat_checks.py is not here")
-async def test_the_protocol_checks_pass():
-    async with serve_channel(make_channel(aes_key=AES_KEY, appid=APPID), keyword_bot) as url:
+@pytest.mark.parametrize("safe", [False, True], ids=["plaintext", "safe"])
+async def test_the_protocol_checks_pass_strictly(safe):
+    """--strict counts the hardening checks: nonce reuse and (safe mode) plaintext refused."""
+    channel = make_channel(aes_key=AES_KEY, appid=APPID) if safe else make_channel()
+    mode = ["--aes-key", AES_KEY, "--appid", APPID] if safe else []
+    async with serve_channel(channel, keyword_bot) as url:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(CHECKS), url, "--token", TOKEN, "--aes-key", AES_KEY, "--appid", APPID,
+            sys.executable, str(CHECKS), url, "--token", TOKEN, *mode, "--strict",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
     report = out.decode()
     assert proc.returncode == 0, report
-    assert "0 failed" in report
+    assert "0 failed" in report and "TODO" not in report and "FAIL" not in report
+    passed = int(report.strip().splitlines()[-1].split()[0])
+    assert passed >= (15 if safe else 13), report  # both hardening checks counted

@@ -87,7 +87,9 @@ def test_config_prints_what_to_paste(wechat_env, capsys):
 async def test_simulate_talks_to_a_running_channel(extra, wechat_env, capsys):
     wechat_env()
     bot = FakeBot()
-    async with serve_channel(make_channel(aes_key=AES_KEY, appid=APPID), bot) as url:
+    # a safe-mode channel refuses plaintext, so the plaintext simulator talks to a 明文 channel
+    channel = make_channel(aes_key=AES_KEY, appid=APPID) if extra else make_channel()
+    async with serve_channel(channel, bot) as url:
         code = await asyncio.to_thread(main, ["simulate", "--url", url, "--token", TOKEN, *extra, "截止时间"])
         event = await asyncio.to_thread(main, ["simulate", "--url", url, "--token", TOKEN, *extra,
                                                "--event", "CLICK", "--key", "DEADLINE"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import xml.etree.ElementTree as ET
 
 import pytest
 from wechatpy.crypto import WeChatCrypto
@@ -42,10 +43,43 @@ async def test_encrypted_message_gets_an_encrypted_reply(compat):
     assert bot.texts == ["申报截止时间"]
 
 
-async def test_plaintext_still_works_on_a_safe_mode_channel():
-    async with serve_channel(safe_channel(), FakeBot()) as url:
-        _, body = await WeChatServer(url).post(payload("text.xml", content="你好"))
-    assert reply_content(body) == "收到：你好"
+@pytest.mark.parametrize("extra", [
+    {},  # 明文模式 request
+    {"encrypt_type": "aes"},  # claims safe mode, carries no <Encrypt>
+    {"encrypt_type": "aes", "msg_signature": "0" * 40},
+    {"encrypt_type": "raw"},
+], ids=["plain", "claims-aes", "forged-msg-signature", "raw"])
+async def test_plaintext_is_refused_on_a_safe_mode_channel(extra):
+    """The query signature does not cover the body: a signed URL must not carry any message."""
+    bot = FakeBot()
+    async with serve_channel(safe_channel(), bot) as url:
+        wechat = WeChatServer(url)
+        status, body = await wechat.post(payload("text.xml", content="你好"),
+                                         query={**wechat.query(), **extra})
+        assert status == 403 and "收到" not in body
+        status, body = await WeChatServer(url, aes_key=AES_KEY).post(
+            payload("text.xml", content="加密的还行"))
+        assert status == 200 and reply_content(body) == "收到：加密的还行"
+    assert bot.texts == ["加密的还行"]
+
+
+async def test_compatible_mode_reads_only_the_encrypted_part():
+    """兼容模式 sends the plaintext beside <Encrypt>: a tampered plaintext part is ignored."""
+    bot = FakeBot()
+    async with serve_channel(safe_channel(), bot) as url:
+        wechat = WeChatServer(url)
+        crypto = WeChatCrypto(TOKEN, AES_KEY, APPID)
+        query = wechat.query()
+        envelope = crypto.encrypt_message(payload("text.xml", content="真的问题"),
+                                          query["nonce"], query["timestamp"])
+        encrypted = ET.fromstring(envelope).findtext("Encrypt")
+        compat = payload("text.xml", content="伪造的问题").replace(
+            "</xml>", f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>")
+        query.update(encrypt_type="aes", msg_signature=wechat_signature(
+            TOKEN, query["timestamp"], query["nonce"], encrypted))
+        status, body = await wechat.post(compat, query=query)
+    assert status == 200 and open_reply(body, crypto).findtext("Content") == "收到：真的问题"
+    assert bot.texts == ["真的问题"]
 
 
 async def test_previous_key_still_opens_messages_during_rotation():
@@ -70,7 +104,8 @@ async def test_undecryptable_messages_get_a_clean_400(aes_key, appid, caplog):
         status, body, _ = await wechat.post_encrypted(payload("text.xml", content="x"),
                                                       aes_key=aes_key, appid=appid)
         assert status == 400 and "Traceback" not in body
-        _, ok = await wechat.post(payload("text.xml", content="还在吗"))
+        _, ok = await WeChatServer(url, aes_key=AES_KEY).post(
+            payload("text.xml", content="还在吗"))
         assert reply_content(ok) == "收到：还在吗"
     assert bot.texts == ["还在吗"]
     assert any("could not decrypt" in r.getMessage() for r in caplog.records)
@@ -107,6 +142,15 @@ async def test_encrypted_message_without_a_configured_key_is_a_400():
     async with serve_channel(make_channel(), FakeBot()) as url:
         status, _, _ = await WeChatServer(url).post_encrypted(payload("text.xml", content="x"))
     assert status == 400
+
+
+async def test_compatible_mode_without_a_key_reads_the_plaintext_part():
+    """Switching modes: the account sends 兼容模式 before the key is set here (docs/wechat.md)."""
+    bot = FakeBot()
+    async with serve_channel(make_channel(), bot) as url:
+        status, body, _ = await WeChatServer(url).post_encrypted(
+            payload("text.xml", content="过渡期"), compat=True)
+    assert status == 200 and reply_content(body) == "收到：过渡期" and bot.texts == ["过渡期"]
 
 
 def test_a_malformed_aes_key_is_refused_at_start():

@@ -1,4 +1,4 @@
-"""Two servers share one WeChat access token through a real Redis (REDIS_URL)."""
+"""Two servers share one WeChat access token and one nonce memory through a real Redis."""
 
 from __future__ import annotations
 
@@ -8,6 +8,17 @@ import uuid
 import pytest
 
 from channels.wechat_api import AsyncWeChatApi, make_client
+from channels.wechat_nonces import RedisNonceCache, make_nonce_cache
+from tests.channels.wechat_fakes import (
+    AES_KEY,
+    APPID,
+    FakeBot,
+    WeChatServer,
+    make_channel,
+    payload,
+    reply_content,
+    serve_channel,
+)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
@@ -20,8 +31,10 @@ def redis_client():
 
     client = redis.Redis.from_url(REDIS_URL)
     yield client
-    for key in client.scan_iter("wechatpy*"):
-        client.delete(key)
+    for pattern in ("wechatpy*", "wechat:nonce:*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
+    client.close()
 
 
 async def test_second_server_reuses_the_token_the_first_fetched(fake_wechat_api, redis_client):
@@ -37,3 +50,44 @@ async def test_second_server_reuses_the_token_the_first_fetched(fake_wechat_api,
     assert len(fake_wechat_api.named("token")) == 1
     assert [query["access_token"] for _, query, _ in fake_wechat_api.named("send")] == ["ACCESS_TOKEN_1"] * 2
     assert any(appid.encode() in key for key in redis_client.scan_iter("wechatpy*"))
+
+
+@pytest.mark.usefixtures("channel_settings")
+@pytest.mark.parametrize("safe", [False, True], ids=["plaintext", "safe"])
+async def test_a_query_used_on_one_server_is_refused_by_the_other(safe, redis_client):
+    token = f"tok{uuid.uuid4().hex[:12]}"  # its own namespace in the shared Redis
+    extra = {"aes_key": AES_KEY, "appid": APPID} if safe else {}
+    first_bot, second_bot = FakeBot(), FakeBot()
+    async with serve_channel(make_channel(token=token, redis_url=REDIS_URL, **extra),
+                             first_bot) as first_url, \
+            serve_channel(make_channel(token=token, redis_url=REDIS_URL, **extra),
+                          second_bot) as second_url:
+        aes = AES_KEY if safe else None
+        first = WeChatServer(first_url, token=token, aes_key=aes)
+        second = WeChatServer(second_url, token=token, aes_key=aes)
+        query = first.query()
+        status, body = await first.post(payload("text.xml", content="截止时间"), query=query)
+        assert status == 200 and reply_content(body) == "收到：截止时间"
+        status, _ = await second.post(payload("text.xml", content="截止时间"), query=query)
+        assert status == 403
+        status, body = await second.post(payload("text.xml", content="联系电话"))
+        assert status == 200 and reply_content(body) == "收到：联系电话"
+    assert (first_bot.texts, second_bot.texts) == (["截止时间"], ["联系电话"])
+    keys = list(redis_client.scan_iter("wechat:nonce:*"))
+    assert len(keys) == 2 and all(0 < redis_client.ttl(k) <= 600 for k in keys)
+    assert not any(token.encode() in k for k in keys)  # namespaced by a hash of the token
+
+
+async def test_redis_nonce_cache_set_nx_with_expiry(redis_client):
+    nonces = make_nonce_cache(f"tok{uuid.uuid4().hex}", 2.5, REDIS_URL)
+    assert isinstance(nonces, RedisNonceCache) and nonces.ttl == 3
+    try:
+        assert await nonces.first_use("1700000000", "42") is True
+        assert await nonces.first_use("1700000000", "42") is False
+        assert await nonces.first_use("1700000000", "43") is True
+        [key] = [k for k in redis_client.scan_iter(nonces.prefix + "*") if k.endswith(b":42")]
+        assert 0 < redis_client.ttl(key) <= 3
+        redis_client.delete(key)  # as if expired
+        assert await nonces.first_use("1700000000", "42") is True
+    finally:
+        await nonces.close()

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from channels.wechat_api import AsyncWeChatApi, make_client, session_storage
-from channels.wechat_dedupe import BoundedTtlMap, TurnCache
+from channels.wechat_dedupe import TurnCache
 from channels.wechat_messages import ASK_AGAIN_REPLY
 from tests.channels.wechat_fakes import (
     APPID,
@@ -178,12 +178,3 @@ async def test_dedupe_cache_is_bounded():
     assert started is True
     await asyncio.sleep(0)
 
-
-def test_bounded_map_expires_old_entries():
-    now = [1000.0]
-    memory = BoundedTtlMap(maxsize=10, ttl_seconds=60, clock=lambda: now[0])
-    memory.set("a", 1)
-    now[0] += 30
-    memory.set("b", 2)
-    now[0] += 31
-    assert memory.get("a") is None and memory.get("b") == 2 and len(memory) == 1

@@ -44,10 +44,16 @@ def payload(name: str, **values: Any) -> str:
 
 
 class WeChatServer:
-    """Plays WeChat's servers: signs, optionally encrypts, posts and opens the reply."""
+    """Plays WeChat's servers: signs, optionally encrypts, posts and opens the reply.
 
-    def __init__(self, url: str, token: str = TOKEN):
+    Given an ``aes_key`` (安全模式), :meth:`post` encrypts every body as WeChat does and
+    returns the reply decrypted (``plain=True`` posts the body as it is).
+    """
+
+    def __init__(self, url: str, token: str = TOKEN, aes_key: str | None = None,
+                 appid: str = APPID):
         self.url, self.token = url, token
+        self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
 
     def query(self, timestamp: int | None = None, good: bool = True, **extra: str) -> Dict[str, str]:
         ts = str(int(time.time()) if timestamp is None else timestamp)
@@ -61,8 +67,17 @@ class WeChatServer:
             return resp.status, await resp.text()
 
     async def post(self, body: str | bytes, query: Dict[str, str] | None = None,
-                   **query_kwargs: Any) -> Tuple[int, str]:
+                   plain: bool = False, **query_kwargs: Any) -> Tuple[int, str]:
         query = query or self.query(**query_kwargs)
+        if self.crypto is not None and not plain:
+            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+            envelope = self.crypto.encrypt_message(text, query["nonce"], query["timestamp"])
+            query = {**query, "encrypt_type": "aes",
+                     "msg_signature": ET.fromstring(envelope).findtext("MsgSignature")}
+            status, reply = await self.post(envelope, query=query, plain=True)
+            if status == 200 and "<Encrypt>" in reply:
+                reply = ET.tostring(open_reply(reply, self.crypto), encoding="unicode")
+            return status, reply
         data = body.encode("utf-8") if isinstance(body, str) else body
         async with aiohttp.ClientSession() as http, http.post(
                 f"{self.url}?{urlencode(query)}", data=data,
@@ -166,6 +181,7 @@ class FakeWeChatApi:
     def __init__(self):
         self.calls: List[Tuple[str, Dict[str, Any], Any]] = []
         self.send_errcode = 0
+        self.token_status = self.send_status = 200  # e.g. 500: the HTTP layer fails
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -176,10 +192,14 @@ class FakeWeChatApi:
 
     async def token(self, request: web.Request) -> web.Response:
         self.calls.append(("token", dict(request.query), None))
+        if self.token_status != 200:
+            return web.Response(status=self.token_status, text="fake HTTP failure")
         return web.json_response({"access_token": "ACCESS_TOKEN_1", "expires_in": 7200})
 
     async def custom_send(self, request: web.Request) -> web.Response:
         self.calls.append(("send", dict(request.query), await request.json()))
+        if self.send_status != 200:
+            return web.Response(status=self.send_status, text="fake HTTP failure")
         if self.send_errcode:
             return web.json_response({"errcode": self.send_errcode, "errmsg": "fake failure"})
         return web.json_response({"errcode": 0, "errmsg": "ok"})
@@ -201,4 +221,5 @@ class FakeWeChatApi:
 
 def make_channel(**kwargs: Any) -> WeChatInput:
     kwargs.setdefault("menu_asks", MENU)
-    return WeChatInput(token=TOKEN, **kwargs)
+    kwargs.setdefault("token", TOKEN)
+    return WeChatInput(**kwargs)

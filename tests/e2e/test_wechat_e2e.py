@@ -1,4 +1,7 @@
-"""Real servers, requests built as WeChat builds them: answers, retries, the question log."""
+"""Real servers, requests built as WeChat builds them: answers, retries, the question log.
+
+The server runs in 安全模式 (WECHAT_AES_KEY set), so every message is encrypted; plaintext is
+refused there (tests/channels/test_wechat_modes.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.channels.wechat_fakes import WeChatServer, open_reply, payload, reply_content
+from tests.channels.wechat_fakes import AES_KEY, WeChatServer, open_reply, payload, reply_content
 from tests.e2e.test_question_log_e2e import log_rows
 
 pytestmark = pytest.mark.e2e
@@ -19,8 +22,8 @@ def openid() -> str:
     return f"oE2E{uuid.uuid4().hex[:20]}"
 
 
-async def test_plaintext_answer_and_follow_up(wechat_url):
-    wechat, user = WeChatServer(wechat_url), openid()
+async def test_answer_and_follow_up(wechat_url):
+    wechat, user = WeChatServer(wechat_url, aes_key=AES_KEY), openid()  # the server is in 安全模式
     status, body = await wechat.post(payload("text.xml", openid=user, content="长沙可以推荐几家"))
     assert status == 200 and "长沙市推荐不超过4个" in reply_content(body)
     status, body = await wechat.post(payload("text.xml", openid=user, content="那湘西州呢"))
@@ -35,7 +38,7 @@ async def test_safe_mode_reply_is_encrypted_and_correct(wechat_url):
 
 
 async def test_retried_msgid_is_answered_and_logged_once(wechat_url, assistant_server):
-    wechat, user = WeChatServer(wechat_url), openid()
+    wechat, user = WeChatServer(wechat_url, aes_key=AES_KEY), openid()  # the server is in 安全模式
     msg_id = random.randint(10**15, 10**16)
     xml = payload("text.xml", openid=user, content="电子版发哪个邮箱", msg_id=msg_id)
     first, retry = await asyncio.gather(wechat.post(xml), wechat.post(xml))
@@ -51,7 +54,7 @@ async def test_retried_msgid_is_answered_and_logged_once(wechat_url, assistant_s
 
 
 async def test_unsure_fallback_offers_numbered_topics_that_a_digit_answers(wechat_url):
-    wechat, user = WeChatServer(wechat_url), openid()
+    wechat, user = WeChatServer(wechat_url, aes_key=AES_KEY), openid()  # the server is in 安全模式
     status, body = await wechat.post(payload("text.xml", openid=user, content="怎么评的"))
     first = reply_content(body)
     assert status == 200 and "0731-89991015" in first and "1. 怎么确定示范基地名单？" in first, first
