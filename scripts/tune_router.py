@@ -91,7 +91,7 @@ def main() -> int:
         line = [f"trust_model={thresholds.trust_model:<5} clause_score={thresholds.clause_score:<4}"]
         for name, pairs in sets.items():
             counts = {"right": 0, "honest": 0, "wrong": 0}
-            for (gold, text), ranking in zip(pairs, rankings[name]):
+            for (gold, text), ranking in zip(pairs, rankings[name], strict=True):
                 route = router.route(normalize(text), ranking)
                 top = ranking[0] if ranking else {"name": "nlu_fallback", "confidence": 0}
                 if route is not None:

@@ -7,7 +7,13 @@ import datetime as dt
 import pytest
 
 from bot.normalize import normalize
-from bot.replies import clause_reply, faq_reply, follow_up_topic, not_in_notice_reply, render_message
+from bot.replies import (
+    clause_reply,
+    faq_reply,
+    follow_up_topic,
+    not_in_notice_reply,
+    render_message,
+)
 
 TODAY = dt.date(2021, 11, 20)
 PHONE = "0731-89991015"
