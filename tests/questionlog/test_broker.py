@@ -221,17 +221,39 @@ async def test_broker_writes_rows_once_even_when_a_message_is_retried(db_url):
     await broker.close()
 
 
-async def test_rasa_loads_the_broker_from_endpoints_config(tmp_path):
+async def test_rasa_loads_the_broker_from_endpoints_config(tmp_path, settings_env):
     from rasa.utils.endpoints import EndpointConfig
 
     url = f"sqlite:///{tmp_path / 'q.db'}"
-    config = EndpointConfig(type="bot.questionlog.broker.QuestionLogBroker", url=url, max_buffer=50)
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    config = EndpointConfig(
+        type="bot.questionlog.broker.QuestionLogBroker", url=url, max_buffer=50,
+        tracker_url=tracker_url, retention_days=30, spill_path=str(tmp_path / "spill.jsonl"),
+    )
     broker = await EventBroker.create(config)
     assert isinstance(broker, QuestionLogBroker)
     assert broker.writer.url == url and broker.writer.max_buffer == 50
+    assert broker.writer.spill.path == tmp_path / "spill.jsonl"
+    # the running server purges once a day by itself
+    assert broker.retention.interval == 24 * 3600 and broker.retention.days == 30
+    assert broker.retention.tracker_url == tracker_url
     assert broker.is_ready()
     await broker.close()
     db.dispose(url)
+
+
+async def test_rasa_cannot_start_the_broker_without_a_shared_secret(monkeypatch, settings_env, caplog):
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.settings import MissingSecret, get_settings
+
+    monkeypatch.delenv("QUESTION_LOG_SECRET")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot@127.0.0.1:1/qlog")
+    get_settings.cache_clear()
+    config = EndpointConfig(type="bot.questionlog.broker.QuestionLogBroker")
+    with pytest.raises(MissingSecret):
+        await QuestionLogBroker.from_endpoint_config(config)
+    assert "未设置 QUESTION_LOG_SECRET" in caplog.text
 
 
 async def test_capture_through_rasa_tracker_store(db_url):
