@@ -8,7 +8,6 @@ import logging
 import time
 
 import pytest
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -32,9 +31,16 @@ def session(start: float, words: str) -> list:
     ]
 
 
+def sql_tracker_store(domain, path):
+    # imported here: the module warns at import time (SQLAlchemy 2.0 notice), silenced in tests
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    return SQLTrackerStore(domain, dialect="sqlite", db=str(path))
+
+
 async def make_tracker_db(path, now: float) -> None:
     domain = Domain.load("domain.yml")
-    store = SQLTrackerStore(domain, dialect="sqlite", db=str(path))
+    store = sql_tracker_store(domain, path)
     conversations = {
         "re_gone": session(now - 200 * DAY, "半年前的问题"),
         "re_back": session(now - 200 * DAY, "半年前问过") + session(now - 2 * DAY, "最近又来问"),
@@ -47,7 +53,7 @@ async def make_tracker_db(path, now: float) -> None:
 
 
 async def restored_texts(path, sender: str) -> list:
-    store = SQLTrackerStore(Domain.load("domain.yml"), dialect="sqlite", db=str(path))
+    store = sql_tracker_store(Domain.load("domain.yml"), path)
     try:
         tracker = await store.retrieve_full_tracker(sender)
         if tracker is None:
