@@ -113,7 +113,7 @@ class RowBuffer:
         max_buffer: int = 10_000,
         batch_size: int = 200,
         retry_initial: float = 0.5,
-        retry_max: float = 30.0,
+        retry_max: float = 10.0,
         spill_path: str | Path | None = None,
         store: Store = write_rows,
     ):
