@@ -31,6 +31,7 @@ from bot.questionlog.buffer import RowBuffer
 from bot.questionlog.purge import DAY, DailyPurge
 from bot.questionlog.store import is_transient, write_rows
 from bot.questionlog.turns import SELFCHECK_FORM, LoggedTurn, TurnAssembler
+from bot.settings import MISSING_SECRET_MESSAGE, MissingSecret, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +72,6 @@ class QuestionLogBroker(EventBroker):
 
         The running server purges once a day unless ``purge_interval: 0``.
         """
-        from bot.settings import MISSING_SECRET_MESSAGE, MissingSecret, get_settings
-
         settings = get_settings()
         try:
             settings.effective_question_log_secret()

@@ -25,8 +25,12 @@ import time
 from pathlib import Path
 from typing import Callable, Deque, Dict, Iterable, List, Optional, Sequence
 
+from sqlalchemy.engine import make_url
+
+from bot.questionlog.db import database_url
 from bot.questionlog.store import Row, is_transient, write_rows
 from bot.questionlog.turns import LoggedTurn
+from bot.settings import BUILD_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +39,9 @@ Store = Callable[[Sequence[Row], Optional[str]], int]
 
 def default_spill_path(url: str) -> Path:
     """Next to a SQLite file; in .build/ (one file per database URL) otherwise."""
-    from sqlalchemy.engine import make_url
-
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         return Path(parsed.database).with_name(Path(parsed.database).name + ".spill.jsonl")
-    from bot.settings import BUILD_DIR
-
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
     return BUILD_DIR / f"question_log_spill_{digest}.jsonl"
 
@@ -124,8 +124,6 @@ class RowBuffer:
         self.retry_max = retry_max
         self.store = store
         if spill_path is None:
-            from bot.questionlog.db import database_url
-
             spill_path = default_spill_path(database_url(url))
         self.spill = SpillFile(Path(spill_path))
         self._buffer: Deque[LoggedTurn] = collections.deque()
