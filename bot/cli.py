@@ -53,10 +53,11 @@ def train(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.serve import serve
+    from bot.serve import check_secret, serve
     from bot.serve import train as train_model
 
     settings = get_settings()
+    check_secret(settings)  # before the minutes of training
     if args.port:
         settings.port = args.port
     return serve(settings, train_model())

@@ -15,7 +15,7 @@ import yaml
 
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
 from bot.kb.loader import load_knowledge
-from bot.settings import BUILD_DIR, PROJECT_DIR, Settings
+from bot.settings import BUILD_DIR, PROJECT_DIR, MissingSecret, Settings
 
 MODELS_DIR = PROJECT_DIR / "models"
 
@@ -68,7 +68,12 @@ def write_runtime_config(settings: Settings) -> Dict[str, Path]:
     }
     broker = PROJECT_DIR / "bot" / "questionlog" / "broker.py"
     if broker.exists():
-        endpoints["event_broker"] = {"type": "bot.questionlog.broker.QuestionLogBroker"}
+        # the broker also purges the question log and this tracker store once a day
+        endpoints["event_broker"] = {
+            "type": "bot.questionlog.broker.QuestionLogBroker",
+            "tracker_url": settings.tracker_database_url(),
+            "retention_days": settings.retention_days,
+        }
     paths = {"credentials": BUILD_DIR / "credentials.yml", "endpoints": BUILD_DIR / "endpoints.yml"}
     paths["credentials"].write_text(yaml.safe_dump(credentials, allow_unicode=True))
     paths["endpoints"].write_text(yaml.safe_dump(endpoints, allow_unicode=True))
@@ -88,13 +93,31 @@ def wait_until_up(url: str, timeout: float, process: subprocess.Popen) -> None:
     raise SystemExit(f"等待 {url} 超时")
 
 
+def action_server_env(settings: Settings) -> Dict[str, str]:
+    """The action server's environment: rasa_sdk binds to SANIC_HOST (its own default: all
+    interfaces); it only talks to the Rasa server next to it, so loopback unless ACTION_HOST says."""
+    env = child_env()
+    env["SANIC_HOST"] = settings.action_host
+    return env
+
+
+def action_server_command(settings: Settings) -> List[str]:
+    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)]
+
+
+def check_secret(settings: Settings) -> None:
+    """Refuse to start without QUESTION_LOG_SECRET where instances may share the database."""
+    try:
+        settings.effective_question_log_secret()
+    except MissingSecret as exc:
+        raise SystemExit(f"无法启动：{exc}") from None
+
+
 def serve(settings: Settings, model: Path) -> int:
+    check_secret(settings)
     paths = write_runtime_config(settings)
     env = child_env()
-    actions = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
-        cwd=PROJECT_DIR, env=env,
-    )
+    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_DIR, env=action_server_env(settings))
     processes = [actions]
     try:
         wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", 120, actions)

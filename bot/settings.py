@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,8 @@ BUILD_DIR = PROJECT_DIR / ".build"
 class Settings(BaseSettings):
     port: int = Field(5005, env="PORT")
     action_port: int = Field(5055, env="ACTION_PORT")
+    # the action server only talks to the Rasa server next to it: loopback unless told otherwise
+    action_host: str = Field("127.0.0.1", env="ACTION_HOST")
     knowledge_dir: Path = Field(PROJECT_DIR / "knowledge", env="KNOWLEDGE_DIR")
     # Pretend today is this date (tests and demos of the deadline logic).
     today: Optional[dt.date] = Field(None, env="BOT_TODAY")
@@ -56,16 +59,65 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{BUILD_DIR / 'question_log.db'}"
 
+    def tracker_database_url(self) -> str:
+        """The SQLAlchemy URL of the tracker store serve.py configures (Rasa's SQLTrackerStore)."""
+        return f"sqlite:///{self.tracker_db}"
+
+    def uses_shared_database(self) -> bool:
+        """A question-log database other instances may share (anything but SQLite)."""
+        return not self.effective_database_url().startswith("sqlite")
+
     def effective_question_log_secret(self) -> str:
-        """The pseudonymisation key; a machine-local random one when none is configured."""
+        """The pseudonymisation key; a machine-local random one when none is configured.
+
+        With a shared (non-SQLite) database every instance must use the same key, or one
+        applicant gets a different pseudonym on each: then a missing key is refused.
+        """
         if self.question_log_secret:
             return self.question_log_secret
-        path = BUILD_DIR / "question_log_secret"
-        if not path.exists():
-            BUILD_DIR.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        if self.uses_shared_database():
+            raise MissingSecret(MISSING_SECRET_MESSAGE)
+        return read_or_create_secret(BUILD_DIR / "question_log_secret")
+
+
+MISSING_SECRET_MESSAGE = (
+    "未设置 QUESTION_LOG_SECRET：问题日志使用共享数据库（DATABASE_URL 不是 SQLite）时，"
+    "所有实例必须使用同一个密钥，否则同一提问人在不同实例上的化名不同、提问人数会算错。"
+    "请生成一个随机密钥（例如 python -c \"import secrets; print(secrets.token_hex(32))\"），"
+    "在每个实例的环境变量或 .env 中设置 QUESTION_LOG_SECRET=该密钥 后再启动。"
+)
+
+
+class MissingSecret(RuntimeError):
+    """Starting is refused: the pseudonymisation key must be configured."""
+
+
+def read_or_create_secret(path: Path) -> str:
+    """Read the key at ``path``, creating it first (mode 0600, atomically) if it is missing.
+
+    The key is written to a private temporary file which is then linked into place, so
+    nobody ever sees a readable or half-written key, and of two processes starting at
+    once both end up with the one that was linked first.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, secrets.token_hex(32).encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temporary, path)  # fails if another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    secret = path.read_text(encoding="ascii").strip()
+    if not secret:
+        raise MissingSecret(f"密钥文件 {path} 是空的，请删除它后重新启动（会自动生成新密钥）。")
+    return secret
 
 
 @lru_cache(maxsize=1)

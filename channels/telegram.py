@@ -145,7 +145,8 @@ class TelegramInput(InputChannel):
         _quiet_httpx()
         bot = self._get_bot()
         if self.mode == "polling":
-            self._poller = Poller(bot, self.accept, poll_timeout=self.poll_timeout)
+            self._poller = Poller(bot, self.handle, poll_timeout=self.poll_timeout,
+                                  drain_timeout=self.drain_timeout)
             self._poller.start()
             return
         if not self.secret_token:
@@ -178,13 +179,22 @@ class TelegramInput(InputChannel):
 
     def accept(self, update: Update) -> bool:
         """Process ``update`` in the background unless it was seen before."""
+        return self._schedule(update) is not None
+
+    async def handle(self, update: Update) -> None:
+        """Process ``update`` and return once it is handled (polling confirms it only then)."""
+        task = self._schedule(update)
+        if task is not None:
+            await asyncio.wait({task})  # not cancelled with the caller: stop() drains it
+
+    def _schedule(self, update: Update) -> asyncio.Task | None:
         if not self._seen.add(update.update_id):
             logger.debug("telegram: duplicate update %s ignored", update.update_id)
-            return False
+            return None
         task = asyncio.create_task(self._process(update))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return True
+        return task
 
     async def _process(self, update: Update) -> None:
         try:

@@ -125,3 +125,29 @@ def test_cache_reloads_edits_and_keeps_last_good_version(knowledge_copy):
     edit(knowledge_copy / "notice.yml", "  date: 2021-11-28", "  date: not-a-date")
     assert cache.get().notice.contacts.people[-1] == "新同事"
     assert cache.last_error is not None
+
+
+@pytest.mark.parametrize("faq_id, expected", [
+    ("back", "系统保留的名称"),  # Rasa's default intent /back
+    ("session_start", "系统保留的名称"),
+    ("restart", "系统保留的名称"),
+    ("nlu_fallback", "系统保留的名称"),
+    ("out_of_scope", "系统保留的名称"),
+    ("action_listen", "系统保留的名称"),  # Rasa's default actions
+    ("action_two_stage_fallback", "系统保留的名称"),
+    ("human_handoff", "系统保留的名称"),  # the project's own intents, actions and forms
+    ("selfcheck_form", "系统保留的名称"),
+    ("action_answer", "系统保留的名称"),
+    ("action_parking", "不能以 action_、utter_、validate_ 开头"),
+    ("utter_deadline", "不能以 action_、utter_、validate_ 开头"),
+])
+def test_faq_ids_must_not_take_reserved_names(knowledge_copy, faq_id, expected):
+    edit(knowledge_copy / "faq.yml", "  - id: copies\n", f"  - id: {faq_id}\n")
+    found = [m for m in messages(knowledge_copy) if f"faq › {faq_id}" in m]
+    assert found and expected in found[0]
+
+
+@pytest.mark.parametrize("faq_id", ["deadline_2", "backup", "session_info", "parking"])
+def test_faq_ids_near_reserved_names_are_fine(knowledge_copy, faq_id):
+    edit(knowledge_copy / "faq.yml", "  - id: copies\n", f"  - id: {faq_id}\n")
+    assert not [m for m in messages(knowledge_copy) if "保留" in m or "开头" in m]

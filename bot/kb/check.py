@@ -7,8 +7,12 @@ and cross-file problems, all at once.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, FrozenSet, List, Optional
+
+import yaml
+from rasa.shared.core.constants import DEFAULT_ACTION_NAMES, DEFAULT_INTENTS
 
 from bot.kb.check_indicators import indicator_problems
 from bot.kb.facts import (
@@ -34,6 +38,46 @@ RESERVED_INTENTS = {
     "inform", "selfcheck", "nlu_fallback", "affirm", "deny", "stop", "restart", "skip",
     "selfcheck_stop", "selfcheck_restart", "selfcheck_result", "selfcheck_answer",
 }
+# Rasa's own: a FAQ id becomes an intent name, so it must not be one of these either
+RASA_RESERVED = frozenset(DEFAULT_ACTION_NAMES) | frozenset(DEFAULT_INTENTS) | {
+    "nlu_fallback", "out_of_scope",
+}
+RESERVED_PREFIXES = ("action_", "utter_", "validate_")  # what Rasa reads as actions/responses
+DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
+
+
+def _domain_names(path: Path) -> FrozenSet[str]:
+    """Intents, actions, forms and responses of the hand-written domain."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return frozenset()
+    names = set()
+    for section in ("intents", "actions", "forms", "responses"):
+        value = data.get(section) or []
+        items = value.keys() if isinstance(value, dict) else value
+        for item in items:
+            if isinstance(item, dict):  # "- intent: {use_entities: …}"
+                names.update(str(k) for k in item)
+            else:
+                names.add(str(item))
+    return frozenset(names)
+
+
+@lru_cache(maxsize=4)
+def reserved_names(domain_file: Path = DOMAIN_FILE) -> FrozenSet[str]:
+    """Names a FAQ id must not take: Rasa's reserved actions/intents, the project's domain."""
+    return RASA_RESERVED | frozenset(RESERVED_INTENTS) | _domain_names(domain_file)
+
+
+def reserved_id_problem(faq_id: str, domain_file: Path = DOMAIN_FILE) -> Optional[str]:
+    if faq_id in reserved_names(domain_file):
+        return f"id “{faq_id}”是系统保留的名称（Rasa 或本项目的意图/动作），请换一个"
+    if faq_id.startswith(RESERVED_PREFIXES):
+        return f"id “{faq_id}”不能以 {'、'.join(RESERVED_PREFIXES)} 开头（Rasa 会把它当作动作或回复），请换一个"
+    return None
+
+
 PHONE_LITERAL = re.compile(r"0\d{2,3}-?\d{7,8}")
 EMAIL_LITERAL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 DATE_LITERAL = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日")
@@ -122,8 +166,9 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
             clash = next((name for word, name in silent_words if word in plain), None)
             if clash:
                 problems.append(Problem("faq.yml", label, f"相似问“{question}”含有“通知未涉及”事项（{clash}）的关键词，会被当作通知没有规定的问题；请改写或删除（见 not_in_notice.yml）"))
-        if entry.id in RESERVED_INTENTS:
-            problems.append(Problem("faq.yml", label, f"id “{entry.id}”是系统保留的意图名，请换一个"))
+        reserved = reserved_id_problem(entry.id)
+        if reserved:
+            problems.append(Problem("faq.yml", label, reserved))
         problems += _template_problems("faq.yml", label, entry.answer, base_names, "answer ")
         problems += _literal_problems("faq.yml", label, entry.answer, kb, "answer ")
         if entry.when:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Sequence
@@ -37,6 +39,36 @@ def _yaml() -> YAML:
 def question_key(text: str) -> str:
     """How kb check compares questions: normalised, without trailing punctuation."""
     return normalize(text).rstrip("?？。!！ ")
+
+
+# Rasa training-data markup: [text](entity), [text](entity:value), [text]{"entity": …},
+# a bare {"…"} annotation, and a leading / (the /intent shortcut). Bounded, linear patterns.
+_ANNOTATED = re.compile(r"\[([^\[\]\n]{0,500})\](?:\([^()\n]{0,200}\)|\{[^{}\n]{0,500}\})")
+_JSON_BLOCK = re.compile(r"\{\s*\"[^{}]{0,500}\}")
+_LEADING_SLASH = re.compile(r"^[\s/／]+")
+
+
+def clean_question(text: object) -> str:
+    """A question from a spreadsheet as one plain line of training data.
+
+    Newlines and other control characters become spaces; Rasa markup is reduced to its
+    visible text (``[长沙](city)`` → ``长沙``) or removed (``{"entity": …}``, a leading
+    ``/``); stray brackets become full-width. A new question can neither annotate entities
+    nor name an intent.
+    """
+    line = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in str(text)
+    )
+    for _ in range(5):  # nested markup; what is left then is neutralised below
+        previous = line
+        line = _ANNOTATED.sub(r"\1", line)
+        line = _JSON_BLOCK.sub(" ", line)
+        line = _LEADING_SLASH.sub("", line)
+        if line == previous:
+            break
+    # brackets left over can no longer open an annotation: Rasa only reads ASCII ones
+    line = line.replace("[", "［").replace("]", "］")
+    return " ".join(line.split())
 
 
 @dataclass
@@ -100,7 +132,7 @@ def apply_to_document(data, edits: Sequence[object], result: EditResult) -> None
                 similar = entry["similar"] = CommentedSeq()
             added = []
             for question in edit.questions:
-                question = " ".join(str(question).split())
+                question = clean_question(question)
                 key = question_key(question)
                 if not key:
                     continue
@@ -119,7 +151,7 @@ def apply_to_document(data, edits: Sequence[object], result: EditResult) -> None
                 continue
             entry = CommentedMap()
             entry["id"] = edit.id
-            entry["question"] = edit.question
+            entry["question"] = clean_question(edit.question)
             entry["clause"] = edit.clause
             entry["tags"] = CommentedSeq(list(edit.tags))
             entry["tags"].fa.set_flow_style()
@@ -127,19 +159,19 @@ def apply_to_document(data, edits: Sequence[object], result: EditResult) -> None
             entry["answer"] = LiteralScalarString(answer) if "\n" in answer else answer
             similar = CommentedSeq()
             for question in edit.similar:
-                question = " ".join(str(question).split())
+                question = clean_question(question)
                 key = question_key(question)
-                if key and key not in keys and key != question_key(edit.question):
+                if key and key not in keys and key != question_key(entry["question"]):
                     similar.append(question)
                     keys[key] = edit.id
                 elif key in keys:
                     result.skipped.append(f"“{question}”已在问答 {keys[key]} 中，未加入新问答 {edit.id}")
             entry["similar"] = similar
-            keys[question_key(edit.question)] = edit.id
+            keys[question_key(entry["question"])] = edit.id
             faq = data["faq"]
             faq.append(entry)
             faq.yaml_set_comment_before_after_key(len(faq) - 1, before="\n", indent=2)
-            result.changes.append(f"新建问答 {edit.id}：{edit.question}（相似问 {len(similar)} 条）")
+            result.changes.append(f"新建问答 {edit.id}：{entry['question']}（相似问 {len(similar)} 条）")
         else:
             raise TypeError(edit)
 

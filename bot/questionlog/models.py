@@ -14,6 +14,10 @@ from sqlalchemy.orm import declarative_base
 Base = declarative_base()
 
 FALLBACK = "fallback"  # the topic recorded when the assistant said it could not answer
+# the topic recorded when the assistant said the notice does not cover the question
+# (action_not_in_notice): unanswered too, but reported as its own category
+NOT_IN_NOTICE = "not_in_notice"
+UNANSWERED_TOPICS = (FALLBACK, NOT_IN_NOTICE)
 
 # selfcheck_event values
 SELFCHECK_START = "start"

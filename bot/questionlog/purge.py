@@ -1,42 +1,196 @@
-"""``python -m bot purge [--days N]``: delete question-log rows older than the retention period."""
+"""Retention: question-log rows and tracker-store conversations older than RETENTION_DAYS go.
+
+``python -m bot purge [--days N]`` does it once; ``DailyPurge`` (started by the question-log
+broker inside the running Rasa server) does it once a day by itself.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import sys
-from typing import List
+import threading
+from pathlib import Path
+from typing import Callable, List, Optional
+
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import make_url
+
+from bot.questionlog.db import get_engine, session_scope
+from bot.questionlog.models import QuestionLogEntry
+
+logger = logging.getLogger(__name__)
+
+DAY = 24 * 3600.0
+
+# The columns of Rasa's SQLTrackerStore table that retention needs (rasa.core.tracker_store).
+_tracker_metadata = MetaData()
+TRACKER_EVENTS = Table(
+    "events",
+    _tracker_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255)),
+    Column("type_name", String(255)),
+    Column("timestamp", Float),
+)
+SESSION_STARTED = "session_started"
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def purge(days: int, url: str | None = None, now: dt.datetime | None = None) -> int:
-    """Delete rows older than ``days`` days; return how many were deleted."""
-    from sqlalchemy import delete
-
-    from bot.questionlog.db import session_scope
-    from bot.questionlog.models import QuestionLogEntry
-
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    cutoff = now - dt.timedelta(days=days)
+    """Delete question-log rows older than ``days`` days; return how many were deleted."""
+    cutoff = (now or _utcnow()) - dt.timedelta(days=days)
     with session_scope(url) as session:
-        result = session.execute(delete(QuestionLogEntry).where(QuestionLogEntry.created_at < cutoff))
+        result = session.execute(
+            delete(QuestionLogEntry).where(QuestionLogEntry.created_at < cutoff)
+        )
         return int(result.rowcount or 0)
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    parsed = make_url(url)
+    database = parsed.database
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and bool(database) and database != ":memory:"
+        and not Path(database).exists()
+    )
+
+
+def purge_tracker(days: int, url: str, now: dt.datetime | None = None) -> int:
+    """Delete tracker-store events of conversations older than ``days`` days.
+
+    A conversation whose last event is older goes entirely; of a sender still active,
+    the older sessions go (events before their latest ``session_started``), never the
+    session Rasa restores. Returns the number of events deleted.
+    """
+    if _missing_sqlite_file(url):
+        return 0
+    cutoff = ((now or _utcnow()).replace(tzinfo=dt.timezone.utc)
+              - dt.timedelta(days=days)).timestamp()
+    engine = get_engine(url)
+    if not inspect(engine).has_table("events"):
+        return 0
+    events = TRACKER_EVENTS
+    inner = TRACKER_EVENTS.alias("inner_events")
+    stale_senders = (
+        select(inner.c.sender_id)
+        .group_by(inner.c.sender_id)
+        .having(func.max(inner.c.timestamp) < cutoff)
+    )
+    latest_session_start = (
+        select(func.max(inner.c.timestamp))
+        .where(inner.c.sender_id == events.c.sender_id, inner.c.type_name == SESSION_STARTED)
+        .scalar_subquery()
+    )
+    with engine.begin() as connection:
+        whole = connection.execute(delete(events).where(events.c.sender_id.in_(stale_senders)))
+        older_sessions = connection.execute(
+            delete(events).where(
+                and_(events.c.timestamp < cutoff, events.c.timestamp < latest_session_start)
+            )
+        )
+    return int(whole.rowcount or 0) + int(older_sessions.rowcount or 0)
+
+
+class DailyPurge:
+    """A daemon thread: purge now (after ``first_delay``), then every ``interval`` seconds."""
+
+    def __init__(
+        self,
+        days: int,
+        url: str | None,
+        tracker_url: str | None,
+        interval: float = DAY,
+        first_delay: float = 60.0,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ):
+        self.days = days
+        self.url = url
+        self.tracker_url = tracker_url
+        self.interval = interval
+        self.first_delay = first_delay
+        self.clock = clock
+        self.runs = 0
+        self.deleted_rows = 0
+        self.deleted_events = 0
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="retention-purge", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run_once(self) -> None:
+        now = self.clock()
+        try:
+            rows = purge(self.days, self.url, now=now)
+            events = purge_tracker(self.days, self.tracker_url, now=now) if self.tracker_url else 0
+        except Exception as exc:  # database away: try again at the next run
+            logger.warning("定期清理失败（%s），下次再试。", exc.__class__.__name__)
+            return
+        self.runs += 1
+        self.deleted_rows += rows
+        self.deleted_events += events
+        logger.info(
+            "定期清理：删除超过 %d 天的问题日志 %d 条、对话记录事件 %d 条。", self.days, rows, events
+        )
+
+    def _run(self) -> None:
+        if self._stop.wait(self.first_delay):
+            return
+        while True:
+            self.run_once()
+            if self._stop.wait(self.interval):
+                return
 
 
 def main(argv: List[str] | None = None) -> int:
     from bot.settings import get_settings
 
     settings = get_settings()
-    parser = argparse.ArgumentParser(prog="python -m bot purge", description="删除超过保留期的问题日志")
-    parser.add_argument("--days", type=int, default=settings.retention_days, help=f"保留天数，默认 RETENTION_DAYS={settings.retention_days}")
-    parser.add_argument("--database-url")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot purge", description="删除超过保留期的问题日志和对话记录"
+    )
+    parser.add_argument(
+        "--days", type=int, default=settings.retention_days,
+        help=f"保留天数，默认 RETENTION_DAYS={settings.retention_days}",
+    )
+    parser.add_argument("--database-url", help="问题日志数据库（默认 DATABASE_URL）")
+    parser.add_argument("--tracker-url", help="对话记录数据库（默认 TRACKER_DB 的 SQLite 文件）")
     args = parser.parse_args(argv)
     if args.days < 0:
         print("--days 不能为负数", file=sys.stderr)
         return 2
+    tracker_url = args.tracker_url or settings.tracker_database_url()
     try:
         deleted = purge(args.days, args.database_url)
+        events = purge_tracker(args.days, tracker_url)
     except Exception as exc:
-        print(f"清理失败：{exc}", file=sys.stderr)
+        print(f"清理失败：{exc.__class__.__name__}", file=sys.stderr)
         return 1
-    print(f"已删除 {deleted} 条超过 {args.days} 天的问题日志。")
+    print(f"已删除 {deleted} 条超过 {args.days} 天的问题日志，{events} 条对话记录事件。")
     return 0

@@ -33,6 +33,7 @@ def summary_rows(report: Report) -> List[Tuple[str, object]]:
         ("回答率", percent(report.answer_rate)),
         ("未能回答（兜底回复）", report.fallback),
         ("兜底率", percent(report.fallback_rate)),
+        ("通知未涉及", report.not_in_notice),
         ("其他（问候、感谢、自测步骤等）", report.other),
         ("自测开始", report.selfcheck_starts),
         ("自测完成", report.selfcheck_completions),
@@ -55,6 +56,11 @@ def sections(report: Report) -> List[Tuple[str, List[str], List[Sequence[object]
             "未能回答的问题（相似问法已合并）",
             ["排名", "代表问法", "次数", "例句"],
             [(i, g.key, g.count, " / ".join(g.examples)) for i, g in enumerate(report.unanswered[:TOP_UNANSWERED], 1)],
+        ),
+        (
+            "通知未涉及的问题（相似问法已合并）",
+            ["排名", "代表问法", "次数", "例句"],
+            [(i, g.key, g.count, " / ".join(g.examples)) for i, g in enumerate(report.not_in_notice_groups[:TOP_UNANSWERED], 1)],
         ),
     ]
 
@@ -157,10 +163,11 @@ def render_html(report: Report) -> str:
         '<h2>每小时消息数（北京时间）</h2><div class="card">' + bar_chart([str(h) for h in range(24)], report.per_hour, "每小时消息数", 2) + "</div>",
         '<h2>渠道</h2><div class="card">' + hbar_chart([(channel_label(c), n) for c, n in report.channels], "渠道") + html_table(*tables[3][1:], "channels") + "</div>",
         '<h2>热门问题</h2><div class="card">' + hbar_chart([(q, n) for _, q, n in report.topics[:10]], "热门问题") + html_table(*tables[4][1:], "topics") + "</div>",
-        '<h2>回答情况</h2><div class="card">' + hbar_chart([("按问答条目回答", report.answered), ("未能回答（兜底）", report.fallback), ("其他", report.other)], "回答情况") + "</div>",
+        '<h2>回答情况</h2><div class="card">' + hbar_chart([("按问答条目回答", report.answered), ("未能回答（兜底）", report.fallback), ("通知未涉及", report.not_in_notice), ("其他", report.other)], "回答情况") + "</div>",
         f'<h2>申报条件自测</h2><div class="card"><p>开始 <b>{report.selfcheck_starts}</b> 次，完成 <b>{report.selfcheck_completions}</b> 次，中途退出 <b>{report.selfcheck_cancels}</b> 次。</p>'
         + html_table(*tables[5][1:], "directions") + "</div>",
         '<h2>未能回答的问题（相似问法已合并）</h2><div class="card"><p class="muted">可用 <code>python -m bot review export</code> 导出表格，标注后补充到问答库。</p>' + unanswered_html + "</div>",
+        '<h2>通知未涉及的问题</h2><div class="card"><p class="muted">助手已说明通知没有规定并给出咨询电话；也可考虑补充问答。</p>' + html_table(*tables[7][1:], "not-in-notice") + "</div>",
         '<p class="muted">说明：回答率 = 按问答条目回答的消息 ÷ 消息总数；兜底率 = 助手表示无法回答的消息 ÷ 消息总数；“其他”为问候、感谢、转人工、自测步骤等。提问人只以匿名编号统计，手机号、身份证号、个人邮箱在进入系统前已被遮盖。</p>',
     ]
     return (

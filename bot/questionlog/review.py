@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from bot.questionlog.similarity import nearest
-from bot.questionlog.stats import FaqLabels, load_rows, unanswered_groups
+from bot.questionlog.stats import FaqLabels, load_rows, unanswered_by_category
 
 SHEET = "未能回答的问题"
 ADD_SIMILAR = "加为相似问"
@@ -35,6 +35,7 @@ COLUMNS = [
     ("新问答的标准问", 28),
     ("新问答的回答", 40),
     ("出处条款", 10),
+    ("类别", 12),
 ]
 
 INSTRUCTIONS = [
@@ -45,6 +46,7 @@ INSTRUCTIONS = [
     f"   · {NEW_FAQ}：需要新的问答。“问答ID”填一个新的英文 id（小写字母、数字、下划线，如 parking_info）；填写“新问答的标准问”“新问答的回答”“出处条款”（通知第几条，如 四、2）；“要加入的问法”至少 3 条。",
     "     回答中不要直接写电话、邮箱、日期，请用 {phone}、{email}、{deadline} 等引用（可用名称见 python -m bot kb facts）。",
     f"   · {IGNORE} 或留空：不处理。",
+    "   “类别”列：未能回答 = 助手没有听懂；通知未涉及 = 助手已说明通知没有规定并给出咨询电话（可考虑补充问答）。",
     "3. 保存后运行：python -m bot review import 本文件.xlsx —— 程序会修改 knowledge/faq.yml、做知识库检查，并告诉您是否需要重新训练（make train）。",
     "   检查不通过时不会修改任何文件，请按提示改表格后重新导入。",
 ]
@@ -63,12 +65,12 @@ def export(out: Path, since: dt.date, until: dt.date, url: str | None = None, kn
     from openpyxl.worksheet.datavalidation import DataValidation
 
     labels = FaqLabels.from_knowledge(knowledge_dir)
-    groups = unanswered_groups(load_rows(since, until, url))[:limit]
+    groups = unanswered_by_category(load_rows(since, until, url))[:limit]
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
     sheet.append([name for name, _ in COLUMNS])
-    for number, group in enumerate(groups, 1):
+    for number, (category, group) in enumerate(groups, 1):
         faq_id, score = nearest(group.key, labels.wordings)
         sheet.append([
             number,
@@ -84,6 +86,7 @@ def export(out: Path, since: dt.date, until: dt.date, url: str | None = None, kn
             group.examples[0] if group.examples else group.key,
             "",
             "",
+            category,
         ])
     header_fill = PatternFill("solid", fgColor="FCE4D6")
     for cell in sheet[1]:

@@ -6,12 +6,21 @@ import datetime as dt
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
-from bot.questionlog.models import FALLBACK, SELFCHECK_CANCEL, SELFCHECK_COMPLETE, SELFCHECK_START
+from bot.questionlog.models import (
+    FALLBACK,
+    NOT_IN_NOTICE,
+    SELFCHECK_CANCEL,
+    SELFCHECK_COMPLETE,
+    SELFCHECK_START,
+    UNANSWERED_TOPICS,
+)
 from bot.questionlog.similarity import Group, group_similar
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "北京时间")
+# the unanswered questions, by category: not understood / the notice does not cover it
+CATEGORY_LABELS = {FALLBACK: "未能回答", NOT_IN_NOTICE: "通知未涉及"}
 CHANNEL_LABELS = {"rest": "网页/接口", "wechat": "微信公众号", "telegram": "Telegram", "cmdline": "命令行", "": "未知"}
 
 
@@ -88,6 +97,9 @@ class Report:
     unanswered: List[Group]
     latency_median_ms: int | None
     latency_p95_ms: int | None
+    # questions the notice does not cover (action_not_in_notice): unanswered, their own category
+    not_in_notice: int = 0
+    not_in_notice_groups: List[Group] = field(default_factory=list)
 
     @property
     def answer_rate(self) -> float:
@@ -98,11 +110,25 @@ class Report:
         return self.fallback / self.total if self.total else 0.0
 
 
-def unanswered_groups(rows: Sequence[Mapping[str, Any]], threshold: float = 0.4) -> List[Group]:
+def unanswered_groups(
+    rows: Sequence[Mapping[str, Any]], threshold: float = 0.4, topic: str = FALLBACK
+) -> List[Group]:
     return group_similar(
-        ((r.get("normalized") or "", r.get("text") or "") for r in rows if r.get("topic") == FALLBACK),
+        ((r.get("normalized") or "", r.get("text") or "") for r in rows if r.get("topic") == topic),
         threshold=threshold,
     )
+
+
+def unanswered_by_category(
+    rows: Sequence[Mapping[str, Any]], threshold: float = 0.4
+) -> List[Tuple[str, Group]]:
+    """(category label, group) for every unanswered category, most frequent first."""
+    tagged = [
+        (CATEGORY_LABELS[topic], group)
+        for topic in UNANSWERED_TOPICS
+        for group in unanswered_groups(rows, threshold, topic)
+    ]
+    return sorted(tagged, key=lambda item: -item[1].count)  # stable: 未能回答 first on ties
 
 
 def _percentile(values: List[int], fraction: float) -> int | None:
@@ -119,7 +145,7 @@ def compute(rows: Sequence[Mapping[str, Any]], since: dt.date, until: dt.date, l
     per_hour = [0] * 24
     channels: Counter = Counter()
     topics: Counter = Counter()
-    answered = fallback = 0
+    answered = fallback = not_in_notice = 0
     starts = completions = cancels = 0
     directions: Counter = Counter()
     last_direction: Dict[str, str | None] = {}
@@ -132,6 +158,8 @@ def compute(rows: Sequence[Mapping[str, Any]], since: dt.date, until: dt.date, l
         topic = row.get("topic")
         if topic == FALLBACK:
             fallback += 1
+        elif topic == NOT_IN_NOTICE:
+            not_in_notice += 1
         elif topic:
             answered += 1
             topics[topic] += 1
@@ -166,7 +194,7 @@ def compute(rows: Sequence[Mapping[str, Any]], since: dt.date, until: dt.date, l
         senders=len({r.get("sender_id") for r in rows}),
         answered=answered,
         fallback=fallback,
-        other=total - answered - fallback,
+        other=total - answered - fallback - not_in_notice,
         per_day=days,
         per_hour=per_hour,
         channels=channels.most_common(),
@@ -178,6 +206,8 @@ def compute(rows: Sequence[Mapping[str, Any]], since: dt.date, until: dt.date, l
         unanswered=unanswered_groups(rows),
         latency_median_ms=_percentile(latencies, 0.5),
         latency_p95_ms=_percentile(latencies, 0.95),
+        not_in_notice=not_in_notice,
+        not_in_notice_groups=unanswered_groups(rows, topic=NOT_IN_NOTICE),
     )
 
 

@@ -486,6 +486,7 @@ async def test_polling_starts_with_the_server_and_stops_with_it(api):
         api.push_update(message_update(500, "/deadline"))  # delivered again: processed once
         api.push_update(message_update(502, "谢谢"))
         await wait_until(lambda: len(api.sent()) == 3)
+        await wait_until(lambda: 503 in confirmed_offsets(api))  # once 502 is handled
 
         polls = api.calls_to("getUpdates")
         assert polls[0].get("offset") is None
@@ -497,6 +498,67 @@ async def test_polling_starts_with_the_server_and_stops_with_it(api):
     count = len(api.calls)
     await asyncio.sleep(1.2)
     assert len(api.calls) == count  # nothing polls after the server stopped
+
+
+def confirmed_offsets(api: FakeBotAPI) -> List[int]:
+    return [int(p["offset"]) for p in api.calls_to("getUpdates") if p.get("offset") is not None]
+
+
+async def test_polling_confirms_an_update_only_after_it_is_handled(api):
+    release = asyncio.Event()
+
+    async def slow(message):
+        await release.wait()
+        await message.output_channel.send_text_message(message.sender_id, "答复")
+
+    channel = TelegramInput.from_credentials({"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1})
+    async with ChannelServer(channel, slow):
+        await wait_until(lambda: "getUpdates" in api.methods())
+        api.push_update(message_update(700, "截止时间"), message_update(701, "材料"))
+        await wait_until(lambda: channel._tasks)
+        await asyncio.sleep(0.3)
+        assert all(o <= 700 for o in confirmed_offsets(api))  # received, not yet confirmed
+        assert channel._poller.offset is None
+        release.set()
+        await wait_until(lambda: 702 in confirmed_offsets(api))
+        assert len(api.sent()) == 2
+
+
+async def test_an_update_unhandled_at_shutdown_is_delivered_again(api, monkeypatch):
+    monkeypatch.setattr(TelegramInput, "drain_timeout", 0.3)
+    stuck = asyncio.Event()
+
+    async def hangs(message):
+        stuck.set()
+        await asyncio.sleep(30)  # the assistant never finishes before the server stops
+
+    first = TelegramInput.from_credentials({"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1})
+    async with ChannelServer(first, hangs):
+        await wait_until(lambda: "getUpdates" in api.methods())
+        api.push_update(message_update(800, "你好"))
+        await wait_until(stuck.is_set)
+    assert 801 not in confirmed_offsets(api)  # never confirmed: Telegram keeps it
+
+    assistant = Assistant()
+    second = TelegramInput.from_credentials({"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1})
+    async with ChannelServer(second, assistant):
+        await wait_until(lambda: api.sent(), timeout=5)
+        await wait_until(lambda: 801 in confirmed_offsets(api))
+    assert assistant.texts == ["你好"]
+
+
+async def test_stop_waits_for_the_update_in_hand_and_confirms_it(api):
+    async def slowish(message):
+        await asyncio.sleep(0.5)
+        await message.output_channel.send_text_message(message.sender_id, "稍后的答复")
+
+    channel = TelegramInput.from_credentials({"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1})
+    async with ChannelServer(channel, slowish):
+        await wait_until(lambda: "getUpdates" in api.methods())
+        api.push_update(message_update(900, "你好"))
+        await wait_until(lambda: channel._tasks)
+    assert api.sent_texts() == ["稍后的答复"]
+    assert api.calls_to("getUpdates")[-1] == {"offset": "901", "timeout": "0", "limit": "1"}
 
 
 async def test_webhook_mode_does_not_poll(api):

@@ -79,17 +79,17 @@ def test_faq_answer_becomes_one_row():
     rows = feed(TurnAssembler(), [action("action_session_start", 999.0), SessionStarted(timestamp=999.0), action("action_listen", 999.1), *faq_turn()])
     assert len(rows) == 1
     row = rows[0]
-    assert row["sender_id"] == SENDER
-    assert row["channel"] == "rest"
-    assert row["channel_message_id"] == "m1"  # Rasa's message id when the channel gives none
-    assert row["text"] == "申报截止时间是什么时候"
-    assert row["normalized"] is None  # computed by the writer thread, off Rasa's event loop
-    assert (row["intent"], row["confidence"]) == ("deadline", 0.93)
-    assert row["topic"] == "deadline"
-    assert row["action"] == "action_answer"
-    assert row["reply"].startswith("市州发展改革委须于")
-    assert row["latency_ms"] == 300
-    assert row["in_selfcheck"] is False and row["selfcheck_event"] is None
+    assert row.sender_id == SENDER
+    assert row.channel == "rest"
+    assert row.channel_message_id == "m1"  # Rasa's message id when the channel gives none
+    assert row.text == "申报截止时间是什么时候"
+    assert row.normalized is None  # computed by the store, off Rasa's event loop
+    assert (row.intent, row.confidence) == ("deadline", 0.93)
+    assert row.topic == "deadline"
+    assert row.action == "action_answer"
+    assert row.reply.startswith("市州发展改革委须于")
+    assert row.latency_ms == 300
+    assert row.in_selfcheck is False and row.selfcheck_event is None
 
 
 def test_fallbacks_are_recorded_as_fallback():
@@ -103,8 +103,8 @@ def test_fallbacks_are_recorded_as_fallback():
         SlotSet("last_topic", None, timestamp=3000.1),
         action("action_listen", 3000.2),
     ])
-    assert [r["topic"] for r in rows] == ["fallback", "fallback"]
-    assert rows[0]["intent"] == "nlu_fallback"
+    assert [r.topic for r in rows] == ["fallback", "fallback"]
+    assert rows[0].intent == "nlu_fallback"
 
 
 def test_small_talk_has_no_topic_and_channel_message_id_wins():
@@ -115,10 +115,10 @@ def test_small_talk_has_no_topic_and_channel_message_id_wins():
         BotUttered("第二条", timestamp=10.2),
         action("action_listen", 10.2),
     ])
-    assert rows[0]["topic"] is None
-    assert rows[0]["channel"] == "wechat"
-    assert rows[0]["channel_message_id"] == "24123456789"
-    assert rows[0]["reply"] == "您好！\n第二条"
+    assert rows[0].topic is None
+    assert rows[0].channel == "wechat"
+    assert rows[0].channel_message_id == "24123456789"
+    assert rows[0].reply == "您好！\n第二条"
 
 
 def test_selfcheck_start_complete_and_cancel():
@@ -149,10 +149,10 @@ def test_selfcheck_start_complete_and_cancel():
         user("截止时间", "deadline", 0.9, "s5", ts=5.0),
         action("action_listen", 5.1),
     ])
-    assert [(r["selfcheck_event"], r["in_selfcheck"]) for r in rows] == [
+    assert [(r.selfcheck_event, r.in_selfcheck) for r in rows] == [
         ("start", True), ("complete", True), ("start", True), ("cancel", True), (None, False),
     ]
-    assert json.loads(rows[1]["slots"]) == {"sc_type": "enterprise", "sc_direction": "rongtong_chuangxin"}
+    assert json.loads(rows[1].slots) == {"sc_type": "enterprise", "sc_direction": "rongtong_chuangxin"}
 
 
 def test_selfcheck_stop_and_restart_actions_of_the_selfcheck_module():
@@ -172,7 +172,7 @@ def test_selfcheck_stop_and_restart_actions_of_the_selfcheck_module():
         ActiveLoop(None, timestamp=3.1),
         action("action_listen", 3.2),
     ])
-    assert [r["selfcheck_event"] for r in rows] == ["start", "start", "cancel"]
+    assert [r.selfcheck_event for r in rows] == ["start", "start", "cancel"]
 
 
 def test_interleaved_conversations_and_unclosed_turns():
@@ -180,12 +180,12 @@ def test_interleaved_conversations_and_unclosed_turns():
     rows = feed(assembler, faq_turn(message_id="a1")[:3], sender="re_a")
     rows += feed(assembler, fallback_turn(message_id="b1"), sender="re_b")
     rows += feed(assembler, faq_turn(message_id="a1")[3:], sender="re_a")
-    assert [(r["sender_id"], r["channel_message_id"]) for r in rows] == [("re_b", "b1"), ("re_a", "a1")]
+    assert [(r.sender_id, r.channel_message_id) for r in rows] == [("re_b", "b1"), ("re_a", "a1")]
     # a new user message closes a turn that never saw action_listen
     rows = feed(assembler, [user("x", "greet", 0.9, "c1")], sender="re_c")
     rows += feed(assembler, [user("y", "greet", 0.9, "c2")], sender="re_c")
-    assert [r["channel_message_id"] for r in rows] == ["c1"]
-    assert [r["channel_message_id"] for r in assembler.finish_all()] == ["c2"]
+    assert [r.channel_message_id for r in rows] == ["c1"]
+    assert [r.channel_message_id for r in assembler.finish_all()] == ["c2"]
 
 
 def test_publish_never_raises_into_rasa(tmp_path, caplog):
@@ -221,17 +221,39 @@ async def test_broker_writes_rows_once_even_when_a_message_is_retried(db_url):
     await broker.close()
 
 
-async def test_rasa_loads_the_broker_from_endpoints_config(tmp_path):
+async def test_rasa_loads_the_broker_from_endpoints_config(tmp_path, settings_env):
     from rasa.utils.endpoints import EndpointConfig
 
     url = f"sqlite:///{tmp_path / 'q.db'}"
-    config = EndpointConfig(type="bot.questionlog.broker.QuestionLogBroker", url=url, max_buffer=50)
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    config = EndpointConfig(
+        type="bot.questionlog.broker.QuestionLogBroker", url=url, max_buffer=50,
+        tracker_url=tracker_url, retention_days=30, spill_path=str(tmp_path / "spill.jsonl"),
+    )
     broker = await EventBroker.create(config)
     assert isinstance(broker, QuestionLogBroker)
     assert broker.writer.url == url and broker.writer.max_buffer == 50
+    assert broker.writer.spill.path == tmp_path / "spill.jsonl"
+    # the running server purges once a day by itself
+    assert broker.retention.interval == 24 * 3600 and broker.retention.days == 30
+    assert broker.retention.tracker_url == tracker_url
     assert broker.is_ready()
     await broker.close()
     db.dispose(url)
+
+
+async def test_rasa_cannot_start_the_broker_without_a_shared_secret(monkeypatch, settings_env, caplog):
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.settings import MissingSecret, get_settings
+
+    monkeypatch.delenv("QUESTION_LOG_SECRET")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot@127.0.0.1:1/qlog")
+    get_settings.cache_clear()
+    config = EndpointConfig(type="bot.questionlog.broker.QuestionLogBroker")
+    with pytest.raises(MissingSecret):
+        await QuestionLogBroker.from_endpoint_config(config)
+    assert "未设置 QUESTION_LOG_SECRET" in caplog.text
 
 
 async def test_capture_through_rasa_tracker_store(db_url):
@@ -279,7 +301,7 @@ def test_overlong_values_are_cut_to_fit(bad, tmp_path):
     assembler = TurnAssembler()
     assembler.feed(bad)
     row = assembler.finish_all()[0]
-    assert len(row["intent"]) == 128
+    assert len(row.intent) == 128
 
 
 def test_writer_stores_the_normalised_text(tmp_path):

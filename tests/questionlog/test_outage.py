@@ -45,8 +45,8 @@ def test_sqlite_file_unavailable_then_available(tmp_path, caplog):
     blocker = tmp_path / "data"
     blocker.write_text("not a directory")  # the database's directory cannot be created yet
     url = f"sqlite:///{blocker / 'question_log.db'}"
-    broker = QuestionLogBroker(url=url, retry_initial=0.05, retry_max=0.2)
-    with caplog.at_level(logging.WARNING, logger="bot.questionlog.broker"):
+    broker = QuestionLogBroker(url=url, retry_initial=0.05, retry_max=0.2, spill_path=tmp_path / "spill.jsonl")
+    with caplog.at_level(logging.WARNING, logger="bot.questionlog"):
         slowest = publish_messages(broker, 0, 40)
         time.sleep(0.3)
         stats = broker.stats()
@@ -58,25 +58,32 @@ def test_sqlite_file_unavailable_then_available(tmp_path, caplog):
         assert broker.flush(20)
     assert count(url) == 60
     assert ids(url) == sorted(f"m{i}" for i in range(60))
-    assert broker.stats() | {"failures": 0} == {"buffered": 0, "written": 60, "duplicates": 0, "dropped": 0, "failures": 0, "errors": 0}
+    assert broker.stats() | {"failures": 0} == {
+        "buffered": 0, "written": 60, "duplicates": 0, "spilled": 0, "replayed": 0, "rejected": 0,
+        "failures": 0, "open": 0, "errors": 0,
+    }
     assert "暂时写不进数据库" in caplog.text and "已恢复" in caplog.text
     broker.writer.stop(1)
     db.dispose(url)
 
 
-def test_buffer_is_bounded_and_drops_are_counted_and_logged(tmp_path, caplog):
+def test_a_full_buffer_spills_to_disk_and_nothing_is_dropped(tmp_path, caplog):
     blocker = tmp_path / "data"
     blocker.write_text("x")
     url = f"sqlite:///{blocker / 'question_log.db'}"
-    broker = QuestionLogBroker(url=url, max_buffer=10, retry_initial=0.05, retry_max=0.1)
-    with caplog.at_level(logging.ERROR, logger="bot.questionlog.broker"):
+    spill = tmp_path / "spill.jsonl"
+    broker = QuestionLogBroker(url=url, max_buffer=10, retry_initial=0.05, retry_max=0.1, spill_path=spill)
+    with caplog.at_level(logging.WARNING, logger="bot.questionlog"):
         publish_messages(broker, 0, 25)
-    assert broker.stats()["dropped"] == 15
+    stats = broker.stats()
+    assert (stats["buffered"], stats["spilled"]) == (10, 15)
     assert "缓冲区已满" in caplog.text
+    assert spill.stat().st_mode & 0o777 == 0o600
     blocker.unlink()
     blocker.mkdir(exist_ok=True)
     assert broker.flush(20)
-    assert ids(url) == sorted(f"m{i}" for i in range(15, 25))  # the newest rows are kept
+    assert ids(url) == sorted(f"m{i}" for i in range(25))  # every row, the spilled ones too
+    assert broker.stats()["replayed"] == 15 and not spill.exists()
     broker.writer.stop(1)
     db.dispose(url)
 
@@ -140,13 +147,13 @@ class TcpProxy:
 
 
 @pytest.mark.postgres
-def test_postgres_outage_in_the_middle(postgres_schema):
+def test_postgres_outage_in_the_middle(postgres_schema, tmp_path):
     """Rows written, PostgreSQL goes away, messages keep coming, it returns: every row once."""
     real = make_url(postgres_schema)
     proxy = TcpProxy(real.host or "127.0.0.1", real.port or 5432)
     url = str(real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
     proxy.start()
-    broker = QuestionLogBroker(url=url, retry_initial=0.05, retry_max=0.2)
+    broker = QuestionLogBroker(url=url, retry_initial=0.05, retry_max=0.2, spill_path=tmp_path / "spill.jsonl")
     try:
         publish_messages(broker, 0, 10)
         assert broker.flush(20)
@@ -159,7 +166,7 @@ def test_postgres_outage_in_the_middle(postgres_schema):
         assert broker.flush(30)
         assert count(postgres_schema) == 30
         assert ids(postgres_schema) == sorted(f"m{i}" for i in range(30))
-        assert broker.stats()["dropped"] == 0
+        assert broker.stats()["spilled"] == 0
     finally:
         broker.writer.stop(1)
         proxy.stop()
