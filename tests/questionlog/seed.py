@@ -27,7 +27,7 @@ ROWS = [
     # 11-02 China time (01:00, 14:00, 14:10, 15:00)
     make_row(T(1, 17), "c2", sender_id="wx_c", channel="wechat", topic="fallback", text="食堂几点开饭", intent="nlu_fallback", confidence=0.2),
     make_row(T(2, 6), "d1", sender_id="te_d", channel="telegram", topic="fallback", text="请问食堂几点开饭？", intent="nlu_fallback", confidence=0.25),
-    make_row(T(2, 6, 10), "a2", sender_id="re_a", topic="fallback", text="省里给多少补贴资金", intent="nlu_fallback", confidence=0.3),
+    make_row(T(2, 6, 10), "a2", sender_id="re_a", topic="fallback", text="材料交错了能不能补交", intent="nlu_fallback", confidence=0.3),
     make_row(T(2, 7), "a3", sender_id="re_a", topic=None, text="你好", intent="greet", confidence=0.99, action="action_welcome"),
     # 11-03 China time: a self-check started and completed, a deadline question
     make_row(T(3, 1), "e1", sender_id="wx_e", channel="wechat", text="我想自测", intent="selfcheck", in_selfcheck=True, selfcheck_event="start"),

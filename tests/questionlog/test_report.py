@@ -59,7 +59,7 @@ def test_csv_numbers(seeded, tmp_path):
     unanswered = tables["未能回答的问题（相似问法已合并）"][1:]
     assert unanswered[0][1:3] == ["食堂几点开饭", "2"]  # two wordings grouped
     assert "请问食堂几点开饭？" in unanswered[0][3]
-    assert unanswered[1][1:3] == ["省里给多少补贴资金", "1"]
+    assert unanswered[1][1:3] == ["材料交错了能不能补交", "1"]
     assert len(unanswered) == 2
 
 

@@ -17,7 +17,7 @@ WHEN = dt.datetime(2026, 11, 2, 3, 0)
 UNANSWERED = [
     ("截止日期到底是几号啊", 3),  # existing topic, worded in a way the model missed
     ("食堂几点开饭", 2),
-    ("省里给多少补贴资金", 1),
+    ("材料交错了能不能补交", 1),
 ]
 
 
@@ -74,23 +74,23 @@ def test_round_trip_into_knowledge(exported, knowledge_copy, capsys):
         3: {"处理方式": "忽略"},
         4: {
             "处理方式": "新建问答",
-            "问答ID": "funding_support",
-            "新问答的标准问": "省里对示范基地有资金补贴吗？",
-            "新问答的回答": "通知未规定省级资金补贴，具体请咨询所在市州发展改革委。",
+            "问答ID": "makeup_materials",
+            "新问答的标准问": "材料漏交了能补交吗？",
+            "新问答的回答": "通知未规定补交办法，具体请咨询所在市州发展改革委。",
             "出处条款": "一",
-            "要加入的问法（每行一条）": "省里给多少补贴资金\n有没有资金支持\n示范基地有奖励吗\n能拿到多少钱",
+            "要加入的问法（每行一条）": "材料交错了能不能补交\n可以补交材料吗\n漏交的材料还能补吗\n补交材料找谁",
         },
     })
     assert review.main(["import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 0
     printed = capsys.readouterr().out
     assert "问答 deadline 新增相似问 1 条：截止日期到底是几号啊" in printed
-    assert "新建问答 funding_support" in printed
+    assert "新建问答 makeup_materials" in printed
     assert "make train" in printed
     kb = load_knowledge(knowledge_copy)
     assert "截止日期到底是几号啊" in kb.faq_entry("deadline").similar
-    new = kb.faq_entry("funding_support")
-    assert new.question == "省里对示范基地有资金补贴吗？" and new.clause == "一"
-    assert new.similar == ["省里给多少补贴资金", "有没有资金支持", "示范基地有奖励吗", "能拿到多少钱"]
+    new = kb.faq_entry("makeup_materials")
+    assert new.question == "材料漏交了能补交吗？" and new.clause == "一"
+    assert new.similar == ["材料交错了能不能补交", "可以补交材料吗", "漏交的材料还能补吗", "补交材料找谁"]
     assert check_directory(knowledge_copy) == []
     faq_after = (knowledge_copy / "faq.yml").read_text(encoding="utf-8")
     # staff comments and the existing entries survive untouched
@@ -98,7 +98,7 @@ def test_round_trip_into_knowledge(exported, knowledge_copy, capsys):
     assert faq_before.rstrip("\n") in faq_after.replace("      - 截止日期到底是几号啊\n", "")
     # importing the same sheet again changes nothing
     assert review.main(["import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 0
-    assert (knowledge_copy / "faq.yml").read_text(encoding="utf-8").count("funding_support") == 1
+    assert (knowledge_copy / "faq.yml").read_text(encoding="utf-8").count("makeup_materials") == 1
 
 
 def test_a_row_that_breaks_the_check_changes_nothing(exported, knowledge_copy, capsys):
@@ -107,10 +107,10 @@ def test_a_row_that_breaks_the_check_changes_nothing(exported, knowledge_copy, c
         2: {"处理方式": "加为相似问"},
         4: {
             "处理方式": "新建问答",
-            "问答ID": "funding_support",
+            "问答ID": "makeup_materials",
             "新问答的回答": "请致电 0731-89991015 咨询。",  # a literal phone number: the check refuses it
             "出处条款": "一",
-            "要加入的问法（每行一条）": "有没有资金支持\n示范基地有奖励吗\n能拿到多少钱",
+            "要加入的问法（每行一条）": "可以补交材料吗\n漏交的材料还能补吗\n补交材料找谁",
         },
     })
     assert review.main(["import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 1

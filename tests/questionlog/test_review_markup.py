@@ -59,16 +59,16 @@ def test_review_import_cleans_new_questions(exported, knowledge_copy):  # noqa: 
         2: {"处理方式": "加为相似问", "要加入的问法（每行一条）": "/deadline\n[截止](deadline)日期到底是几号啊\r\n"},
         4: {
             "处理方式": "新建问答",
-            "问答ID": "funding_support",
-            "新问答的标准问": "省里对示范基地\n有资金补贴吗？",
-            "新问答的回答": "通知未规定省级资金补贴，具体请咨询所在市州发展改革委。",
+            "问答ID": "makeup_materials",
+            "新问答的标准问": "材料漏交了\n能补交吗？",
+            "新问答的回答": "通知未规定补交办法，具体请咨询所在市州发展改革委。",
             "出处条款": "一",
-            "要加入的问法（每行一条）": '[省里](city)给多少补贴资金\n{"intent": "greet"}有没有资金支持\n示范基地有奖励吗\n能拿到多少钱',
+            "要加入的问法（每行一条）": '[材料](city)交错了能不能补交\n{"intent": "greet"}可以补交材料吗\n漏交的材料还能补吗\n补交材料找谁',
         },
     })
     assert review.main(["import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 0
     kb = load_knowledge(knowledge_copy)
     assert {"deadline", "截止日期到底是几号啊"} <= set(kb.faq_entry("deadline").similar)
-    new = kb.faq_entry("funding_support")
-    assert new.question == "省里对示范基地 有资金补贴吗？"
-    assert new.similar == ["省里给多少补贴资金", "有没有资金支持", "示范基地有奖励吗", "能拿到多少钱"]
+    new = kb.faq_entry("makeup_materials")
+    assert new.question == "材料漏交了 能补交吗？"
+    assert new.similar == ["材料交错了能不能补交", "可以补交材料吗", "漏交的材料还能补吗", "补交材料找谁"]
