@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import List
 
+from bot.derived import TOTAL_CUES
+
 MAX_PARTS = 4
 QUESTION_CUES = (
     "什么", "哪", "几", "多少", "吗", "么", "呢", "怎么", "怎样", "如何", "是否", "能否", "可否",
@@ -28,7 +30,7 @@ _RESPECTIVELY = re.compile(
     r"(?P<b>[^，,。？?\s]{1,8}?)(?P<tail>分别.+|各自.+|(?:是|要|需要|在|有|能|可以|可|应该|怎么|如何|多少|几|哪|交|发|报).*)$"
 )
 # “加起来”“有什么区别”: the two things are asked about together, not one by one.
-TOGETHER_CUES = ("加起来", "一共", "总共", "合计", "区别", "不同", "关系", "一样", "相同", "比较", "哪个好")
+TOGETHER_CUES = (*TOTAL_CUES, "区别", "不同", "关系", "一样", "相同", "比较", "哪个好")
 
 
 def is_question(text: str) -> bool:

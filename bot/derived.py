@@ -15,13 +15,21 @@ from typing import Dict, List, Optional, Sequence
 from bot.kb.loader import KnowledgeBase
 from bot.kb.models import City
 
-TOTAL_CUES = ("加起来", "一共", "总共", "合计", "总计", "共计", "合起来", "总数", "加在一起", "共能", "共可")
+TOTAL_CUES = (
+    "加起来", "一共", "总共", "合计", "总计", "共计", "合起来", "总数", "加在一起", "共能", "共可", "一起",
+    "两个市", "两市", "三个市", "三市", "几个市加",
+)
 PROVINCE_CUES = ("全省", "所有市州", "各市州加起来", "14个市州", "十四个市州", "全部市州")
-YES_NO_CUES = ("吗", "么", "能不能", "可不可以", "行不行", "可以不", "是否", "来得及", "赶得上", "行不")
+YES_NO_CUES = (
+    "吗", "么", "吧", "能不能", "可不可以", "行不行", "可以不", "是否", "来得及", "赶得上", "行不",
+    "没超", "超没超", "超不超", "够不够",
+)
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_COUNT = re.compile(r"(\d{1,2}|[一二两三四五六七八九十])\s*(?:个|家|所|项|名)")
+# a number of applicants right after a verb of recommending (“推3个”, “报四家”, “推荐两个”)
+_COUNT = re.compile(r"(?:推荐|推|申报|报送|报)\s*(\d{1,2}|[一二两三四五六七八九十])\s*(?:个|家|所|项|名)")
+QUOTA_CUES = ("推荐", "推", "名额", "报几", "几个", "几家", "多少")
 _FULL_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
-_DAY_ONLY = re.compile(r"(?<![\d月])(\d{1,2})[日号](?!文)")
+_DAY_ONLY = re.compile(r"(?<![\d月路街巷楼栋室区道])(\d{1,2})[日号](?![文楼院])")
 _MONTH_ONLY = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:份|初|中旬|中|底|末|下旬|上旬)?(?!\d)")
 
 
@@ -40,6 +48,8 @@ class QuotaTotal:
 
 def quota_total(kb: KnowledgeBase, question: str, city_names: Sequence[str]) -> Optional[QuotaTotal]:
     """Several 市州 together (named, a group such as 长株潭, or the whole province)."""
+    if not any(cue in question for cue in QUOTA_CUES):
+        return None
     cities: List[City] = []
     for group in kb.cities_file.groups:
         if any(word in question for word in [group.name, *group.aliases]):

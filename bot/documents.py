@@ -58,40 +58,49 @@ def _by_number(question: str, documents: Sequence[PolicyDocument]) -> List[Polic
     return found
 
 
-def _common_fragment(a: str, b: str) -> str:
-    """Longest common substring (titles and questions are short)."""
-    best = ""
-    for i in range(len(a)):
-        for j in range(i + len(best) + 1, len(a) + 1):
-            if a[i:j] in b:
-                best = a[i:j]
-            else:
-                break
-    return best
+def _common_fragments(title: str, question: str) -> List[str]:
+    """The maximal pieces of ``title`` that the question contains (titles and questions are short)."""
+    fragments = []
+    i = 0
+    while i < len(title):
+        j = i + 1
+        while j <= len(title) and title[i:j] in question:
+            j += 1
+        if j - 1 > i:
+            fragments.append(title[i : j - 1])
+            i = j - 1
+        else:
+            i += 1
+    return fragments
 
 
 def _by_title(
-    question: str, documents: Sequence[PolicyDocument], shared: str
+    question: str, documents: Sequence[PolicyDocument], background: str
 ) -> List[PolicyDocument]:
+    """A document whose title shares a piece of five or more characters with the question that is
+    found in no other title and nowhere else in the notice or the FAQ (so not 双创示范基地建设)."""
     plain = _strip_quotes(question)
     found = []
     for document in documents:
         title = _strip_quotes(document.title)
         others = [_strip_quotes(d.title) for d in documents if d is not document]
-        fragment = _common_fragment(title, plain)
-        if (
+        if any(
             len(fragment) >= MIN_TITLE_FRAGMENT
-            and fragment not in shared
+            and fragment not in background
             and not any(fragment in other for other in others)
+            for fragment in _common_fragments(title, plain)
         ):
             found.append(document)
     return found
 
 
 def documents_named(
-    question: str, documents: Sequence[PolicyDocument], notice_title: str = ""
+    question: str, documents: Sequence[PolicyDocument], background: str = ""
 ) -> List[PolicyDocument]:
-    """The documents a (normalised) question refers to, in the order of the notice."""
+    """The documents a (normalised) question refers to, in the order of the notice.
+
+    ``background`` is text a title fragment must not occur in to count (the notice and the FAQ
+    without the lines that cite the documents)."""
     named = _by_number(question, documents)
-    named += [d for d in _by_title(question, documents, _strip_quotes(notice_title)) if d not in named]
+    named += [d for d in _by_title(question, documents, _strip_quotes(background)) if d not in named]
     return [d for d in documents if d in named]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import jieba
+import jieba.posseg
 
 from bot.kb.loader import KnowledgeBase
 from bot.normalize import normalize
@@ -68,6 +69,15 @@ class Segmenter:
         for word in words:
             if word and not word.isascii():
                 self._tokenizer.add_word(normalize(word), freq=2000)
+        self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
+
+    def nouns(self, text: str) -> List[str]:
+        """Nouns of the question (what it is about); verbs, adverbs and time words are how it is asked."""
+        found = []
+        for word, flag in self._tagger.cut(text):
+            if flag.startswith("n") and _CJK_TERM.match(word) and word not in STOPWORDS and word not in found:
+                found.append(word)
+        return found
 
     def terms(self, text: str) -> List[str]:
         """Content terms (two or more Chinese characters, no stopwords), for search."""
@@ -129,10 +139,13 @@ class NoticeIndex:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def notice_terms_in(self, question: str) -> List[str]:
-        """Notice terms that occur in the question, longest first, none inside a longer one."""
+        """Notice terms among the question's own words, longest first, none inside a longer one.
+
+        Words, not substrings: “换成长沙” does not contain the notice's 成长."""
+        words = set(self.segmenter.terms(question))
         found: List[str] = []
         for term in self.notice_terms:
-            if term in question and not any(term in longer for longer in found):
+            if term in words and not any(term in longer for longer in found):
                 found.append(term)
         return found
 
@@ -175,6 +188,14 @@ class NoticeIndex:
         if not runs:
             return []
         return [w for w in self.segmenter.words(question) if any(w in run for run in runs)]
+
+    def unknown_nouns(self, question: str) -> List[str]:
+        """The unknown words (see ``unknown_words``) that are nouns."""
+        unknown = self.unknown_words(question)
+        if not unknown:
+            return []
+        nouns = self.segmenter.nouns(question)
+        return [w for w in unknown if any(w in noun or noun in w for noun in nouns)]
 
     def faq_covers(self, faq_id: str, terms: Sequence[str]) -> bool:
         text = self.faq_texts.get(faq_id, "")

@@ -21,12 +21,22 @@ Greetings, self-check answers and follow-ups stay with the model.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from bot.derived import PROVINCE_CUES, TOTAL_CUES, YES_NO_CUES
+from bot.compound import is_question
+from bot.derived import (
+    PROVINCE_CUES,
+    TOTAL_CUES,
+    YES_NO_CUES,
+    deadline_check,
+    quota_check,
+    quota_total,
+)
 from bot.documents import documents_named
 from bot.english import english_topic, is_english
+from bot.entities import EntityMatcher
 from bot.kb.answers import answer_faq
 from bot.kb.loader import KnowledgeBase
 from bot.kb.models import SilentTopic
@@ -36,6 +46,17 @@ from bot.replies import NOT_IN_NOTICE, NOTICE_CLAUSE
 
 OUT_OF_SCOPE = "out_of_scope"
 NLU_FALLBACK = "nlu_fallback"
+INFORM = "inform"  # a follow-up naming only a 市州, type or direction
+# Intents that are not questions about the notice: the model decides them alone.
+CONVERSATION_INTENTS = frozenset(
+    {
+        "greet", "goodbye", "thanks", "human_handoff", "bot_capabilities", "bot_identity",
+        "selfcheck", "selfcheck_stop", "selfcheck_restart", "selfcheck_result", "selfcheck_answer",
+        "affirm", "deny", "stop", "restart", "skip",
+    }
+)
+# A date is about the deadline only when the question is about handing something in.
+SUBMIT_CUES = ("交", "报", "送", "递", "截止", "来得及", "赶得上", "提交", "寄")
 
 
 @dataclass(frozen=True)
@@ -45,6 +66,7 @@ class Thresholds:
     fallback: float = 0.5  # the FallbackClassifier's threshold
     trust_model: float = 0.9  # above this, unknown words do not overrule a FAQ topic
     clause_score: float = 4.0  # BM25 score for a clause answer without a distinctive term
+    keyword_confirms: float = 0.3  # a keyword of the model's topic makes a guess this sure enough
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,17 @@ class Route:
     intent: str
     mechanism: str
     entities: Tuple[Tuple[str, str], ...] = ()
+
+
+_CLAUSE_SEPARATORS = re.compile(r"[，,。；;！!？?\n]")
+
+
+def asked_part(question: str) -> str:
+    """The pieces of a message that ask something; a self-introduction (“我们是益阳一家做食品加工的
+    公司”) says who asks, not what, and its words must not make the question look unknown."""
+    pieces = [p for p in _CLAUSE_SEPARATORS.split(question) if p.strip()]
+    asking = [p for p in pieces if is_question(p)]
+    return "，".join(asking) or question
 
 
 def silent_keywords(kb: KnowledgeBase) -> List[Tuple[str, SilentTopic]]:
@@ -82,6 +115,16 @@ class QuestionRouter:
         self.thresholds = thresholds
         self.faq_ids = {entry.id for entry in kb.faq}
         self.silent_keywords = silent_keywords(kb)
+        self.faq_keywords = [(normalize(k), e.id) for e in kb.faq for k in e.keywords]
+        self.faq_questions = {
+            e.id: normalize("\n".join([e.question, *e.similar])) for e in kb.faq
+        }
+        self.entities = EntityMatcher(kb.entity_vocabulary())
+        # text a policy document's title fragment must not be part of to name that document
+        self.background = "\n".join(
+            [normalize(c.text) for c in kb.clauses if c.clause != kb.notice.policy_basis.clause]
+            + list(self.faq_questions.values())
+        )
         self.index = NoticeIndex(kb, faq_texts(kb), extra_known=[*TOTAL_CUES, *YES_NO_CUES, *PROVINCE_CUES])
 
     def _clause_route(self, hit: ClauseHit, mechanism: str) -> Route:
@@ -89,13 +132,30 @@ class QuestionRouter:
         entities = [(NOTICE_CLAUSE, hit.clause)] + [("notice_quote", s) for s in hit.sentences]
         return Route(NLU_FALLBACK, mechanism, tuple(entities))
 
+    def keyword_topics(self, question: str) -> Dict[str, str]:
+        """FAQ topics whose ``keywords`` occur in the question → the first keyword found."""
+        found: Dict[str, str] = {}
+        for keyword, faq_id in self.faq_keywords:
+            if keyword in question and faq_id not in found:
+                found[faq_id] = keyword
+        return found
+
+    def derived_topic(self, question: str) -> Optional[str]:
+        """A yes/no or total question the facts decide (“衡阳能推3个吗”, “12月3号交来得及吗”)."""
+        cities = [m.value for m in self.entities.find(question) if m.entity == "city"]
+        if quota_total(self.kb, question, cities) or quota_check(self.kb, question, cities):
+            return "quota"
+        if deadline_check(self.kb, question) and any(cue in question for cue in SUBMIT_CUES):
+            return "deadline"
+        return None
+
     def route(self, question: str, ranking: Sequence[Dict]) -> Optional[Route]:
         """A new intent for the (normalised) question, or None to keep the model's."""
         if is_english(question):
             topic = english_topic(question, self.kb.english)
             return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
         documents = documents_named(
-            question, self.kb.notice.policy_basis.documents, self.kb.notice.notice.title
+            question, self.kb.notice.policy_basis.documents, self.background
         )
         if documents:
             return Route("policy_basis", "document", tuple(("policy_document", d.number) for d in documents))
@@ -107,20 +167,33 @@ class QuestionRouter:
         intent, confidence = top.get("name"), float(top.get("confidence") or 0.0)
         is_faq = intent in self.faq_ids
         sure = confidence >= self.thresholds.fallback
-        if not is_faq and intent != OUT_OF_SCOPE and sure:
-            return None  # greeting, self-check answer, follow-up …
-        if intent == OUT_OF_SCOPE and sure:
-            return None  # the honest fallback already
+        trusted = is_faq and confidence >= self.thresholds.trust_model
+        if intent in CONVERSATION_INTENTS and sure:
+            return None  # greeting, self-check answer, thanks …
 
+        derived = self.derived_topic(question)
+        if derived:
+            return Route(derived, "derived_fact")
         distinctive = self.index.distinctive_terms(question)
         if distinctive and not (is_faq and self.index.faq_covers(intent, distinctive)):
             hit = self.index.search(question)
             if hit:
                 return self._clause_route(hit, "distinctive_term")
-        unknown = self.index.unknown_words(question)
-        if unknown and not (is_faq and confidence >= self.thresholds.trust_model):
-            return Route(NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown))
-        if not (is_faq and sure):
+        if (is_faq and sure and not trusted) or (intent == INFORM and not sure):
+            unknown = self.index.unknown_nouns(asked_part(question))
+            if unknown:
+                return Route(NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown))
+        keywords = self.keyword_topics(question)
+        if keywords and not trusted:
+            if intent in keywords and confidence >= self.thresholds.keyword_confirms:
+                return Route(intent, "keyword")  # the model's guess, confirmed by a keyword
+            if len(keywords) == 1:
+                ((topic, keyword),) = keywords.items()
+                if intent == INFORM or not is_faq or keyword not in self.faq_questions[intent]:
+                    return Route(topic, "keyword")
+        if intent == OUT_OF_SCOPE and sure:
+            return None  # the honest fallback already
+        if not (is_faq and sure) and intent != INFORM:
             hit = self.index.search(question)
             if hit and hit.score >= self.thresholds.clause_score:
                 return self._clause_route(hit, "clause_search")
@@ -128,7 +201,12 @@ class QuestionRouter:
 
 
 def apply_route(route: Route, ranking: List[Dict]) -> Tuple[Dict, List[Dict]]:
-    """The intent and ranking a routed message carries (the model's ranking kept below it)."""
+    """The intent and ranking a routed message carries: the model's ranking is kept below it,
+    at half its confidence, so that the fallback's ambiguity check does not undo the route."""
     intent = {"name": route.intent, "confidence": 1.0}
-    rest = [r for r in ranking if r.get("name") != route.intent]
+    rest = [
+        {**r, "confidence": float(r.get("confidence") or 0.0) * 0.5}
+        for r in ranking
+        if r.get("name") != route.intent
+    ]
     return intent, [intent, *rest]

@@ -35,6 +35,17 @@ def model_says(intent, confidence):
         ("工匠精神指的是什么", model_says("directions", 0.8), NLU_FALLBACK, "distinctive_term"),
         ("隐形冠军企业可以报吗", model_says("eligibility", 0.95), NLU_FALLBACK, "distinctive_term"),
         ("退役军人创业能算吗", model_says("eligibility", 0.9), NLU_FALLBACK, "distinctive_term"),
+        # facts that follow from facts, whatever the model made of the wording
+        ("衡阳这次能推3个上去吗", model_says("selfcheck_answer", 0.47), "quota", "derived_fact"),
+        ("长株潭三个市加起来最多推荐几个", model_says("quota", 0.8), "quota", "derived_fact"),
+        ("我们12月3号才能把材料送过去，还来得及吗", model_says("deadline", 0.88), "deadline", "derived_fact"),
+        # a keyword of exactly one FAQ entry: a follow-up, or a correction of an unsure model
+        ("那邮箱呢", model_says("inform", 0.99), "electronic_copy", "keyword"),
+        ("有没有能打的电话，想直接问问", model_says("submission_route", 0.51), "contact", "keyword"),
+        ("通知后面的附件点了下载一直没反应", model_says("attachments", 0.59), "website_support", "keyword"),
+        # a clause term, even when the model took it for a follow-up or out of scope
+        ("搭建创新创业国际化平台是哪个方向的内容", model_says("inform", 0.99), NLU_FALLBACK, "distinctive_term"),
+        ("我们是专精特新企业，通知里有提到吗", model_says("out_of_scope", 0.99), NLU_FALLBACK, "distinctive_term"),
         # documents, English
         ("湘政发〔2019〕13号是什么", model_says("notice_info", 0.9), "policy_basis", "document"),
         ("What is the deadline?", model_says("greet", 0.6), "deadline", "english"),
@@ -52,9 +63,9 @@ def test_routes(router, question, model, intent, mechanism):
     [
         ("申报截止时间是什么时候", model_says("deadline", 0.99)),
         ("材料交到哪里", model_says("submission_address", 0.95)),
-        ("长株潭三个市加起来最多推荐几个", model_says("quota", 0.8)),
-        ("11月30号交还来得及吗", model_says("deadline", 0.7)),
-        ("衡阳能推荐3个吗", model_says("quota", 0.9)),
+        ("双创示范基地有哪几个建设方向？", model_says("directions", 0.99)),
+        ("我们是益阳一家做食品加工的公司，想问问企业能不能申报", model_says("eligibility", 0.8)),
+        ("换成长沙呢", model_says("inform", 0.99)),  # 换成长沙 holds the notice's 成长 only as letters
         ("你好", model_says("greet", 0.99)),
         ("那株洲呢", model_says("inform", 0.9)),
         ("是的，我们有专门的孵化场地", model_says("affirm", 0.8)),  # a self-check answer
@@ -71,6 +82,20 @@ def test_a_clause_route_quotes_the_notice_word_for_word(router, kb):
     clause = kb.clause(entities["notice_clause"])
     assert clause.clause == "二（三）"
     assert all(quote in clause.text for kind, quote in route.entities if kind == "notice_quote")
+
+
+@pytest.mark.parametrize(
+    "question, asked",
+    [
+        ("我们是益阳一家做食品加工的公司，想问问企业能不能申报", "想问问企业能不能申报"),
+        ("截止时间是哪天", "截止时间是哪天"),
+        ("老师好。我们是高校", "老师好。我们是高校"),  # nothing asks: all of it
+    ],
+)
+def test_the_asked_part_leaves_out_the_self_introduction(question, asked):
+    from bot.routing import asked_part
+
+    assert asked_part(question) == asked
 
 
 def test_apply_route_keeps_the_models_ranking_below():

@@ -175,6 +175,9 @@ class FaqEntry(Strict):
     # answered from the web page's footer (the commission's address, the website's own phone),
     # the only entries that may use the footer facts
     footer: bool = False
+    # words that say a question is about this entry (“邮箱”, “电话”): a follow-up such as “那邮箱呢”
+    # goes here, and they confirm or correct the intent model
+    keywords: List[str] = []
 
     @validator("id")
     def id_is_snake_case(cls, value: str) -> str:
