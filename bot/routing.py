@@ -79,12 +79,18 @@ class Route:
 _CLAUSE_SEPARATORS = re.compile(r"[，,。；;！!？?\n]")
 
 
+_INTRODUCTION = re.compile(
+    r"^(您好|你好|老师|领导|打扰|麻烦|请问)|我是|我们是|我们这边|我们单位|我司|我校|我院|本单位|"
+    r"我们公司|我们学校|我们园区|我们所|我们企业|领导让我"
+)
+
+
 def asked_part(question: str) -> str:
-    """The pieces of a message that ask something; a self-introduction (“我们是益阳一家做食品加工的
-    公司”) says who asks, not what, and its words must not make the question look unknown."""
+    """The message without its greeting and self-introduction: “我们是益阳一家做食品加工的公司”
+    says who asks, not what, and its words must not make the question look unknown."""
     pieces = [p for p in _CLAUSE_SEPARATORS.split(question) if p.strip()]
-    asking = [p for p in pieces if is_question(p)]
-    return "，".join(asking) or question
+    kept = [p for p in pieces if is_question(p) or not _INTRODUCTION.search(p)]
+    return "，".join(kept) or question
 
 
 def silent_keywords(kb: KnowledgeBase) -> List[Tuple[str, SilentTopic]]:
@@ -116,6 +122,7 @@ class QuestionRouter:
         self.faq_ids = {entry.id for entry in kb.faq}
         self.silent_keywords = silent_keywords(kb)
         self.faq_keywords = [(normalize(k), e.id) for e in kb.faq for k in e.keywords]
+        self.footer_ids = {e.id for e in kb.faq if e.footer}
         self.faq_questions = {
             e.id: normalize("\n".join([e.question, *e.similar])) for e in kb.faq
         }
@@ -179,11 +186,16 @@ class QuestionRouter:
             hit = self.index.search(question)
             if hit:
                 return self._clause_route(hit, "distinctive_term")
+        asked = asked_part(question)
         if (is_faq and sure and not trusted) or (intent == INFORM and not sure):
-            unknown = self.index.unknown_nouns(asked_part(question))
+            unknown = self.index.unknown_nouns(asked)
             if unknown:
                 return Route(NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown))
-        keywords = self.keyword_topics(question)
+        keywords = self.keyword_topics(asked)
+        if intent in self.footer_ids and intent not in keywords and len(keywords) == 1:
+            # the page footer answers footer questions only: asked about something else
+            # (“那申报的事打哪个电话”), the footer's website phone is no application hotline
+            return Route(next(iter(keywords)), "keyword")
         if keywords and not trusted:
             if intent in keywords and confidence >= self.thresholds.keyword_confirms:
                 return Route(intent, "keyword")  # the model's guess, confirmed by a keyword
@@ -194,7 +206,7 @@ class QuestionRouter:
         if intent == OUT_OF_SCOPE and sure:
             return None  # the honest fallback already
         if not (is_faq and sure) and intent != INFORM:
-            hit = self.index.search(question)
+            hit = self.index.search(asked)
             if hit and hit.score >= self.thresholds.clause_score:
                 return self._clause_route(hit, "clause_search")
         return None
