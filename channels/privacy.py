@@ -208,7 +208,7 @@ def protect(channel: str, raw_sender_id: str, text: str) -> Tuple[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _knowledge_cache():
+def knowledge_cache():
     from bot.kb.loader import KnowledgeCache
     from bot.settings import get_settings
 
@@ -234,6 +234,6 @@ def _contacts_of(notice) -> PublicContacts:
 
 def public_contacts() -> PublicContacts:
     try:
-        return _contacts_of(_knowledge_cache().get().notice)
+        return _contacts_of(knowledge_cache().get().notice)
     except Exception:  # knowledge unreadable: mask everything rather than fail the message
         return PublicContacts()

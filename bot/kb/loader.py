@@ -26,6 +26,7 @@ from bot.kb.models import (
     FaqEntry,
     FaqFile,
     IndicatorsFile,
+    MessagesFile,
     NoticeFile,
 )
 
@@ -38,6 +39,7 @@ KNOWLEDGE_FILES: Dict[str, Type[BaseModel]] = {
     "faq.yml": FaqFile,
     "indicators.yml": IndicatorsFile,
     "wechat_menu.yml": Menu,
+    "messages.yml": MessagesFile,
 }
 
 
@@ -72,6 +74,7 @@ _PYDANTIC_MESSAGES = {
     "type_error.str": "应为文字",
     "type_error.none.not_allowed": "不能为空",
     "value_error.list.min_items": "至少要有一项",
+    "value_error.any_str.min_length": "不能为空",
 }
 
 
@@ -154,6 +157,7 @@ class KnowledgeBase:
     _faq_by_id: Dict[str, FaqEntry] = field(default_factory=dict)
     indicators_file: IndicatorsFile | None = None
     wechat_menu: Menu | None = None
+    messages: MessagesFile | None = None
 
     def __post_init__(self) -> None:
         self._faq_by_id = {entry.id: entry for entry in self.faq_file.faq}
@@ -223,6 +227,7 @@ def load_knowledge(directory: Optional[Path] = None) -> KnowledgeBase:
         directory=directory,
         indicators_file=parsed["indicators.yml"],  # type: ignore[arg-type]
         wechat_menu=parsed["wechat_menu.yml"],  # type: ignore[arg-type]
+        messages=parsed["messages.yml"],  # type: ignore[arg-type]
     )
     problems = cross_file_problems(kb)
     if problems:

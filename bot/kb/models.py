@@ -175,6 +175,12 @@ class FaqFile(Strict):
     faq: List[FaqEntry]
 
 
+class MessagesFile(Strict):
+    """knowledge/messages.yml — fixed sentences the channels say themselves (not facts)."""
+
+    rate_limited: str = Field(..., min_length=1)
+
+
 # knowledge/indicators.yml — the self-check questions. Kinds, units and threshold
 # sources are checked across files in ``bot.kb.check_indicators`` (worded for staff).
 
