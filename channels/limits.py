@@ -31,16 +31,21 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 # -- request size ------------------------------------------------------------------
 
 
+DRAIN_BYTES = 1024 * 1024
+
+
 async def read_body(request: Request, limit: int) -> Optional[bytes]:
     """The request body, or None when it is larger than ``limit`` bytes.
 
     A declared Content-Length over the limit is refused before a byte of the body is read;
-    a chunked or lying body is read only up to the limit. On a streaming route Sanic then
-    stops reading too (the connection is closed rather than drained).
+    a chunked or lying body is read only up to the limit. After the 413 Sanic discards what
+    is left of a body up to ``DRAIN_BYTES`` (so that the client, still sending, can read the
+    answer) and closes the connection on anything larger. Clients sending
+    ``Expect: 100-continue`` never send the body at all.
     """
     stream = request.stream
     if stream is not None:
-        stream.request_max_size = limit  # Sanic refuses to read (or drain) more than this
+        stream.request_max_size = max(limit, DRAIN_BYTES)
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         return None
@@ -139,7 +144,7 @@ class RateLimiter:
     async def close(self) -> None:
         client, self._redis = self._redis, None
         if client is not None:
-            await client.close()
+            await client.close(close_connection_pool=True)
 
 
 def limiter_from_settings() -> RateLimiter:

@@ -78,6 +78,11 @@ class RestInput(RasaRestInput):
                             module.__name__ if module else None)
         handle = rate_limited(on_new_message)
 
+        async def close_limiter(app: Any, loop: Any) -> None:
+            await handle.limiter.close()  # type: ignore[attr-defined]
+
+        webhook.listener("after_server_stop")(close_limiter)
+
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})

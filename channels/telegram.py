@@ -130,6 +130,7 @@ class TelegramInput(InputChannel):
 
         async def on_stopped(app: Any, loop: Any) -> None:
             await self.close()
+            await self._on_new_message.limiter.close()  # type: ignore[union-attr]
 
         telegram_webhook.listener("before_server_start")(on_start)
         # Drain replies while Rasa's agent is still there; close the HTTP client last.
