@@ -154,16 +154,15 @@ def limiter_from_settings() -> RateLimiter:
     return RateLimiter(settings.rate_limit_per_minute, settings.redis_url)
 
 
-def rate_limited_reply() -> str | None:
-    """knowledge/messages.yml › rate_limited (None if knowledge/ cannot be read at all)."""
+def rate_limited_reply() -> str:
+    """knowledge/messages.yml › messages › rate_limited ("" if knowledge/ cannot be read)."""
     from channels.privacy import knowledge_cache
 
     try:
-        messages = knowledge_cache().get().messages
-    except Exception:
-        logger.exception("rate limit: knowledge/ unreadable, no reply sent")
-        return None
-    return messages.rate_limited if messages is not None else None
+        return knowledge_cache().get().message("rate_limited")
+    except Exception:  # no such entry, or knowledge/ unreadable: no reply rather than a crash
+        logger.exception("rate limit: no messages › rate_limited in knowledge/")
+        return ""
 
 
 def rate_limited(on_new_message: OnNewMessage, limiter: RateLimiter | None = None) -> OnNewMessage:

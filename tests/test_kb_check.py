@@ -64,8 +64,6 @@ def test_facts_of_the_notice(kb):
         ("directions.yml", "synonyms: [企业示范基地,", "synonyms: [长沙, 企业示范基地,", r"说法“长沙”同时属于"),
         ("wechat_menu.yml", "        type: click\n        key: DEADLINE", "        type: clik\n        key: DEADLINE", r"wechat_menu\.yml › button › 第1项（申报指南） › sub_button › 第1项（截止时间） › type：只能填：click、view"),
         ("wechat_menu.yml", "        ask: 申报截止时间是什么时候？\n", "", r"需要 key 和 ask"),
-        ("messages.yml", "rate_limited: ", "rate_limted: ", r"messages\.yml › rate_limited：缺少必填项"),
-        ("messages.yml", "rate_limited: 您", "rate_limited: ''\nx: 您", r"messages\.yml › rate_limited：不能为空"),
     ],
 )
 def test_checker_explains_each_mistake(knowledge_copy, file, old, new, expected):

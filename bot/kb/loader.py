@@ -74,7 +74,6 @@ _PYDANTIC_MESSAGES = {
     "type_error.str": "应为文字",
     "type_error.none.not_allowed": "不能为空",
     "value_error.list.min_items": "至少要有一项",
-    "value_error.any_str.min_length": "不能为空",
 }
 
 
@@ -157,7 +156,7 @@ class KnowledgeBase:
     _faq_by_id: Dict[str, FaqEntry] = field(default_factory=dict)
     indicators_file: IndicatorsFile | None = None
     wechat_menu: Menu | None = None
-    messages: MessagesFile | None = None
+    messages_file: MessagesFile | None = None
 
     def __post_init__(self) -> None:
         self._faq_by_id = {entry.id: entry for entry in self.faq_file.faq}
@@ -183,6 +182,10 @@ class KnowledgeBase:
         if self.indicators_file is None:
             return None
         return next((d for d in self.indicators_file.directions if d.direction == direction_id), None)
+
+    def message(self, name: str) -> str:
+        """A fixed sentence from messages.yml (``kb check`` guarantees the ones code asks for)."""
+        return self.messages_file.messages[name] if self.messages_file else ""
 
     def faq_entry(self, faq_id: str) -> Optional[FaqEntry]:
         return self._faq_by_id.get(faq_id)
@@ -227,7 +230,7 @@ def load_knowledge(directory: Optional[Path] = None) -> KnowledgeBase:
         directory=directory,
         indicators_file=parsed["indicators.yml"],  # type: ignore[arg-type]
         wechat_menu=parsed["wechat_menu.yml"],  # type: ignore[arg-type]
-        messages=parsed["messages.yml"],  # type: ignore[arg-type]
+        messages_file=parsed["messages.yml"],  # type: ignore[arg-type]
     )
     problems = cross_file_problems(kb)
     if problems:

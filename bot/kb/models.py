@@ -175,12 +175,6 @@ class FaqFile(Strict):
     faq: List[FaqEntry]
 
 
-class MessagesFile(Strict):
-    """knowledge/messages.yml — fixed sentences the channels say themselves (not facts)."""
-
-    rate_limited: str = Field(..., min_length=1)
-
-
 # knowledge/indicators.yml — the self-check questions. Kinds, units and threshold
 # sources are checked across files in ``bot.kb.check_indicators`` (worded for staff).
 
@@ -218,3 +212,10 @@ class DirectionIndicators(Strict):
 class IndicatorsFile(Strict):
     common_checks: List[QualitativeCheck] = []
     directions: List[DirectionIndicators] = Field(..., min_items=1)
+
+
+# knowledge/messages.yml — every fixed sentence that is not a FAQ answer.
+
+
+class MessagesFile(Strict):
+    messages: Dict[str, str]

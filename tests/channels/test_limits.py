@@ -41,7 +41,7 @@ def limit_settings(monkeypatch, channel_settings):
 
 
 def polite() -> str:
-    return load_knowledge().messages.rate_limited
+    return load_knowledge().message("rate_limited")
 
 
 # -- the counter -------------------------------------------------------------------------
@@ -125,7 +125,8 @@ async def test_rest_over_the_limit_gets_the_polite_reply_without_the_nlu(limit_s
 
 
 async def test_the_polite_reply_is_read_from_knowledge(limit_settings, tmp_path, knowledge_copy):
-    (knowledge_copy / "messages.yml").write_text("rate_limited: 请慢一点。\n", encoding="utf-8")
+    (knowledge_copy / "messages.yml").write_text(
+        "messages:\n  rate_limited: 请慢一点。\n", encoding="utf-8")
     limit_settings.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
     from channels import privacy
 
