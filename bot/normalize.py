@@ -1,15 +1,32 @@
-"""Input normalisation applied before NLU (and to every string we compare)."""
+"""Input normalisation applied before NLU (and to every string we compare).
+
+Two layers, one definition:
+
+* ``canonical`` — the *shape* of the text: NFKC (full-width → half-width, ``＠`` → ``@``,
+  ``①`` → ``1``), every decimal digit as ASCII, invisible characters (zero-width spaces,
+  joiners, bidi controls, control characters) and pictographs dropped, whitespace runs
+  collapsed. Personal-data masking (``channels.privacy``) looks at exactly this text, so a
+  number hidden by full-width digits or zero-width characters is still found.
+  ``canonical_with_offsets`` also tells which input character each output character came
+  from, so a match can be cut out of the text as it was written.
+* ``normalize`` — what the NLU reads: ``canonical`` plus traditional → simplified Chinese,
+  lower case, no leading ``/`` and at most ``MAX_CHARS`` characters.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
+from typing import List, Tuple
 
 MAX_CHARS = 300  # NLU sees at most this much; a longer message is a paste, not a question
 
-_WHITESPACE = re.compile(r"\s+")
 _LEADING_COMMAND = re.compile(r"^[/\s]+")
+
+# Pictographs, surrogates, private use, unassigned (meaningless for the question), and
+# format/control characters: zero-width space/joiners, BOM, bidi overrides, soft hyphen, ESC…
+_DROPPED_CATEGORIES = frozenset({"So", "Cs", "Co", "Cn", "Cf", "Cc"})
 
 
 @lru_cache(maxsize=1)
@@ -19,9 +36,56 @@ def _converter():
     return OpenCC("t2s")
 
 
-def _drop_symbols(text: str) -> str:
-    # emoji and other pictographs carry no meaning for the question
-    return "".join(ch for ch in text if unicodedata.category(ch) not in ("So", "Cs", "Co", "Cn"))
+@lru_cache(maxsize=4096)
+def canonical_char(ch: str) -> str:
+    """What one input character becomes: ``""`` (dropped), ``" "`` (whitespace) or its NFKC form."""
+    if ch.isspace():
+        return " "
+    if unicodedata.category(ch) in _DROPPED_CATEGORIES:
+        return ""
+    if ch.isdecimal():  # Arabic-Indic, Devanagari, full-width … digits
+        return str(unicodedata.decimal(ch))
+    out = []
+    for part in unicodedata.normalize("NFKC", ch):
+        if part.isspace():
+            out.append(" ")
+        elif unicodedata.category(part) in _DROPPED_CATEGORIES:
+            continue
+        elif part.isdecimal():
+            out.append(str(unicodedata.decimal(part)))
+        else:
+            out.append(part)
+    return "".join(out)
+
+
+def canonical_with_offsets(text: str) -> Tuple[str, List[int]]:
+    """(canonical text, for each of its characters the index of the input character it came from).
+
+    Whitespace runs become one space (attributed to the run's first character); leading and
+    trailing whitespace is kept as one space so offsets stay simple — ``canonical`` strips it.
+    """
+    out: List[str] = []
+    origin: List[int] = []
+    last_space = False
+    for index, ch in enumerate(text or ""):
+        piece = canonical_char(ch)
+        if not piece:
+            continue
+        for part in piece:
+            if part == " ":
+                if last_space:
+                    continue
+                last_space = True
+            else:
+                last_space = False
+            out.append(part)
+            origin.append(index)
+    return "".join(out), origin
+
+
+def canonical(text: str) -> str:
+    """The text's shape: NFKC, ASCII digits, no invisible characters, single spaces."""
+    return canonical_with_offsets(text)[0].strip()
 
 
 def normalize(text: str) -> str:
@@ -32,10 +96,7 @@ def normalize(text: str) -> str:
     """
     if not text:
         return ""
-    text = text[: MAX_CHARS * 2]
-    text = unicodedata.normalize("NFKC", text)
-    text = _drop_symbols(text)
+    text = canonical(text[: MAX_CHARS * 2])
     text = _converter().convert(text)
-    text = _WHITESPACE.sub(" ", text).strip()
-    text = _LEADING_COMMAND.sub("", text)
+    text = _LEADING_COMMAND.sub("", text.strip())
     return text.lower()[:MAX_CHARS]

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     question_log_secret: Optional[str] = Field(None, env="QUESTION_LOG_SECRET")
     retention_days: int = Field(180, env="RETENTION_DAYS")
     redis_url: Optional[str] = Field(None, env="REDIS_URL")
+    # Limits of every channel: request body size (413 above it) and messages per sender a minute
+    # (0 = no limit; above it a polite reply from knowledge/messages.yml, no NLU).
+    max_body_bytes: int = Field(64 * 1024, env="MAX_BODY_BYTES")
+    rate_limit_per_minute: int = Field(20, env="RATE_LIMIT_PER_MINUTE")
 
     wechat_token: Optional[str] = Field(None, env="WECHAT_TOKEN")
     wechat_aes_key: Optional[str] = Field(None, env="WECHAT_AES_KEY")

@@ -1,19 +1,41 @@
 """The REST channel (POST /webhooks/rest/webhook), with privacy at the door.
 
-Same protocol as Rasa's own RestInput; the sender id is pseudonymised and
-personal data is masked before anything reaches Rasa.
+Same protocol as Rasa's own RestInput (``{"sender": …, "message": …}`` → a JSON list of
+replies, ``?stream=true`` for a stream), made safe to expose:
+
+* a body over ``MAX_BODY_BYTES`` (64 KB) → 413 before it is read in full or parsed;
+  a body that is not a JSON object → 400; no ``sender`` → 400 (no shared conversation);
+  no text ``message`` → 400 — always a JSON ``{"error": …}``, never a traceback;
+* the sender id is pseudonymised and personal data is masked (on the whole message, then
+  the message is cut), before anything reaches Rasa;
+* the channel recorded for statistics is always ``rest`` (never what the client says);
+* at most ``RATE_LIMIT_PER_MINUTE`` messages per sender a minute (``channels.limits``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import inspect
+import logging
+from typing import Any, Awaitable, Callable, Dict
 
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
-from channels.privacy import MAX_MESSAGE_CHARS, mask_text, pseudonymize
-from channels.questions import OnNewMessage, one_question_at_a_time
+from bot.settings import get_settings
+from channels.limits import rate_limited, read_body
+from channels.privacy import mask_text, pseudonymize
+from channels.questions import one_question_at_a_time
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 256
+
+
+class BadRequest(Exception):
+    """What is wrong with a request, for the client (HTTP 400)."""
 
 
 class RestInput(RasaRestInput):
@@ -21,26 +43,102 @@ class RestInput(RasaRestInput):
     def name(cls) -> str:
         return "rest"
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        return super().blueprint(one_question_at_a_time(on_new_message))
+    # -- what reaches Rasa --------------------------------------------------------------
 
     async def _extract_sender(self, req: Request) -> str | None:
-        raw = (req.json or {}).get("sender")
-        return pseudonymize(self.name(), str(raw)) if raw is not None else None
+        raw = _payload(req).get("sender")
+        if raw is None or isinstance(raw, (dict, list, bool)) or not str(raw).strip():
+            return None
+        return pseudonymize(self.name(), str(raw)[:MAX_SENDER_CHARS])
+
+    def _extract_message(self, req: Request) -> str | None:
+        text = _payload(req).get("message")
+        if text is None or isinstance(text, (dict, list)):
+            return None
+        return mask_text(str(text))
+
+    def _extract_input_channel(self, req: Request) -> str:
+        return self.name()  # set by the server: a client cannot write into the channel statistics
 
     def get_metadata(self, request: Request) -> Dict[str, Any] | None:
         """Only a client's message id (for de-duplicating retries) passes; any other metadata could
         carry personal data into the tracker store, so it is dropped."""
-        metadata = (request.json or {}).get("metadata")
+        metadata = _payload(request).get("metadata")
         if not isinstance(metadata, dict):
             return None
         message_id = metadata.get("channel_message_id") or metadata.get("message_id")
         if message_id is None or isinstance(message_id, (dict, list)):
             return None
-        return {"channel_message_id": mask_text(str(message_id))[:128]}
+        return {"channel_message_id": mask_text(str(message_id), limit=128)}
 
-    def _extract_message(self, req: Request) -> str | None:
-        text = (req.json or {}).get("message")
+    # -- the route ----------------------------------------------------------------------
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        module = inspect.getmodule(self)
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}",
+                            module.__name__ if module else None)
+        handle = rate_limited(one_question_at_a_time(on_new_message))
+
+        async def close_limiter(app: Any, loop: Any) -> None:
+            await handle.limiter.close()  # type: ignore[attr-defined]
+
+        webhook.listener("after_server_stop")(close_limiter)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"], stream=True)
+        async def receive(request: Request) -> Any:
+            limit = get_settings().max_body_bytes
+            if await read_body(request, limit) is None:
+                return response.json(
+                    {"error": f"request body larger than {limit} bytes"}, status=413)
+            try:
+                sender_id, text = await self._checked(request)
+            except BadRequest as problem:
+                return response.json({"error": str(problem)}, status=400)
+            metadata = self.get_metadata(request)
+            if _stream_wanted(request):
+                return response.stream(
+                    self.stream_response(handle, text, sender_id, self.name(), metadata),
+                    content_type="text/event-stream",
+                )
+            collector = CollectingOutputChannel()
+            try:
+                await handle(UserMessage(text, collector, sender_id,
+                                         input_channel=self.name(), metadata=metadata))
+            except Exception:  # the reply so far; the traceback stays in the log
+                logger.exception("rest: the assistant failed on a message")
+            return response.json(collector.messages)
+
+        return webhook
+
+    async def _checked(self, request: Request) -> tuple:
+        try:
+            payload = request.json
+        except Exception as exc:  # Sanic raises on a body that is not JSON
+            raise BadRequest("the body must be a JSON object") from exc
+        if not isinstance(payload, dict):
+            raise BadRequest("the body must be a JSON object")
+        sender_id = await self._extract_sender(request)
+        if sender_id is None:
+            raise BadRequest("'sender' is missing: give each conversation its own sender id")
+        text = self._extract_message(request)
         if text is None:
-            return None
-        return mask_text(str(text)[:MAX_MESSAGE_CHARS])
+            raise BadRequest("'message' is missing: send the user's text as 'message'")
+        return sender_id, text
+
+
+def _payload(request: Request) -> Dict[str, Any]:
+    try:
+        payload = request.json
+    except Exception:
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _stream_wanted(request: Request) -> bool:
+    value = request.args.get("stream", "false")
+    return str(value).lower() in ("true", "1", "yes")
+

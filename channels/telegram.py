@@ -27,6 +27,8 @@ from sanic.response import HTTPResponse
 from telegram import Bot, Update, User
 from telegram.error import InvalidToken, TelegramError
 
+from bot.settings import get_settings
+from channels.limits import rate_limited, read_body
 from channels.privacy import protect
 from channels.questions import one_question_at_a_time
 from channels.telegram_output import CallbackPayloads, TelegramOutput
@@ -56,8 +58,6 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> TelegramInput:
-        from bot.settings import get_settings
-
         credentials = credentials or {}
         settings = get_settings()
 
@@ -101,7 +101,8 @@ class TelegramInput(InputChannel):
         return "webhook" if self.webhook_url else "polling"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        self._on_new_message = one_question_at_a_time(on_new_message)
+        # per-sender limit before the NLU; then one question at a time
+        self._on_new_message = rate_limited(one_question_at_a_time(on_new_message))
         module = inspect.getmodule(self)
         telegram_webhook = Blueprint("telegram_webhook", module.__name__ if module else None)
 
@@ -109,8 +110,10 @@ class TelegramInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok", "mode": self.mode})
 
-        @telegram_webhook.route("/webhook", methods=["POST"])
+        @telegram_webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
+            if await read_body(request, get_settings().max_body_bytes) is None:
+                return response.json({"ok": False, "error": "body too large"}, status=413)
             if not self._secret_ok(request.headers.get(SECRET_HEADER)):
                 return response.json({"ok": False}, status=403)
             if not self.token:
@@ -129,6 +132,7 @@ class TelegramInput(InputChannel):
 
         async def on_stopped(app: Any, loop: Any) -> None:
             await self.close()
+            await self._on_new_message.limiter.close()  # type: ignore[union-attr]
 
         telegram_webhook.listener("before_server_start")(on_start)
         # Drain replies while Rasa's agent is still there; close the HTTP client last.

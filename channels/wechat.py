@@ -33,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.kb.menu import load_asks
+from channels.limits import rate_limited
 from channels.plumbing import TTLMap
 from channels.questions import one_question_at_a_time
 from channels.wechat_api import AsyncWeChatApi, make_client
@@ -141,7 +142,8 @@ class WeChatInput(InputChannel):
     # -- HTTP ---------------------------------------------------------------
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        on_new_message = one_question_at_a_time(on_new_message)
+        # per-sender limit before the NLU (a WeChat retry never gets here twice); one question at a time
+        on_new_message = rate_limited(one_question_at_a_time(on_new_message))
         module = inspect.getmodule(self)
         bp = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
 

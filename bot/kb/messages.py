@@ -23,4 +23,5 @@ MESSAGE_VALUES: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {
     "deadline_check_yes": (frozenset({"asked_date"}), frozenset({"deadline"})),
     "deadline_check_no": (frozenset({"asked_date"}), frozenset({"deadline"})),
     "identity": (frozenset(), frozenset()),
+    "rate_limited": (frozenset(), frozenset()),
 }

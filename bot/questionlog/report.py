@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
+from bot.questionlog.safe_cells import clean_text, safe_cell
 from bot.questionlog.stats import FaqLabels, Report, channel_label, compute, load_rows, percent
 
 TOP_TOPICS = 20
@@ -80,7 +81,7 @@ td.n{text-align:right;white-space:nowrap}svg{width:100%;height:auto;display:bloc
 
 
 def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(clean_text(str(value)), quote=True)
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[int], title: str, every: int = 1) -> str:
@@ -188,7 +189,7 @@ def render_csv(report: Report) -> str:
     for title, header, rows in sections(report):
         writer.writerow([f"【{title}】"])
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([safe_cell(c) for c in row] for row in rows)  # user text: never a formula
         writer.writerow([])
     return out.getvalue()
 
@@ -205,7 +206,7 @@ def write_xlsx(report: Report, path: Path) -> None:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(list(row))
+            sheet.append([safe_cell(c) for c in row])  # user text: never a formula
         for column, _ in enumerate(header, 1):
             letter = sheet.cell(row=1, column=column).column_letter
             longest = max((len(str(c.value or "")) for c in sheet[letter]), default=8)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
+from bot.questionlog.safe_cells import safe_cell, unquote
 from bot.questionlog.similarity import nearest
 from bot.questionlog.stats import FaqLabels, load_rows, unanswered_by_category
 
@@ -72,7 +73,7 @@ def export(out: Path, since: dt.date, until: dt.date, url: str | None = None, kn
     sheet.append([name for name, _ in COLUMNS])
     for number, (category, group) in enumerate(groups, 1):
         faq_id, score = nearest(group.key, labels.wordings)
-        sheet.append([
+        sheet.append([safe_cell(value) for value in [
             number,
             group.key,
             group.count,
@@ -87,7 +88,7 @@ def export(out: Path, since: dt.date, until: dt.date, url: str | None = None, kn
             "",
             "",
             category,
-        ])
+        ]])
     header_fill = PatternFill("solid", fgColor="FCE4D6")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -137,7 +138,7 @@ def read_decisions(path: Path):
     def cell(row, name):
         index = header[name]
         value = row[index] if index < len(row) else None
-        return "" if value is None else str(value).strip()
+        return "" if value is None else unquote(str(value).strip())
 
     edits: List[object] = []
     problems: List[str] = []

@@ -139,6 +139,15 @@ def _percentile(values: List[int], fraction: float) -> int | None:
     return values[index]
 
 
+def _slots(raw: Any) -> Dict[str, Any]:
+    """The row's slots; a row written by something else (not JSON, not an object) counts as none."""
+    try:
+        slots = json.loads(raw) if raw else {}
+    except (TypeError, ValueError):
+        return {}
+    return slots if isinstance(slots, dict) else {}
+
+
 def compute(rows: Sequence[Mapping[str, Any]], since: dt.date, until: dt.date, labels: FaqLabels | None = None) -> Report:
     labels = labels or FaqLabels()
     per_day: Counter = Counter()
@@ -170,7 +179,7 @@ def compute(rows: Sequence[Mapping[str, Any]], since: dt.date, until: dt.date, l
         if event == SELFCHECK_START:
             starts += 1
             last_direction[sender] = None
-        slots = json.loads(row["slots"]) if row.get("slots") else {}
+        slots = _slots(row.get("slots"))
         direction = slots.get("sc_direction") or slots.get("direction")
         if (row.get("in_selfcheck") or event) and direction:
             last_direction[sender] = str(direction)

@@ -1,0 +1,201 @@
+"""The REST channel on a real Sanic server (channels/rest.py): what Rasa receives, and what a
+hostile or careless client gets back."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any, List
+
+import aiohttp
+import pytest
+
+from bot.settings import get_settings
+from channels.privacy import MASKED_ID_CARD, MASKED_MOBILE, MAX_MESSAGE_CHARS, pseudonymous_id
+from channels.rest import RestInput
+from tests.channels.telegram_fakes import ChannelServer
+
+
+class Assistant:
+    """Stands in for Rasa's agent: records each message and answers through the channel."""
+
+    def __init__(self) -> None:
+        self.messages: List[Any] = []
+
+    async def __call__(self, message: Any) -> None:
+        self.messages.append(message)
+        await message.output_channel.send_text_message(message.sender_id, f"收到：{message.text}")
+
+
+@pytest.fixture
+def rest_settings(monkeypatch, channel_settings):
+    for var in ("MAX_BODY_BYTES", "RATE_LIMIT_PER_MINUTE", "REDIS_URL"):
+        monkeypatch.delenv(var, raising=False)
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+class RestServer:
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self._server = ChannelServer(RestInput(), assistant)
+        self.url = ""
+
+    async def __aenter__(self) -> RestServer:
+        await self._server.__aenter__()
+        self.url = self._server.url.rsplit("/", 1)[0] + "/rest/webhook"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._server.__aexit__(*exc)
+
+
+async def send(http: aiohttp.ClientSession, url: str, body: Any, **kwargs: Any):
+    plain = isinstance(body, (bytes, str)) or hasattr(body, "__aiter__")
+    data = body if plain else json.dumps(body, ensure_ascii=False)
+    if isinstance(data, bytes) and len(data) > 1_000_000:
+        data = io.BytesIO(data)  # aiohttp warns about large raw bytes
+    headers = {"Content-Type": "application/json"}
+    async with http.post(url, data=data, headers=headers, **kwargs) as resp:
+        return resp.status, await resp.json(content_type=None)
+
+
+async def test_rasa_gets_pseudonym_masked_text_and_the_servers_channel(rest_settings, http):
+    assistant = Assistant()
+    async with RestServer(assistant) as server:
+        status, replies = await send(http, server.url, {
+            "sender": "13812345678",
+            "message": "我的身份证430102 19900307 123X，电话１３８\u200b１２３４\u200b５６７８",
+            "input_channel": "wechat",  # a client cannot pose as another channel
+            "metadata": {"channel_message_id": "client-42", "phone": "13812345678", "name": "张三"},
+        })
+    assert status == 200
+    (message,) = assistant.messages
+    assert message.sender_id == pseudonymous_id("test-secret", "rest", "13812345678")
+    assert message.text == f"我的身份证{MASKED_ID_CARD}，电话{MASKED_MOBILE}"
+    assert message.input_channel == "rest"
+    assert message.metadata == {"channel_message_id": "client-42"}
+    assert replies == [{"recipient_id": message.sender_id, "text": f"收到：{message.text}"}]
+
+
+async def test_a_long_message_is_masked_before_it_is_cut(rest_settings, http):
+    assistant = Assistant()
+    text = "问" * (MAX_MESSAGE_CHARS - 5) + "13812345678" + "问" * 5000
+    async with RestServer(assistant) as server:
+        status, _ = await send(http, server.url, {"sender": "a", "message": text})
+    assert status == 200
+    (message,) = assistant.messages
+    assert len(message.text) == MAX_MESSAGE_CHARS
+    assert not re.search(r"\d", message.text)  # not 10 of the 11 digits, none
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ({"message": "截止时间？"}, "'sender' is missing"),
+        ({"sender": "", "message": "截止时间？"}, "'sender' is missing"),
+        ({"sender": "  ", "message": "截止时间？"}, "'sender' is missing"),
+        ({"sender": None, "message": "截止时间？"}, "'sender' is missing"),
+        ({"sender": {"id": 1}, "message": "截止时间？"}, "'sender' is missing"),
+        ({"sender": "a"}, "'message' is missing"),
+        ({"sender": "a", "message": ["截止"]}, "'message' is missing"),
+        (["sender", "message"], "JSON object"),
+        ("not json at all", "JSON object"),
+        ('{"sender": "a", "message": "截', "JSON object"),
+        (b"\xff\xfe\x00garbage", "JSON object"),
+        ("", "JSON object"),
+    ],
+)
+async def test_bad_requests_get_a_clear_400(rest_settings, http, body, error):
+    assistant = Assistant()
+    async with RestServer(assistant) as server:
+        status, answer = await send(http, server.url, body)
+    assert status == 400
+    assert error in answer["error"]
+    assert assistant.messages == []
+
+
+async def test_numbers_as_sender_and_message_are_accepted(rest_settings, http):
+    assistant = Assistant()
+    async with RestServer(assistant) as server:
+        status, _ = await send(http, server.url, {"sender": 42, "message": 7})
+    assert status == 200
+    assert assistant.messages[0].text == "7"
+
+
+@pytest.mark.parametrize("size, status", [(1000, 200), (1001, 413), (70_000, 413), (900_000, 413)])
+async def test_bodies_over_the_limit_get_413(rest_settings, http, size, status):
+    rest_settings.setenv("MAX_BODY_BYTES", "1000")
+    get_settings.cache_clear()
+    assistant = Assistant()
+    prefix = b'{"sender": "a", "message": "'
+    body = prefix + b"x" * (size - len(prefix) - 2) + b'"}'
+    assert len(body) == size
+    async with RestServer(assistant) as server:
+        got, answer = await send(http, server.url, body)
+    assert got == status
+    assert (assistant.messages != []) == (status == 200)
+    if status == 413:
+        assert "1000 bytes" in answer["error"]
+
+
+async def test_a_huge_body_announced_with_expect_100_continue_is_never_read(rest_settings, http):
+    assistant = Assistant()
+    body = io.BytesIO(b'{"sender": "a", "message": "' + b"x" * 50_000_000 + b'"}')
+    async with RestServer(assistant) as server, \
+            http.post(server.url, data=body, expect100=True) as resp:
+        assert resp.status == 413
+    assert body.tell() == 0  # not a byte of the body was sent
+    assert assistant.messages == []
+
+
+async def test_a_chunked_body_over_the_limit_gets_413(rest_settings, http):
+    """No Content-Length to trust: the body is read only up to the limit."""
+    assistant = Assistant()
+
+    async def chunks():
+        yield b'{"sender": "a", "message": "'
+        for _ in range(100):
+            yield b"x" * 1024
+        yield b'"}'
+
+    async with RestServer(assistant) as server:
+        status, answer = await send(http, server.url, chunks())
+    assert status == 413 and "65536 bytes" in answer["error"]
+    assert assistant.messages == []
+
+
+async def test_the_default_limit_is_64_kb(rest_settings, http):
+    assistant = Assistant()
+    async with RestServer(assistant) as server:
+        ok, _ = await send(http, server.url, {"sender": "a", "message": "问" * 20_000})  # 60 KB
+        too_big, _ = await send(http, server.url, {"sender": "a", "message": "x" * 66_000})
+    assert (ok, too_big) == (200, 413)
+    assert get_settings().max_body_bytes == 65536
+
+
+async def test_the_server_keeps_answering_after_hostile_requests(rest_settings, http):
+    assistant = Assistant()
+    async with RestServer(assistant) as server:
+        for body in (b"x" * 100_000, b"[]", b"{", {"sender": "a"}):
+            await send(http, server.url, body)
+        status, replies = await send(http, server.url, {"sender": "a", "message": "截止时间"})
+    assert status == 200 and replies[0]["text"] == "收到：截止时间"
+
+
+async def test_streaming_replies_still_work(rest_settings, http):
+    assistant = Assistant()
+    async with RestServer(assistant) as server:
+        body = json.dumps({"sender": "a", "message": "你好"})
+        async with http.post(server.url + "?stream=true", data=body) as resp:
+            lines = [json.loads(line) for line in (await resp.text()).splitlines() if line]
+    assert [line["text"] for line in lines] == ["收到：你好"]
+
