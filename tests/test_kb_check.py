@@ -71,7 +71,7 @@ def test_facts_of_the_notice(kb):
         ("notice_text.yml", "    scope: footer\n", "    scope: header\n", r"scope 只能填"),
         # footer facts only where the footer is asked about
         ("faq.yml", "如有疑问可致电 {phone}", "如有疑问可致电 {website_phone}", r"faq › electronic_copy：\{website_phone\} 是网页页脚的信息"),
-        ("faq.yml", "    footer: true\n    tags: [联系]\n    answer: |-\n      网站", "    tags: [联系]\n    answer: |-\n      网站", r"faq › website_support：\{website_phone\}、\{website_phone_scope\} 是网页页脚的信息"),
+        ("faq.yml", "    footer: true\n    tags: [联系]\n    keywords: [下载不了", "    tags: [联系]\n    keywords: [下载不了", r"faq › website_support：\{website_phone\}、\{website_phone_scope\} 是网页页脚的信息"),
         # what the notice does not regulate
         ("not_in_notice.yml", "examples: [申请这个示范基地要不要缴费,", "examples: [申请这个示范基地要不要审批,", r"例句“申请这个示范基地要不要审批”不含任何关键词"),
         ("faq.yml", "      - 截止日期是哪天\n", "      - 截止日期是哪天\n      - 报名要交费吗\n", r"相似问“报名要交费吗”含有“通知未涉及”事项（申报是否收费）的关键词"),

@@ -126,8 +126,9 @@ def test_after_the_deadline_and_unanswered(kb):
 
 
 def test_materials_follow_the_knowledge(knowledge_copy):
-    path = knowledge_copy / "notice.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace("hnfgwhzc@126.com", "new@example.org"), encoding="utf-8")
+    for name in ("notice.yml", "notice_text.yml"):  # the facts and the notice's own words agree
+        path = knowledge_copy / name
+        path.write_text(path.read_text(encoding="utf-8").replace("hnfgwhzc@126.com", "new@example.org"), encoding="utf-8")
     kb = load_knowledge(knowledge_copy)
     text = "\n".join(compose_result(kb, SelfcheckState("university", "长沙市", "chuangye_jiuye", {}), BEFORE, "ZC-1"))
     assert "new@example.org" in text and "hnfgwhzc" not in text

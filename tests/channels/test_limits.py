@@ -125,8 +125,10 @@ async def test_rest_over_the_limit_gets_the_polite_reply_without_the_nlu(limit_s
 
 
 async def test_the_polite_reply_is_read_from_knowledge(limit_settings, tmp_path, knowledge_copy):
-    (knowledge_copy / "messages.yml").write_text(
-        "messages:\n  rate_limited: 请慢一点。\n", encoding="utf-8")
+    messages = knowledge_copy / "messages.yml"
+    text = messages.read_text(encoding="utf-8")
+    start = text.index("  rate_limited: |-")
+    messages.write_text(text[:start] + "  rate_limited: 请慢一点。\n", encoding="utf-8")
     limit_settings.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
     from channels import privacy
 
