@@ -12,6 +12,7 @@ from actions.knowledge import entities_of, knowledge, today
 from bot.kb.answers import human_contacts, topics_overview
 from bot.replies import (
     NOTICE_CLAUSE,
+    blocked_reply,
     clause_reply,
     faq_reply,
     follow_up_topic,
@@ -92,7 +93,12 @@ class ActionFallbackAnswer(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kb = knowledge()
-        quoted = clause_reply(kb, entities_of(tracker.latest_message), today())
+        entities = entities_of(tracker.latest_message)
+        refused = blocked_reply(kb, entities, today())
+        if refused is not None:  # abuse or a sensitive word: a fixed reply, nothing repeated back
+            dispatcher.utter_message(text=refused.text)
+            return [SlotSet("last_topic", refused.topic)]
+        quoted = clause_reply(kb, entities, today())
         if quoted is not None:  # one clause of the notice says it: quote it, with its number
             dispatcher.utter_message(text=quoted.text)
             return [SlotSet("last_topic", NOTICE_CLAUSE)]

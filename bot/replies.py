@@ -17,9 +17,11 @@ from bot.english import is_english
 from bot.kb.answers import answer_faq, human_contacts, source_note
 from bot.kb.facts import FactValue, chinese_date, deadline_status, render, static_facts
 from bot.kb.loader import KnowledgeBase
+from bot.normalize import normalize
 
 NOT_IN_NOTICE = "not_in_notice"
 NOTICE_CLAUSE = "notice_clause"
+BLOCKED = "blocked"
 MAX_ECHOED_TERMS = 2
 # A follow-up that asks about an attribute of the previous answer (“电子版也是这个时间吗”
 # after the deadline) stays with the previous topic.
@@ -61,8 +63,18 @@ def _with_english_lead(kb: KnowledgeBase, question: str, text: str) -> str:
     return text
 
 
-def _echoable(term: str) -> bool:
-    return 2 <= len(term) <= 8 and all("\u4e00" <= ch <= "\u9fff" for ch in term)
+def blocked_words(kb: KnowledgeBase) -> List[str]:
+    """knowledge/blocked_words.yml, normalised as questions are."""
+    return [normalize(w) for w in (kb.blocked_words.words if kb.blocked_words else []) if w.strip()]
+
+
+def _echoable(term: str, blocked: Sequence[str] = ()) -> bool:
+    """Only short Chinese words, none from the blocked list, are ever repeated back."""
+    return (
+        2 <= len(term) <= 8
+        and all("\u4e00" <= ch <= "\u9fff" for ch in term)
+        and not any(word in term or term in word for word in blocked)
+    )
 
 
 def not_in_notice_reply(
@@ -76,10 +88,17 @@ def not_in_notice_reply(
     if silent_ids and silent_ids[0] in topics:
         asked = topics[silent_ids[0]].name
     else:
-        terms = [t for t in entities.get("unknown_term") or [] if _echoable(t)]
+        blocked = blocked_words(kb)
+        terms = [t for t in entities.get("unknown_term") or [] if _echoable(t, blocked)]
         if terms:
             asked = "、".join(f"“{t}”" for t in terms[:MAX_ECHOED_TERMS])
     return Reply(render_message(kb, NOT_IN_NOTICE, today, asked=asked), NOT_IN_NOTICE)
+
+
+def blocked_reply(kb: KnowledgeBase, entities: Dict[str, List[str]], today: dt.date) -> Optional[Reply]:
+    if not entities.get(BLOCKED):
+        return None
+    return Reply(render_message(kb, BLOCKED, today), BLOCKED)
 
 
 def clause_reply(kb: KnowledgeBase, entities: Dict[str, List[str]], today: dt.date) -> Optional[Reply]:

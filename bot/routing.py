@@ -42,7 +42,7 @@ from bot.kb.loader import KnowledgeBase
 from bot.kb.models import SilentTopic
 from bot.normalize import normalize
 from bot.notice_search import ClauseHit, NoticeIndex
-from bot.replies import NOT_IN_NOTICE, NOTICE_CLAUSE
+from bot.replies import BLOCKED, NOT_IN_NOTICE, NOTICE_CLAUSE, blocked_words
 
 OUT_OF_SCOPE = "out_of_scope"
 NLU_FALLBACK = "nlu_fallback"
@@ -123,6 +123,7 @@ class QuestionRouter:
         self.silent_keywords = silent_keywords(kb)
         self.faq_keywords = [(normalize(k), e.id) for e in kb.faq for k in e.keywords]
         self.footer_ids = {e.id for e in kb.faq if e.footer}
+        self.blocked_words = blocked_words(kb)
         self.faq_questions = {
             e.id: normalize("\n".join([e.question, *e.similar])) for e in kb.faq
         }
@@ -158,6 +159,8 @@ class QuestionRouter:
 
     def route(self, question: str, ranking: Sequence[Dict]) -> Optional[Route]:
         """A new intent for the (normalised) question, or None to keep the model's."""
+        if any(word in question for word in self.blocked_words):
+            return Route(NLU_FALLBACK, "blocked", ((BLOCKED, "1"),))  # a fixed reply, nothing repeated
         if is_english(question):
             topic = english_topic(question, self.kb.english)
             return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))

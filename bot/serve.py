@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import yaml
 
@@ -113,6 +113,27 @@ def check_secret(settings: Settings) -> None:
         raise SystemExit(f"无法启动：{exc}") from None
 
 
+def supervise(
+    rasa: subprocess.Popen,
+    actions: subprocess.Popen,
+    restart_actions: Callable[[], subprocess.Popen],
+    poll_seconds: float = 1.0,
+) -> int:
+    """Wait for the Rasa server to end; an action server that dies is started again (and logged),
+    so applicants get answers again within seconds instead of empty replies until someone notices."""
+    while True:
+        code = rasa.poll()
+        if code is not None:
+            return code
+        if actions.poll() is not None:
+            print(
+                f"动作服务器意外退出（退出码 {actions.returncode}），正在重新启动 / action server died, restarting",
+                file=sys.stderr, flush=True,
+            )
+            actions = restart_actions()
+        time.sleep(poll_seconds)
+
+
 def serve(settings: Settings, model: Path) -> int:
     check_secret(settings)
     paths = write_runtime_config(settings)
@@ -140,7 +161,15 @@ def serve(settings: Settings, model: Path) -> int:
             flush=True,
         )
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        return rasa.wait()
+
+        def restart_actions() -> subprocess.Popen:
+            process = subprocess.Popen(
+                action_server_command(settings), cwd=PROJECT_DIR, env=action_server_env(settings)
+            )
+            processes[0] = process
+            return process
+
+        return supervise(rasa, actions, restart_actions)
     except KeyboardInterrupt:
         return 0
     finally:

@@ -8,12 +8,18 @@ channel — one HTTP response on REST, one passive reply on WeChat.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
 
 from bot.compound import split_questions
 from bot.normalize import normalize
+from bot.replies import render_message
+from bot.settings import get_settings
+from channels.privacy import knowledge_cache
+
+logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -32,14 +38,36 @@ def part_message(message: UserMessage, text: str, number: int) -> UserMessage:
     )
 
 
-def one_question_at_a_time(on_new_message: OnNewMessage) -> OnNewMessage:
+def unavailable_reply() -> str:
+    """knowledge/messages.yml › unavailable, with the contacts ("" if knowledge/ cannot be read)."""
+    try:
+        kb = knowledge_cache().get()
+        return render_message(kb, "unavailable", get_settings().today_or_now())
+    except Exception:
+        logger.exception("no messages › unavailable in knowledge/")
+        return ""
+
+
+def one_question_at_a_time(
+    on_new_message: OnNewMessage, unavailable: Callable[[], str] = unavailable_reply
+) -> OnNewMessage:
+    """``unavailable()`` is the fixed reply sent when the assistant produced no reply at all (the
+    action server down, say), on channels that collect replies (REST, WeChat)."""
+
     async def handle(message: UserMessage) -> Any:
+        collected = getattr(message.output_channel, "messages", None)
+        before = len(collected) if isinstance(collected, list) else None
         parts = split_questions(normalize(message.text or "")) if message.text else []
-        if len(parts) <= 1:
-            return await on_new_message(message)
         result = None
-        for number, part in enumerate(parts, 1):
-            result = await on_new_message(part_message(message, part, number))
+        if len(parts) <= 1:
+            result = await on_new_message(message)
+        else:
+            for number, part in enumerate(parts, 1):
+                result = await on_new_message(part_message(message, part, number))
+        if before is not None and len(collected) == before:
+            text = unavailable()
+            if text:
+                await message.output_channel.send_text_message(message.sender_id, text)
         return result
 
     return handle

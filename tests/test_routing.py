@@ -110,3 +110,14 @@ def test_footer_is_never_searched(router):
     assert router.index.search(normalize("湘府西路8号是哪里")) is None or all(
         "湘府西路" not in s for s in router.index.search(normalize("湘府西路8号是哪里")).sentences
     )
+
+
+def test_blocked_words_get_the_fixed_reply_and_are_never_repeated(router, kb):
+    from bot.replies import blocked_reply, not_in_notice_reply
+
+    route = router.route(normalize("你们这个垃圾东西，截止时间到底哪天"), model_says("deadline", 0.99))
+    assert (route.intent, route.mechanism) == (NLU_FALLBACK, "blocked")
+    reply = blocked_reply(kb, {"blocked": ["1"]}, __import__("datetime").date(2021, 11, 1))
+    assert "文明" in reply.text and "垃圾" not in reply.text
+    echoed = not_in_notice_reply(kb, "问题", {"unknown_term": ["狗东西"]}, __import__("datetime").date(2021, 11, 1))
+    assert "狗东西" not in echoed.text

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from bot.kb.menu import Menu
 from bot.kb.models import (
     ApplicantType,
+    BlockedWordsFile,
     CitiesFile,
     City,
     Direction,
@@ -46,6 +47,7 @@ KNOWLEDGE_FILES: Dict[str, Type[BaseModel]] = {
     "notice_text.yml": NoticeTextFile,
     "not_in_notice.yml": NotInNoticeFile,
     "english.yml": EnglishFile,
+    "blocked_words.yml": BlockedWordsFile,
     "messages.yml": MessagesFile,
 }
 
@@ -166,6 +168,7 @@ class KnowledgeBase:
     notice_text: NoticeTextFile | None = None
     not_in_notice: NotInNoticeFile | None = None
     english: EnglishFile | None = None
+    blocked_words: BlockedWordsFile | None = None
     messages_file: MessagesFile | None = None
 
     def __post_init__(self) -> None:
@@ -250,6 +253,7 @@ def load_knowledge(directory: Optional[Path] = None) -> KnowledgeBase:
         notice_text=parsed["notice_text.yml"],  # type: ignore[arg-type]
         not_in_notice=parsed["not_in_notice.yml"],  # type: ignore[arg-type]
         english=parsed["english.yml"],  # type: ignore[arg-type]
+        blocked_words=parsed["blocked_words.yml"],  # type: ignore[arg-type]
         messages_file=parsed["messages.yml"],  # type: ignore[arg-type]
     )
     problems = cross_file_problems(kb)

@@ -24,4 +24,6 @@ MESSAGE_VALUES: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {
     "deadline_check_no": (frozenset({"asked_date"}), frozenset({"deadline"})),
     "identity": (frozenset(), frozenset()),
     "rate_limited": (frozenset(), frozenset()),
+    "unavailable": (frozenset(), frozenset()),
+    "blocked": (frozenset(), frozenset()),
 }

@@ -282,6 +282,13 @@ class EnglishFile(Strict):
     topics: List[EnglishTopic] = []
 
 
+# knowledge/blocked_words.yml — abuse and sensitive words: a fixed reply, never repeated back.
+
+
+class BlockedWordsFile(Strict):
+    words: List[str] = []
+
+
 # knowledge/messages.yml — every fixed sentence that is not a FAQ answer.
 
 
