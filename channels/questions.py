@@ -38,6 +38,15 @@ def part_message(message: UserMessage, text: str, number: int) -> UserMessage:
     )
 
 
+def replies_so_far(output: Any) -> int | None:
+    """How many replies an output channel has taken: collected (REST, WeChat) or sent (Telegram)."""
+    collected = getattr(output, "messages", None)
+    if isinstance(collected, list):
+        return len(collected)
+    sent = getattr(output, "sent_count", None)
+    return sent if isinstance(sent, int) else None
+
+
 def unavailable_reply() -> str:
     """knowledge/messages.yml › unavailable, with the contacts ("" if knowledge/ cannot be read)."""
     try:
@@ -55,8 +64,7 @@ def one_question_at_a_time(
     action server down, say), on channels that collect replies (REST, WeChat)."""
 
     async def handle(message: UserMessage) -> Any:
-        collected = getattr(message.output_channel, "messages", None)
-        before = len(collected) if isinstance(collected, list) else None
+        before = replies_so_far(message.output_channel)
         parts = split_questions(normalize(message.text or "")) if message.text else []
         result = None
         if len(parts) <= 1:
@@ -64,7 +72,7 @@ def one_question_at_a_time(
         else:
             for number, part in enumerate(parts, 1):
                 result = await on_new_message(part_message(message, part, number))
-        if before is not None and len(collected) == before:
+        if before is not None and replies_so_far(message.output_channel) == before:
             text = unavailable()
             if text:
                 await message.output_channel.send_text_message(message.sender_id, text)

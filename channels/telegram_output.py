@@ -122,6 +122,7 @@ class TelegramOutput(OutputChannel):
         self._chat_id = chat_id
         self._payloads = payloads
         self._reply_to = reply_to_message_id
+        self.sent_count = 0  # replies sent for this update (see channels.questions)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send(text)
@@ -155,6 +156,7 @@ class TelegramOutput(OutputChannel):
         return InlineKeyboardMarkup(rows) if rows else None
 
     async def _send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        self.sent_count += 1
         chunks = split_message(text or "")
         if not chunks and markup is not None:
             chunks = ["请选择："]
