@@ -20,6 +20,8 @@ TOTAL_CUES = (
     "两个市", "两市", "三个市", "三市", "几个市加",
 )
 PROVINCE_CUES = ("全省", "所有市州", "各市州加起来", "14个市州", "十四个市州", "全部市州")
+# “the other 市州” of the notice: all but the group it names (长株潭)
+OTHERS_CUES = ("其他市州", "其他每个市州", "其余市州", "其他的市州", "以外的市州", "之外的市州", "除了长株潭", "除长株潭")
 YES_NO_CUES = (
     "吗", "么", "吧", "能不能", "可不可以", "行不行", "可以不", "是否", "来得及", "赶得上", "行不",
     "没超", "超没超", "超不超", "够不够",
@@ -55,6 +57,9 @@ def quota_total(kb: KnowledgeBase, question: str, city_names: Sequence[str]) -> 
         if any(word in question for word in [group.name, *group.aliases]):
             cities += [c for name in group.members if (c := kb.city(name)) and c not in cities]
     wants_total = any(cue in question for cue in TOTAL_CUES)
+    if wants_total and any(cue in question for cue in OTHERS_CUES):
+        named = {m for group in kb.cities_file.groups for m in group.members}
+        return QuotaTotal([c for c in kb.cities if c.name not in named])
     if any(cue in question for cue in PROVINCE_CUES) or (
         wants_total and not cities and not city_names and "市州" in question
     ):

@@ -19,6 +19,8 @@ from bot.normalize import normalize
         ("全省最多能推荐多少个", [], 32),
         ("14个市州合计能推荐几个", [], 32),
         ("所有市州总共推荐多少", [], 32),
+        ("长株潭以外的市州加起来能推荐多少个", [], 22),
+        ("其他市州一共能推荐多少", [], 22),
     ],
 )
 def test_totals(kb, question, cities, total):
