@@ -9,11 +9,12 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 # python-telegram-bot 22: durations as timedelta (no deprecation warning on 429 retry_after)
 export PTB_TIMEDELTA := true
 
-.PHONY: run test chat train check lint bench eval clean help
+.PHONY: run cluster test chat train check lint bench eval clean help
 
 help:
 	@echo "make run    - set up, check knowledge, train if stale, serve on http://localhost:$(PORT)"
 	@echo "make test   - set up and run the whole test suite"
+	@echo "make cluster INSTANCES=2 - N Rasa instances + action server behind nginx on port $(PORT)"
 	@echo "make chat   - talk to the assistant in this terminal (needs 'make run' in another)"
 	@echo "make check  - validate knowledge/ (python -m bot kb check)"
 	@echo "make bench  - latency/throughput/memory benchmark against a running assistant"
@@ -34,6 +35,12 @@ train: check
 
 run: train
 	$(PY) -m bot run --port $(PORT)
+
+INSTANCES ?= 2
+# N Rasa instances behind nginx, on PostgreSQL (tracker store, question log) and Redis
+# (lock store, shared channel memories): see bot/cluster.py and docs/deploy.md
+cluster: train
+	$(PY) -m bot.cluster --instances $(INSTANCES) --port $(PORT)
 
 chat: $(STAMP)
 	$(PY) -m bot chat --port $(PORT)
