@@ -17,7 +17,7 @@ help:
 	@echo "make cluster INSTANCES=2 - N Rasa instances + action server behind nginx on port $(PORT)"
 	@echo "make chat   - talk to the assistant in this terminal (needs 'make run' in another)"
 	@echo "make check  - validate knowledge/ (python -m bot kb check)"
-	@echo "make bench  - latency/throughput/memory benchmark against a running assistant"
+	@echo "make bench  - stock rasa init bot vs the assistant (WeChat safe mode): latency, req/s, memory"
 	@echo "make eval   - right/honest/wrong counts per case file against a running assistant"
 
 $(STAMP): requirements.in requirements-dev.in constraints.txt
@@ -53,8 +53,9 @@ test: check
 	$(PY) -m bot train
 	$(PY) -m pytest
 
-bench: $(STAMP)
-	$(PY) scripts/bench.py --url http://localhost:$(PORT)
+# trains a stock `rasa init` bot once into .build/stock; the two bots are loaded one after the other
+bench: train
+	$(PY) scripts/bench.py --compare
 
 EVAL_CASES ?= ../shared/eval/dev_cases.yml $(wildcard tests/data/eval_*.yml)
 eval: $(STAMP)
