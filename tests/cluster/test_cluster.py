@@ -93,11 +93,17 @@ class ClusterUnderTest:
     def log_mark(self) -> int:
         return len(self.access_log.read_text().splitlines()) if self.access_log.exists() else 0
 
-    def upstreams_since(self, mark: int, uri: str) -> List[str]:
-        """The instance (upstream address) of each request to ``uri`` logged after ``mark``."""
-        lines = self.access_log.read_text().splitlines()[mark:]
-        fields = [line.split() for line in lines]
-        return [f[4] for f in fields if len(f) >= 5 and f[3] == uri]
+    def upstreams_since(self, mark: int, uri: str, expected: int = 0) -> List[str]:
+        """The instance (upstream address) of each request to ``uri`` logged after ``mark``
+        (nginx logs a request just after answering it: wait for ``expected`` lines)."""
+        deadline = time.monotonic() + 5
+        while True:
+            lines = self.access_log.read_text().splitlines()[mark:]
+            fields = [line.split("|") for line in lines]
+            found = [f[4] for f in fields if len(f) >= 5 and f[3] == uri]
+            if len(found) >= expected or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
 
     def query(self, sql: str, **params) -> int:
         engine = create_engine(self.database_url)
@@ -170,7 +176,8 @@ def test_every_instance_is_behind_nginx_and_loopback_only(cluster):
     for instance in cluster.state["instances"]:  # bound to loopback, not all interfaces
         listening = subprocess.run(["ss", "-ltnH", f"sport = :{instance['port']}"],
                                    capture_output=True, text=True).stdout
-        assert "127.0.0.1:" in listening and "0.0.0.0:" not in listening
+        assert [line.split()[3] for line in listening.splitlines()] == [
+            f"127.0.0.1:{instance['port']}"]
 
 
 def test_a_follow_up_keeps_its_context_on_the_other_instance(cluster):
@@ -178,7 +185,7 @@ def test_a_follow_up_keeps_its_context_on_the_other_instance(cluster):
     assert "4" in say_text(cluster.rest, who, "长沙能推荐几个")
     reply = say_text(cluster.rest, who, "那株洲呢")
     assert "株洲市" in reply and "3" in reply
-    first, second = cluster.upstreams_since(mark, "/webhooks/rest/webhook")
+    first, second = cluster.upstreams_since(mark, "/webhooks/rest/webhook", 2)
     assert first != second
 
 
@@ -188,7 +195,7 @@ def test_a_self_check_started_on_one_instance_finishes_on_another(cluster):
                for line in ["自测", "研究院", "株洲", "是", "是", "是", "是", "是"]]
     assert "精益创业" in replies[2]
     assert "科研院所示范基地" in replies[-1] and "株洲市（推荐名额不超过3个" in replies[-1]
-    upstreams = cluster.upstreams_since(mark, "/webhooks/rest/webhook")
+    upstreams = cluster.upstreams_since(mark, "/webhooks/rest/webhook", 8)
     assert len(upstreams) == 8 and len(set(upstreams)) == INSTANCES
     assert upstreams[0] != upstreams[-1]
 
@@ -212,7 +219,7 @@ async def test_a_wechat_retry_on_another_instance_is_answered_once_and_logged_on
     assert first[0] == retry[0] == 200
     assert reply_content(first[1]) == reply_content(retry[1])
     assert "11月28日" in reply_content(first[1])
-    assert len(set(cluster.upstreams_since(mark, "/webhooks/wechat/webhook"))) == 2
+    assert len(set(cluster.upstreams_since(mark, "/webhooks/wechat/webhook", 2))) == 2
     user_events = cluster.query(
         "select count(*) from events where type_name = 'user' and data like :id",
         id=f"%{msg_id}%")
@@ -258,9 +265,17 @@ async def test_an_instance_stopped_under_load_is_routed_around(cluster):
         os.kill(stopped["pid"], signal.SIGTERM)
 
     timeout = aiohttp.ClientTimeout(total=60)
+    mark = cluster.log_mark()
     async with aiohttp.ClientSession(timeout=timeout) as session:
         await asyncio.gather(stop_one(), *(one_sender(session, n) for n in range(6)))
     killed = stop_at[0]
+    served_by = cluster.upstreams_since(mark, "/webhooks/rest/webhook", len(results))
+    stopped_address = f"127.0.0.1:{stopped['port']}"
+    assert stopped_address in served_by  # it took its share until it was stopped
+    print(f"load: {len(results)} requests, {len(served_by)} logged, "
+          f"{sum(stopped_address in a for a in served_by)} by the stopped instance, "
+          f"{sum(',' in a for a in served_by)} retried elsewhere by nginx, "
+          f"{sum(not ok for *_, ok in results)} failed")
     in_flight = [r for r in results if r[0] <= killed <= r[1]]
     failed = [r for r in results if not r[2]]
     after = [r for r in results if r[0] > killed]
