@@ -3,6 +3,8 @@
 
     python scripts/bench.py --compare              # make bench: stock `rasa init` bot, then the
                                                    # assistant through its WeChat webhook (safe mode)
+    python scripts/bench.py --compare --instances 2   # make bench INSTANCES=2: the assistant as
+                                                   # 2 instances behind nginx (PostgreSQL, Redis)
     python scripts/bench.py --url http://localhost:5005            # a running assistant, REST
     python scripts/bench.py --url http://localhost:5005 --wechat --token T [--aes-key K --appid A]
 
@@ -45,6 +47,8 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 STOCK_DIR = PROJECT_DIR / ".build" / "stock"
 HELDOUT = PROJECT_DIR / "tests" / "data" / "nlu_heldout.yml"
+# the WeChat channel's replies when Rasa did not answer in time or failed (channels/wechat_messages)
+NOT_ANSWERS = ("您的问题还在查询中", "抱歉，暂时没能回答这个问题")
 CONVERSATION_TURNS = 10
 FALLBACK_QUESTIONS = [
     "申报截止时间是哪天", "材料交到哪个窗口", "纸质版几份", "电子版发哪个邮箱", "联系电话多少",
@@ -108,18 +112,19 @@ class WeChatClient:
         return params, envelope.encode()
 
     def reply_ok(self, status: int, body: bytes, params: dict) -> bool:
+        """A real answer: HTTP 200 with a <Content> that is not "please ask again"/"sorry"."""
         if status != 200:
             return False
-        if self.crypto is None:
-            return b"<Content>" in body
         try:
             reply = ET.fromstring(body)
-            plain = self.crypto.decrypt_message(
-                body.decode(), reply.findtext("MsgSignature"), reply.findtext("TimeStamp"),
-                reply.findtext("Nonce"))
+            if self.crypto is not None:
+                reply = ET.fromstring(self.crypto.decrypt_message(
+                    body.decode(), reply.findtext("MsgSignature"), reply.findtext("TimeStamp"),
+                    reply.findtext("Nonce")))
         except Exception:
             return False
-        return bool(ET.fromstring(plain).findtext("Content"))
+        content = reply.findtext("Content") or ""
+        return bool(content) and not content.startswith(NOT_ANSWERS)
 
 
 # -- load ------------------------------------------------------------------------------------
@@ -325,6 +330,8 @@ def bench_stock(args: argparse.Namespace) -> Dict[str, object]:
 
 
 def bench_assistant(args: argparse.Namespace) -> Dict[str, object]:
+    """`python -m bot run` (one instance, SQLite), or with ``--instances N`` the cluster (N
+    instances behind nginx on PostgreSQL and Redis, ``python -m bot.cluster``)."""
     token, appid = "benchtoken", "wxbench0000000000"
     aes_key = "".join(random.choices(string.ascii_letters + string.digits, k=43))
     work = Path(tempfile.mkdtemp(prefix="bench-assistant-"))
@@ -337,14 +344,27 @@ def bench_assistant(args: argparse.Namespace) -> Dict[str, object]:
                DATABASE_URL=f"sqlite:///{work / 'question_log.db'}",
                QUESTION_LOG_SECRET="bench", WECHAT_TOKEN=token, WECHAT_AES_KEY=aes_key,
                WECHAT_APPID=appid, PYTHONPATH=str(PROJECT_DIR))
+    command = [sys.executable, "-m", "bot", "run"]
+    label = "assistant, one instance on SQLite"
+    if args.instances > 1:
+        env.pop("DATABASE_URL")  # bot.cluster's defaults: local PostgreSQL and Redis
+        env.setdefault("TRACKER_STORE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
+        env["DATABASE_URL"] = env["TRACKER_STORE_URL"]
+        models = sorted((PROJECT_DIR / "models").glob("*.tar.gz"), key=lambda m: m.stat().st_mtime)
+        command = [sys.executable, "-m", "bot.cluster", "--instances", str(args.instances),
+                   "--port", str(port), "--state-dir", str(work / "cluster"),
+                   "--first-instance-port", str(free_port())]
+        if models:
+            command += ["--model", str(models[-1])]
+        label = f"assistant, {args.instances} instances behind nginx on PostgreSQL + Redis"
     env.update(dict(item.split("=", 1) for item in args.assistant_env))
     log = (work / "server.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=PROJECT_DIR, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
     try:
         wait_up(f"http://127.0.0.1:{port}/", process)
         questions = nlu_examples(HELDOUT) if HELDOUT.exists() else FALLBACK_QUESTIONS
-        print(f"assistant (WeChat safe mode, {len(questions)} varied questions):", flush=True)
+        print(f"{label} (WeChat safe mode, {len(questions)} varied questions):", flush=True)
         return measure(Target("assistant", f"http://127.0.0.1:{port}", questions,
                               WeChatClient(token, aes_key, appid), pids=[process.pid]), args)
     finally:
@@ -392,6 +412,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--turns", type=int, default=10, help="turns per concurrent sender")
     parser.add_argument("--action-port", type=int, default=5055)
+    parser.add_argument("--instances", type=int, default=1,
+                        help="--compare: run the assistant as N instances behind nginx")
     parser.add_argument("--assistant-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the assistant in --compare")
     args = parser.parse_args(argv)
