@@ -9,14 +9,15 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 # python-telegram-bot 22: durations as timedelta (no deprecation warning on 429 retry_after)
 export PTB_TIMEDELTA := true
 
-.PHONY: run test chat train check lint bench eval clean help
+.PHONY: run cluster test chat train check lint bench eval clean help
 
 help:
 	@echo "make run    - set up, check knowledge, train if stale, serve on http://localhost:$(PORT)"
 	@echo "make test   - set up and run the whole test suite"
+	@echo "make cluster INSTANCES=2 - N Rasa instances + action server behind nginx on port $(PORT)"
 	@echo "make chat   - talk to the assistant in this terminal (needs 'make run' in another)"
 	@echo "make check  - validate knowledge/ (python -m bot kb check)"
-	@echo "make bench  - latency/throughput/memory benchmark against a running assistant"
+	@echo "make bench  - stock rasa init bot vs the assistant (WeChat safe mode): latency, req/s, memory"
 	@echo "make eval   - right/honest/wrong counts per case file against a running assistant"
 
 $(STAMP): requirements.in requirements-dev.in constraints.txt
@@ -35,6 +36,12 @@ train: check
 run: train
 	$(PY) -m bot run --port $(PORT)
 
+INSTANCES ?= 2
+# N Rasa instances behind nginx, on PostgreSQL (tracker store, question log) and Redis
+# (lock store, shared channel memories): see bot/cluster.py and docs/deploy.md
+cluster: train
+	$(PY) -m bot.cluster --instances $(INSTANCES) --port $(PORT)
+
 chat: $(STAMP)
 	$(PY) -m bot chat --port $(PORT)
 
@@ -46,8 +53,10 @@ test: check
 	$(PY) -m bot train
 	$(PY) -m pytest
 
-bench: $(STAMP)
-	$(PY) scripts/bench.py --url http://localhost:$(PORT)
+# trains a stock `rasa init` bot once into .build/stock; the two bots are loaded one after the other
+# (BENCH_INSTANCES=N: the assistant as N instances behind nginx on PostgreSQL and Redis)
+bench: train
+	$(PY) scripts/bench.py --compare --instances $(or $(BENCH_INSTANCES),1)
 
 EVAL_CASES ?= ../shared/eval/dev_cases.yml $(wildcard tests/data/eval_*.yml)
 eval: $(STAMP)

@@ -53,11 +53,12 @@ def train(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.serve import check_secret, serve
+    from bot.serve import check_secret, check_stores, serve
     from bot.serve import train as train_model
 
     settings = get_settings()
     check_secret(settings)  # before the minutes of training
+    check_stores(settings)
     if args.port:
         settings.port = args.port
     return serve(settings, train_model())

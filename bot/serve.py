@@ -16,6 +16,7 @@ import yaml
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
 from bot.kb.loader import load_knowledge
 from bot.settings import BUILD_DIR, PROJECT_DIR, MissingSecret, Settings
+from bot.stores import StoreURLError, lock_store_endpoint, tracker_store_endpoint
 
 MODELS_DIR = PROJECT_DIR / "models"
 
@@ -54,9 +55,30 @@ def train(force: bool = False) -> Path:
     return model
 
 
-def write_runtime_config(settings: Settings) -> Dict[str, Path]:
-    """credentials.yml / endpoints.yml for this run, from the environment (never committed)."""
-    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+def store_endpoints(settings: Settings) -> Dict[str, dict]:
+    """``tracker_store`` (and ``lock_store`` when LOCK_STORE_URL is set) for endpoints.yml."""
+    endpoints = {"tracker_store": tracker_store_endpoint(
+        settings.tracker_store_url, settings.tracker_db, settings.retention_days)}
+    lock_store = lock_store_endpoint(settings.lock_store_url)
+    if lock_store is not None:
+        endpoints["lock_store"] = lock_store
+    return endpoints
+
+
+def check_stores(settings: Settings) -> None:
+    """Refuse to start, with a clear message, on a tracker or lock store URL Rasa cannot use."""
+    try:
+        store_endpoints(settings)
+    except StoreURLError as exc:
+        raise SystemExit(f"无法启动：{exc}") from None
+
+
+def write_runtime_config(settings: Settings, build_dir: Path = BUILD_DIR) -> Dict[str, Path]:
+    """credentials.yml / endpoints.yml for this run, from the environment (never committed).
+
+    endpoints.yml may hold store passwords: it is readable by its owner only.
+    """
+    build_dir.mkdir(parents=True, exist_ok=True)
     credentials: Dict[str, Optional[dict]] = {"channels.rest.RestInput": None}
     if settings.wechat_token:
         credentials["channels.wechat.WeChatInput"] = {}
@@ -64,7 +86,7 @@ def write_runtime_config(settings: Settings) -> Dict[str, Path]:
         credentials["channels.telegram.TelegramInput"] = {}
     endpoints: Dict[str, dict] = {
         "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
-        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(settings.tracker_db)},
+        **store_endpoints(settings),
     }
     broker = PROJECT_DIR / "bot" / "questionlog" / "broker.py"
     if broker.exists():
@@ -74,10 +96,22 @@ def write_runtime_config(settings: Settings) -> Dict[str, Path]:
             "tracker_url": settings.tracker_database_url(),
             "retention_days": settings.retention_days,
         }
-    paths = {"credentials": BUILD_DIR / "credentials.yml", "endpoints": BUILD_DIR / "endpoints.yml"}
-    paths["credentials"].write_text(yaml.safe_dump(credentials, allow_unicode=True))
-    paths["endpoints"].write_text(yaml.safe_dump(endpoints, allow_unicode=True))
+    paths = {"credentials": build_dir / "credentials.yml", "endpoints": build_dir / "endpoints.yml"}
+    for name, content in (("credentials", credentials), ("endpoints", endpoints)):
+        write_private(paths[name], yaml.safe_dump(content, allow_unicode=True))
     return paths
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (mode 0600), replacing it atomically."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
 
 
 def wait_until_up(url: str, timeout: float, process: subprocess.Popen) -> None:
@@ -136,6 +170,7 @@ def supervise(
 
 def serve(settings: Settings, model: Path) -> int:
     check_secret(settings)
+    check_stores(settings)
     paths = write_runtime_config(settings)
     env = child_env()
     actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_DIR, env=action_server_env(settings))

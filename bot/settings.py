@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     # (0 = no limit; above it a polite reply from knowledge/messages.yml, no NLU).
     max_body_bytes: int = Field(64 * 1024, env="MAX_BODY_BYTES")
     rate_limit_per_minute: int = Field(20, env="RATE_LIMIT_PER_MINUTE")
+    # Rasa's tracker store: postgresql://… (SQLTrackerStore) or redis://… (RedisTrackerStore);
+    # unset: the SQLite file TRACKER_DB. Several instances need a shared one.
+    tracker_store_url: Optional[str] = Field(None, env="TRACKER_STORE_URL")
+    # Rasa's lock store: redis://… (RedisLockStore, one conversation on one instance at a
+    # time); unset: in memory, right for one instance only.
+    lock_store_url: Optional[str] = Field(None, env="LOCK_STORE_URL")
 
     wechat_token: Optional[str] = Field(None, env="WECHAT_TOKEN")
     wechat_aes_key: Optional[str] = Field(None, env="WECHAT_AES_KEY")
@@ -64,7 +70,14 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{BUILD_DIR / 'question_log.db'}"
 
     def tracker_database_url(self) -> str:
-        """The SQLAlchemy URL of the tracker store serve.py configures (Rasa's SQLTrackerStore)."""
+        """The SQLAlchemy URL of the tracker store serve.py configures (Rasa's SQLTrackerStore).
+
+        With a Redis tracker store (conversations expire there by themselves) this is the
+        SQLite file of the embedded default, which the purge leaves alone when it is absent.
+        """
+        url = self.tracker_store_url
+        if url and not url.startswith(("redis://", "rediss://")):
+            return url
         return f"sqlite:///{self.tracker_db}"
 
     def uses_shared_database(self) -> bool:

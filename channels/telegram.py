@@ -37,8 +37,8 @@ from channels.telegram_updates import (
     EXPIRED_BUTTON_REPLY,
     NON_TEXT_REPLY,
     Incoming,
-    SeenUpdates,
     interpret,
+    make_seen_updates,
 )
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class TelegramInput(InputChannel):
             webhook_url=pick("webhook_url", settings.telegram_webhook_url),
             base_url=pick("base_url", settings.telegram_base_url) or DEFAULT_BASE_URL,
             poll_timeout=int(credentials.get("poll_timeout") or 30),
+            redis_url=pick("redis_url", settings.redis_url),
         )
 
     def __init__(
@@ -80,6 +81,7 @@ class TelegramInput(InputChannel):
         webhook_url: str | None = None,
         base_url: str = DEFAULT_BASE_URL,
         poll_timeout: int = 30,
+        redis_url: str | None = None,
     ) -> None:
         self.token = token or None
         self.secret_token = secret_token or None
@@ -90,7 +92,7 @@ class TelegramInput(InputChannel):
         self._me: User | None = None
         self._poller: Poller | None = None
         self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
-        self._seen = SeenUpdates()
+        self._seen = make_seen_updates(self.token, redis_url)  # Redis: across instances
         self._payloads = CallbackPayloads()
         self._tasks: Set[asyncio.Task[None]] = set()
 
@@ -174,6 +176,7 @@ class TelegramInput(InputChannel):
         bot, self._bot = self._bot, None
         if bot is not None:
             await bot.shutdown()
+        await self._seen.close()
 
     @property
     def polling(self) -> bool:
@@ -201,6 +204,9 @@ class TelegramInput(InputChannel):
         return task
 
     async def _process(self, update: Update) -> None:
+        if not await self._seen.claim(update.update_id):
+            logger.debug("telegram: update %s taken by another instance", update.update_id)
+            return
         try:
             me = await self._ready()
             incoming = interpret(update, me)

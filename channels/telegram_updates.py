@@ -3,13 +3,20 @@
 Commands become natural Chinese questions (the NLU strips a leading "/" so
 nobody can force an intent); group messages count only when they address the
 bot by @username or reply to one of its messages.
+
+The one exception to "no network": ``SharedSeenUpdates`` (``REDIS_URL`` set) makes
+"each update once" hold across instances behind a load balancer with ``SET key NX EX``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Message, Update, User
 from telegram.constants import ChatType
@@ -26,6 +33,11 @@ HELP_COMMAND = "help"
 
 NON_TEXT_REPLY = "抱歉，我目前只能看懂文字消息。请直接输入您的问题，例如“申报截止时间是什么时候？”，或发送 /help 查看我能回答的问题。"
 EXPIRED_BUTTON_REPLY = "这个按钮已失效，请直接输入您的问题。"
+
+logger = logging.getLogger(__name__)
+
+REDIS_TIMEOUT_SECONDS = 1.0
+UPDATE_TTL_SECONDS = 24 * 3600  # Telegram keeps an undelivered update for 24 hours
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]+))?(?=\s|$)")
 _GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
@@ -62,6 +74,65 @@ class SeenUpdates:
         while len(self._ids) > self._max_size:
             self._ids.popitem(last=False)
         return True
+
+    async def claim(self, update_id: int) -> bool:
+        """Across instances: ``False`` when another instance took ``update_id``."""
+        return True
+
+    async def close(self) -> None:
+        """Release connections (the server is stopping)."""
+        return None
+
+
+class SharedSeenUpdates(SeenUpdates):
+    """``SeenUpdates`` plus a claim in Redis, so one update is processed by one instance.
+
+    While Redis does not answer, each instance relies on its own memory (logged).
+    """
+
+    def __init__(self, redis_url: str, namespace: str, max_size: int = 10_000,
+                 ttl_seconds: int = UPDATE_TTL_SECONDS) -> None:
+        super().__init__(max_size)
+        self.redis_url = redis_url
+        self.prefix = f"telegram:update:{hashlib.sha256(namespace.encode()).hexdigest()[:16]}:"
+        self.ttl = ttl_seconds
+        self._client: Any = None
+
+    def _redis(self) -> Any:
+        if self._client is None:  # created in the server's event loop, on first use
+            import redis.asyncio as aioredis
+
+            self._client = aioredis.Redis.from_url(
+                self.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+        return self._client
+
+    async def claim(self, update_id: int) -> bool:
+        try:
+            added = await asyncio.wait_for(
+                self._redis().set(f"{self.prefix}{update_id}", b"1", nx=True, ex=self.ttl),
+                2 * REDIS_TIMEOUT_SECONDS)
+        except Exception as err:
+            logger.warning("telegram: update memory in Redis unavailable (%s), using memory",
+                           type(err).__name__)
+            return True
+        return bool(added)
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                await client.close(close_connection_pool=True)
+            except Exception as err:  # closing must not keep the server from stopping
+                logger.warning("telegram: closing the Redis update memory failed: %s",
+                               type(err).__name__)
+
+
+def make_seen_updates(token: str | None, redis_url: str | None) -> SeenUpdates:
+    """In memory, or shared through Redis (namespaced by a hash of the bot token)."""
+    if not redis_url or not token:
+        return SeenUpdates()
+    return SharedSeenUpdates(redis_url, namespace=token)
 
 
 def command_text(text: str, bot_username: str | None) -> str | None:

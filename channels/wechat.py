@@ -37,7 +37,7 @@ from channels.limits import rate_limited
 from channels.plumbing import TTLMap
 from channels.questions import one_question_at_a_time
 from channels.wechat_api import AsyncWeChatApi, make_client
-from channels.wechat_dedupe import Turn, TurnCache
+from channels.wechat_dedupe import Turn, make_turn_cache
 from channels.wechat_messages import (
     ASK_AGAIN_REPLY,
     MAX_BODY_BYTES,
@@ -135,7 +135,7 @@ class WeChatInput(InputChannel):
         self.reply_budget = reply_budget_seconds
         self.rest_delay_seconds = 1.0  # let the passive reply land before the overflow
         self.menu_asks = _load_asks() if menu_asks is None else dict(menu_asks)
-        self.turns = TurnCache()
+        self.turns = make_turn_cache(token, redis_url)
         self.choices: TTLMap[List[Choice]] = TTLMap(10_000, 3600.0)
         self._background: Set[asyncio.Task[Any]] = set()
 
@@ -333,6 +333,7 @@ class WeChatInput(InputChannel):
         if pending:
             logger.warning("wechat: %d 客服消息 not sent before shutdown", len(pending))
         await self.nonces.close()
+        await self.turns.close()
         if self.api is not None:
             self.api.close()
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 
 import pytest
 
 from channels.wechat_api import AsyncWeChatApi, make_client
+from channels.wechat_dedupe import SharedTurnCache
 from channels.wechat_nonces import RedisNonceCache, make_nonce_cache
 from tests.channels.wechat_fakes import (
     AES_KEY,
@@ -31,7 +33,7 @@ def redis_client():
 
     client = redis.Redis.from_url(REDIS_URL)
     yield client
-    for pattern in ("wechatpy*", "wechat:nonce:*"):
+    for pattern in ("wechatpy*", "wechat:nonce:*", "wechat:turn:*"):
         for key in client.scan_iter(pattern):
             client.delete(key)
     client.close()
@@ -91,3 +93,84 @@ async def test_redis_nonce_cache_set_nx_with_expiry(redis_client):
         assert await nonces.first_use("1700000000", "42") is True
     finally:
         await nonces.close()
+
+
+# -- one message, several instances: answered once, the same reply everywhere ------------
+
+
+@pytest.mark.usefixtures("channel_settings")
+@pytest.mark.parametrize("safe", [False, True], ids=["plaintext", "safe"])
+@pytest.mark.parametrize("while_in_flight", [True, False], ids=["in-flight", "after"])
+async def test_a_retry_on_another_instance_gets_the_same_reply_once(
+        safe, while_in_flight, redis_client):
+    token = f"tok{uuid.uuid4().hex[:12]}"
+    extra = {"aes_key": AES_KEY, "appid": APPID} if safe else {}
+    first_bot, second_bot = FakeBot(delay=0.6), FakeBot()
+    first_channel = make_channel(token=token, redis_url=REDIS_URL, **extra)
+    second_channel = make_channel(token=token, redis_url=REDIS_URL, **extra)
+    assert isinstance(first_channel.turns, SharedTurnCache)
+    async with serve_channel(first_channel, first_bot) as first_url, \
+            serve_channel(second_channel, second_bot) as second_url:
+        aes = AES_KEY if safe else None
+        first = WeChatServer(first_url, token=token, aes_key=aes)
+        second = WeChatServer(second_url, token=token, aes_key=aes)
+        body = payload("text.xml", content="截止时间", msg_id=4242, openid="o_cluster")
+        if while_in_flight:  # WeChat's retry (new nonce) lands elsewhere while Rasa works
+            original = asyncio.ensure_future(first.post(body))
+            await asyncio.sleep(0.2)
+            retry = await second.post(body)
+            original = await original
+        else:
+            original = await first.post(body)
+            retry = await second.post(body)
+        third = await second.post(body)  # and again, now known locally
+    assert original[0] == retry[0] == third[0] == 200
+    assert reply_content(original[1]) == reply_content(retry[1]) == reply_content(third[1]) \
+        == "收到：截止时间"
+    assert (first_bot.texts, second_bot.texts) == (["截止时间"], [])
+    keys = list(redis_client.scan_iter(first_channel.turns.prefix + "*"))
+    assert sorted(k.rsplit(b":", 1)[1] for k in keys) == [b"claim", b"reply"]
+    assert not any(b"o_cluster" in k for k in keys)  # a keyed hash, never the openid
+    assert all(0 < redis_client.ttl(k) <= 600 for k in keys)
+
+
+@pytest.mark.usefixtures("channel_settings")
+async def test_different_messages_and_accounts_do_not_share_replies(redis_client):
+    token = f"tok{uuid.uuid4().hex[:12]}"
+    first_bot, second_bot, other_bot = FakeBot(), FakeBot(), FakeBot()
+    async with serve_channel(make_channel(token=token, redis_url=REDIS_URL), first_bot) as a, \
+            serve_channel(make_channel(token=token, redis_url=REDIS_URL), second_bot) as b, \
+            serve_channel(make_channel(token=token + "x", redis_url=REDIS_URL), other_bot) as c:
+        same_id = {"msg_id": 5151}
+        replies = [
+            await WeChatServer(a, token=token).post(
+                payload("text.xml", content="截止时间", openid="o_a", **same_id)),
+            await WeChatServer(b, token=token).post(  # same MsgId, another applicant
+                payload("text.xml", content="联系电话", openid="o_b", **same_id)),
+            await WeChatServer(c, token=token + "x").post(  # same both, another account
+                payload("text.xml", content="材料份数", openid="o_a", **same_id)),
+        ]
+    assert [reply_content(body) for _, body in replies] == [
+        "收到：截止时间", "收到：联系电话", "收到：材料份数"]
+    assert (first_bot.texts, second_bot.texts, other_bot.texts) == (
+        ["截止时间"], ["联系电话"], ["材料份数"])
+
+
+async def test_a_claim_left_by_a_dead_instance_is_taken_over(redis_client):
+    cache = SharedTurnCache(REDIS_URL, namespace=f"tok{uuid.uuid4().hex}", claim_seconds=1)
+    key = ("o_dead", "6161")
+    claim = cache.redis_key(key) + ":claim"
+    redis_client.set(claim, b"another-instance", ex=1)  # it claimed, then died
+    calls = []
+
+    async def answer():
+        calls.append(1)
+        return "答复"
+
+    try:
+        turn, started = cache.join_or_start(key, answer)
+        assert started is True
+        assert await asyncio.wait_for(turn.task, 5) == "答复" and calls == [1]
+    finally:
+        await cache.close()
+
