@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from functools import lru_cache
 from typing import Iterable, Tuple
+
+from channels.texts import knowledge_cache
 
 MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
 ID_CARD = re.compile(
@@ -22,6 +23,8 @@ ID_CARD = re.compile(
 )
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
+# What stands in for personal data in the text Rasa, the logs and the question log see.
+# Never sent to the applicant (the reply is composed from knowledge/).
 MASKED_MOBILE = "[手机号]"
 MASKED_ID_CARD = "[身份证号]"
 MASKED_EMAIL = "[邮箱]"
@@ -57,16 +60,8 @@ def protect(channel: str, raw_sender_id: str, text: str) -> Tuple[str, str]:
     return pseudonymize(channel, raw_sender_id), mask_text(text)
 
 
-@lru_cache(maxsize=1)
-def _knowledge_cache():
-    from bot.kb.loader import KnowledgeCache
-    from bot.settings import get_settings
-
-    return KnowledgeCache(get_settings().knowledge_dir)
-
-
 def _public_emails() -> Tuple[str, ...]:
     try:
-        return (_knowledge_cache().get().notice.contacts.email,)
+        return (knowledge_cache().get().notice.contacts.email,)
     except Exception:  # knowledge unreadable: mask every address rather than fail the message
         return ()
