@@ -26,6 +26,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/cli.py": "operator CLI console output",
     "bot/wechat_cli.py": "operator CLI console output",
     "bot/telegram_cli.py": "operator CLI console output",
+    "bot/kb_cli.py": "operator CLI console output (kb export/import/try)",
     "bot/kb/check.py": "kb check problem messages for staff",
     "bot/kb/check_indicators.py": "kb check problem messages for staff",
     "bot/kb/loader.py": "kb check problem messages (schema errors) for staff",
