@@ -56,7 +56,114 @@ def kb_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _latest_model(wanted: Path | None) -> tuple:
+    """(model path or None, note for staff)."""
+    from bot.generate import training_fingerprint, write_training_data
+    from bot.kb.loader import load_knowledge
+    from bot.serve import MODELS_DIR
+
+    if wanted is not None:
+        return (wanted if wanted.is_file() else None), ""
+    write_training_data(load_knowledge(get_settings().knowledge_dir))
+    current = MODELS_DIR / f"{training_fingerprint()}.tar.gz"
+    if current.is_file():
+        return current, ""
+    models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        return None, ""
+    note = (f"注意：知识库有需要训练的修改（新问法或新问答），还没有对应的模型；下面用最近的模型 {models[-1].name}，"
+            "新问法要在 python -m bot publish 之后才能被识别。")
+    return models[-1], note
+
+
+def _print_preview(number: int, preview, diffs) -> None:
+    print(f"{number}. 问：{preview.question}")
+    routed = f"，由规则“{preview.route}”改判" if preview.route else ""
+    print(f"   主题：{preview.topic or '无'}｜机制：{preview.mechanism}{routed}｜模型置信度：{preview.confidence:.2f}"
+          f"｜出处：{preview.clause or '无'}")
+    for line in preview.reply.splitlines() or [""]:
+        print(f"   │ {line}")
+    for index, suggestion in enumerate(preview.suggestions, 1):
+        print(f"   │ [{index}] {suggestion}")
+    for diff in diffs:
+        print(f"   ⚠ 与对比版本不同：{diff}")
+
+
+def kb_try(args: argparse.Namespace) -> int:
+    from bot.kb.loader import KnowledgeError, load_knowledge
+    from bot.preview import (
+        ModelParser,
+        differences,
+        preview_parse,
+        read_questions,
+        thresholds_from_config,
+    )
+    from bot.routing import QuestionRouter
+
+    settings = get_settings()
+    try:
+        questions = read_questions(args.questions, Path(args.file) if args.file else None)
+    except OSError as exc:
+        print(f"读不了问题文件 {args.file}：{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError:
+        print(f"问题文件 {args.file} 不是 UTF-8 编码，请另存为 UTF-8。", file=sys.stderr)
+        return 1
+    if not questions:
+        print("请给出要试的问题，例如：python -m bot kb try \"申报截止时间是什么时候？\"，"
+              "或用 --file 问题.txt（每行一个）。", file=sys.stderr)
+        return 1
+    try:
+        kb = load_knowledge(settings.knowledge_dir)
+        old_kb = kb
+        compare = Path(args.compare) if args.compare else None
+        if compare is not None and compare.is_dir():
+            old_kb = load_knowledge(compare)
+    except KnowledgeError as exc:
+        print(f"知识库检查未通过，无法预览：\n{exc}", file=sys.stderr)
+        return 1
+    model, note = _latest_model(Path(args.model) if args.model else None)
+    if model is None:
+        print("没有找到训练好的模型：请先运行 python -m bot train（或 make train）。", file=sys.stderr)
+        return 1
+    if compare is not None and not compare.exists():
+        print(f"找不到对比用的模型或知识库文件夹 {compare}。", file=sys.stderr)
+        return 1
+    if note:
+        print(note)
+    print(f"正在加载模型 {model.name}（约半分钟）…", flush=True)
+    parser = ModelParser(model)
+    parses = parser.parse_all(questions)
+    old_parses = parses
+    if compare is not None and compare.is_file():
+        print(f"正在加载对比模型 {compare.name} …", flush=True)
+        old_parses = ModelParser(compare).parse_all(questions)
+    thresholds = thresholds_from_config()
+    router = QuestionRouter(kb, thresholds)
+    old_router = router if old_kb is kb else QuestionRouter(old_kb, thresholds)
+    today = settings.today_or_now()
+    changed = 0
+    for number, (question, parse, old_parse) in enumerate(zip(questions, parses, old_parses, strict=True), 1):
+        preview = preview_parse(kb, question, parse, router, today)
+        diffs = []
+        if compare is not None:
+            diffs = differences(preview, preview_parse(old_kb, question, old_parse, old_router, today))
+            changed += bool(diffs)
+        _print_preview(number, preview, diffs)
+    if compare is not None:
+        print(f"共 {len(questions)} 个问题，{changed} 个的回答与 {compare} 不同。")
+    return 0
+
+
 def add_commands(kb: argparse._SubParsersAction) -> None:
+    attempt = kb.add_parser("try", help="预览：用当前知识库和模型回答问题（不经过任何通道）")
+    attempt.add_argument("questions", nargs="*", metavar="问题", help="要试的问题，可以写多个")
+    attempt.add_argument("--file", help="问题文件（UTF-8，每行一个，# 开头的行忽略）")
+    attempt.add_argument("--model", help="用这个模型（默认：与当前知识库对应的模型，没有则用最新的）")
+    attempt.add_argument("--compare", metavar="旧模型或知识库文件夹",
+                         help="与另一个模型（.tar.gz）或另一份知识库文件夹对比，标出回答不同的问题")
+    attempt.set_defaults(func=kb_try)
+
     export = kb.add_parser("export", help="把常见问题和固定回复导出为 Excel 表格")
     export.add_argument("--out", default="faq.xlsx", help="输出文件（默认 faq.xlsx）")
     export.set_defaults(func=kb_export)
