@@ -219,6 +219,7 @@ DELEGATED = {
     "report": ("bot.questionlog.report", "提问统计报表"),
     "review": ("bot.questionlog.review", "未答问题导出/导入"),
     "purge": ("bot.questionlog.purge", "按保留期限删除提问记录"),
+    "publish": ("bot.publish", "训练（如需）并不停机地切换到新模型"),
 }
 
 

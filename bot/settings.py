@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     question_log_secret: Optional[str] = Field(None, env="QUESTION_LOG_SECRET")
     retention_days: int = Field(180, env="RETENTION_DAYS")
     redis_url: Optional[str] = Field(None, env="REDIS_URL")
+    # Token of Rasa's HTTP API (PUT /model, used by python -m bot publish); random, kept in .build/
+    rasa_api_token: Optional[str] = Field(None, env="RASA_API_TOKEN")
 
     wechat_token: Optional[str] = Field(None, env="WECHAT_TOKEN")
     wechat_aes_key: Optional[str] = Field(None, env="WECHAT_AES_KEY")
@@ -62,6 +64,10 @@ class Settings(BaseSettings):
     def tracker_database_url(self) -> str:
         """The SQLAlchemy URL of the tracker store serve.py configures (Rasa's SQLTrackerStore)."""
         return f"sqlite:///{self.tracker_db}"
+
+    def effective_rasa_api_token(self) -> str:
+        """The token Rasa's HTTP API requires; a machine-local random one unless configured."""
+        return self.rasa_api_token or read_or_create_secret(BUILD_DIR / "rasa_api_token")
 
     def uses_shared_database(self) -> bool:
         """A question-log database other instances may share (anything but SQLite)."""

@@ -43,6 +43,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/evaluation.py": "evaluation markers and report for developers",
     "bot/generate.py": "generated training data (what applicants might type)",
     "bot/serve.py": "operator console output",
+    "bot/publish.py": "operator console output (publish)",
     "bot/settings.py": "configuration errors for the operator",
 }
 # Modules that only match what applicants type: cue words, patterns, vocabulary.
