@@ -33,8 +33,12 @@ ROUTER_COMPONENT = "nlu.components.QuestionRouterComponent"
 FAQ, CLAUSE, SILENT, FALLBACK, DIALOGUE = "FAQ", "原文条款", "通知未涉及", "兜底", "对话"
 # intents the rules answer with a fixed sentence of messages.yml
 DIALOGUE_MESSAGES = {
-    "greet": "welcome", "bot_capabilities": "capabilities", "human_handoff": "human_handoff",
-    "goodbye": "goodbye", "thanks": "thanks", "bot_identity": "identity",
+    "greet": "welcome",
+    "bot_capabilities": "capabilities",
+    "human_handoff": "human_handoff",
+    "goodbye": "goodbye",
+    "thanks": "thanks",
+    "bot_identity": "identity",
 }
 TOPIC_LIMITS = {"welcome": 8, "fallback": 6}
 
@@ -59,7 +63,9 @@ def thresholds_from_config(config: Path = PROJECT_DIR / "config.yml") -> Thresho
             return Thresholds(
                 fallback=float(component.get("fallback_threshold", Thresholds.fallback)),
                 trust_model=float(component.get("trust_model_threshold", Thresholds.trust_model)),
-                clause_score=float(component.get("clause_score_threshold", Thresholds.clause_score)),
+                clause_score=float(
+                    component.get("clause_score_threshold", Thresholds.clause_score)
+                ),
             )
     return Thresholds()
 
@@ -74,7 +80,9 @@ def _model_view(parse: Dict[str, Any]) -> tuple:
         rest = [r for r in ranking[1:] if r.get("name") != model_intent.get("name")]
         ranking = [model_intent, *rest] if model_intent else rest
         intent = model_intent
-    entities = [e for e in parse.get("entities") or [] if e.get("extractor") != "QuestionRouterComponent"]
+    entities = [
+        e for e in parse.get("entities") or [] if e.get("extractor") != "QuestionRouterComponent"
+    ]
     return intent, ranking, entities
 
 
@@ -116,10 +124,14 @@ def preview_parse(
     if name in (NLU_FALLBACK, OUT_OF_SCOPE):
         quoted = clause_reply(kb, grouped, today)
         if quoted is not None:
-            return Preview(question, name, confidence, CLAUSE, route_name, quoted.clause, quoted.text)
+            return Preview(
+                question, name, confidence, CLAUSE, route_name, quoted.clause, quoted.text
+            )
         suggestions = suggested_questions(kb, message)
         text = render_message(kb, "fallback_suggest", today) if suggestions else fallback_text(kb)
-        return Preview(question, name, confidence, FALLBACK, route_name, None, text, tuple(suggestions))
+        return Preview(
+            question, name, confidence, FALLBACK, route_name, None, text, tuple(suggestions)
+        )
     if name in DIALOGUE_MESSAGES:
         message_name = DIALOGUE_MESSAGES[name]
         limit = TOPIC_LIMITS.get(message_name, len(kb.faq))
@@ -131,7 +143,9 @@ def preview_parse(
         topic = choose_topic(name, None, grouped, faq_ids)
         reply = faq_reply(kb, topic, question, grouped, today) if topic else None
         if reply is not None:
-            return Preview(question, reply.topic, confidence, FAQ, route_name, reply.clause, reply.text)
+            return Preview(
+                question, reply.topic, confidence, FAQ, route_name, reply.clause, reply.text
+            )
         return Preview(question, name, confidence, FALLBACK, route_name, None, fallback_text(kb))
     note = f"（{name}：多轮对话的一步，例如自测，请在对话中试：python -m bot chat）"
     return Preview(question, name, confidence, DIALOGUE, route_name, None, note)
@@ -182,5 +196,7 @@ def read_questions(texts: Sequence[str], file: Optional[Path]) -> List[str]:
     questions = [t.strip() for t in texts if t.strip()]
     if file is not None:
         lines = file.read_text(encoding="utf-8-sig").splitlines()
-        questions += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        questions += [
+            line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
+        ]
     return questions

@@ -48,11 +48,15 @@ class RasaApi:
     token: str
     timeout: float = 60.0  # a busy server still answers its status within this
 
-    def call(self, method: str, path: str, body: Optional[dict] = None, timeout: Optional[float] = None) -> Tuple[int, Any]:
+    def call(
+        self, method: str, path: str, body: Optional[dict] = None, timeout: Optional[float] = None
+    ) -> Tuple[int, Any]:
         query = urllib.parse.urlencode({"token": self.token})
         data = json.dumps(body).encode("utf-8") if body is not None else None
         request = urllib.request.Request(
-            f"{self.base_url}{path}?{query}", data=data, method=method,
+            f"{self.base_url}{path}?{query}",
+            data=data,
+            method=method,
             headers={"Content-Type": "application/json"},
         )
         try:
@@ -102,14 +106,29 @@ def train_model(kb: KnowledgeBase, log: Path) -> Tuple[Path, bool]:
     scratch = MODELS_DIR / f".publish-{fingerprint}-{os.getpid()}"
     scratch.mkdir(parents=True, exist_ok=True)
     command = rasa_command(
-        "train", "--config", "config.yml", "--domain", str(DOMAIN_DIR), "--data", "nlu/data", str(DATA_DIR),
-        "--out", str(scratch), "--fixed-model-name", fingerprint, "--quiet",
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        str(DOMAIN_DIR),
+        "--data",
+        "nlu/data",
+        str(DATA_DIR),
+        "--out",
+        str(scratch),
+        "--fixed-model-name",
+        fingerprint,
+        "--quiet",
     )
     log.parent.mkdir(parents=True, exist_ok=True)
     try:
         with log.open("wb") as out:
             result = subprocess.run(
-                command, cwd=PROJECT_DIR, env=child_env(), stdout=out, stderr=subprocess.STDOUT,
+                command,
+                cwd=PROJECT_DIR,
+                env=child_env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 preexec_fn=lambda: os.nice(TRAIN_NICE),
             )
         trained = scratch / f"{fingerprint}.tar.gz"
@@ -145,9 +164,15 @@ def publish(settings: Settings, model: Optional[Path] = None) -> int:
     api = RasaApi(f"http://127.0.0.1:{settings.port}", settings.effective_rasa_api_token())
     try:
         if model is None:
-            print("正在为当前知识库准备模型（需要训练时约 5 分钟，助手照常用原模型回答）…", flush=True)
+            print(
+                "正在为当前知识库准备模型（需要训练时约 5 分钟，助手照常用原模型回答）…", flush=True
+            )
             model, trained = train_model(kb, BUILD_DIR / "publish-train.log")
-            print(f"{'训练完成' if trained else '已有对应的模型'}：{model.name}（{time.monotonic() - started:.0f} 秒）", flush=True)
+            print(
+                f"{'训练完成' if trained else '已有对应的模型'}：{model.name}"
+                f"（{time.monotonic() - started:.0f} 秒）",
+                flush=True,
+            )
         elif not model.is_file():
             raise PublishError(f"找不到模型文件 {model}")
         model = model.resolve()
@@ -181,8 +206,10 @@ def publish(settings: Settings, model: Optional[Path] = None) -> int:
     except OSError as exc:
         print(f"发布失败：连接助手出错（{exc}），助手继续使用原来的模型。", file=sys.stderr)
         return 1
-    print(f"已切换到新模型 {model.name}（加载用时 {time.monotonic() - swap_started:.0f} 秒，"
-          f"标准问答对 {right}/{len(kb.faq)}），原模型 {current}。")
+    print(
+        f"已切换到新模型 {model.name}（加载用时 {time.monotonic() - swap_started:.0f} 秒，"
+        f"标准问答对 {right}/{len(kb.faq)}），原模型 {current}。"
+    )
     print(f"从开始到新模型上线共 {time.monotonic() - started:.0f} 秒；切换期间助手照常回答。")
     for item in wrong:
         print(f"  注意：标准问 {item}")

@@ -81,9 +81,15 @@ def test_edits_are_listed_then_applied_keeping_comments(knowledge_copy, exported
     cell = faq.cell(row=deadline, column=column("similar"))
     cell.value = cell.value.replace("截止日期是哪天\n", "") + "\n材料最晚哪一天要报到省里"
     row = faq.max_row + 1
-    new = {"id": "window_hours_demo", "question": "省政务服务中心在几楼", "clause": "四、2", "tags": "报送",
-           "answer": "申报材料报至{submission_window}，地址：{submission_address}。",
-           "similar": "政务服务中心在哪一层\n交材料去几楼\n省政务中心哪一层收材料", "footer": "否"}
+    new = {
+        "id": "window_hours_demo",
+        "question": "省政务服务中心在几楼",
+        "clause": "四、2",
+        "tags": "报送",
+        "answer": "申报材料报至{submission_window}，地址：{submission_address}。",
+        "similar": "政务服务中心在哪一层\n交材料去几楼\n省政务中心哪一层收材料",
+        "footer": "否",
+    }
     for key, value in new.items():
         faq.cell(row=row, column=column(key), value=value)
     faq.cell(row=row_of(faq, "copies"), column=column("answer")).value += "\n请按要求装订。"
@@ -134,6 +140,7 @@ def _set_faq(faq_id: str, key: str, value: str):
     def change(workbook):
         sheet = workbook[FAQ_SHEET]
         sheet.cell(row=row_of(sheet, faq_id), column=column(key), value=value)
+
     return change
 
 
@@ -141,6 +148,7 @@ def _set_message(name: str, value: str):
     def change(workbook):
         sheet = workbook[MESSAGES_SHEET]
         sheet.cell(row=message_row(sheet, name), column=2, value=value)
+
     return change
 
 
@@ -153,14 +161,22 @@ def _set_message(name: str, value: str):
         (_set_faq("copies", "id", ""), "没有填编号（id）"),
         (_set_faq("copies", "footer", "也许"), "“用网页页脚信息”只能填“是”或“否”"),
         (_set_faq("copies", "id", "Bad-Id"), "id 只能用小写英文字母"),
-        (_set_message("selfcheck_question", "第{number}题"), "selfcheck_question：缺少必须出现的 {question}"),
+        (
+            _set_message("selfcheck_question", "第{number}题"),
+            "selfcheck_question：缺少必须出现的 {question}",
+        ),
         (_set_message("goodbye", "再见{nope}"), "goodbye：引用了这条回复不能用的名称 {nope}"),
         (_set_message("goodbye", ""), "goodbye 的内容是空的"),
         (lambda wb: wb.remove(wb[MESSAGES_SHEET]), "表格里没有“固定回复”工作表"),
-        (lambda wb: wb[FAQ_SHEET].cell(row=1, column=2, value="问题"), "“常见问题”表缺少列：标准问"),
+        (
+            lambda wb: wb[FAQ_SHEET].cell(row=1, column=2, value="问题"),
+            "“常见问题”表缺少列：标准问",
+        ),
     ],
 )
-def test_bad_workbooks_are_refused_in_chinese_and_write_nothing(knowledge_copy, exported, change, expected):
+def test_bad_workbooks_are_refused_in_chinese_and_write_nothing(
+    knowledge_copy, exported, change, expected
+):
     assert expected in _edit_and_import(knowledge_copy, exported, change)
 
 
@@ -178,7 +194,9 @@ def test_an_empty_workbook(knowledge_copy, tmp_path):
     assert any("没有“常见问题”工作表" in p for p in problems)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30))
 def test_any_new_similar_question_is_cleaned_or_refused(knowledge_copy, exported, text):
     workbook = load_workbook(exported)

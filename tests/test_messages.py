@@ -45,14 +45,42 @@ def test_every_message_renders_with_its_values(kb, name):
 @pytest.mark.parametrize(
     "old, new, expected",
     [
-        ("  goodbye: |-\n    再见！", "  goodbye: |-\n    再见{nope}！", "messages › goodbye：引用了这条回复不能用的名称 {nope}"),
-        ("第{number}/{total}题：{question}", "第{number}/{total}题：", "messages › selfcheck_question：缺少必须出现的 {question}"),
-        ("距截止还有{days}天", "距截止还有{contacts}天", "messages › deadline_status_open：引用了这条回复不能用的名称 {contacts}"),
-        ("距截止还有{days}天", "距截止还有几天", "messages › deadline_status_open：缺少必须出现的 {days}"),
-        ("    {city}不超过{quota}个", "    {city}不超过{quota}个，{phone}", "messages › fact_quota_item：引用了这条回复不能用的名称 {phone}"),
+        (
+            "  goodbye: |-\n    再见！",
+            "  goodbye: |-\n    再见{nope}！",
+            "messages › goodbye：引用了这条回复不能用的名称 {nope}",
+        ),
+        (
+            "第{number}/{total}题：{question}",
+            "第{number}/{total}题：",
+            "messages › selfcheck_question：缺少必须出现的 {question}",
+        ),
+        (
+            "距截止还有{days}天",
+            "距截止还有{contacts}天",
+            "messages › deadline_status_open：引用了这条回复不能用的名称 {contacts}",
+        ),
+        (
+            "距截止还有{days}天",
+            "距截止还有几天",
+            "messages › deadline_status_open：缺少必须出现的 {days}",
+        ),
+        (
+            "    {city}不超过{quota}个",
+            "    {city}不超过{quota}个，{phone}",
+            "messages › fact_quota_item：引用了这条回复不能用的名称 {phone}",
+        ),
         ("  thanks: |-\n", "  thanks_typo: |-\n", "messages › thanks：缺少这条固定回复"),
-        ("  wechat_ask_again: |-\n", "  wechat_ask_again2: |-\n", "messages › wechat_ask_again2：系统不使用这条回复"),
-        ("    再见！申报中", "    再见！0731-12345678 申报中", "messages › goodbye：直接写了电话号码"),
+        (
+            "  wechat_ask_again: |-\n",
+            "  wechat_ask_again2: |-\n",
+            "messages › wechat_ask_again2：系统不使用这条回复",
+        ),
+        (
+            "    再见！申报中",
+            "    再见！0731-12345678 申报中",
+            "messages › goodbye：直接写了电话号码",
+        ),
     ],
 )
 def test_kb_check_reports_message_problems_in_chinese(knowledge_copy, old, new, expected):
@@ -74,14 +102,18 @@ def test_deadline_status_comes_from_messages(kb, today, expected):
 
 
 def test_year_comes_from_the_notice_facts(knowledge_copy):
-    edit(knowledge_copy / "notice.yml", "short_name: 2021年度省双创示范基地申报", "short_name: 2022年度省双创示范基地申报")
+    edit(
+        knowledge_copy / "notice.yml",
+        "short_name: 2021年度省双创示范基地申报",
+        "short_name: 2022年度省双创示范基地申报",
+    )
     kb = load_knowledge(knowledge_copy)
     assert "2022年度省双创示范基地申报" in render_message(kb, "fallback", DAY, topics="· x")
 
 
 @pytest.fixture()
 def live_knowledge(knowledge_copy, monkeypatch):
-    """Actions and channels read ``knowledge_copy`` (through KNOWLEDGE_DIR), as the servers would."""
+    """Actions and channels read ``knowledge_copy`` (KNOWLEDGE_DIR), as the servers would."""
     from actions import knowledge as action_knowledge
 
     monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
@@ -97,8 +129,16 @@ def live_knowledge(knowledge_copy, monkeypatch):
 
 def _said(action, slots=None) -> list:
     dispatcher = CollectingDispatcher()
-    tracker = Tracker("t", slots or {}, {"text": "你好", "intent": {"name": "greet"}, "entities": []},
-                      [], False, None, {}, "action_listen")
+    tracker = Tracker(
+        "t",
+        slots or {},
+        {"text": "你好", "intent": {"name": "greet"}, "entities": []},
+        [],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
     action.run(dispatcher, tracker, {})
     return [m["text"] for m in dispatcher.messages]
 

@@ -61,13 +61,33 @@ INPUT_MODULES: Dict[str, str] = {
 # Single strings in applicant-facing modules.
 ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {
     "bot/replies.py": {
-        **{w: "follow-up cue matched in the question" for w in (
-            "也", "同样", "一样", "那", "还是", "时间", "截止", "期限", "日期", "几号", "哪天", "同一天", "同时")},
-        "一": "CJK range bound", "\u9fff": "CJK range bound",
-        "年": "date format", "月": "date format",
+        **{
+            w: "follow-up cue matched in the question"
+            for w in (
+                "也",
+                "同样",
+                "一样",
+                "那",
+                "还是",
+                "时间",
+                "截止",
+                "期限",
+                "日期",
+                "几号",
+                "哪天",
+                "同一天",
+                "同时",
+            )
+        },
+        "一": "CJK range bound",
+        "\u9fff": "CJK range bound",
+        "年": "date format",
+        "月": "date format",
     },
     "bot/kb/facts.py": {
-        "年": "date format", "月": "date format", "日": "date format",
+        "年": "date format",
+        "月": "date format",
+        "日": "date format",
         "园区": "synonym matched in directions.yml, not said",
     },
     "actions/selfcheck_flow.py": {"跳过": "internal slot value for a skipped answer, never shown"},
@@ -79,7 +99,13 @@ ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {
     "channels/wechat_messages.py": {"你好": "what a new follower says to the assistant (input)"},
     "channels/telegram_updates.py": {
         q: "what a /command says to the assistant (input)"
-        for q in ("你好", "你能回答哪些问题", "申报截止时间是什么时候？", "申报材料交到哪里？", "我想自测一下能不能申报")
+        for q in (
+            "你好",
+            "你能回答哪些问题",
+            "申报截止时间是什么时候？",
+            "申报材料交到哪里？",
+            "我想自测一下能不能申报",
+        )
     },
 }
 
@@ -87,7 +113,10 @@ ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {
 def _docstrings(tree: ast.AST) -> Set[int]:
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+        ):
             first = node.body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                 found.add(id(first.value))
@@ -97,7 +126,11 @@ def _docstrings(tree: ast.AST) -> Set[int]:
 def _log_arguments(tree: ast.AST) -> Set[int]:
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LOG_METHODS:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in LOG_METHODS
+        ):
             for arg in node.args:
                 found |= {id(n) for n in ast.walk(arg)}
     return found
@@ -109,8 +142,10 @@ def chinese_strings(source: str) -> Iterator[Tuple[int, str]]:
     skip = _docstrings(tree) | _log_arguments(tree)
     for node in ast.walk(tree):
         if (
-            isinstance(node, ast.Constant) and isinstance(node.value, str)
-            and id(node) not in skip and CJK.search(node.value)
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in skip
+            and CJK.search(node.value)
         ):
             yield node.lineno, node.value
 

@@ -13,18 +13,47 @@ from typing import Dict, FrozenSet, Iterable, Tuple
 COMMON_VALUES = frozenset({"contacts", "deadline_status"})
 
 
-def _v(allowed: Iterable[str] = (), required: Iterable[str] = ()) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+def _v(
+    allowed: Iterable[str] = (), required: Iterable[str] = ()
+) -> Tuple[FrozenSet[str], FrozenSet[str]]:
     return frozenset(allowed) | frozenset(required), frozenset(required)
 
 
 _NONE = _v()
 _SELFCHECK_RESULT_WORDS = (
-    "verdict_meets", "verdict_below", "verdict_compare", "verdict_unanswered", "said_yes", "said_no",
-    "not_filled", "profile_no_city", "profile_no_direction", "answers_title", "summary_none",
-    "op_ge", "op_gt", "op_le", "op_lt", "op_eq", "no_threshold_note", "no_indicators",
-    "unknown_city", "no_result", "stopped", "stop_idle", "reset", "intro", "ask_city",
-    "hint_count", "hint_money", "hint_percent", "hint_yes_no", "all_answered",
-    "reask_city", "explain_city", "explain_direction",
+    "verdict_meets",
+    "verdict_below",
+    "verdict_compare",
+    "verdict_unanswered",
+    "said_yes",
+    "said_no",
+    "not_filled",
+    "profile_no_city",
+    "profile_no_direction",
+    "answers_title",
+    "summary_none",
+    "op_ge",
+    "op_gt",
+    "op_le",
+    "op_lt",
+    "op_eq",
+    "no_threshold_note",
+    "no_indicators",
+    "unknown_city",
+    "no_result",
+    "stopped",
+    "stop_idle",
+    "reset",
+    "intro",
+    "ask_city",
+    "hint_count",
+    "hint_money",
+    "hint_percent",
+    "hint_yes_no",
+    "all_answered",
+    "reask_city",
+    "explain_city",
+    "explain_direction",
 )
 MESSAGE_KINDS = ("image", "video", "shortvideo", "location", "link", "file", "music", "other")
 
@@ -119,14 +148,30 @@ MESSAGE_VALUES: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {
 }
 
 # These make {contacts} / {deadline_status} (or are rendered inside them): they cannot use them.
-NO_COMMON = frozenset({
-    "contacts", "deadline_status_open", "deadline_status_today", "deadline_status_closed",
-    "source_note", "fact_attachment", "fact_direction_default", "fact_type_with_parks",
-    "fact_quota_item", "fact_quota_others", "type_direction_advice_default",
-    "type_direction_advice_free", "type_direction_free",
-})
+NO_COMMON = frozenset(
+    {
+        "contacts",
+        "deadline_status_open",
+        "deadline_status_today",
+        "deadline_status_closed",
+        "source_note",
+        "fact_attachment",
+        "fact_direction_default",
+        "fact_type_with_parks",
+        "fact_quota_item",
+        "fact_quota_others",
+        "type_direction_advice_default",
+        "type_direction_advice_free",
+        "type_direction_free",
+    }
+)
 # Rendered while the static facts are being built: they may use only their own values.
-NO_FACTS = frozenset({
-    "fact_attachment", "fact_direction_default", "fact_type_with_parks", "fact_quota_item",
-    "fact_quota_others",
-})
+NO_FACTS = frozenset(
+    {
+        "fact_attachment",
+        "fact_direction_default",
+        "fact_type_with_parks",
+        "fact_quota_item",
+        "fact_quota_others",
+    }
+)

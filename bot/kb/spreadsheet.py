@@ -180,7 +180,8 @@ def _rows(workbook, title: str, columns, problems: List[str]) -> List[Tuple[int,
     result = []
     for number, row in enumerate(rows[1:], 2):
         cells = {
-            key: _text(row[header[name]] if header[name] < len(row) else None) for name, key, _ in columns
+            key: _text(row[header[name]] if header[name] < len(row) else None)
+            for name, key, _ in columns
         }
         if any(cells.values()):
             result.append((number, cells))
@@ -192,7 +193,9 @@ def read_workbook(path: Path) -> Sheets:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # not a workbook, damaged, wrong extension: say so, no traceback
-        sheets.problems.append(f"打不开表格 {path}：{exc.__class__.__name__}（请用 Excel/WPS 另存为 .xlsx）")
+        sheets.problems.append(
+            f"打不开表格 {path}：{exc.__class__.__name__}（请用 Excel/WPS 另存为 .xlsx）"
+        )
         return sheets
     try:
         faq_rows = _rows(workbook, FAQ_SHEET, FAQ_COLUMNS, sheets.problems)
@@ -219,7 +222,9 @@ def read_workbook(path: Path) -> Sheets:
         if not cells["name"]:
             sheets.problems.append(f"{where}：没有名称")
         elif cells["name"] in names:
-            sheets.problems.append(f"{where}：名称 {cells['name']} 与第{names[cells['name']]}行重复")
+            sheets.problems.append(
+                f"{where}：名称 {cells['name']} 与第{names[cells['name']]}行重复"
+            )
         elif not cells["text"]:
             sheets.problems.append(f"{where}：{cells['name']} 的内容是空的")
         else:
@@ -251,7 +256,9 @@ class Changes:
     def needs_training(self) -> bool:
         """New or removed entries, or changed questions: the NLU model must learn them."""
         questions = any("标准问" in c for c in self.changed)
-        return bool(self.added or self.removed or self.similar_added or self.similar_removed or questions)
+        return bool(
+            self.added or self.removed or self.similar_added or self.similar_removed or questions
+        )
 
     def lines(self) -> List[str]:
         out = []
@@ -286,7 +293,9 @@ def _set_text(mapping, key: str, value: str, template: bool = False) -> bool:
             del mapping[key]
             return True
         return False
-    mapping[key] = _template(value) if template or isinstance(old, LiteralScalarString) else _block(value)
+    mapping[key] = (
+        _template(value) if template or isinstance(old, LiteralScalarString) else _block(value)
+    )
     return True
 
 
@@ -444,7 +453,9 @@ def import_workbook(path: Path, directory: Path, apply: bool) -> ImportResult:
     if changes.empty:
         return ImportResult(changes, [])
     texts = {FAQ_FILE: dump(faq_doc), MESSAGES_FILE: dump(messages_doc)}
-    problems: List[Problem] = check_and_write(directory, texts) if apply else _dry_run(directory, texts)
+    problems: List[Problem] = (
+        check_and_write(directory, texts) if apply else _dry_run(directory, texts)
+    )
     return ImportResult(changes, [str(p) for p in problems], written=apply and not problems)
 
 
