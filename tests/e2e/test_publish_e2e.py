@@ -43,6 +43,8 @@ class Load:
     def __init__(self, url: str):
         self.url = url
         self.results: List[Tuple[bool, float]] = []
+        self.log: List[Tuple[float, float, str]] = []  # (sent at, latency, reply or error) per request
+        self.t0 = time.monotonic()
         self.stop = threading.Event()
         self.threads: List[threading.Thread] = []
         self.ticker = threading.Thread(target=self._tick, daemon=True)
@@ -50,10 +52,12 @@ class Load:
     def _one(self, number: int) -> None:
         started = time.monotonic()
         try:
-            ok = "11月28日" in say_text(self.url, f"publish-load-{number}", "申报截止时间是什么时候？")
-        except OSError:
-            ok = False
+            reply = say_text(self.url, f"publish-load-{number}", "申报截止时间是什么时候？")
+        except OSError as exc:
+            reply = f"error: {exc}"
+        ok = "11月28日" in reply
         self.results.append((ok, time.monotonic() - started))
+        self.log.append((started - self.t0, time.monotonic() - started, "" if ok else reply[:80]))
 
     def _tick(self) -> None:
         number = 0
@@ -82,9 +86,19 @@ def test_publish_swaps_the_model_while_questions_flow(assistant_server, assistan
     shutil.copyfile(original, copy)
     try:
         with Load(assistant_url) as load:
-            time.sleep(2)
+            time.sleep(20)  # the latency before the swap, for comparison
+            swap = (time.monotonic() - load.t0, 0.0)
             result = publish(assistant_server, "--model", str(copy))
-            time.sleep(2)
+            swap = (swap[0], time.monotonic() - load.t0)
+            time.sleep(10)
+        before = sorted(lat for sent, lat, _ in load.log if sent < swap[0])
+        during = sorted(lat for sent, lat, _ in load.log if swap[0] <= sent <= swap[1])
+        print(json.dumps({
+            "before_swap": {"n": len(before), "p50_s": round(statistics.median(before), 3), "max_s": round(before[-1], 3)},
+            "during_swap": {"n": len(during), "p50_s": round(statistics.median(during), 3), "max_s": round(during[-1], 3)},
+            "swap_window_s": [round(swap[0], 1), round(swap[1], 1)],
+            "failed": [entry for entry in load.log if entry[2]],
+        }, ensure_ascii=False))
         failures = [latency for ok, latency in load.results if not ok]
         latencies = sorted(latency for _, latency in load.results)
         print(json.dumps({
