@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import entities_of, knowledge, today
-from bot.kb.answers import human_contacts, topics_overview
+from bot.kb.answers import topics_overview
 from bot.replies import (
     NOTICE_CLAUSE,
     blocked_reply,
@@ -62,11 +62,7 @@ SUGGESTION_FLOOR = 0.15  # below this a topic is not worth offering
 
 
 def fallback_text(kb) -> str:
-    return (
-        "抱歉，这个问题我没有把握回答，不敢乱说。我能回答2021年度省双创示范基地申报通知里的问题，例如：\n"
-        f"{topics_overview(kb, limit=6)}\n"
-        f"其他问题请咨询省发展改革委：{human_contacts(kb)}。"
-    )
+    return render_message(kb, "fallback", today(), topics=topics_overview(kb, limit=6))
 
 
 def suggested_questions(kb, latest_message: Dict[str, Any], limit: int = 3) -> List[str]:
@@ -107,10 +103,7 @@ class ActionFallbackAnswer(Action):
             dispatcher.utter_message(text=fallback_text(kb))
             return []
         dispatcher.utter_message(
-            text=(
-                "抱歉，我不确定您问的是哪一项，不敢乱说。您是想问下面的问题吗？（点选或回复序号）\n"
-                f"也可以换个说法再问；其他问题请咨询省发展改革委：{human_contacts(kb)}。"
-            ),
+            text=render_message(kb, "fallback_suggest", today()),
             buttons=[{"title": question, "payload": question} for question in questions],
         )
         return []
@@ -144,13 +137,7 @@ class ActionWelcome(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kb = knowledge()
-        dispatcher.utter_message(
-            text=(
-                f"您好！我是湖南省发改委{kb.notice.notice.short_name}咨询助手，可以解答双创示范基地申报的问题，例如：\n"
-                f"{topics_overview(kb, limit=8)}\n"
-                "也可以说“自测”检查申报条件；说“人工”获取工作人员联系方式。"
-            )
-        )
+        dispatcher.utter_message(text=render_message(kb, "welcome", today(), topics=topics_overview(kb, limit=8)))
         return []
 
 
@@ -160,13 +147,8 @@ class ActionCapabilities(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kb = knowledge()
-        dispatcher.utter_message(
-            text=(
-                "我可以回答2021年度省双创示范基地申报通知中的问题（每个回答都注明出处）：\n"
-                f"{topics_overview(kb, limit=len(kb.faq))}\n"
-                f"还可以说“自测”做申报条件自检。人工咨询：{human_contacts(kb)}。"
-            )
-        )
+        topics = topics_overview(kb, limit=len(kb.faq))
+        dispatcher.utter_message(text=render_message(kb, "capabilities", today(), topics=topics))
         return []
 
 
@@ -175,7 +157,7 @@ class ActionHumanHandoff(Action):
         return "action_human_handoff"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=f"人工咨询请联系湖南省发展改革委：{human_contacts(knowledge())}（工作时间）。")
+        dispatcher.utter_message(text=render_message(knowledge(), "human_handoff", today()))
         return []
 
 
@@ -184,7 +166,7 @@ class ActionGoodbye(Action):
         return "action_goodbye"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text="再见！申报中有问题随时来问。")
+        dispatcher.utter_message(text=render_message(knowledge(), "goodbye", today()))
         return []
 
 
@@ -193,5 +175,5 @@ class ActionThanks(Action):
         return "action_thanks"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text="不客气！还有其他申报问题可以继续问我。")
+        dispatcher.utter_message(text=render_message(knowledge(), "thanks", today()))
         return []

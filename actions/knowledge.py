@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Dict, List
 
 from bot.kb.loader import KnowledgeBase, KnowledgeCache
+from bot.replies import render_message
 from bot.settings import get_settings
 
 # the knowledge entities, and what bot.routing adds (see nlu.components.QuestionRouterComponent)
@@ -28,6 +29,11 @@ def knowledge() -> KnowledgeBase:
 
 def today() -> dt.date:
     return get_settings().today_or_now()
+
+
+def say(name: str, /, **values: str) -> str:
+    """The fixed sentence ``name`` of knowledge/messages.yml, live, rendered for today."""
+    return render_message(knowledge(), name, today(), **values)
 
 
 def entities_of(latest_message: Dict) -> Dict[str, List[str]]:

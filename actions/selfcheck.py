@@ -15,7 +15,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import entities_of, knowledge, today
+from actions.knowledge import entities_of, knowledge, say, today
 from actions.parsing import (
     find_values,
     is_correction,
@@ -69,29 +69,39 @@ def accepted(slot: str, value: Any, **more: Any) -> Dict[str, Any]:
     return {slot: value, "sc_failures": 0, "sc_reask": None, **more}
 
 
+def type_names() -> str:
+    return "、".join(t.name for t in knowledge().applicant_types)
+
+
+def direction_names() -> str:
+    return "、".join(f"{i}. {d.name}" for i, d in enumerate(knowledge().directions, 1))
+
+
 def type_reask(failures: int) -> str:
     kb = knowledge()
-    text = "请告诉我申报主体属于哪一类：" + "、".join(t.name for t in kb.applicant_types) + "。例如回复“我们是高新区”或“民营公司”。"
+    text = say("selfcheck_reask_type", types=type_names())
     if failures >= MAX_FAILURES:
-        examples = "；".join(f"{t.name}：{'、'.join(t.synonyms[1:4])}等" for t in kb.applicant_types)
-        text += f"\n说明：通知中的承担主体分为四类（{examples}）。主体类型决定建设方向，这一题不能跳过；回复“退出”可结束自测。"
+        examples = "；".join(
+            say("selfcheck_type_example", type=t.name, synonyms="、".join(t.synonyms[1:4]))
+            for t in kb.applicant_types
+        )
+        text += "\n" + say("selfcheck_explain_type", examples=examples)
     return text
 
 
 def city_reask(failures: int) -> str:
-    text = "请告诉我所在的市州，例如“长沙”“株洲市”或“湘西州”。"
+    text = say("selfcheck_reask_city")
     if failures >= MAX_FAILURES:
-        text += "\n说明：湖南共14个市州，各市州推荐名额不同（通知三）。不方便说明可以回复“跳过”。"
+        text += "\n" + say("selfcheck_explain_city")
     return text
 
 
 def direction_reask(failures: int, default_name: str | None) -> str:
-    names = "、".join(f"{i}. {d.name}" for i, d in enumerate(knowledge().directions, 1))
-    text = f"请从四个方向中选一个（回复序号或名称）：{names}。"
+    text = say("selfcheck_reask_direction", directions=direction_names())
     if default_name:
-        text += f"按通知默认的{default_name}方向，回复“是”即可。"
+        text += say("selfcheck_reask_direction_default", direction=default_name)
     if failures >= MAX_FAILURES:
-        text += "\n说明：自测题目按建设方向出题，这一题不能跳过；回复“退出”可结束自测。"
+        text += "\n" + say("selfcheck_explain_direction")
     return text
 
 
@@ -138,7 +148,7 @@ class ValidateSelfcheckForm(FormValidationAction):
         more: Dict[str, Any] = {}
         if tracker.get_slot("requested_slot") not in (None, "sc_type") and not find_values(kb, said(tracker), "direction"):
             more["sc_direction"] = None  # a new type means the direction must be chosen again
-            dispatcher.utter_message(text=f"好的，主体类型改为{kind.name}，建设方向需要重新确认。")
+            dispatcher.utter_message(text=say("selfcheck_type_changed", type=kind.name))
         answer_question_asked_along(dispatcher, tracker)
         return accepted("sc_type", kind.id, **more)
 
@@ -151,7 +161,7 @@ class ValidateSelfcheckForm(FormValidationAction):
         if city is None:
             return failed(tracker, "sc_city", city_reask(int(tracker.get_slot("sc_failures") or 0) + 1))
         if tracker.get_slot("requested_slot") not in (None, "sc_city"):
-            dispatcher.utter_message(text=f"好的，所在市州改为{city}。")
+            dispatcher.utter_message(text=say("selfcheck_city_changed", city=city))
         answer_question_asked_along(dispatcher, tracker)
         return accepted("sc_city", city)
 
@@ -166,10 +176,10 @@ class ValidateSelfcheckForm(FormValidationAction):
             failures = int(tracker.get_slot("sc_failures") or 0) + 1
             return failed(tracker, "sc_direction", direction_reask(failures, default.name if default else None))
         if default and chosen.id != default.id:
-            dispatcher.utter_message(
-                text=f"⚠️ 提醒：通知规定{kind.name}示范基地“原则上”聚焦{default.name}方向（通知二）。"
-                f"选择{chosen.name}方向请先与所在市州发展改革委沟通。下面按{chosen.name}方向自测。"
-            )
+            dispatcher.utter_message(text=say(
+                "selfcheck_direction_warning", type=kind.name if kind else "", default=default.name,
+                chosen=chosen.name,
+            ))
         return accepted("sc_direction", chosen.id)
 
     def validate_sc_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
@@ -183,7 +193,7 @@ class ValidateSelfcheckForm(FormValidationAction):
         entry = record_answer(pending[0], value)
         if entry is None:
             failures = int(tracker.get_slot("sc_failures") or 0) + 1
-            return failed(tracker, "sc_answer", reask_text(pending[0], failures, value))
+            return failed(tracker, "sc_answer", reask_text(kb, pending[0], failures, value, today()))
         answers[pending[0].id] = entry
         return accepted("sc_answer", None, selfcheck_answers=answers)
 
@@ -204,16 +214,13 @@ class AskSelfcheckSlot(Action):
         if not reask:
             text = self.question(tracker)
             if self.slot != "sc_type" and just_started(tracker):
-                text = f"{INTRO}\n{already_known(tracker)}\n{text}"
+                text = f"{say('selfcheck_intro')}\n{already_known(tracker)}\n{text}"
         elif self.slot == "sc_answer":
             text = f"{reask}\n{self.question(tracker)}"
         else:
             text = reask
         dispatcher.utter_message(text=text)
         return [SlotSet("sc_reask", None)]
-
-
-INTRO = "好的，我们来做申报条件自测（一问一答，随时可回复“退出”结束、“跳过”略过某题、“重新开始”重来）。"
 
 
 def just_started(tracker: Tracker) -> bool:
@@ -224,25 +231,24 @@ def just_started(tracker: Tracker) -> bool:
 def already_known(tracker: Tracker) -> str:
     kb = knowledge()
     kind = kb.applicant_type(tracker.get_slot("sc_type"))
-    known = [f"主体类型：{kind.name}"] if kind else []
+    known = [say("selfcheck_known_type", type=kind.name)] if kind else []
     if tracker.get_slot("sc_city"):
-        known.append(f"所在市州：{tracker.get_slot('sc_city')}")
-    return "已记下 " + "，".join(known) + "（如不对，直接告诉我正确的即可）。" if known else ""
+        known.append(say("selfcheck_known_city", city=tracker.get_slot("sc_city")))
+    return say("selfcheck_known", known="，".join(known)) if known else ""
 
 
 class ActionAskScType(AskSelfcheckSlot):
     slot = "sc_type"
 
     def question(self, tracker: Tracker) -> str:
-        names = "、".join(t.name for t in knowledge().applicant_types)
-        return f"{INTRO}\n第一步：申报主体属于哪一类？{names}（例如：“我们是高新区”“民营公司”“大学”“研究院”）"
+        return f"{say('selfcheck_intro')}\n{say('selfcheck_ask_type', types=type_names())}"
 
 
 class ActionAskScCity(AskSelfcheckSlot):
     slot = "sc_city"
 
     def question(self, tracker: Tracker) -> str:
-        return "所在的市州是？（例如：长沙、株洲、湘西州）"
+        return say("selfcheck_ask_city")
 
 
 class ActionAskScDirection(AskSelfcheckSlot):
@@ -252,12 +258,11 @@ class ActionAskScDirection(AskSelfcheckSlot):
         kb = knowledge()
         kind = kb.applicant_type(tracker.get_slot("sc_type"))
         default = kb.direction(kind.default_direction if kind else None)
-        names = "、".join(f"{i}. {d.name}" for i, d in enumerate(kb.directions, 1))
         if default is None:
-            return f"区域示范基地根据自身特色和优势，从四个重点方向中选择一个（通知二）：{names}。请回复序号或名称。"
-        return (
-            f"按通知，{kind.name}示范基地原则上聚焦{default.name}方向（{default.focus}，通知二）。\n"
-            f"按{default.name}方向自测请回复“是”；如确需选其他方向，请直接说方向名称（{names}）。"
+            return say("selfcheck_ask_direction_free", directions=direction_names())
+        return say(
+            "selfcheck_ask_direction_default", type=kind.name if kind else "", direction=default.name,
+            focus=default.focus, directions=direction_names(),
         )
 
 
@@ -269,9 +274,9 @@ class ActionAskScAnswer(AskSelfcheckSlot):
         answers = tracker.get_slot("selfcheck_answers") or {}
         pending = pending_items(kb, tracker.get_slot("sc_direction"), answers)
         if not pending:
-            return "题目已全部答完。"
+            return say("selfcheck_all_answered")
         total = len(items_for(kb, tracker.get_slot("sc_direction")))
-        return question_text(pending[0], total - len(pending) + 1, total)
+        return question_text(kb, pending[0], total - len(pending) + 1, total, today())
 
 
 def state_of(tracker: Tracker) -> SelfcheckState:
@@ -305,9 +310,10 @@ class ActionSelfcheckShow(Action):
         code, messages = tracker.get_slot("sc_result_code"), tracker.get_slot("sc_result") or []
         asked = CODE.search(said(tracker))
         if not messages:
-            dispatcher.utter_message(text="本次对话中还没有自测结果。回复“自测”即可开始申报条件自测。")
+            dispatcher.utter_message(text=say("selfcheck_no_result"))
         elif asked and f"ZC-{asked.group(1).upper()}" != code:
-            dispatcher.utter_message(text=f"没有找到编号 ZC-{asked.group(1).upper()} 的自测结果。本次对话中的自测编号是 {code}，回复“查看自测结果 {code}”即可查看。")
+            wanted = f"ZC-{asked.group(1).upper()}"
+            dispatcher.utter_message(text=say("selfcheck_code_not_found", asked=wanted, code=code or ""))
         else:
             for message in messages:
                 dispatcher.utter_message(text=message)
@@ -320,9 +326,9 @@ class ActionSelfcheckStop(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         if tracker.active_loop.get("name") == "selfcheck_form":
-            dispatcher.utter_message(text="好的，已退出自测，本次填写的内容不作保存。需要时回复“自测”可重新开始；也可以继续问我申报的问题。")
+            dispatcher.utter_message(text=say("selfcheck_stopped"))
         else:
-            dispatcher.utter_message(text="好的。需要做申报条件自测时回复“自测”即可；也可以继续问我申报的问题。")
+            dispatcher.utter_message(text=say("selfcheck_stop_idle"))
         return [ActiveLoop(None)] + reset_events()
 
 
@@ -331,5 +337,5 @@ class ActionSelfcheckReset(Action):
         return "action_selfcheck_reset"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(text="好的，重新开始自测，之前的回答已清空。")
+        dispatcher.utter_message(text=say("selfcheck_reset"))
         return reset_events()

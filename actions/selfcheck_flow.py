@@ -7,22 +7,19 @@ Answers live in one dict slot, ``selfcheck_answers``: item id → recorded answe
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from actions.parsing import clean, is_skip, parse_amount, parse_yes_no
 from bot.kb.loader import KnowledgeBase
 from bot.kb.models import Threshold
+from bot.replies import render_message
 
-SKIPPED = "跳过"  # value of a slot the applicant chose not to answer (only 市州 may be skipped)
+# value of a slot the applicant chose not to answer (only 市州 may be skipped); never shown
+SKIPPED = "跳过"
 MAX_FAILURES = 2  # after this many unusable answers the question is explained and 跳过 offered
-
-EXAMPLES = {
-    "count": "例如：120、约200人、两千",
-    "money": "例如：300万元、三百万、1.5亿",
-    "percent": "例如：15%、百分之十五",
-    "yes_no": "请回答“是”或“否”（也可以说 有/没有）",
-}
+KINDS = ("count", "money", "percent", "yes_no")  # messages.yml: selfcheck_hint_<kind>
 
 
 @dataclass(frozen=True)
@@ -49,8 +46,13 @@ def items_for(kb: KnowledgeBase, direction_id: str | None) -> List[Item]:
         for c in checks
     ]
     for ind in entry.indicators if entry else []:
-        unit = f"（单位：{ind.unit}）" if ind.unit else ""
-        question = f"“{ind.name}”是多少{unit}？" if ind.kind != "yes_no" else f"是否具备“{ind.name}”？"
+        if ind.kind == "yes_no":
+            question = render_message(kb, "selfcheck_indicator_yes_no", dt.date.today(), name=ind.name)
+        else:
+            unit = render_message(kb, "selfcheck_indicator_unit", dt.date.today(), unit=ind.unit) if ind.unit else ""
+            question = render_message(
+                kb, "selfcheck_indicator_question", dt.date.today(), name=ind.name, unit_note=unit
+            )
         items.append(
             Item(ind.id, ind.kind, ind.name, question, ind.help, unit=ind.unit, source=ind.source, threshold=ind.threshold)
         )
@@ -62,19 +64,32 @@ def pending_items(kb: KnowledgeBase, direction_id: str | None, answers: Dict[str
     return [item for item in items_for(kb, direction_id) if item.id not in answers]
 
 
-def question_text(item: Item, number: int, total: int) -> str:
-    hint = EXAMPLES["yes_no"] if item.kind == "yes_no" else EXAMPLES[item.kind]
-    return f"第{number}/{total}题：{item.question}\n（{hint}；不清楚可回复“跳过”）"
+def hint(kb: KnowledgeBase, kind: str, today: Optional[dt.date] = None) -> str:
+    """How to answer a question of ``kind`` (messages.yml: selfcheck_hint_<kind>)."""
+    kind = kind if kind in KINDS else "yes_no"
+    return render_message(kb, f"selfcheck_hint_{kind}", today or dt.date.today())
 
 
-def reask_text(item: Item, failures: int, said: str) -> str:
+def question_text(
+    kb: KnowledgeBase, item: Item, number: int, total: int, today: Optional[dt.date] = None
+) -> str:
+    today = today or dt.date.today()
+    return render_message(
+        kb, "selfcheck_question", today,
+        number=str(number), total=str(total), question=item.question, hint=hint(kb, item.kind, today),
+    )
+
+
+def reask_text(
+    kb: KnowledgeBase, item: Item, failures: int, said: str, today: Optional[dt.date] = None
+) -> str:
     """A specific re-ask; from the second failure on, explain the question and offer 跳过."""
-    if item.kind == "yes_no":
-        text = f"没能看懂“{clean(said)[:20]}”。{EXAMPLES['yes_no']}。"
-    else:
-        text = f"没能看懂“{clean(said)[:20]}”。请回复一个具体数字，{EXAMPLES[item.kind]}。"
+    today = today or dt.date.today()
+    name = "selfcheck_reask_yes_no" if item.kind == "yes_no" else "selfcheck_reask_number"
+    text = render_message(kb, name, today, said=clean(said)[:20], hint=hint(kb, item.kind, today))
     if failures >= MAX_FAILURES:
-        text += f"\n说明：{item.help or item.question}\n如果暂时答不上来，可以回复“跳过”，结果中会标为“未回答”；回复“退出”结束自测。"
+        explain = render_message(kb, "selfcheck_explain_answer", today, help=item.help or item.question)
+        text += f"\n{explain}"
     return text
 
 

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
 from actions.selfcheck_flow import SKIPPED, Item, items_for
-from bot.kb.answers import source_note
-from bot.kb.facts import deadline_status, render, static_facts
 from bot.kb.loader import KnowledgeBase
+from bot.replies import render_message
 
 MAX_BYTES = 2000  # a WeChat customer-service text message
-MEETS, BELOW, COMPARE, UNANSWERED = "达标", "未达标", "需对照附件1", "未回答"
+# verdicts (messages.yml: selfcheck_verdict_<verdict>)
+MEETS, BELOW, COMPARE, UNANSWERED = "meets", "below", "compare", "unanswered"
 OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
-OP_WORDS = {">=": "不低于", ">": "高于", "<=": "不高于", "<": "低于", "==": "等于"}
+OP_NAMES = {">=": "ge", ">": "gt", "<=": "le", "<": "lt", "==": "eq"}  # selfcheck_op_<name>
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,12 @@ def _number(value: float) -> str:
 
 
 def verdict(item: Item, answer: Dict[str, Any] | None) -> Tuple[str, str]:
-    """(verdict, what the applicant said) for one question."""
+    """(verdict, what the applicant said) for one question; a yes/no answer is said as "yes"/"no"."""
     if not answer or answer.get("skipped") or answer.get("value") is None:
-        return UNANSWERED, "未回答"
+        return UNANSWERED, ""
     value = answer["value"]
     if item.kind == "yes_no":
-        return (MEETS, "是") if value else (BELOW, "否")
+        return (MEETS, "yes") if value else (BELOW, "no")
     said = f"{_number(value)}{item.unit or ''}"
     threshold = item.threshold
     if threshold is None or threshold.op not in OPERATORS:
@@ -50,85 +50,88 @@ def verdict(item: Item, answer: Dict[str, Any] | None) -> Tuple[str, str]:
     return (MEETS if passed else BELOW), said
 
 
-def _answer_line(number: int, item: Item, answer: Dict[str, Any] | None) -> str:
+class _Words:
+    """messages.yml sentences for one result, rendered for one day."""
+
+    def __init__(self, kb: KnowledgeBase, today: dt.date):
+        self.kb, self.today = kb, today
+
+    def __call__(self, name: str, **values: str) -> str:
+        return render_message(self.kb, f"selfcheck_{name}", self.today, **values)
+
+    def verdict(self, result: str) -> str:
+        return self(f"verdict_{result}")
+
+
+def _answer_line(say: _Words, number: int, item: Item, answer: Dict[str, Any] | None) -> str:
     result, said = verdict(item, answer)
+    word = say.verdict(result)
     if result == UNANSWERED:
-        return f"{number}. {item.title}：{UNANSWERED}"
+        return say("line_unanswered", number=str(number), title=item.title, verdict=word)
     if item.kind == "yes_no":
-        note = f"（通知{item.clause}）" if item.clause else ""
-        return f"{number}. {item.title}{note}：{said} → {result}"
-    line = f"{number}. {item.title}：{said} → {result}"
-    if item.threshold is not None:
-        line += f"（门槛：{OP_WORDS.get(item.threshold.op, item.threshold.op)}{_number(item.threshold.value)}{item.unit or ''}，出处：{item.threshold.source}）"
+        note = say("clause_note", clause=item.clause) if item.clause else ""
+        return say(
+            "line_check", number=str(number), title=item.title, clause_note=note,
+            said=say(f"said_{said}"), verdict=word,
+        )
+    line = say("line_indicator", number=str(number), title=item.title, said=said, verdict=word)
+    threshold = item.threshold
+    if threshold is not None:
+        op = say(f"op_{OP_NAMES[threshold.op]}") if threshold.op in OP_NAMES else threshold.op
+        line += say(
+            "threshold_note", op=op, value=_number(threshold.value), unit=item.unit or "",
+            source=threshold.source,
+        )
     elif result == COMPARE:
-        line += "（本系统未收录该指标的门槛值，请对照附件1）"
+        line += say("no_threshold_note")
     return line
 
 
-def _profile(kb: KnowledgeBase, state: SelfcheckState, code: str) -> List[str]:
+def _profile(kb: KnowledgeBase, say: _Words, state: SelfcheckState, code: str) -> List[str]:
     kind = kb.applicant_type(state.applicant_type)
     direction = kb.direction(state.direction)
     city = kb.city(state.city)
-    lines = [f"【双创示范基地申报自测结果】编号 {code}"]
-    lines.append(f"主体类型：{kind.name if kind else '未填写'}示范基地")
+    lines = [say("result_title", code=code)]
+    lines.append(say("profile_type", type=kind.name if kind else say("not_filled")))
     if city:
-        lines.append(f"所在市州：{city.name}（推荐名额不超过{city.quota}个，通知{kb.cities_file.quota_clause}）")
+        lines.append(say("profile_city", city=city.name, quota=str(city.quota), clause=kb.cities_file.quota_clause))
     else:
-        lines.append("所在市州：未填写（各市州推荐名额见通知三，请向所在市州发展改革委确认）")
+        lines.append(say("profile_no_city"))
     default = kb.direction(kind.default_direction) if kind else None
     if direction is None:
-        lines.append("建设方向：未选择")
+        lines.append(say("profile_no_direction"))
     elif kind and kind.default_direction is None:
-        lines.append(f"建设方向：{direction.name}（区域示范基地根据自身特色和优势从四个方向中自选，通知二）")
-    elif default and default.id == direction.id:
-        lines.append(f"建设方向：{direction.name}（与通知一致：{kind.name}示范基地原则上聚焦{default.name}方向，通知二）")
+        lines.append(say("profile_direction_free", direction=direction.name))
     elif default:
-        lines.append(
-            f"建设方向：{direction.name}。⚠️ 与通知不一致：{kind.name}示范基地原则上聚焦{default.name}方向（通知二），"
-            "选择其他方向请先与所在市州发展改革委沟通。"
-        )
+        name = "profile_direction_default" if default.id == direction.id else "profile_direction_other"
+        lines.append(say(name, direction=direction.name, type=kind.name, default=default.name))
     return lines
 
 
-def _answers(kb: KnowledgeBase, state: SelfcheckState) -> List[str]:
+def _answers(kb: KnowledgeBase, say: _Words, state: SelfcheckState) -> List[str]:
     items = items_for(kb, state.direction)
-    lines = ["【逐项自测】"]
+    lines = [say("answers_title")]
     counts: Dict[str, int] = {}
     for number, item in enumerate(items, 1):
         answer = state.answers.get(item.id)
         counts[verdict(item, answer)[0]] = counts.get(verdict(item, answer)[0], 0) + 1
-        lines.append(_answer_line(number, item, answer))
-    summary = "；".join(f"{name}：{counts[name]}项" for name in (MEETS, BELOW, COMPARE, UNANSWERED) if counts.get(name))
-    lines.insert(1, f"共{len(items)}项：{summary or '无'}。")
+        lines.append(_answer_line(say, number, item, answer))
+    summary = "；".join(
+        say("summary_item", verdict=say.verdict(name), count=str(counts[name]))
+        for name in (MEETS, BELOW, COMPARE, UNANSWERED)
+        if counts.get(name)
+    )
+    lines.insert(1, say("summary", total=str(len(items)), summary=summary or say("summary_none")))
     entry = kb.selfcheck_for(state.direction)
     if entry is not None and not entry.indicators:
-        lines.append("本方向的量化指标以附件1为准（本系统尚未收录），请对照附件1逐项填报。")
+        lines.append(say("no_indicators"))
     return lines
 
 
-def _materials(kb: KnowledgeBase, state: SelfcheckState, today: dt.date, code: str) -> List[str]:
-    facts = static_facts(kb)
+def _materials(kb: KnowledgeBase, say: _Words, state: SelfcheckState, code: str) -> List[str]:
     city = kb.city(state.city)
-    city_name = city.name if city else "所在市州"
-
-    def fact(name: str) -> str:
-        return render(facts[name].text, facts)
-
-    return [
-        "【申报材料清单】",
-        f"1. 建设实施方案：{fact('plan_requirement')}",
-        f"2. {fact('attachment_1')}：{fact('indicators_note')}",
-        f"3. {fact('attachment_3')}",
-        f"4. {fact('attachment_4')}",
-        f"5. {city_name}发展改革委的推荐申报文件（{fact('city_review')}）",
-        f"6. 份数：{fact('copies')}",
-        f"7. 电子版：{fact('electronic_copy')}",
-        f"【截止时间】{fact('deadline')}。{deadline_status(kb, today)}",
-        "【下一步】" + f"把材料交给{city_name}发展改革委，{fact('submission_route')}。{fact('selection')}。",
-        "【说明】本结果只是自测参考，不是官方认定；能否推荐、能否入选以市州发展改革委审查和省发展改革委评审为准。"
-        + source_note(kb, "二、三、四"),
-        f"需要再看这份结果，请回复“查看自测结果 {code}”；重新自测请回复“重新开始”。",
-    ]
+    city_name = city.name if city else say("unknown_city")
+    return say("materials", city_name=city_name, code=code).splitlines()
 
 
 def split_messages(lines: List[str], limit: int = MAX_BYTES) -> List[str]:
@@ -156,7 +159,8 @@ def split_messages(lines: List[str], limit: int = MAX_BYTES) -> List[str]:
 
 def compose_result(kb: KnowledgeBase, state: SelfcheckState, today: dt.date, code: str) -> List[str]:
     """The result as WeChat-sized messages: profile, each answer, checklist, deadline, next step."""
-    blocks = [_profile(kb, state, code), _answers(kb, state), _materials(kb, state, today, code)]
+    say = _Words(kb, today)
+    blocks = [_profile(kb, say, state, code), _answers(kb, say, state), _materials(kb, say, state, code)]
     messages: List[str] = []
     for block in blocks:
         for part in split_messages(block):

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable, List, Optional
 
-from bot import evaluation
+from bot import evaluation, kb_cli
 from bot.settings import get_settings
 
 
@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     kb = commands.add_parser("kb", help="知识库 knowledge base").add_subparsers(dest="kb_command", required=True)
     kb.add_parser("check", help="检查 knowledge/ 的所有文件").set_defaults(func=kb_check)
     kb.add_parser("facts", help="列出回答模板可引用的事实").set_defaults(func=kb_facts)
+    kb_cli.add_commands(kb)
 
     train_parser = commands.add_parser("train", help="从知识库生成训练数据，必要时训练模型")
     train_parser.add_argument("--force", action="store_true")
@@ -219,6 +220,7 @@ DELEGATED = {
     "report": ("bot.questionlog.report", "提问统计报表"),
     "review": ("bot.questionlog.review", "未答问题导出/导入"),
     "purge": ("bot.questionlog.purge", "按保留期限删除提问记录"),
+    "publish": ("bot.publish", "训练（如需）并不停机地切换到新模型"),
 }
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
+from bot.kb.facts import quota_list
 from bot.kb.loader import KnowledgeBase
 from bot.kb.models import City
 
@@ -133,8 +134,5 @@ def deadline_check(kb: KnowledgeBase, question: str) -> Optional[DeadlineCheck]:
     return None
 
 
-def quota_breakdown(cities: Sequence[City]) -> Dict[str, str]:
-    return {
-        "cities": "、".join(c.name for c in cities),
-        "breakdown": "，".join(f"{c.name}不超过{c.quota}个" for c in cities),
-    }
+def quota_breakdown(kb: KnowledgeBase, cities: Sequence[City]) -> Dict[str, str]:
+    return {"cities": "、".join(c.name for c in cities), "breakdown": quota_list(kb, cities, "，")}

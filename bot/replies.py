@@ -48,7 +48,8 @@ def follow_up_topic(intent: Optional[str], last_topic: Optional[str], question: 
     return intent
 
 
-def render_message(kb: KnowledgeBase, name: str, today: dt.date, **values: str) -> str:
+def render_message(kb: KnowledgeBase, name: str, today: dt.date, /, **values: str) -> str:
+    """The fixed sentence ``name`` of messages.yml with facts, contacts, deadline status and ``values``."""
     facts: Dict[str, FactValue] = dict(static_facts(kb))
     facts["contacts"] = FactValue(human_contacts(kb), kb.notice.contacts.clause)
     facts["deadline_status"] = FactValue(deadline_status(kb, today), kb.notice.deadline.clause)
@@ -82,7 +83,7 @@ def not_in_notice_reply(
 ) -> Reply:
     if is_english(question):
         return Reply(render_message(kb, "english_not_in_notice", today), NOT_IN_NOTICE)
-    asked = "您问的这件事"
+    asked = render_message(kb, "asked_default", today)
     silent_ids = entities.get("silent_topic") or []
     topics = {t.id: t for t in (kb.not_in_notice.topics if kb.not_in_notice else [])}
     if silent_ids and silent_ids[0] in topics:
@@ -125,7 +126,7 @@ def _derived_reply(
     if topic == "quota":
         total = quota_total(kb, question, cities)
         if total:
-            values = quota_breakdown(total.cities)
+            values = quota_breakdown(kb, total.cities)
             return render_message(kb, "quota_total", today, total=str(total.total), **values)
         check = quota_check(kb, question, cities)
         if check:

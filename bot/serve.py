@@ -181,6 +181,8 @@ def serve(settings: Settings, model: Path) -> int:
             rasa_command(
                 "run", "--model", str(model), "--port", str(settings.port),
                 "--credentials", str(paths["credentials"]), "--endpoints", str(paths["endpoints"]),
+                # the model API, for python -m bot publish (PUT /model); every call needs the token
+                "--enable-api", "--auth-token", settings.effective_rasa_api_token(),
             ),
             cwd=PROJECT_DIR, env=env,
         )

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # Rasa's lock store: redis://… (RedisLockStore, one conversation on one instance at a
     # time); unset: in memory, right for one instance only.
     lock_store_url: Optional[str] = Field(None, env="LOCK_STORE_URL")
+    # Token of Rasa's HTTP API (PUT /model, used by python -m bot publish); random, kept in .build/
+    rasa_api_token: Optional[str] = Field(None, env="RASA_API_TOKEN")
 
     wechat_token: Optional[str] = Field(None, env="WECHAT_TOKEN")
     wechat_aes_key: Optional[str] = Field(None, env="WECHAT_AES_KEY")
@@ -79,6 +81,10 @@ class Settings(BaseSettings):
         if url and not url.startswith(("redis://", "rediss://")):
             return url
         return f"sqlite:///{self.tracker_db}"
+
+    def effective_rasa_api_token(self) -> str:
+        """The token Rasa's HTTP API requires; a machine-local random one unless configured."""
+        return self.rasa_api_token or read_or_create_secret(BUILD_DIR / "rasa_api_token")
 
     def uses_shared_database(self) -> bool:
         """A question-log database other instances may share (anything but SQLite)."""

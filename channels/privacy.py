@@ -22,11 +22,13 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable, FrozenSet, Iterable, List, Tuple
 
 from bot.normalize import canonical_with_offsets
+from channels.texts import knowledge_cache
 
+# What stands in for personal data in the text Rasa, the logs and the question log see.
+# Never sent to the applicant (the reply is composed from knowledge/).
 MASKED_MOBILE = "[手机号]"
 MASKED_LANDLINE = "[电话]"
 MASKED_ID_CARD = "[身份证号]"
@@ -205,14 +207,6 @@ def mask_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 def protect(channel: str, raw_sender_id: str, text: str) -> Tuple[str, str]:
     """(pseudonymous sender id, masked text) for a message arriving on ``channel``."""
     return pseudonymize(channel, raw_sender_id), mask_text(text)
-
-
-@lru_cache(maxsize=1)
-def knowledge_cache():
-    from bot.kb.loader import KnowledgeCache
-    from bot.settings import get_settings
-
-    return KnowledgeCache(get_settings().knowledge_dir)
 
 
 _contacts_cache: List[Tuple[object, PublicContacts]] = []  # (notice object, its contacts)

@@ -8,18 +8,13 @@ channel — one HTTP response on REST, one passive reply on WeChat.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
 
 from bot.compound import split_questions
 from bot.normalize import normalize
-from bot.replies import render_message
-from bot.settings import get_settings
-from channels.privacy import knowledge_cache
-
-logger = logging.getLogger(__name__)
+from channels.texts import channel_text
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -49,12 +44,7 @@ def replies_so_far(output: Any) -> int | None:
 
 def unavailable_reply() -> str:
     """knowledge/messages.yml › unavailable, with the contacts ("" if knowledge/ cannot be read)."""
-    try:
-        kb = knowledge_cache().get()
-        return render_message(kb, "unavailable", get_settings().today_or_now())
-    except Exception:
-        logger.exception("no messages › unavailable in knowledge/")
-        return ""
+    return channel_text("unavailable")
 
 
 def one_question_at_a_time(

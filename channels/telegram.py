@@ -40,6 +40,7 @@ from channels.telegram_updates import (
     interpret,
     make_seen_updates,
 )
+from channels.texts import channel_text
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +225,7 @@ class TelegramInput(InputChannel):
             payload = self._payloads.decode(text) if incoming.kind == "callback" else None
             await self._answer_callback(
                 incoming.callback_id,
-                EXPIRED_BUTTON_REPLY if incoming.kind == "callback" and payload is None else None,
+                channel_text(EXPIRED_BUTTON_REPLY) if incoming.kind == "callback" and payload is None else None,
             )
             if payload is None:
                 return
@@ -232,7 +233,7 @@ class TelegramInput(InputChannel):
         output = TelegramOutput(bot, incoming.chat_id, self._payloads, incoming.reply_to_message_id)
         sender_id, text = protect(self.name(), str(incoming.chat_id), text)
         if incoming.kind == "non_text":
-            await output.send_text_message(sender_id, NON_TEXT_REPLY)
+            await output.send_text_message(sender_id, channel_text(NON_TEXT_REPLY))
             return
         if self._on_new_message is None:
             raise RuntimeError("blueprint() was not called")

@@ -19,6 +19,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParam
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 from telegram.error import RetryAfter, TelegramError
 
+from channels.texts import channel_text
+
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_UNITS = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096, counted in UTF-16 code units
@@ -159,7 +161,7 @@ class TelegramOutput(OutputChannel):
         self.sent_count += 1
         chunks = split_message(text or "")
         if not chunks and markup is not None:
-            chunks = ["请选择："]
+            chunks = [channel_text("choose_prompt")]
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             reply = (

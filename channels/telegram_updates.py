@@ -21,7 +21,8 @@ from typing import Any
 from telegram import Message, Update, User
 from telegram.constants import ChatType
 
-# The one table of shortcuts. Unknown commands get the /help question.
+# The one table of shortcuts: what each command says to the assistant (its input, not a
+# reply). Unknown commands get the /help question.
 COMMANDS = {
     "start": "你好",
     "help": "你能回答哪些问题",
@@ -31,8 +32,9 @@ COMMANDS = {
 }
 HELP_COMMAND = "help"
 
-NON_TEXT_REPLY = "抱歉，我目前只能看懂文字消息。请直接输入您的问题，例如“申报截止时间是什么时候？”，或发送 /help 查看我能回答的问题。"
-EXPIRED_BUTTON_REPLY = "这个按钮已失效，请直接输入您的问题。"
+# names in knowledge/messages.yml (channels.texts.channel_text)
+NON_TEXT_REPLY = "telegram_non_text"
+EXPIRED_BUTTON_REPLY = "telegram_expired_button"
 
 logger = logging.getLogger(__name__)
 

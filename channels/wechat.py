@@ -36,6 +36,7 @@ from bot.kb.menu import load_asks
 from channels.limits import rate_limited
 from channels.plumbing import TTLMap
 from channels.questions import one_question_at_a_time
+from channels.texts import channel_text
 from channels.wechat_api import AsyncWeChatApi, make_client
 from channels.wechat_dedupe import Turn, make_turn_cache
 from channels.wechat_messages import (
@@ -278,7 +279,7 @@ class WeChatInput(InputChannel):
         if self.api is None:
             logger.info("wechat: no answer within %.1fs and no AppSecret: asking to retry",
                         self.reply_budget)
-            return ASK_AGAIN_REPLY
+            return channel_text(ASK_AGAIN_REPLY)
         if not turn.handed_off:
             turn.handed_off = True
             logger.info("wechat: no answer within %.1fs: it goes out through 客服消息",
@@ -301,7 +302,7 @@ class WeChatInput(InputChannel):
                                              input_channel=self.name(), metadata=metadata))
         except Exception:
             logger.exception("wechat: the assistant failed on a %s message", incoming.msg_type)
-            return SORRY_REPLY
+            return channel_text(SORRY_REPLY)
         reply = format_messages(collector.messages)
         if reply.choices:
             self.choices.set(incoming.openid, reply.choices)
@@ -309,7 +310,7 @@ class WeChatInput(InputChannel):
             self.choices.set(incoming.openid, [])  # the old numbers mean nothing any more
         if reply.text:
             return reply.text
-        return WELCOME_FALLBACK if incoming.welcome else SORRY_REPLY
+        return channel_text(WELCOME_FALLBACK if incoming.welcome else SORRY_REPLY)
 
     # -- 客服消息 (customer-service messages) off the request path -------------
 

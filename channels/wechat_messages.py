@@ -12,30 +12,21 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Dict, Mapping, Tuple
 
+from channels.texts import channel_text
+
 MAX_BODY_BYTES = 64 * 1024  # default limit: a real message is a few KB (WECHAT_MAX_BODY_BYTES)
 
-GREETING = "你好"  # what a new follower "says": the assistant answers with its welcome
-WELCOME_FALLBACK = (
-    "欢迎关注！我是湖南省双创示范基地申报助手，可以回答申报截止时间、报送地址、"
-    "建设方向、申报条件、联系电话等问题，也可以帮您自测能否申报。请直接输入您的问题。"
-)
-NON_TEXT_REPLY = (
-    "您好！我是湖南省双创示范基地申报助手，目前只能看懂文字（或开启识别的语音）提问，"
-    "暂时无法处理{what}。请直接输入您的问题，例如“申报截止时间是什么时候？”"
-)
-VOICE_OFF_REPLY = (
-    "抱歉，这条语音没有识别出文字（公众号可能未开启语音识别）。"
-    "请改用文字输入您的问题，例如“申报材料交到哪里？”"
-)
-EMPTY_TEXT_REPLY = "请输入您想了解的问题，例如“申报截止时间是什么时候？”"
-UNKNOWN_MENU_REPLY = "这个菜单项暂时没有内容，请直接输入您的问题。"
-ASK_AGAIN_REPLY = "您的问题还在查询中，请稍等片刻后再发送一次同样的问题。"
-SORRY_REPLY = "抱歉，暂时没能回答这个问题，请稍后再试，或换个说法再问一次。"
-
-_WHAT = {
-    "image": "图片", "video": "视频", "shortvideo": "小视频", "location": "位置信息",
-    "link": "链接", "file": "文件", "music": "音乐",
-}
+# What a new follower "says" to the assistant (its input, not a reply): it answers with its welcome.
+GREETING = "你好"
+# The fixed replies: names in knowledge/messages.yml (read through channel_text, live).
+WELCOME_FALLBACK = "wechat_welcome"
+NON_TEXT_REPLY = "wechat_non_text"
+VOICE_OFF_REPLY = "wechat_voice_off"
+EMPTY_TEXT_REPLY = "wechat_empty_text"
+UNKNOWN_MENU_REPLY = "wechat_unknown_menu"
+ASK_AGAIN_REPLY = "wechat_ask_again"
+SORRY_REPLY = "channel_sorry"
+_KINDS = {"image", "video", "shortvideo", "location", "link", "file", "music"}  # message_kind_<kind>
 _WELCOME_EVENTS = {"subscribe", "scan"}
 
 
@@ -94,17 +85,22 @@ def classify(fields: Mapping[str, str], menu_asks: Mapping[str, str]) -> Incomin
     if msg_type == "text":
         text = fields.get("Content", "")
         if not text:
-            return Incoming(**base, action="reply", text=EMPTY_TEXT_REPLY)
+            return Incoming(**base, action="reply", text=channel_text(EMPTY_TEXT_REPLY))
         return Incoming(**base, action="ask", text=text)
     if msg_type == "voice":
         recognised = fields.get("Recognition", "")
         if recognised:
             return Incoming(**base, action="ask", text=recognised)
-        return Incoming(**base, action="reply", text=VOICE_OFF_REPLY)
+        return Incoming(**base, action="reply", text=channel_text(VOICE_OFF_REPLY))
     if msg_type == "event":
         return _classify_event(base, event, fields.get("EventKey", ""), menu_asks)
-    what = _WHAT.get(msg_type, "这类消息")
-    return Incoming(**base, action="reply", text=NON_TEXT_REPLY.format(what=what))
+    return Incoming(**base, action="reply", text=non_text_reply(msg_type))
+
+
+def non_text_reply(msg_type: str) -> str:
+    """“暂时无法处理图片…” for a message type the assistant cannot read."""
+    what = channel_text(f"message_kind_{msg_type if msg_type in _KINDS else 'other'}")
+    return channel_text(NON_TEXT_REPLY, what=what)
 
 
 def _classify_event(base: dict, event: str, event_key: str, menu_asks: Mapping[str, str]) -> Incoming:
@@ -114,7 +110,7 @@ def _classify_event(base: dict, event: str, event_key: str, menu_asks: Mapping[s
         ask = menu_asks.get(event_key)
         if ask:
             return Incoming(**base, action="ask", text=ask)
-        return Incoming(**base, action="reply", text=UNKNOWN_MENU_REPLY)
+        return Incoming(**base, action="reply", text=channel_text(UNKNOWN_MENU_REPLY))
     return Incoming(**base, action="ignore")  # unsubscribe, VIEW, LOCATION reports, …
 
 

@@ -11,9 +11,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List
 
+from channels.texts import channel_text
+
 WECHAT_TEXT_LIMIT = 2048  # bytes (UTF-8) in one text message
-TRIMMED_SUFFIX = "…（内容较长，已省略）"
-CHOICE_HINT = "（回复数字即可选择）"
+# names in knowledge/messages.yml
+TRIMMED_SUFFIX = "wechat_trimmed"
+CHOICE_HINT = "wechat_choice_hint"
 
 _LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
@@ -77,7 +80,7 @@ def format_messages(messages: Iterable[Dict[str, Any]]) -> FormattedReply:
                 lines.append(f"{len(choices)}. {choices[-1].title}")
             parts.append("\n".join(lines))
     if choices:
-        parts.append(CHOICE_HINT)
+        parts.append(channel_text(CHOICE_HINT))
     return FormattedReply("\n\n".join(p for p in parts if p), choices)
 
 
@@ -124,4 +127,5 @@ def trim_text(text: str, limit: int = WECHAT_TEXT_LIMIT) -> str:
     """``text`` if it fits, else its head with a note that the rest was left out."""
     if utf8_len(text) <= limit:
         return text
-    return cut_bytes(text, limit - utf8_len(TRIMMED_SUFFIX)).rstrip() + TRIMMED_SUFFIX
+    suffix = channel_text(TRIMMED_SUFFIX)
+    return cut_bytes(text, limit - utf8_len(suffix)).rstrip() + suffix

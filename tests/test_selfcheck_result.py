@@ -148,7 +148,7 @@ def test_reference_code_is_short_and_stable():
 
 def test_question_text_numbers_and_examples(kb):
     item = items_for(kb, "chuangye_jiuye")[-1]
-    text = question_text(item, 7, 7)
+    text = question_text(kb, item, 7, 7)
     assert text.startswith("第7/7题") and "万元" in text and "跳过" in text
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
-from bot.kb.facts import FactValue, context_facts, deadline_status, render, static_facts
+from bot.kb.facts import FactValue, context_facts, deadline_status, render, static_facts, tidy
 from bot.kb.loader import KnowledgeBase
 
 ENTITY_PRIORITY = ("city", "applicant_type", "direction")
@@ -27,8 +27,10 @@ def _base_facts(kb: KnowledgeBase, today: dt.date) -> Dict[str, FactValue]:
 
 
 def source_note(kb: KnowledgeBase, clause: str) -> str:
-    meta = kb.notice.notice
-    return f"（依据：{meta.published.year}年{meta.published.month}月{meta.published.day}日《{meta.title}》{clause}）"
+    """“（依据：…《通知》二）” in the wording of messages.yml (source_note)."""
+    facts = static_facts(kb)
+    facts["clause"] = FactValue(clause, clause)
+    return tidy(render(kb.message("source_note"), facts))
 
 
 def answer_faq(
@@ -61,5 +63,5 @@ def topics_overview(kb: KnowledgeBase, limit: int = 8) -> str:
 
 
 def human_contacts(kb: KnowledgeBase) -> str:
-    contacts = kb.notice.contacts
-    return f"{'、'.join(contacts.people)}，电话 {contacts.phone}，邮箱 {contacts.email}"
+    """``{contacts}``: people, phone and e-mail in the wording of messages.yml (contacts)."""
+    return tidy(render(kb.message("contacts"), static_facts(kb)))

@@ -24,7 +24,7 @@ from bot.kb.facts import (
     static_facts,
 )
 from bot.kb.loader import KnowledgeBase, KnowledgeError, Problem, load_knowledge
-from bot.kb.messages import COMMON_VALUES, MESSAGE_VALUES
+from bot.kb.messages import COMMON_VALUES, MESSAGE_VALUES, NO_COMMON, NO_FACTS
 from bot.normalize import normalize
 
 # The 14 prefecture-level divisions of Hunan: the quota table must name each once.
@@ -268,10 +268,16 @@ def _message_problems(kb: KnowledgeBase, fact_names: set) -> List[Problem]:
             problems.append(Problem(file, f"messages › {name}", "系统不使用这条回复（名称写错了吗？）"))
             continue
         own, required = MESSAGE_VALUES[name]
-        allowed = (fact_names - FOOTER_NAMES) | COMMON_VALUES | own
+        common = frozenset() if name in NO_COMMON else COMMON_VALUES
+        facts = frozenset() if name in NO_FACTS else (fact_names - FOOTER_NAMES - COMMON_VALUES)
+        allowed = facts | common | own
         used = placeholders(template)
+        listed = "、".join("{" + n + "}" for n in sorted(own | common)) or "无"
+        also = "" if name in NO_FACTS else " 及事实名称"
         for unknown in sorted(used - allowed):
-            problems.append(Problem(file, f"messages › {name}", f"引用了这条回复不能用的名称 {{{unknown}}}（可用：{'、'.join('{' + n + '}' for n in sorted(own | COMMON_VALUES))} 及事实名称）"))
+            problems.append(Problem(
+                file, f"messages › {name}", f"引用了这条回复不能用的名称 {{{unknown}}}（可用：{listed}{also}）"
+            ))
         for missing in sorted(required - used):
             problems.append(Problem(file, f"messages › {name}", f"缺少必须出现的 {{{missing}}}"))
         problems += _literal_problems(file, f"messages › {name}", template, kb, "")

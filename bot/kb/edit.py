@@ -176,27 +176,48 @@ def apply_to_document(data, edits: Sequence[object], result: EditResult) -> None
             raise TypeError(edit)
 
 
-def apply_edits(directory: Path, edits: Sequence[object]) -> EditResult:
-    """Apply edits to ``directory``/faq.yml if, and only if, the knowledge check then passes."""
+def check_and_write(directory: Path, texts: Dict[str, str]) -> List[Problem]:
+    """Write ``texts`` (file name → new content) into ``directory`` if, and only if, the whole
+    knowledge check passes on a scratch copy with them. The one write path for program edits.
+
+    Each file is replaced atomically (written beside it, then renamed); files whose content
+    would not change are not touched.
+    """
     from bot.kb.check import check_directory
 
     directory = Path(directory)
-    path = directory / FAQ_FILE
-    result = EditResult()
-    data = load(path)
-    apply_to_document(data, edits, result)
-    if not result.changes:
-        return result
-    text = dump(data)
+    changed = {
+        name: text for name, text in texts.items()
+        if not (directory / name).exists() or (directory / name).read_text(encoding="utf-8") != text
+    }
+    if not changed:
+        return []
     with tempfile.TemporaryDirectory(prefix="kb-edit-") as scratch:
         scratch_dir = Path(scratch) / "knowledge"
         shutil.copytree(directory, scratch_dir)
-        (scratch_dir / FAQ_FILE).write_text(text, encoding="utf-8")
-        result.problems = check_directory(scratch_dir)
-    if result.problems:
+        for name, text in changed.items():
+            (scratch_dir / name).write_text(text, encoding="utf-8")
+        problems = check_directory(scratch_dir)
+    if problems:
+        return problems
+    temporaries = []
+    for name, text in changed.items():
+        temporary = directory / f".{name}.tmp"
+        temporary.write_text(text, encoding="utf-8")
+        temporaries.append((temporary, directory / name))
+    for temporary, path in temporaries:
+        os.replace(temporary, path)
+    return []
+
+
+def apply_edits(directory: Path, edits: Sequence[object]) -> EditResult:
+    """Apply edits to ``directory``/faq.yml if, and only if, the knowledge check then passes."""
+    directory = Path(directory)
+    result = EditResult()
+    data = load(directory / FAQ_FILE)
+    apply_to_document(data, edits, result)
+    if not result.changes:
         return result
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-    result.written = True
+    result.problems = check_and_write(directory, {FAQ_FILE: dump(data)})
+    result.written = not result.problems
     return result

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Set
 
 from bot.kb.loader import KnowledgeBase
+from bot.kb.models import ApplicantType, City
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 MAX_DEPTH = 5
@@ -59,6 +60,7 @@ def static_facts(kb: KnowledgeBase) -> Dict[str, FactValue]:
     put("short_name", meta.short_name, meta.clause)
     put("issuer", meta.issuer, meta.clause)
     put("published", chinese_date(meta.published), meta.clause)
+    put("year", str(meta.year), meta.clause)
     put("addressees", meta.addressees, meta.clause)
     basis = notice.policy_basis
     put(
@@ -84,61 +86,75 @@ def static_facts(kb: KnowledgeBase) -> Dict[str, FactValue]:
         notice.procedure.clause,
     )
     attachments = notice.attachments
-    for item in attachments.items:
-        put(f"attachment_{item.number}", f"附件{item.number}《{item.title}》", attachments.clause)
-    put(
-        "attachments",
-        "；".join(f"附件{item.number}《{item.title}》" for item in attachments.items),
-        attachments.clause,
-    )
+    labels = [
+        _own(kb, "fact_attachment", number=str(item.number), attachment_title=item.title)
+        for item in attachments.items
+    ]
+    for item, label in zip(attachments.items, labels, strict=True):
+        put(f"attachment_{item.number}", label, attachments.clause)
+    put("attachments", "；".join(labels), attachments.clause)
     put("office_address", notice.footer.office_address, notice.footer.clause)
     put("postcode", notice.footer.postcode, notice.footer.clause)
     put("website_phone", notice.footer.website_phone, notice.footer.clause)
     put("website_phone_scope", notice.footer.website_phone_scope, notice.footer.clause)
 
-    put("directions_list", "、".join(d.name for d in kb.directions), "二")
+    # the part of the notice that lists the directions and types: “二” of “二（一）”
+    directions_clause = kb.directions[0].clause.split("（")[0]
+    types_clause = kb.applicant_types[0].clause.split("（")[0]
+    put("directions_list", "、".join(d.name for d in kb.directions), directions_clause)
     put(
         "directions_detail",
         "\n".join(f"{i}. {d.name}：{d.focus}。" for i, d in enumerate(kb.directions, 1)),
-        "二",
+        directions_clause,
     )
     defaults = []
     for kind in kb.applicant_types:
         direction = kb.direction(kind.default_direction)
         if direction:
-            defaults.append(f"{kind.name}示范基地聚焦{direction.name}方向")
-    put("direction_defaults", "；".join(defaults), "二")
-    put("applicant_types", "、".join(_type_label(k.name, k.synonyms) for k in kb.applicant_types), "二")
+            defaults.append(_own(kb, "fact_direction_default", type=kind.name, direction=direction.name))
+    put("direction_defaults", "；".join(defaults), types_clause)
+    put("applicant_types", "、".join(_type_label(kb, k) for k in kb.applicant_types), types_clause)
 
     cities = kb.cities_file
     put("quota_principle", cities.quota_principle, cities.quota_clause)
     put("quota_reason", cities.quota_reason, cities.quota_clause)
     common = Counter(c.quota for c in cities.cities).most_common(1)[0][0]
-    put("quota_others", f"其他市州各不超过{common}个", cities.quota_clause)
-    put(
-        "quota_table",
-        "；".join(f"{c.name}不超过{c.quota}个" for c in cities.cities),
-        cities.quota_clause,
-    )
+    put("quota_others", _own(kb, "fact_quota_others", quota=str(common)), cities.quota_clause)
+    put("quota_table", quota_list(kb, cities.cities, "；"), cities.quota_clause)
     return facts
 
 
-def _type_label(name: str, synonyms: Iterable[str]) -> str:
-    return f"{name}（含园区）" if name == "区域" and "园区" in synonyms else name
+def _own(kb: KnowledgeBase, message: str, **values: str) -> str:
+    """A messages.yml sentence that uses only its own values (no facts)."""
+    return render(kb.message(message), {k: FactValue(v, "") for k, v in values.items()})
+
+
+def quota_list(kb: KnowledgeBase, cities: Iterable[City], separator: str) -> str:
+    """“长沙市不超过4个；…” in the wording of messages.yml (fact_quota_item)."""
+    return separator.join(
+        _own(kb, "fact_quota_item", city=c.name, quota=str(c.quota)) for c in cities
+    )
+
+
+# The type that chooses its direction freely and also covers parks (directions.yml: the
+# synonym 园区) is listed as “区域（含园区）”: the word is matched in the data, not said.
+_PARKS = "园区"
+
+
+def _type_label(kb: KnowledgeBase, kind: ApplicantType) -> str:
+    if kind.default_direction is None and _PARKS in kind.synonyms:
+        return _own(kb, "fact_type_with_parks", type=kind.name)
+    return kind.name
 
 
 def deadline_status(kb: KnowledgeBase, today: dt.date) -> str:
-    deadline = kb.notice.deadline.date
-    contacts = kb.notice.contacts
-    days = (deadline - today).days
-    if days > 0:
-        return f"距截止还有{days}天（今天是{chinese_date(today)}）；{kb.notice.deadline.who}。"
-    if days == 0:
-        return f"今天（{chinese_date(today)}）是截止日，请立即与所在市州发展改革委联系。"
-    return (
-        f"{kb.notice.notice.year}年度申报已截止（截止日期为{chinese_date(deadline)}，今天是{chinese_date(today)}）。"
-        f"下一年度的申报安排请关注湖南省发展和改革委员会官网通知，或咨询 {contacts.phone}（{'、'.join(contacts.people)}）。"
-    )
+    """How the deadline stands today (messages.yml: deadline_status_open / _today / _closed)."""
+    days = (kb.notice.deadline.date - today).days
+    name = "deadline_status_open" if days > 0 else "deadline_status_today" if days == 0 else "deadline_status_closed"
+    facts = static_facts(kb)
+    facts["days"] = FactValue(str(days), "")
+    facts["today"] = FactValue(chinese_date(today), "")
+    return tidy(render(kb.message(name), facts))
 
 
 def context_facts(
@@ -160,13 +176,13 @@ def context_facts(
         default = kb.direction(kind.default_direction)
         if default:
             facts["type_direction"] = FactValue(default.name, kind.clause)
-            advice = (
-                f"原则上聚焦{default.name}方向开展创建工作（{default.focus}）。"
-                f"通知用的是“原则上”，如确需选择其他方向，请先与所在市州发展改革委沟通。"
+            advice = _partial(
+                kb.message("type_direction_advice_default"),
+                direction=default.name, focus=tidy(default.focus),
             )
         else:
-            facts["type_direction"] = FactValue("四个方向任选其一", kind.clause)
-            advice = "根据自身特色和优势，从四个重点方向中选择一个方向开展创建工作：{directions_list}。"
+            facts["type_direction"] = FactValue(tidy(kb.message("type_direction_free")), kind.clause)
+            advice = kb.message("type_direction_advice_free")
         facts["type_direction_advice"] = FactValue(advice, kind.clause)
     found_direction = kb.direction(direction)
     if found_direction:
@@ -175,6 +191,11 @@ def context_facts(
         facts["direction_focus"] = FactValue(tidy(found_direction.focus), clause)
         facts["direction_description"] = FactValue(tidy(found_direction.description), clause)
     return facts
+
+
+def _partial(template: str, **values: str) -> str:
+    """Fill ``values``; other ``{fact}`` names stay for the answer's own rendering."""
+    return tidy(PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template))
 
 
 def known_names() -> Set[str]:

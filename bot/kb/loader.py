@@ -205,7 +205,7 @@ class KnowledgeBase:
 
     def message(self, name: str) -> str:
         """A fixed sentence from messages.yml (``kb check`` guarantees the ones code asks for)."""
-        return self.messages_file.messages[name] if self.messages_file else ""
+        return self.messages_file.messages.get(name, "") if self.messages_file else ""
 
     def faq_entry(self, faq_id: str) -> Optional[FaqEntry]:
         return self._faq_by_id.get(faq_id)

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from channels.wechat_messages import NON_TEXT_REPLY, VOICE_OFF_REPLY, WELCOME_FALLBACK
+from channels.texts import channel_text
+from channels.wechat_messages import VOICE_OFF_REPLY, WELCOME_FALLBACK, non_text_reply
 from channels.wechat_reply import TRIMMED_SUFFIX
 from tests.channels.wechat_fakes import (
     ACCOUNT,
@@ -145,7 +146,8 @@ async def test_non_text_messages_get_a_polite_text_without_the_assistant(name, w
     bot = FakeBot()
     async with serve_channel(make_channel(), bot) as url:
         status, body = await WeChatServer(url).post(payload(name))
-    assert status == 200 and reply_content(body) == NON_TEXT_REPLY.format(what=what)
+    assert status == 200 and reply_content(body) == non_text_reply(name.removesuffix(".xml"))
+    assert what in reply_content(body)
     assert bot.messages == []
 
 
@@ -161,7 +163,7 @@ async def test_voice_without_recognition_gets_a_hint():
     bot = FakeBot()
     async with serve_channel(make_channel(), bot) as url:
         status, body = await WeChatServer(url).post(payload("voice_no_recognition.xml"))
-    assert status == 200 and reply_content(body) == VOICE_OFF_REPLY and bot.messages == []
+    assert status == 200 and reply_content(body) == channel_text(VOICE_OFF_REPLY) and bot.messages == []
 
 
 @pytest.mark.parametrize("name,values", [
@@ -180,7 +182,7 @@ async def test_subscribe_gets_the_assistants_welcome(name, values):
 async def test_subscribe_gets_a_welcome_even_if_the_assistant_is_silent():
     async with serve_channel(make_channel(), FakeBot(reply=[])) as url:
         _, body = await WeChatServer(url).post(payload("event.xml", event="subscribe", key=""))
-    assert reply_content(body) == WELCOME_FALLBACK
+    assert reply_content(body) == channel_text(WELCOME_FALLBACK)
 
 
 @pytest.mark.parametrize("name,values", [
@@ -248,7 +250,7 @@ async def test_long_reply_is_trimmed_to_2048_bytes_without_breaking_characters()
     async with serve_channel(make_channel(), bot) as url:
         _, body = await WeChatServer(url).post(payload("text.xml", content="全部"))
     content = reply_content(body)
-    assert len(content.encode("utf-8")) <= 2048 and content.endswith(TRIMMED_SUFFIX)
+    assert len(content.encode("utf-8")) <= 2048 and content.endswith(channel_text(TRIMMED_SUFFIX))
     assert "\ufffd" not in content
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from channels.texts import channel_text
 from channels.wechat_messages import Incoming, render_text_reply, xml_fields
 from channels.wechat_reply import (
     CHOICE_HINT,
@@ -34,7 +35,7 @@ def test_buttons_become_a_numbered_list_with_a_hint():
         {"text": "您是？", "buttons": [{"title": "区域", "payload": "区域"}, {"title": "高校", "payload": "/x"}]},
         {"image": "http://example.test/a.png"},
     ])
-    assert reply.text == f"请选择：\n\n您是？\n\n1. 区域\n2. 高校\n\nhttp://example.test/a.png\n\n{CHOICE_HINT}"
+    assert reply.text == f"请选择：\n\n您是？\n\n1. 区域\n2. 高校\n\nhttp://example.test/a.png\n\n{channel_text(CHOICE_HINT)}"
     assert [c.as_user_text() for c in reply.choices] == ["区域", "高校"]
 
 
@@ -55,7 +56,7 @@ def test_split_keeps_every_piece_within_2048_bytes_and_characters_whole():
 
 def test_trim_fits_and_says_so():
     trimmed = trim_text("说明" * 2000)
-    assert len(trimmed.encode("utf-8")) <= 2048 and trimmed.endswith(TRIMMED_SUFFIX)
+    assert len(trimmed.encode("utf-8")) <= 2048 and trimmed.endswith(channel_text(TRIMMED_SUFFIX))
     assert trim_text("短回答") == "短回答"
 
 

@@ -1,0 +1,226 @@
+"""Publish knowledge changes that need training, without stopping the assistant.
+
+``python -m bot publish [--model PATH]``: check knowledge/, train a model for it into
+models/ (at low CPU priority, beside the running server, which keeps answering with the
+current model), then swap it in through Rasa's own HTTP API (``PUT /model``; the server
+runs with ``--enable-api --auth-token`` from ``RASA_API_TOKEN``, see ``bot.serve``) and
+check that the live server answers the standard questions with it. If training, loading
+or that check fails, the old model keeps (or goes back to) serving and the reason is
+printed. Operator side: console output is for staff.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
+from bot.kb.loader import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.serve import MODELS_DIR, child_env, rasa_command
+from bot.settings import BUILD_DIR, PROJECT_DIR, Settings, get_settings
+
+TRAIN_NICE = 10  # the server keeps the CPU it needs while the model trains
+LOAD_TIMEOUT = 600.0  # PUT /model returns once the new model is loaded
+# share of FAQ standard questions the new model must answer with their own topic
+MIN_STANDARD_QUESTIONS_RIGHT = 0.8
+
+
+class PublishError(Exception):
+    """Publishing stopped; the message says why, for staff."""
+
+
+@dataclass
+class RasaApi:
+    """Rasa's HTTP API on this machine (token-protected)."""
+
+    base_url: str
+    token: str
+    timeout: float = 60.0  # a busy server still answers its status within this
+
+    def call(
+        self, method: str, path: str, body: Optional[dict] = None, timeout: Optional[float] = None
+    ) -> Tuple[int, Any]:
+        query = urllib.parse.urlencode({"token": self.token})
+        data = json.dumps(body).encode("utf-8") if body is not None else None
+        request = urllib.request.Request(
+            f"{self.base_url}{path}?{query}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            try:
+                return err.code, json.loads(raw) if raw else None
+            except ValueError:
+                return err.code, raw.decode("utf-8", "replace")
+
+    def current_model(self) -> str:
+        """The file name (Rasa reports no folder) of the model the server uses."""
+        status, body = self.call("GET", "/status")
+        if status in (401, 403):
+            raise PublishError(
+                "助手的模型接口拒绝了令牌：请确认助手是用这一版 make run 启动的（它会开启 --enable-api），"
+                "且两边的 RASA_API_TOKEN 相同。"
+            )
+        if status != 200 or not isinstance(body, dict):
+            raise PublishError(f"读取助手状态失败（HTTP {status}）：{body}")
+        return str(body.get("model_file") or "")
+
+    def load_model(self, model: Path) -> None:
+        status, body = self.call("PUT", "/model", {"model_file": str(model)}, timeout=LOAD_TIMEOUT)
+        if status != 204:
+            message = body.get("message") if isinstance(body, dict) else body
+            raise PublishError(f"助手没能加载新模型（HTTP {status}）：{message}")
+
+    def parse(self, text: str) -> Dict[str, Any]:
+        status, body = self.call("POST", "/model/parse", {"text": text})
+        if status != 200 or not isinstance(body, dict):
+            raise PublishError(f"用新模型理解问题失败（HTTP {status}）：{body}")
+        return body
+
+
+def train_model(kb: KnowledgeBase, log: Path) -> Tuple[Path, bool]:
+    """(model for the current knowledge, whether it had to be trained). Trains at low priority
+    into a scratch folder of models/, then moves the finished archive into place."""
+    write_training_data(kb)
+    fingerprint = training_fingerprint()
+    model = MODELS_DIR / f"{fingerprint}.tar.gz"
+    if model.exists():
+        return model, False
+    scratch = MODELS_DIR / f".publish-{fingerprint}-{os.getpid()}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    command = rasa_command(
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        str(DOMAIN_DIR),
+        "--data",
+        "nlu/data",
+        str(DATA_DIR),
+        "--out",
+        str(scratch),
+        "--fixed-model-name",
+        fingerprint,
+        "--quiet",
+    )
+    log.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with log.open("wb") as out:
+            result = subprocess.run(
+                command,
+                cwd=PROJECT_DIR,
+                env=child_env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=lambda: os.nice(TRAIN_NICE),
+            )
+        trained = scratch / f"{fingerprint}.tar.gz"
+        if result.returncode != 0 or not trained.exists():
+            tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
+            raise PublishError(
+                f"训练失败（退出码 {result.returncode}），助手继续使用原来的模型。训练日志 {log} 的最后几行：\n"
+                + "\n".join(tail)
+            )
+        os.replace(trained, model)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return model, True
+
+
+def standard_question_check(api: RasaApi, kb: KnowledgeBase) -> Tuple[int, List[str]]:
+    """(how many FAQ standard questions the live model gets right, the ones it gets wrong)."""
+    wrong = []
+    for entry in kb.faq:
+        intent = (api.parse(entry.question).get("intent") or {}).get("name")
+        if intent != entry.id:
+            wrong.append(f"{entry.question} → {intent}")
+    return len(kb.faq) - len(wrong), wrong
+
+
+def publish(settings: Settings, model: Optional[Path] = None) -> int:
+    started = time.monotonic()
+    try:
+        kb = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        print(f"知识库检查未通过，没有发布：\n{exc}", file=sys.stderr)
+        return 1
+    api = RasaApi(f"http://127.0.0.1:{settings.port}", settings.effective_rasa_api_token())
+    try:
+        if model is None:
+            print(
+                "正在为当前知识库准备模型（需要训练时约 5 分钟，助手照常用原模型回答）…", flush=True
+            )
+            model, trained = train_model(kb, BUILD_DIR / "publish-train.log")
+            print(
+                f"{'训练完成' if trained else '已有对应的模型'}：{model.name}"
+                f"（{time.monotonic() - started:.0f} 秒）",
+                flush=True,
+            )
+        elif not model.is_file():
+            raise PublishError(f"找不到模型文件 {model}")
+        model = model.resolve()
+        try:
+            current = api.current_model()
+        except urllib.error.URLError as exc:
+            if not isinstance(exc.reason, ConnectionRefusedError):
+                raise
+            print(f"助手没有在运行（{api.base_url}）：新模型已准备好，下次 make run 会使用它。")
+            return 0
+        if current == model.name:
+            print(f"助手已在使用这个模型（{model.name}），无需切换。")
+            return 0
+        swap_started = time.monotonic()
+        api.load_model(model)  # Rasa swaps only once the new model has loaded
+        right, wrong = standard_question_check(api, kb)
+        if right < MIN_STANDARD_QUESTIONS_RIGHT * len(kb.faq):
+            previous = MODELS_DIR / current
+            if previous.is_file():
+                api.load_model(previous)
+                back = f"已换回原来的模型 {current}"
+            else:
+                back = f"原来的模型 {current} 不在 {MODELS_DIR}，请用 python -m bot publish --model 旧模型路径 换回"
+            raise PublishError(
+                f"新模型只答对了 {right}/{len(kb.faq)} 个标准问，{back}。答错的：\n"
+                + "\n".join(f"  · {w}" for w in wrong)
+            )
+    except PublishError as exc:
+        print(f"发布失败：{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"发布失败：连接助手出错（{exc}），助手继续使用原来的模型。", file=sys.stderr)
+        return 1
+    print(
+        f"已切换到新模型 {model.name}（加载用时 {time.monotonic() - swap_started:.0f} 秒，"
+        f"标准问答对 {right}/{len(kb.faq)}），原模型 {current}。"
+    )
+    print(f"从开始到新模型上线共 {time.monotonic() - started:.0f} 秒；切换期间助手照常回答。")
+    for item in wrong:
+        print(f"  注意：标准问 {item}")
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot publish",
+        description="训练（如需）并不停机地切换到与当前知识库对应的模型",
+    )
+    parser.add_argument("--model", type=Path, help="直接切换到这个模型（不训练），例如换回旧模型")
+    args = parser.parse_args(argv)
+    return publish(get_settings(), args.model)

@@ -1,0 +1,205 @@
+"""No Chinese sentence an applicant reads is written in Python: it lives in knowledge/.
+
+Every string constant of actions/, channels/ and bot/ (docstrings and log calls excluded,
+found with ``ast``) that contains a CJK character must be explicitly allowed below, with
+the reason: staff-facing output (CLI, kb check, reports) or words the code *matches* in
+what applicants type (never said back to them).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Dict, Iterator, List, Set, Tuple
+
+import pytest
+
+from tests.conftest import PROJECT_DIR
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
+SCANNED = ("actions", "channels", "bot")
+
+# Whole modules whose Chinese is not for applicants.
+STAFF_MODULES: Dict[str, str] = {
+    "bot/cli.py": "operator CLI console output",
+    "bot/wechat_cli.py": "operator CLI console output",
+    "bot/telegram_cli.py": "operator CLI console output",
+    "bot/kb_cli.py": "operator CLI console output (kb export/import/try)",
+    "bot/kb/check.py": "kb check problem messages for staff",
+    "bot/kb/check_indicators.py": "kb check problem messages for staff",
+    "bot/kb/loader.py": "kb check problem messages (schema errors) for staff",
+    "bot/kb/models.py": "kb check problem messages (field validators) for staff",
+    "bot/kb/menu.py": "kb check problem messages about the WeChat menu, for staff",
+    "bot/kb/edit.py": "review/import problem messages for staff",
+    "bot/kb/spreadsheet.py": "spreadsheet headers and import report for staff",
+    "bot/preview.py": "kb try mechanism names and notes, for staff",
+    "bot/questionlog/report.py": "question-log report for staff",
+    "bot/questionlog/review.py": "review spreadsheet for staff",
+    "bot/questionlog/buffer.py": "operator log/console messages",
+    "bot/questionlog/purge.py": "operator console output",
+    "bot/questionlog/stats.py": "report labels for staff",
+    "bot/evaluation.py": "evaluation markers and report for developers",
+    "bot/generate.py": "generated training data (what applicants might type)",
+    "bot/serve.py": "operator console output",
+    "bot/publish.py": "operator console output (publish)",
+    "bot/settings.py": "configuration errors for the operator",
+}
+# Modules that only match what applicants type: cue words, patterns, vocabulary.
+INPUT_MODULES: Dict[str, str] = {
+    "actions/parsing.py": "words and numbers recognised in self-check answers",
+    "bot/compound.py": "cues that split a message into questions",
+    "bot/derived.py": "cues for totals/yes-no questions and date patterns",
+    "bot/documents.py": "patterns of document numbers",
+    "bot/entities.py": "words that are not entity mentions",
+    "bot/notice_search.py": "stop words of the clause search",
+    "bot/normalize.py": "normalisation tables",
+    "bot/routing.py": "routing cues",
+    "bot/english.py": "language detection",
+}
+# Single strings in applicant-facing modules.
+ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {
+    "bot/replies.py": {
+        **{
+            w: "follow-up cue matched in the question"
+            for w in (
+                "也",
+                "同样",
+                "一样",
+                "那",
+                "还是",
+                "时间",
+                "截止",
+                "期限",
+                "日期",
+                "几号",
+                "哪天",
+                "同一天",
+                "同时",
+            )
+        },
+        "一": "CJK range bound",
+        "\u9fff": "CJK range bound",
+        "年": "date format",
+        "月": "date format",
+    },
+    "bot/kb/facts.py": {
+        "年": "date format",
+        "月": "date format",
+        "日": "date format",
+        "园区": "synonym matched in directions.yml, not said",
+    },
+    "actions/selfcheck_flow.py": {"跳过": "internal slot value for a skipped answer, never shown"},
+    "channels/privacy.py": {
+        "[手机号]": "stands in for masked data in what Rasa and the log see",
+        "[身份证号]": "stands in for masked data in what Rasa and the log see",
+        "[邮箱]": "stands in for masked data in what Rasa and the log see",
+    },
+    "channels/wechat_messages.py": {"你好": "what a new follower says to the assistant (input)"},
+    "channels/telegram_updates.py": {
+        q: "what a /command says to the assistant (input)"
+        for q in (
+            "你好",
+            "你能回答哪些问题",
+            "申报截止时间是什么时候？",
+            "申报材料交到哪里？",
+            "我想自测一下能不能申报",
+        )
+    },
+}
+
+
+def _docstrings(tree: ast.AST) -> Set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+        ):
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def _log_arguments(tree: ast.AST) -> Set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in LOG_METHODS
+        ):
+            for arg in node.args:
+                found |= {id(n) for n in ast.walk(arg)}
+    return found
+
+
+def chinese_strings(source: str) -> Iterator[Tuple[int, str]]:
+    """(line, text) of every string constant with a CJK character, except docstrings and logs."""
+    tree = ast.parse(source)
+    skip = _docstrings(tree) | _log_arguments(tree)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in skip
+            and CJK.search(node.value)
+        ):
+            yield node.lineno, node.value
+
+
+def offending(root: Path = PROJECT_DIR) -> List[str]:
+    problems = []
+    for top in SCANNED:
+        for path in sorted((root / top).rglob("*.py")):
+            name = path.relative_to(root).as_posix()
+            if name in STAFF_MODULES or name in INPUT_MODULES:
+                continue
+            allowed = ALLOWED_STRINGS.get(name, {})
+            for line, text in chinese_strings(path.read_text(encoding="utf-8")):
+                if text not in allowed:
+                    problems.append(f"{name}:{line}: {text[:40]!r}")
+    return problems
+
+
+def test_no_chinese_sentence_for_applicants_in_python():
+    assert offending() == [], "move these into knowledge/messages.yml"
+
+
+def test_no_year_written_in_code_or_message_templates():
+    messages = (PROJECT_DIR / "knowledge" / "messages.yml").read_text(encoding="utf-8")
+    assert "2021" not in messages
+    for top in ("actions", "channels"):
+        for path in (PROJECT_DIR / top).rglob("*.py"):
+            assert "2021" not in path.read_text(encoding="utf-8"), path
+
+
+@pytest.mark.parametrize(
+    "source, found",
+    [
+        ('x = "你好"', [(1, "你好")]),
+        ('"""模块说明"""\nx = 1', []),
+        ('def f():\n    """说明"""\n    return "回答"', [(3, "回答")]),
+        ('logger.info("日志 %s", x)', []),
+        ('x = f"共{n}项"', [(1, "共"), (1, "项")]),
+        ('x = "plain ascii，、"', []),
+        ('x = "a" + "中"', [(1, "中")]),
+    ],
+)
+def test_chinese_strings_finds_constants_not_docstrings_or_logs(source, found):
+    assert list(chinese_strings(source)) == found
+
+
+def test_a_new_sentence_in_an_action_is_caught(tmp_path):
+    for top in SCANNED:
+        (tmp_path / top).mkdir()
+    (tmp_path / "actions" / "answers.py").write_text('TEXT = "您好！"\n', encoding="utf-8")
+    (tmp_path / "bot" / "cli.py").write_text('print("知识库检查通过。")\n', encoding="utf-8")
+    assert offending(tmp_path) == ["actions/answers.py:1: '您好！'"]
+
+
+def test_allow_lists_name_existing_modules():
+    for name in [*STAFF_MODULES, *INPUT_MODULES, *ALLOWED_STRINGS]:
+        assert (PROJECT_DIR / name).exists(), name
