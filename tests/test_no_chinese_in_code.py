@@ -45,6 +45,8 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/serve.py": "operator console output",
     "bot/publish.py": "operator console output (publish)",
     "bot/settings.py": "configuration errors for the operator",
+    "bot/cluster.py": "operator console output (make cluster)",
+    "bot/stores.py": "configuration errors for the operator (store URLs)",
 }
 # Modules that only match what applicants type: cue words, patterns, vocabulary.
 INPUT_MODULES: Dict[str, str] = {
@@ -57,6 +59,7 @@ INPUT_MODULES: Dict[str, str] = {
     "bot/normalize.py": "normalisation tables",
     "bot/routing.py": "routing cues",
     "bot/english.py": "language detection",
+    "channels/privacy.py": "patterns of personal data and the placeholders that replace it in stored text",
 }
 # Single strings in applicant-facing modules.
 ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {

@@ -127,8 +127,9 @@ async def test_rest_over_the_limit_gets_the_polite_reply_without_the_nlu(limit_s
 async def test_the_polite_reply_is_read_from_knowledge(limit_settings, tmp_path, knowledge_copy):
     messages = knowledge_copy / "messages.yml"
     text = messages.read_text(encoding="utf-8")
-    start = text.index("  rate_limited: |-")
-    messages.write_text(text[:start] + "  rate_limited: 请慢一点。\n", encoding="utf-8")
+    shipped = "您发送消息的速度有点快，请稍等一分钟再继续提问，谢谢理解！"
+    assert shipped in text
+    messages.write_text(text.replace(shipped, "请慢一点。"), encoding="utf-8")
     limit_settings.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
     from channels import privacy
 
