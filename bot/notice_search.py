@@ -23,7 +23,7 @@ from bot.kb.loader import KnowledgeBase
 from bot.normalize import normalize
 
 _CJK_TERM = re.compile(r"^[\u4e00-\u9fff]{2,}$")
-_SENTENCE_END = re.compile(r"(?<=[。；;])")
+_SENTENCE_END = re.compile(r"(?<=[。])")
 
 # Words of a question that say nothing about its topic: question words, politeness,
 # the applicant talking about itself, and words every question of this notice shares.

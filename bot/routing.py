@@ -93,6 +93,12 @@ def asked_part(question: str) -> str:
     return "，".join(kept) or question
 
 
+def question_pieces(question: str) -> str:
+    """Only the pieces of a message that ask (“…那申报的事到底打哪个电话”)."""
+    pieces = [p for p in _CLAUSE_SEPARATORS.split(question) if p.strip()]
+    return "，".join(p for p in pieces if is_question(p)) or question
+
+
 def silent_keywords(kb: KnowledgeBase) -> List[Tuple[str, SilentTopic]]:
     """(normalised keyword, topic) pairs of knowledge/not_in_notice.yml, in file order."""
     topics = kb.not_in_notice.topics if kb.not_in_notice else []
@@ -195,17 +201,19 @@ class QuestionRouter:
             if unknown:
                 return Route(NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown))
         keywords = self.keyword_topics(asked)
-        if intent in self.footer_ids and intent not in keywords and len(keywords) == 1:
+        if intent in self.footer_ids:
             # the page footer answers footer questions only: asked about something else
             # (“那申报的事打哪个电话”), the footer's website phone is no application hotline
-            return Route(next(iter(keywords)), "keyword")
-        if keywords and not trusted:
-            if intent in keywords and confidence >= self.thresholds.keyword_confirms:
-                return Route(intent, "keyword")  # the model's guess, confirmed by a keyword
-            if len(keywords) == 1:
-                ((topic, keyword),) = keywords.items()
-                if intent == INFORM or not is_faq or keyword not in self.faq_questions[intent]:
-                    return Route(topic, "keyword")
+            asking = self.keyword_topics(question_pieces(question))
+            if intent not in asking and len(asking) == 1:
+                return Route(next(iter(asking)), "keyword")
+        if keywords and intent not in keywords and len(keywords) == 1:
+            # a keyword of exactly one other entry, found in none of the model's topic's questions
+            ((topic, keyword),) = keywords.items()
+            if intent == INFORM or not is_faq or keyword not in self.faq_questions[intent]:
+                return Route(topic, "keyword")
+        if intent in keywords and not trusted and confidence >= self.thresholds.keyword_confirms:
+            return Route(intent, "keyword")  # the model's guess, confirmed by a keyword
         if intent == OUT_OF_SCOPE and sure:
             return None  # the honest fallback already
         if not (is_faq and sure) and intent != INFORM:
