@@ -14,12 +14,13 @@ from types import SimpleNamespace
 from typing import Callable, List, Optional
 
 from bot import evaluation, kb_cli
+from bot.kb.check import check_directory
+from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
+from bot.kb.loader import load_knowledge
 from bot.settings import get_settings
 
 
 def kb_check(_: argparse.Namespace) -> int:
-    from bot.kb.check import check_directory
-
     problems = check_directory(get_settings().knowledge_dir)
     if problems:
         print(f"知识库检查未通过，共 {len(problems)} 个问题：", file=sys.stderr)
@@ -31,9 +32,6 @@ def kb_check(_: argparse.Namespace) -> int:
 
 
 def kb_facts(_: argparse.Namespace) -> int:
-    from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
-    from bot.kb.loader import load_knowledge
-
     kb = load_knowledge(get_settings().knowledge_dir)
     print("回答模板中可用的事实名称（{名称}）：")
     for name, fact in static_facts(kb).items():

@@ -34,6 +34,7 @@ from typing import Dict, List, Optional, Sequence
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.questionlog.db import dispose, upgrade
 from bot.serve import (
     action_server_command,
     action_server_env,
@@ -41,6 +42,7 @@ from bot.serve import (
     check_stores,
     child_env,
     rasa_command,
+    train,
     wait_until_up,
     write_runtime_config,
 )
@@ -104,8 +106,6 @@ def prepare_schemas(settings: Settings, endpoints: Path) -> None:
     the same moment (their concurrent CREATE TABLEs would race on an empty database)."""
     from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
     from rasa.utils.endpoints import read_endpoint_config
-
-    from bot.questionlog.db import dispose, upgrade
 
     store = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"))
     if isinstance(store, SQLTrackerStore):
@@ -279,12 +279,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for name in ("TRACKER_STORE_URL", "DATABASE_URL"):
         if ensure_postgres_database(env[name]):
             print(f"已创建数据库 {make_url(env[name]).database}", flush=True)
-    if args.model:
-        model = args.model
-    else:
-        from bot.serve import train
-
-        model = train()
+    model = args.model or train()
     cluster = Cluster(settings, model.resolve(), args.instances, args.state_dir.resolve(),
                       args.first_instance_port)
     stopping = False

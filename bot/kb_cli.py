@@ -9,6 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.generate import training_fingerprint, write_training_data
+from bot.kb.loader import KnowledgeError, load_knowledge
 from bot.settings import get_settings
 
 
@@ -66,8 +68,6 @@ def kb_import(args: argparse.Namespace) -> int:
 
 def _latest_model(wanted: Path | None) -> tuple:
     """(model path or None, note for staff)."""
-    from bot.generate import training_fingerprint, write_training_data
-    from bot.kb.loader import load_knowledge
     from bot.serve import MODELS_DIR
 
     if wanted is not None:
@@ -103,7 +103,6 @@ def _print_preview(number: int, preview, diffs) -> None:
 
 
 def kb_try(args: argparse.Namespace) -> int:
-    from bot.kb.loader import KnowledgeError, load_knowledge
     from bot.preview import (
         ModelParser,
         differences,

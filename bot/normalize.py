@@ -20,6 +20,8 @@ import unicodedata
 from functools import lru_cache
 from typing import List, Tuple
 
+from opencc import OpenCC
+
 MAX_CHARS = 300  # NLU sees at most this much; a longer message is a paste, not a question
 
 _LEADING_COMMAND = re.compile(r"^[/\s]+")
@@ -31,8 +33,6 @@ _DROPPED_CATEGORIES = frozenset({"So", "Cs", "Co", "Cn", "Cf", "Cc"})
 
 @lru_cache(maxsize=1)
 def _converter():
-    from opencc import OpenCC
-
     return OpenCC("t2s")
 
 

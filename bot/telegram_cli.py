@@ -18,6 +18,8 @@ from typing import List
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
+from bot.settings import get_settings
+
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
 # Telegram: 1-256 characters, only A-Z, a-z, 0-9, "_" and "-".
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -42,8 +44,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: List[str]) -> int:
     args = _parser().parse_args(argv)
-
-    from bot.settings import get_settings
 
     settings = get_settings()
     if not settings.telegram_token:

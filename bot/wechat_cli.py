@@ -14,8 +14,17 @@ import string
 import sys
 import time
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import List, Tuple
 from urllib.parse import urlencode
+
+import requests
+from wechatpy.crypto import WeChatCrypto
+
+from bot.kb.menu import load_menu, menu_path
+from bot.settings import get_settings
+from channels.wechat_api import make_client
+from channels.wechat_security import make_signature
 
 WEBHOOK_PATH = "/webhooks/wechat/webhook"
 SIM_ACCOUNT = "gh_simulator"
@@ -30,8 +39,6 @@ def main(argv: List[str]) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from bot.settings import get_settings
-
     s = get_settings()
     ap = argparse.ArgumentParser(prog="python -m bot wechat", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -66,12 +73,6 @@ def _parser() -> argparse.ArgumentParser:
 # -- menu -------------------------------------------------------------------
 
 def cmd_menu(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from bot.kb.menu import load_menu, menu_path
-    from bot.settings import get_settings
-    from channels.wechat_api import make_client
-
     path = Path(args.file) if args.file else menu_path()
     try:
         menu = load_menu(path)
@@ -99,8 +100,6 @@ def cmd_menu(args: argparse.Namespace) -> int:
 # -- config -----------------------------------------------------------------
 
 def cmd_config(args: argparse.Namespace) -> int:
-    from bot.settings import get_settings
-
     s = get_settings()
     mode = "安全模式（推荐）" if s.wechat_aes_key else "明文模式（设置 WECHAT_AES_KEY 后可改用安全模式）"
     lines = [
@@ -142,10 +141,6 @@ def build_message(args: argparse.Namespace, text: str, msg_id: int) -> str:
 
 def post_as_wechat(args: argparse.Namespace, xml: str) -> Tuple[int, str]:
     """Sign (and encrypt) like WeChat, post, decrypt the reply: (status, reply text or body)."""
-    import requests
-    from wechatpy.crypto import WeChatCrypto
-
-    from channels.wechat_security import make_signature
 
     timestamp = str(int(time.time()))
     nonce = "".join(random.choices(string.digits, k=10))

@@ -22,6 +22,7 @@ from sanic.request import Request
 
 from bot.settings import get_settings
 from channels.plumbing import TTLMap
+from channels.texts import knowledge_cache
 
 logger = logging.getLogger(__name__)
 
@@ -156,8 +157,6 @@ def limiter_from_settings() -> RateLimiter:
 
 def rate_limited_reply() -> str:
     """knowledge/messages.yml › messages › rate_limited ("" if knowledge/ cannot be read)."""
-    from channels.privacy import knowledge_cache
-
     try:
         return knowledge_cache().get().message("rate_limited")
     except Exception:  # no such entry, or knowledge/ unreadable: no reply rather than a crash

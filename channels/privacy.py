@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Callable, FrozenSet, Iterable, List, Tuple
 
 from bot.normalize import canonical_with_offsets
+from bot.settings import get_settings
 from channels.texts import knowledge_cache
 
 # What stands in for personal data in the text Rasa, the logs and the question log see.
@@ -191,8 +192,6 @@ def pseudonymous_id(secret: str, channel: str, raw_sender_id: str) -> str:
 
 
 def pseudonymize(channel: str, raw_sender_id: str) -> str:
-    from bot.settings import get_settings
-
     secret = get_settings().effective_question_log_secret()
     return pseudonymous_id(secret, channel, str(raw_sender_id))
 

@@ -33,8 +33,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.kb.menu import load_asks
+from bot.settings import get_settings
 from channels.limits import rate_limited
 from channels.plumbing import TTLMap
+from channels.privacy import protect
 from channels.questions import one_question_at_a_time
 from channels.texts import channel_text
 from channels.wechat_api import AsyncWeChatApi, make_client
@@ -77,8 +79,6 @@ class WeChatInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> WeChatInput:
-        from bot.settings import get_settings
-
         credentials, settings = credentials or {}, get_settings()
 
         def pick(key: str, default: Any = None) -> Any:
@@ -289,8 +289,6 @@ class WeChatInput(InputChannel):
         return None
 
     async def _run_turn(self, incoming: Incoming, on_new_message: OnNewMessage) -> str:
-        from channels.privacy import protect
-
         text = incoming.text
         choice = picked_choice(text, self.choices.get(incoming.openid))
         if choice is not None:

@@ -11,6 +11,8 @@ from typing import List, Tuple
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
+from channels.wechat_messages import MalformedMessage, xml_fields
+
 logger = logging.getLogger(__name__)
 
 
@@ -97,8 +99,6 @@ class MessageCrypto:
         body (no ``<Encrypt>``) is a :class:`SignatureError`, because the query signature does
         not cover the body. In 兼容模式 the plaintext fields beside ``<Encrypt>`` are ignored.
         """
-        from channels.wechat_messages import MalformedMessage, xml_fields
-
         try:
             encrypted = xml_fields(body).get("Encrypt", "")
         except MalformedMessage as err:

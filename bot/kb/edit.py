@@ -22,6 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from bot.kb.check import check_directory
 from bot.kb.loader import Problem
 from bot.normalize import normalize
 
@@ -183,8 +184,6 @@ def check_and_write(directory: Path, texts: Dict[str, str]) -> List[Problem]:
     Each file is replaced atomically (written beside it, then renamed); files whose content
     would not change are not touched.
     """
-    from bot.kb.check import check_directory
-
     directory = Path(directory)
     changed = {
         name: text for name, text in texts.items()

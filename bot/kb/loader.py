@@ -7,6 +7,7 @@ edit is live without a restart.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -293,7 +294,6 @@ class KnowledgeCache:
                     self.last_error = exc
                     if self._kb is None:
                         raise
-                    import logging
 
                     logging.getLogger(__name__).error("知识库修改有误，继续使用上一版：\n%s", exc)
                 self._fingerprint = fingerprint

@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Literal
 import yaml
 from pydantic import BaseModel, Extra, root_validator, validator
 
+from bot.settings import get_settings
+
 MENU_FILE = "wechat_menu.yml"
 
 
@@ -86,8 +88,6 @@ class Menu(BaseModel):
 
 def menu_path(knowledge_dir: Path | None = None) -> Path:
     if knowledge_dir is None:
-        from bot.settings import get_settings
-
         knowledge_dir = get_settings().knowledge_dir
     return Path(knowledge_dir) / MENU_FILE
 

@@ -11,6 +11,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
+from bot.settings import get_settings
+
 HERE = Path(__file__).resolve().parent
 ALEMBIC_INI = HERE / "alembic.ini"
 MIGRATIONS_DIR = HERE / "migrations"
@@ -23,7 +25,6 @@ _lock = threading.Lock()
 def database_url(url: str | None = None) -> str:
     if url:
         return url
-    from bot.settings import get_settings
 
     return get_settings().effective_database_url()
 

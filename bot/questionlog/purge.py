@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 
 from bot.questionlog.db import get_engine, session_scope
 from bot.questionlog.models import QuestionLogEntry
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -169,8 +170,6 @@ class DailyPurge:
 
 
 def main(argv: List[str] | None = None) -> int:
-    from bot.settings import get_settings
-
     settings = get_settings()
     parser = argparse.ArgumentParser(
         prog="python -m bot purge", description="删除超过保留期的问题日志和对话记录"

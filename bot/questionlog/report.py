@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import List, Sequence, Tuple
 
 from bot.questionlog.safe_cells import clean_text, safe_cell
-from bot.questionlog.stats import FaqLabels, Report, channel_label, compute, load_rows, percent
+from bot.questionlog.stats import (
+    CHINA,
+    FaqLabels,
+    Report,
+    channel_label,
+    compute,
+    load_rows,
+    percent,
+)
+from bot.settings import get_settings
 
 TOP_TOPICS = 20
 TOP_UNANSWERED = 20
@@ -241,8 +250,6 @@ def parse_date(value: str) -> dt.date:
 
 
 def today_china() -> dt.date:
-    from bot.questionlog.stats import CHINA
-
     return dt.datetime.now(CHINA).date()
 
 
@@ -267,8 +274,6 @@ def main(argv: List[str] | None = None) -> int:
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out.suffix.lower() in (".html", ".csv", ".xlsx") else "html")
     knowledge_dir = args.knowledge_dir
     if knowledge_dir is None:
-        from bot.settings import get_settings
-
         knowledge_dir = get_settings().knowledge_dir
     try:
         rows = load_rows(since, until, args.database_url)

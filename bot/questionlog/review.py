@@ -12,9 +12,12 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
+from bot.kb.edit import AddSimilar, NewFaq, apply_edits
+from bot.questionlog.report import parse_date, today_china
 from bot.questionlog.safe_cells import safe_cell, unquote
 from bot.questionlog.similarity import nearest
 from bot.questionlog.stats import FaqLabels, load_rows, unanswered_by_category
+from bot.settings import get_settings
 
 SHEET = "未能回答的问题"
 ADD_SIMILAR = "加为相似问"
@@ -120,8 +123,6 @@ def read_decisions(path: Path):
     """(edits, ignored count, problems) from a filled-in review spreadsheet."""
     from openpyxl import load_workbook
 
-    from bot.kb.edit import AddSimilar, NewFaq
-
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
@@ -173,8 +174,6 @@ def read_decisions(path: Path):
 
 
 def import_review(path: Path, knowledge_dir: Path) -> int:
-    from bot.kb.edit import apply_edits
-
     edits, ignored, problems = read_decisions(path)
     if problems:
         print("表格中有需要先改正的地方（没有修改任何文件）：", file=sys.stderr)
@@ -204,8 +203,6 @@ def import_review(path: Path, knowledge_dir: Path) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.questionlog.report import parse_date
-
     parser = argparse.ArgumentParser(prog="python -m bot review", description="未能回答的问题：导出表格 / 导入处理结果")
     commands = parser.add_subparsers(dest="command", required=True)
     export_parser = commands.add_parser("export", help="导出未能回答的问题（已合并相似问法）")
@@ -221,9 +218,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: List[str] | None = None) -> int:
-    from bot.questionlog.report import today_china
-    from bot.settings import get_settings
-
     args = build_parser().parse_args(argv)
     settings = get_settings()
     knowledge_dir = args.knowledge_dir or settings.knowledge_dir

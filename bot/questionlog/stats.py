@@ -8,6 +8,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
+from sqlalchemy import select
+
+from bot.kb.loader import load_knowledge
+from bot.questionlog.db import session_scope
 from bot.questionlog.models import (
     FALLBACK,
     NOT_IN_NOTICE,
@@ -15,6 +19,7 @@ from bot.questionlog.models import (
     SELFCHECK_COMPLETE,
     SELFCHECK_START,
     UNANSWERED_TOPICS,
+    QuestionLogEntry,
 )
 from bot.questionlog.similarity import Group, group_similar
 
@@ -36,11 +41,6 @@ def utc_bounds(since: dt.date, until: dt.date) -> tuple:
 
 
 def load_rows(since: dt.date, until: dt.date, url: str | None = None) -> List[Dict[str, Any]]:
-    from sqlalchemy import select
-
-    from bot.questionlog.db import session_scope
-    from bot.questionlog.models import QuestionLogEntry
-
     start, end = utc_bounds(since, until)
     with session_scope(url) as session:
         result = session.execute(
@@ -62,8 +62,6 @@ class FaqLabels:
     @classmethod
     def from_knowledge(cls, directory=None) -> FaqLabels:
         try:
-            from bot.kb.loader import load_knowledge
-
             kb = load_knowledge(directory)
         except Exception:
             return cls()

@@ -1,0 +1,246 @@
+"""The import graph of actions/, channels/, bot/ and nlu/: no cycles, layers point down.
+
+Layers (docs/architecture.md): the runtime library (bot/ except the operator modules, and the
+channels' shared modules) imports only itself; channels/, actions/ and nlu/ sit on it and do
+not import each other's packages; the operator CLI may import anything. An import inside a
+function needs a reason (a heavy or optional dependency) listed in FUNCTION_IMPORTS.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("actions", "channels", "bot", "nlu")
+
+OPERATOR = {"bot.__main__", "bot.cli", "bot.serve", "bot.cluster", "bot.publish", "bot.preview"}
+SHARED_CHANNEL_MODULES = {
+    "channels.plumbing", "channels.questions", "channels.texts", "channels.limits",
+    "channels.privacy",
+}
+
+_REDIS = "optional: redis is used only when REDIS_URL is set"
+_OPENPYXL = "openpyxl (≈0.35 s) only for spreadsheet output/input"
+_RASA = "Rasa itself (TensorFlow, seconds to import) only for this operator step"
+_COMMAND = ("operator CLI: a command's own modules (SQLAlchemy, wechatpy, …) are loaded when that "
+            "command runs, so every other command starts fast")
+
+# module → {imported module: reason}. Anything imported inside a function and not listed here
+# fails the test; an entry no longer needed fails it too, so the list stays true.
+FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
+    "bot.kb.loader": {
+        "bot.kb.check": "cycle: bot.kb.check imports the loader's KnowledgeBase and Problem; "
+                        "goes when bot/kb is split into problems/models/parse/check/load (issue 9)",
+    },
+    "bot.cli": {"bot.serve": _COMMAND, "bot.wechat_cli": _COMMAND},
+    "bot.kb_cli": {
+        "bot.kb.spreadsheet": _OPENPYXL,
+        "bot.serve": _COMMAND,
+        "bot.preview": "kb try only: rasa_sdk and jieba (≈1.5 s) — " + _COMMAND,
+        "bot.routing": "kb try only: jieba (≈1 s) — " + _COMMAND,
+    },
+    "bot.cluster": {"rasa.core.tracker_store": _RASA, "rasa.utils.endpoints": _RASA},
+    "bot.preview": {
+        "rasa.core.agent": _RASA, "rasa.utils.common": _RASA, "rasa.utils.log_utils": _RASA,
+    },
+    "bot.questionlog.db": {
+        "alembic.config": "alembic only to create/upgrade the schema, not to write rows",
+        "alembic": "alembic only to create/upgrade the schema, not to write rows",
+    },
+    "bot.questionlog.report": {"openpyxl": _OPENPYXL, "openpyxl.styles": _OPENPYXL},
+    "bot.questionlog.review": {
+        "openpyxl": _OPENPYXL, "openpyxl.styles": _OPENPYXL,
+        "openpyxl.worksheet.datavalidation": _OPENPYXL,
+    },
+    "channels.limits": {"redis.asyncio": _REDIS},
+    "channels.telegram_updates": {"redis.asyncio": _REDIS},
+    "channels.wechat_api": {"redis": _REDIS, "wechatpy.session.redisstorage": _REDIS},
+    "channels.wechat_dedupe": {"redis.asyncio": _REDIS},
+    "channels.wechat_nonces": {"redis.asyncio": _REDIS},
+}
+
+
+def _module_files() -> Dict[str, Path]:
+    modules = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:  # alembic scripts, loaded by alembic, not imported
+                continue
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            modules[".".join(parts)] = path
+    return modules
+
+
+MODULES = _module_files()
+
+
+def _imported_names(node: ast.AST, module: str, is_package: bool) -> List[str]:
+    """What an import statement names: ``from a import b`` → ["a", "a.b"]."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    assert isinstance(node, ast.ImportFrom)
+    base = node.module or ""
+    if node.level:
+        package = module.split(".") if is_package else module.split(".")[:-1]
+        package = package[: len(package) - (node.level - 1)]
+        base = ".".join(package + ([node.module] if node.module else []))
+    return [base] + [f"{base}.{alias.name}" for alias in node.names]
+
+
+def _project_module(name: str) -> str | None:
+    while name:
+        if name in MODULES:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def _imports(module: str) -> Tuple[Set[str], List[str]]:
+    """(project modules imported at module level, every module imported inside a function)."""
+    path = MODULES[module]
+    is_package = path.name == "__init__.py"
+    top: Set[str] = set()
+    inner: List[str] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = _imported_names(node, module, is_package)
+            if in_function:
+                inner.append(names[0])
+            else:
+                top.update(m for m in map(_project_module, names) if m and m != module)
+        for child in ast.iter_child_nodes(node):
+            visit(child, in_function or isinstance(
+                node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    return top, inner
+
+
+GRAPH = {module: _imports(module) for module in MODULES}
+
+
+def is_operator(module: str) -> bool:
+    return module in OPERATOR or (module.startswith("bot.") and module.endswith("_cli"))
+
+
+def is_runtime_library(module: str) -> bool:
+    if module in SHARED_CHANNEL_MODULES:
+        return True
+    return (module == "bot" or module.startswith("bot.")) and not is_operator(module)
+
+
+def _cycles(edges: Dict[str, Set[str]]) -> List[List[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: Dict[str, int] = {}
+    low: Dict[str, int] = {}
+    stack: List[str] = []
+    on_stack: Set[str] = set()
+    found: List[List[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(edges.get(node, ())):
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            connect(node)
+    return found
+
+
+def test_the_graph_covers_the_tree():
+    assert {"bot.cli", "bot.kb.loader", "channels.wechat", "actions.answers",
+            "nlu.components", "bot.questionlog.broker"} <= set(GRAPH)
+    assert "bot.kb.loader" in GRAPH["bot.kb.check"][0]
+    assert "redis.asyncio" in GRAPH["channels.wechat_nonces"][1]
+
+
+@pytest.mark.parametrize(
+    ("edges", "expected"),
+    [
+        ({"a": {"b"}, "b": set()}, []),
+        ({"a": {"b"}, "b": {"a"}}, [["a", "b"]]),
+        ({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}, [["a", "b", "c"]]),
+        ({"a": {"a"}}, []),
+    ],
+)
+def test_cycle_finder(edges, expected):
+    assert _cycles(edges) == expected
+
+
+def test_no_import_cycles_at_module_level():
+    assert _cycles({module: top for module, (top, _) in GRAPH.items()}) == []
+
+
+def _all_project_imports(module: str) -> Set[str]:
+    top, inner = GRAPH[module]
+    return top | {m for m in map(_project_module, inner) if m}
+
+
+@pytest.mark.parametrize("module", sorted(m for m in GRAPH if is_runtime_library(m)))
+def test_the_runtime_library_imports_only_itself(module):
+    upward = sorted(m for m in _all_project_imports(module) if not is_runtime_library(m))
+    assert upward == [], f"{module} imports {upward} (channels/, actions/, nlu/ or operator CLI)"
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in GRAPH if m.split(".")[0] in ("channels", "actions", "nlu")
+                     and not is_runtime_library(m)))
+def test_channels_actions_and_nlu_import_only_down(module):
+    own = module.split(".")[0]
+    wrong = sorted(
+        m for m in _all_project_imports(module)
+        if is_operator(m) or (m.split(".")[0] != own and not is_runtime_library(m))
+    )
+    assert wrong == [], f"{module} imports {wrong}"
+
+
+@pytest.mark.parametrize(
+    ("module", "layer"),
+    [("bot.cli", "operator"), ("bot.wechat_cli", "operator"), ("bot.kb_cli", "operator"),
+     ("bot.preview", "operator"), ("bot.kb.loader", "runtime"), ("channels.texts", "runtime"),
+     ("bot.questionlog.broker", "runtime"), ("channels.wechat", "top"), ("actions.answers", "top")],
+)
+def test_layers_of_known_modules(module, layer):
+    got = "operator" if is_operator(module) else "runtime" if is_runtime_library(module) else "top"
+    assert got == layer
+
+
+def test_every_import_inside_a_function_has_a_reason():
+    found = {module: sorted(set(inner)) for module, (_, inner) in GRAPH.items() if inner}
+    unlisted = {
+        module: [name for name in names if name not in FUNCTION_IMPORTS.get(module, {})]
+        for module, names in found.items()
+    }
+    unlisted = {module: names for module, names in unlisted.items() if names}
+    assert unlisted == {}, "move these to module level or list them with a reason"
+    stale = {
+        module: [name for name in names if name not in found.get(module, [])]
+        for module, names in FUNCTION_IMPORTS.items()
+    }
+    stale = {module: names for module, names in stale.items() if names}
+    assert stale == {}, "these are no longer imported inside a function: drop them from the list"
+    assert all(reason.strip() for names in FUNCTION_IMPORTS.values() for reason in names.values())
