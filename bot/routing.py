@@ -201,11 +201,11 @@ class QuestionRouter:
             if unknown:
                 return Route(NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown))
         keywords = self.keyword_topics(asked)
-        if intent in self.footer_ids:
+        if intent in self.footer_ids and intent not in keywords:
             # the page footer answers footer questions only: asked about something else
             # (“那申报的事打哪个电话”), the footer's website phone is no application hotline
             asking = self.keyword_topics(question_pieces(question))
-            if intent not in asking and len(asking) == 1:
+            if len(asking) == 1:
                 return Route(next(iter(asking)), "keyword")
         if keywords and intent not in keywords and len(keywords) == 1:
             # a keyword of exactly one other entry, found in none of the model's topic's questions

@@ -121,3 +121,17 @@ def test_blocked_words_get_the_fixed_reply_and_are_never_repeated(router, kb):
     assert "文明" in reply.text and "垃圾" not in reply.text
     echoed = not_in_notice_reply(kb, "问题", {"unknown_term": ["狗东西"]}, __import__("datetime").date(2021, 11, 1))
     assert "狗东西" not in echoed.text
+
+
+@pytest.mark.parametrize(
+    "question, model, topic",
+    [
+        # a problem with the website itself: the website's own line
+        ("官网上的附件下载不下来，打哪个电话", model_says("website_support", 0.48), "website_support"),
+        # the footer's phone asked for as the application hotline: the hotline instead
+        ("我打了网页最下面那个电话，对方说只管网站维护，那申报的事到底打哪个电话", model_says("website_support", 0.95), "contact"),
+    ],
+)
+def test_the_footer_answers_footer_questions_only(router, question, model, topic):
+    route = router.route(normalize(question), model)
+    assert route is not None and route.intent == topic
