@@ -52,7 +52,8 @@ class Load:
     def _one(self, number: int) -> None:
         started = time.monotonic()
         try:
-            reply = say_text(self.url, f"publish-load-{number}", "申报截止时间是什么时候？")
+            # slow is measured, not failed: Rasa's PUT /model blocks its loop while it loads (see note)
+            reply = say_text(self.url, f"publish-load-{number}", "申报截止时间是什么时候？", timeout=240)
         except OSError as exc:
             reply = f"error: {exc}"
         ok = "11月28日" in reply
@@ -76,7 +77,7 @@ class Load:
         self.stop.set()
         self.ticker.join()
         for thread in self.threads:
-            thread.join(timeout=120)
+            thread.join(timeout=300)
 
 
 def test_publish_swaps_the_model_while_questions_flow(assistant_server, assistant_url, tmp_path):
