@@ -8,11 +8,13 @@ met). It backs de-duplication, replay (nonce) memories and per-sender counters.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
-from typing import Callable, Generic, Hashable, Optional, Tuple, TypeVar
+from typing import Any, Callable, Generic, Hashable, Optional, Tuple, TypeVar
 
 V = TypeVar("V")
+logger = logging.getLogger(__name__)
 
 
 class TTLMap(Generic[V]):
@@ -68,3 +70,28 @@ class TTLMap(Generic[V]):
             if expiry > now:
                 break
             del data[key]
+
+
+class LazyRedis:
+    """One asyncio Redis client, created on first use (in the server's event loop, not at import
+    or construction), closed without ever keeping the server from stopping."""
+
+    def __init__(self, url: str, timeout: float, what: str) -> None:
+        self.url, self.timeout, self.what = url, timeout, what
+        self._client: Any = None
+
+    def __call__(self) -> Any:
+        if self._client is None:
+            import redis.asyncio as aioredis  # only needed when REDIS_URL is set
+
+            self._client = aioredis.Redis.from_url(
+                self.url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout)
+        return self._client
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                await client.close(close_connection_pool=True)
+            except Exception as err:  # closing must not keep the server from stopping
+                logger.warning("closing %s failed: %s", self.what, type(err).__name__)

@@ -16,10 +16,11 @@ import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import Message, Update, User
 from telegram.constants import ChatType
+
+from channels.plumbing import LazyRedis
 
 # The one table of shortcuts: what each command says to the assistant (its input, not a
 # reply). Unknown commands get the /help question.
@@ -98,16 +99,7 @@ class SharedSeenUpdates(SeenUpdates):
         self.redis_url = redis_url
         self.prefix = f"telegram:update:{hashlib.sha256(namespace.encode()).hexdigest()[:16]}:"
         self.ttl = ttl_seconds
-        self._client: Any = None
-
-    def _redis(self) -> Any:
-        if self._client is None:  # created in the server's event loop, on first use
-            import redis.asyncio as aioredis
-
-            self._client = aioredis.Redis.from_url(
-                self.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
-                socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
-        return self._client
+        self._redis = LazyRedis(redis_url, REDIS_TIMEOUT_SECONDS, "the Redis update memory")
 
     async def claim(self, update_id: int) -> bool:
         try:
@@ -121,13 +113,7 @@ class SharedSeenUpdates(SeenUpdates):
         return bool(added)
 
     async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.close(close_connection_pool=True)
-            except Exception as err:  # closing must not keep the server from stopping
-                logger.warning("telegram: closing the Redis update memory failed: %s",
-                               type(err).__name__)
+        await self._redis.close()
 
 
 def make_seen_updates(token: str | None, redis_url: str | None) -> SeenUpdates:

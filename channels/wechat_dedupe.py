@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Hashable, Tuple
 
-from channels.plumbing import TTLMap
+from channels.plumbing import LazyRedis, TTLMap
 
 logger = logging.getLogger(__name__)
 
@@ -86,21 +86,12 @@ class SharedTurnCache(TurnCache):
         self.claim_ttl = max(1, math.ceil(claim_seconds))
         self.poll_seconds = poll_seconds
         self.instance = uuid.uuid4().hex
-        self._client: Any = None
+        self._redis = LazyRedis(redis_url, REDIS_TIMEOUT_SECONDS, "the Redis turn cache")
 
     def redis_key(self, key: Hashable) -> str:
         """The Redis key of a message: a keyed hash of (openid, MsgId)."""
         digest = hashlib.sha256(f"{self.namespace}\0{key!r}".encode()).hexdigest()[:32]
         return f"{self.prefix}{digest}"
-
-    def _redis(self) -> Any:
-        if self._client is None:  # created in the server's event loop, on first use
-            import redis.asyncio as aioredis
-
-            self._client = aioredis.Redis.from_url(
-                self.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
-                socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
-        return self._client
 
     async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return await asyncio.wait_for(getattr(self._redis(), method)(*args, **kwargs),
@@ -133,13 +124,7 @@ class SharedTurnCache(TurnCache):
         return text
 
     async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.close(close_connection_pool=True)
-            except Exception as err:  # closing must not keep the server from stopping
-                logger.warning("wechat: closing the Redis turn cache failed: %s",
-                               type(err).__name__)
+        await self._redis.close()
 
 
 def make_turn_cache(token: str, redis_url: str | None) -> TurnCache:

@@ -18,9 +18,9 @@ import hashlib
 import logging
 import math
 import time
-from typing import Any, Callable, Protocol
+from typing import Callable, Protocol
 
-from channels.plumbing import TTLMap
+from channels.plumbing import LazyRedis, TTLMap
 
 logger = logging.getLogger(__name__)
 
@@ -60,16 +60,7 @@ class RedisNonceCache:
         self.ttl = max(1, math.ceil(ttl_seconds))
         self.prefix = f"wechat:nonce:{namespace}:"
         self.fallback = fallback or MemoryNonceCache(ttl_seconds)
-        self._client: Any = None
-
-    def _redis(self) -> Any:
-        if self._client is None:  # created in the server's event loop, on first use
-            import redis.asyncio as aioredis
-
-            self._client = aioredis.Redis.from_url(
-                self.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
-                socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
-        return self._client
+        self._redis = LazyRedis(redis_url, REDIS_TIMEOUT_SECONDS, "the Redis nonce cache")
 
     async def first_use(self, timestamp: str, nonce: str) -> bool:
         key = f"{self.prefix}{timestamp}:{nonce}"
@@ -83,13 +74,7 @@ class RedisNonceCache:
         return bool(added)
 
     async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.close(close_connection_pool=True)
-            except Exception as err:  # closing must not keep the server from stopping
-                logger.warning("wechat: closing the Redis nonce cache failed: %s",
-                               type(err).__name__)
+        await self._redis.close()
 
 
 def make_nonce_cache(token: str, ttl_seconds: float, redis_url: str | None,

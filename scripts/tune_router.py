@@ -29,21 +29,12 @@ sys.path.insert(0, str(PROJECT_DIR))
 from bot.kb.loader import load_knowledge  # noqa: E402
 from bot.normalize import normalize  # noqa: E402
 from bot.routing import QuestionRouter, Thresholds  # noqa: E402
+from scripts.tune_fallback import held_out  # noqa: E402  (the same held-out reader)
 
 HONEST = {"nlu_fallback", "out_of_scope", "not_in_notice"}
 SETTINGS = [
     Thresholds(trust_model=t, clause_score=c) for t in (0.8, 0.9, 0.95, 0.99, 1.01) for c in (3.0, 4.0, 6.0)
 ]
-
-
-def held_out(path: Path) -> List[Tuple[str, str]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    pairs = []
-    for block in data["nlu"]:
-        for line in block["examples"].splitlines():
-            if line.strip().startswith("- "):
-                pairs.append((block["intent"], line.strip()[2:]))
-    return pairs
 
 
 def silent_cases(path: Path) -> List[Tuple[str, str]]:

@@ -57,10 +57,8 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
         "openpyxl.worksheet.datavalidation": _OPENPYXL,
     },
     "channels.limits": {"redis.asyncio": _REDIS},
-    "channels.telegram_updates": {"redis.asyncio": _REDIS},
+    "channels.plumbing": {"redis.asyncio": _REDIS},
     "channels.wechat_api": {"redis": _REDIS, "wechatpy.session.redisstorage": _REDIS},
-    "channels.wechat_dedupe": {"redis.asyncio": _REDIS},
-    "channels.wechat_nonces": {"redis.asyncio": _REDIS},
 }
 
 
@@ -175,7 +173,7 @@ def test_the_graph_covers_the_tree():
     assert {"bot.cli", "bot.kb.loader", "channels.wechat", "actions.answers",
             "nlu.components", "bot.questionlog.broker"} <= set(GRAPH)
     assert "bot.kb.loader" in GRAPH["bot.kb.check"][0]
-    assert "redis.asyncio" in GRAPH["channels.wechat_nonces"][1]
+    assert "redis.asyncio" in GRAPH["channels.plumbing"][1]
 
 
 @pytest.mark.parametrize(
