@@ -21,10 +21,16 @@ from bot.replies import (
 )
 
 # When a follow-up names only an entity and no topic was asked before.
-DEFAULT_TOPIC_FOR_ENTITY = {"city": "quota", "applicant_type": "directions", "direction": "directions"}
+DEFAULT_TOPIC_FOR_ENTITY = {
+    "city": "quota",
+    "applicant_type": "directions",
+    "direction": "directions",
+}
 
 
-def choose_topic(intent: Optional[str], last_topic: Optional[str], entities: Dict[str, List[str]], faq_ids: set) -> Optional[str]:
+def choose_topic(
+    intent: Optional[str], last_topic: Optional[str], entities: Dict[str, List[str]], faq_ids: set
+) -> Optional[str]:
     if intent in faq_ids:
         return intent
     if last_topic in faq_ids:
@@ -41,7 +47,9 @@ class ActionAnswer(Action):
     def name(self) -> Text:
         return "action_answer"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         kb = knowledge()
         message = tracker.latest_message
         entities = entities_of(message)
@@ -70,7 +78,9 @@ def suggested_questions(kb, latest_message: Dict[str, Any], limit: int = 3) -> L
 
     Offered for the applicant to choose — the assistant does not pick one itself.
     """
-    ranking = [r for r in latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    ranking = [
+        r for r in latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"
+    ]
     if not ranking or ranking[0].get("name") == "out_of_scope":
         return []
     questions = []
@@ -87,7 +97,9 @@ class ActionFallbackAnswer(Action):
     def name(self) -> Text:
         return "action_fallback_answer"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         kb = knowledge()
         entities = entities_of(tracker.latest_message)
         refused = blocked_reply(kb, entities, today())
@@ -115,9 +127,13 @@ class ActionNotInNotice(Action):
     def name(self) -> Text:
         return "action_not_in_notice"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message
-        reply = not_in_notice_reply(knowledge(), message.get("text") or "", entities_of(message), today())
+        reply = not_in_notice_reply(
+            knowledge(), message.get("text") or "", entities_of(message), today()
+        )
         dispatcher.utter_message(text=reply.text)
         return [SlotSet("last_topic", None)]
 
@@ -126,7 +142,9 @@ class ActionIdentity(Action):
     def name(self) -> Text:
         return "action_identity"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(text=render_message(knowledge(), "identity", today()))
         return []
 
@@ -135,9 +153,13 @@ class ActionWelcome(Action):
     def name(self) -> Text:
         return "action_welcome"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         kb = knowledge()
-        dispatcher.utter_message(text=render_message(kb, "welcome", today(), topics=topics_overview(kb, limit=8)))
+        dispatcher.utter_message(
+            text=render_message(kb, "welcome", today(), topics=topics_overview(kb, limit=8))
+        )
         return []
 
 
@@ -145,7 +167,9 @@ class ActionCapabilities(Action):
     def name(self) -> Text:
         return "action_capabilities"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         kb = knowledge()
         topics = topics_overview(kb, limit=len(kb.faq))
         dispatcher.utter_message(text=render_message(kb, "capabilities", today(), topics=topics))
@@ -156,7 +180,9 @@ class ActionHumanHandoff(Action):
     def name(self) -> Text:
         return "action_human_handoff"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(text=render_message(knowledge(), "human_handoff", today()))
         return []
 
@@ -165,7 +191,9 @@ class ActionGoodbye(Action):
     def name(self) -> Text:
         return "action_goodbye"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(text=render_message(knowledge(), "goodbye", today()))
         return []
 
@@ -174,6 +202,8 @@ class ActionThanks(Action):
     def name(self) -> Text:
         return "action_thanks"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(text=render_message(knowledge(), "thanks", today()))
         return []

@@ -12,9 +12,16 @@ from bot.settings import get_settings
 
 # the knowledge entities, and what bot.routing adds (see nlu.components.QuestionRouterComponent)
 ENTITY_KINDS = (
-    "city", "applicant_type", "direction",
-    "silent_topic", "unknown_term", "notice_clause", "notice_quote", "policy_document",
-    "language", "blocked",
+    "city",
+    "applicant_type",
+    "direction",
+    "silent_topic",
+    "unknown_term",
+    "notice_clause",
+    "notice_quote",
+    "policy_document",
+    "language",
+    "blocked",
 )
 
 

@@ -29,18 +29,78 @@ VAGUE = ("几", "若干", "好多", "很多", "不少", "一些")
 ZERO_WORDS = {"没有", "无", "暂无", "零", "0", "没"}
 
 SKIP_WORDS = ("跳过", "略过", "下一题", "下一个", "先不答", "不答", "不填", "pass", "skip")
-UNKNOWN = ("不知道", "不清楚", "不确定", "不一定", "说不准", "不好说", "说不好", "不太清楚", "不了解")
+UNKNOWN = (
+    "不知道",
+    "不清楚",
+    "不确定",
+    "不一定",
+    "说不准",
+    "不好说",
+    "说不好",
+    "不太清楚",
+    "不了解",
+)
 NEGATIVE = (
-    "没有", "没", "无", "否", "不是", "不符合", "不具备", "不满足", "尚未", "还没", "未", "不",
-    "暂无", "暂时没有", "不对",
+    "没有",
+    "没",
+    "无",
+    "否",
+    "不是",
+    "不符合",
+    "不具备",
+    "不满足",
+    "尚未",
+    "还没",
+    "未",
+    "不",
+    "暂无",
+    "暂时没有",
+    "不对",
 )
 POSITIVE = (
-    "是", "有", "对", "符合", "具备", "满足", "已", "已经", "嗯", "好", "可以", "当然", "肯定",
-    "确定", "具有", "做到", "开展了", "没错", "没问题", "有的", "是的", "对的", "行",
+    "是",
+    "有",
+    "对",
+    "符合",
+    "具备",
+    "满足",
+    "已",
+    "已经",
+    "嗯",
+    "好",
+    "可以",
+    "当然",
+    "肯定",
+    "确定",
+    "具有",
+    "做到",
+    "开展了",
+    "没错",
+    "没问题",
+    "有的",
+    "是的",
+    "对的",
+    "行",
 )
 WHOLE_WORD_YES = {"y", "yes", "ok", "true", "1"}
 WHOLE_WORD_NO = {"n", "no", "false", "0"}
-CORRECTION_CUES = ("不对", "不是", "改成", "改为", "换成", "换为", "其实", "应该是", "我们是", "改选", "更正", "重新选", "搞错", "错了", "改一下")
+CORRECTION_CUES = (
+    "不对",
+    "不是",
+    "改成",
+    "改为",
+    "换成",
+    "换为",
+    "其实",
+    "应该是",
+    "我们是",
+    "改选",
+    "更正",
+    "重新选",
+    "搞错",
+    "错了",
+    "改一下",
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +127,7 @@ def _chinese_to_number(token: str) -> float | None:
 
 def _is_year(text: str, match: re.Match) -> bool:
     """近三年 / 2019年 are periods, not the answer."""
-    return text[match.end():match.end() + 1] == "年"
+    return text[match.end() : match.end() + 1] == "年"
 
 
 def parse_number(text: str | None) -> ParsedNumber | None:
@@ -79,7 +139,11 @@ def parse_number(text: str | None) -> ParsedNumber | None:
         return ParsedNumber(0.0, False)
     arabic = next((m for m in ARABIC.finditer(cleaned) if not _is_year(cleaned, m)), None)
     chinese = next(
-        (m for m in CHINESE.finditer(cleaned) if not _is_year(cleaned, m) and _chinese_to_number(m.group(0)) is not None),
+        (
+            m
+            for m in CHINESE.finditer(cleaned)
+            if not _is_year(cleaned, m) and _chinese_to_number(m.group(0)) is not None
+        ),
         None,
     )
     if arabic and (chinese is None or arabic.start() <= chinese.start()):
@@ -87,13 +151,17 @@ def parse_number(text: str | None) -> ParsedNumber | None:
         suffix = arabic.group(3)
         if suffix:
             value *= MULTIPLIERS[suffix]
-        rest = cleaned[arabic.end():]
-        return ParsedNumber(value, suffix in ("万", "亿", "千万", "百万") or rest.startswith(("元", "亿", "万")))
+        rest = cleaned[arabic.end() :]
+        return ParsedNumber(
+            value, suffix in ("万", "亿", "千万", "百万") or rest.startswith(("元", "亿", "万"))
+        )
     if chinese:
         token = chinese.group(0)
         value = _chinese_to_number(token)
-        rest = cleaned[chinese.end():]
-        return ParsedNumber(float(value), any(ch in token for ch in "万亿") or rest.startswith("元"))
+        rest = cleaned[chinese.end() :]
+        return ParsedNumber(
+            float(value), any(ch in token for ch in "万亿") or rest.startswith("元")
+        )
     return None
 
 
@@ -127,14 +195,16 @@ def _scan(text: str, vocabulary: Dict[str, bool | None]) -> Tuple[str, bool | No
     lengths = sorted({len(w) for w in vocabulary}, reverse=True)
     for position in range(len(text)):
         for length in lengths:
-            word = text[position:position + length]
+            word = text[position : position + length]
             if word in vocabulary:
                 return word, vocabulary[word]
     return None
 
 
 _YES_NO: Dict[str, bool | None] = {
-    **{w: True for w in POSITIVE}, **{w: False for w in NEGATIVE}, **{w: None for w in UNKNOWN},
+    **{w: True for w in POSITIVE},
+    **{w: False for w in NEGATIVE},
+    **{w: None for w in UNKNOWN},
 }
 
 
@@ -208,7 +278,13 @@ def parse_direction(kb: KnowledgeBase, text: str | None, default: str | None) ->
     cleaned = clean(text)
     ordinal = re.fullmatch(r"(?:第|选)?\s*([1-4一二三四])\s*(?:个|项|号)?(?:方向)?", cleaned)
     if ordinal:
-        return kb.directions[ORDINALS[ordinal.group(1)]].id if ORDINALS[ordinal.group(1)] < len(kb.directions) else None
-    if default and (any(word in cleaned for word in ACCEPT_DEFAULT) or parse_yes_no(cleaned) is True):
+        return (
+            kb.directions[ORDINALS[ordinal.group(1)]].id
+            if ORDINALS[ordinal.group(1)] < len(kb.directions)
+            else None
+        )
+    if default and (
+        any(word in cleaned for word in ACCEPT_DEFAULT) or parse_yes_no(cleaned) is True
+    ):
         return default
     return None

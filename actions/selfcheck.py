@@ -36,7 +36,15 @@ from actions.selfcheck_flow import (
 from actions.selfcheck_result import SelfcheckState, city_label, compose_result, reference_code
 from bot.kb.answers import answer_faq
 
-FORM_SLOTS = ("sc_type", "sc_city", "sc_direction", "sc_answer", "selfcheck_answers", "sc_failures", "sc_reask")
+FORM_SLOTS = (
+    "sc_type",
+    "sc_city",
+    "sc_direction",
+    "sc_answer",
+    "selfcheck_answers",
+    "sc_failures",
+    "sc_reask",
+)
 CODE = re.compile(r"zc-?([0-9a-z]{4})", re.IGNORECASE)
 ENTITY_OF_SLOT = {"sc_type": "applicant_type", "sc_city": "city", "sc_direction": "direction"}
 ANSWER_ALONG_CONFIDENCE = 0.5  # the NLU fallback threshold (config.yml)
@@ -111,9 +119,17 @@ class ValidateSelfcheckForm(FormValidationAction):
     def name(self) -> str:
         return "validate_selfcheck_form"
 
-    async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[str]:
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict,
+    ) -> List[str]:
         direction = tracker.get_slot("sc_direction")
-        if direction and not pending_items(knowledge(), direction, tracker.get_slot("selfcheck_answers")):
+        if direction and not pending_items(
+            knowledge(), direction, tracker.get_slot("selfcheck_answers")
+        ):
             return [slot for slot in domain_slots if slot != "sc_answer"]
         return domain_slots
 
@@ -129,60 +145,90 @@ class ValidateSelfcheckForm(FormValidationAction):
             return {slot: values[0]}
         return {}
 
-    async def extract_sc_type(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    async def extract_sc_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         return self._mentioned("sc_type", tracker)
 
-    async def extract_sc_city(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    async def extract_sc_city(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         return self._mentioned("sc_city", tracker)
 
-    async def extract_sc_direction(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    async def extract_sc_direction(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         return self._mentioned("sc_direction", tracker)
 
-    def validate_sc_type(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    def validate_sc_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         if value is None:
             return {"sc_type": None}
         kb = knowledge()
         kind = kb.applicant_type(value) or kb.applicant_type(parse_applicant_type(kb, value))
         if kind is None:
-            return failed(tracker, "sc_type", type_reask(int(tracker.get_slot("sc_failures") or 0) + 1))
+            return failed(
+                tracker, "sc_type", type_reask(int(tracker.get_slot("sc_failures") or 0) + 1)
+            )
         more: Dict[str, Any] = {}
-        if tracker.get_slot("requested_slot") not in (None, "sc_type") and not find_values(kb, said(tracker), "direction"):
+        if tracker.get_slot("requested_slot") not in (None, "sc_type") and not find_values(
+            kb, said(tracker), "direction"
+        ):
             more["sc_direction"] = None  # a new type means the direction must be chosen again
             dispatcher.utter_message(text=say("selfcheck_type_changed", type=kind.name))
         answer_question_asked_along(dispatcher, tracker)
         return accepted("sc_type", kind.id, **more)
 
-    def validate_sc_city(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    def validate_sc_city(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         if value is None:
             return {"sc_city": None}
         if is_skip(value):
             return accepted("sc_city", SKIPPED)
         city = parse_city(knowledge(), value)
         if city is None:
-            return failed(tracker, "sc_city", city_reask(int(tracker.get_slot("sc_failures") or 0) + 1))
+            return failed(
+                tracker, "sc_city", city_reask(int(tracker.get_slot("sc_failures") or 0) + 1)
+            )
         if tracker.get_slot("requested_slot") not in (None, "sc_city"):
             dispatcher.utter_message(text=say("selfcheck_city_changed", city=city))
         answer_question_asked_along(dispatcher, tracker)
         return accepted("sc_city", city)
 
-    def validate_sc_direction(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    def validate_sc_direction(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         if value is None:
             return {"sc_direction": None}
         kb = knowledge()
         kind = kb.applicant_type(tracker.get_slot("sc_type"))
         default = kb.direction(kind.default_direction if kind else None)
-        chosen = kb.direction(value) or kb.direction(parse_direction(kb, value, default.id if default else None))
+        chosen = kb.direction(value) or kb.direction(
+            parse_direction(kb, value, default.id if default else None)
+        )
         if chosen is None:
             failures = int(tracker.get_slot("sc_failures") or 0) + 1
-            return failed(tracker, "sc_direction", direction_reask(failures, default.name if default else None))
+            return failed(
+                tracker,
+                "sc_direction",
+                direction_reask(failures, default.name if default else None),
+            )
         if default and chosen.id != default.id:
-            dispatcher.utter_message(text=say(
-                "selfcheck_direction_warning", type=kind.name if kind else "", default=default.name,
-                chosen=chosen.name,
-            ))
+            dispatcher.utter_message(
+                text=say(
+                    "selfcheck_direction_warning",
+                    type=kind.name if kind else "",
+                    default=default.name,
+                    chosen=chosen.name,
+                )
+            )
         return accepted("sc_direction", chosen.id)
 
-    def validate_sc_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    def validate_sc_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         kb = knowledge()
         answers = dict(tracker.get_slot("selfcheck_answers") or {})
         pending = pending_items(kb, tracker.get_slot("sc_direction"), answers)
@@ -193,7 +239,9 @@ class ValidateSelfcheckForm(FormValidationAction):
         entry = record_answer(pending[0], value)
         if entry is None:
             failures = int(tracker.get_slot("sc_failures") or 0) + 1
-            return failed(tracker, "sc_answer", reask_text(kb, pending[0], failures, value, today()))
+            return failed(
+                tracker, "sc_answer", reask_text(kb, pending[0], failures, value, today())
+            )
         answers[pending[0].id] = entry
         return accepted("sc_answer", None, selfcheck_answers=answers)
 
@@ -209,7 +257,9 @@ class AskSelfcheckSlot(Action):
     def question(self, tracker: Tracker) -> str:
         raise NotImplementedError
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         reask = tracker.get_slot("sc_reask")
         if not reask:
             text = self.question(tracker)
@@ -261,8 +311,11 @@ class ActionAskScDirection(AskSelfcheckSlot):
         if default is None:
             return say("selfcheck_ask_direction_free", directions=direction_names())
         return say(
-            "selfcheck_ask_direction_default", type=kind.name if kind else "", direction=default.name,
-            focus=default.focus, directions=direction_names(),
+            "selfcheck_ask_direction_default",
+            type=kind.name if kind else "",
+            direction=default.name,
+            focus=default.focus,
+            directions=direction_names(),
         )
 
 
@@ -281,8 +334,10 @@ class ActionAskScAnswer(AskSelfcheckSlot):
 
 def state_of(tracker: Tracker) -> SelfcheckState:
     return SelfcheckState(
-        tracker.get_slot("sc_type"), city_label(tracker.get_slot("sc_city")),
-        tracker.get_slot("sc_direction"), dict(tracker.get_slot("selfcheck_answers") or {}),
+        tracker.get_slot("sc_type"),
+        city_label(tracker.get_slot("sc_city")),
+        tracker.get_slot("sc_direction"),
+        dict(tracker.get_slot("selfcheck_answers") or {}),
     )
 
 
@@ -292,8 +347,12 @@ class ActionSelfcheckResult(Action):
     def name(self) -> str:
         return "action_selfcheck_result"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        code = reference_code(f"{tracker.sender_id}:{len(tracker.events)}:{tracker.latest_message.get('message_id')}")
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        code = reference_code(
+            f"{tracker.sender_id}:{len(tracker.events)}:{tracker.latest_message.get('message_id')}"
+        )
         messages = compose_result(knowledge(), state_of(tracker), today(), code)
         for message in messages:
             dispatcher.utter_message(text=message)
@@ -306,14 +365,18 @@ class ActionSelfcheckShow(Action):
     def name(self) -> str:
         return "action_selfcheck_show"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         code, messages = tracker.get_slot("sc_result_code"), tracker.get_slot("sc_result") or []
         asked = CODE.search(said(tracker))
         if not messages:
             dispatcher.utter_message(text=say("selfcheck_no_result"))
         elif asked and f"ZC-{asked.group(1).upper()}" != code:
             wanted = f"ZC-{asked.group(1).upper()}"
-            dispatcher.utter_message(text=say("selfcheck_code_not_found", asked=wanted, code=code or ""))
+            dispatcher.utter_message(
+                text=say("selfcheck_code_not_found", asked=wanted, code=code or "")
+            )
         else:
             for message in messages:
                 dispatcher.utter_message(text=message)
@@ -324,7 +387,9 @@ class ActionSelfcheckStop(Action):
     def name(self) -> str:
         return "action_selfcheck_stop"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         if tracker.active_loop.get("name") == "selfcheck_form":
             dispatcher.utter_message(text=say("selfcheck_stopped"))
         else:
@@ -336,6 +401,8 @@ class ActionSelfcheckReset(Action):
     def name(self) -> str:
         return "action_selfcheck_reset"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         dispatcher.utter_message(text=say("selfcheck_reset"))
         return reset_events()

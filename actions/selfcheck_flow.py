@@ -42,24 +42,49 @@ def items_for(kb: KnowledgeBase, direction_id: str | None) -> List[Item]:
     entry = kb.selfcheck_for(direction_id)
     checks = list(data.common_checks if data else []) + list(entry.checks if entry else [])
     items = [
-        Item(c.id, "yes_no", c.requirement, c.question, c.help, clause=c.clause, requirement=c.requirement)
+        Item(
+            c.id,
+            "yes_no",
+            c.requirement,
+            c.question,
+            c.help,
+            clause=c.clause,
+            requirement=c.requirement,
+        )
         for c in checks
     ]
     for ind in entry.indicators if entry else []:
         if ind.kind == "yes_no":
-            question = render_message(kb, "selfcheck_indicator_yes_no", dt.date.today(), name=ind.name)
+            question = render_message(
+                kb, "selfcheck_indicator_yes_no", dt.date.today(), name=ind.name
+            )
         else:
-            unit = render_message(kb, "selfcheck_indicator_unit", dt.date.today(), unit=ind.unit) if ind.unit else ""
+            unit = (
+                render_message(kb, "selfcheck_indicator_unit", dt.date.today(), unit=ind.unit)
+                if ind.unit
+                else ""
+            )
             question = render_message(
                 kb, "selfcheck_indicator_question", dt.date.today(), name=ind.name, unit_note=unit
             )
         items.append(
-            Item(ind.id, ind.kind, ind.name, question, ind.help, unit=ind.unit, source=ind.source, threshold=ind.threshold)
+            Item(
+                ind.id,
+                ind.kind,
+                ind.name,
+                question,
+                ind.help,
+                unit=ind.unit,
+                source=ind.source,
+                threshold=ind.threshold,
+            )
         )
     return items
 
 
-def pending_items(kb: KnowledgeBase, direction_id: str | None, answers: Dict[str, Any] | None) -> List[Item]:
+def pending_items(
+    kb: KnowledgeBase, direction_id: str | None, answers: Dict[str, Any] | None
+) -> List[Item]:
     answers = answers or {}
     return [item for item in items_for(kb, direction_id) if item.id not in answers]
 
@@ -75,8 +100,13 @@ def question_text(
 ) -> str:
     today = today or dt.date.today()
     return render_message(
-        kb, "selfcheck_question", today,
-        number=str(number), total=str(total), question=item.question, hint=hint(kb, item.kind, today),
+        kb,
+        "selfcheck_question",
+        today,
+        number=str(number),
+        total=str(total),
+        question=item.question,
+        hint=hint(kb, item.kind, today),
     )
 
 
@@ -88,7 +118,9 @@ def reask_text(
     name = "selfcheck_reask_yes_no" if item.kind == "yes_no" else "selfcheck_reask_number"
     text = render_message(kb, name, today, said=clean(said)[:20], hint=hint(kb, item.kind, today))
     if failures >= MAX_FAILURES:
-        explain = render_message(kb, "selfcheck_explain_answer", today, help=item.help or item.question)
+        explain = render_message(
+            kb, "selfcheck_explain_answer", today, help=item.help or item.question
+        )
         text += f"\n{explain}"
     return text
 

@@ -15,7 +15,13 @@ from bot.replies import render_message
 MAX_BYTES = 2000  # a WeChat customer-service text message
 # verdicts (messages.yml: selfcheck_verdict_<verdict>)
 MEETS, BELOW, COMPARE, UNANSWERED = "meets", "below", "compare", "unanswered"
-OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+OPERATORS = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+}
 OP_NAMES = {">=": "ge", ">": "gt", "<=": "le", "<": "lt", "==": "eq"}  # selfcheck_op_<name>
 
 
@@ -71,15 +77,22 @@ def _answer_line(say: _Words, number: int, item: Item, answer: Dict[str, Any] | 
     if item.kind == "yes_no":
         note = say("clause_note", clause=item.clause) if item.clause else ""
         return say(
-            "line_check", number=str(number), title=item.title, clause_note=note,
-            said=say(f"said_{said}"), verdict=word,
+            "line_check",
+            number=str(number),
+            title=item.title,
+            clause_note=note,
+            said=say(f"said_{said}"),
+            verdict=word,
         )
     line = say("line_indicator", number=str(number), title=item.title, said=said, verdict=word)
     threshold = item.threshold
     if threshold is not None:
         op = say(f"op_{OP_NAMES[threshold.op]}") if threshold.op in OP_NAMES else threshold.op
         line += say(
-            "threshold_note", op=op, value=_number(threshold.value), unit=item.unit or "",
+            "threshold_note",
+            op=op,
+            value=_number(threshold.value),
+            unit=item.unit or "",
             source=threshold.source,
         )
     elif result == COMPARE:
@@ -94,7 +107,14 @@ def _profile(kb: KnowledgeBase, say: _Words, state: SelfcheckState, code: str) -
     lines = [say("result_title", code=code)]
     lines.append(say("profile_type", type=kind.name if kind else say("not_filled")))
     if city:
-        lines.append(say("profile_city", city=city.name, quota=str(city.quota), clause=kb.cities_file.quota_clause))
+        lines.append(
+            say(
+                "profile_city",
+                city=city.name,
+                quota=str(city.quota),
+                clause=kb.cities_file.quota_clause,
+            )
+        )
     else:
         lines.append(say("profile_no_city"))
     default = kb.direction(kind.default_direction) if kind else None
@@ -103,7 +123,9 @@ def _profile(kb: KnowledgeBase, say: _Words, state: SelfcheckState, code: str) -
     elif kind and kind.default_direction is None:
         lines.append(say("profile_direction_free", direction=direction.name))
     elif default:
-        name = "profile_direction_default" if default.id == direction.id else "profile_direction_other"
+        name = (
+            "profile_direction_default" if default.id == direction.id else "profile_direction_other"
+        )
         lines.append(say(name, direction=direction.name, type=kind.name, default=default.name))
     return lines
 
@@ -145,7 +167,7 @@ def split_messages(lines: List[str], limit: int = MAX_BYTES) -> List[str]:
                 messages.append(current)
                 current = ""
             messages.append(head)
-            line = line[len(head):]
+            line = line[len(head) :]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate.encode("utf-8")) > limit:
             messages.append(current)
@@ -157,10 +179,16 @@ def split_messages(lines: List[str], limit: int = MAX_BYTES) -> List[str]:
     return messages
 
 
-def compose_result(kb: KnowledgeBase, state: SelfcheckState, today: dt.date, code: str) -> List[str]:
+def compose_result(
+    kb: KnowledgeBase, state: SelfcheckState, today: dt.date, code: str
+) -> List[str]:
     """The result as WeChat-sized messages: profile, each answer, checklist, deadline, next step."""
     say = _Words(kb, today)
-    blocks = [_profile(kb, say, state, code), _answers(kb, say, state), _materials(kb, say, state, code)]
+    blocks = [
+        _profile(kb, say, state, code),
+        _answers(kb, say, state),
+        _materials(kb, say, state, code),
+    ]
     messages: List[str] = []
     for block in blocks:
         for part in split_messages(block):

@@ -100,7 +100,9 @@ def rest_sender(url: str, timeout: float) -> Callable[[str, evaluation.Turn], st
             replies = json.loads(response.read().decode("utf-8") or "[]")
         if not isinstance(replies, list):
             raise ValueError(f"REST reply is not a list: {str(replies)[:100]}")
-        return "\n".join(r.get("text", "") for r in replies if isinstance(r, dict) and r.get("text"))
+        return "\n".join(
+            r.get("text", "") for r in replies if isinstance(r, dict) and r.get("text")
+        )
 
     return send
 
@@ -112,10 +114,18 @@ def wechat_sender(args: argparse.Namespace) -> Callable[[str, evaluation.Turn], 
     msg_ids = iter(range(10**15 + uuid.uuid4().int % 10**15, 10**17))
 
     def send(sender: str, turn: evaluation.Turn) -> str:
-        sim = SimpleNamespace(url=args.wechat, token=args.token, aes_key=args.aes_key,
-                              appid=args.appid or "wx_eval", plain=not args.aes_key,
-                              openid=sender, event=turn.event or None, key=turn.key, voice=False,
-                              timeout=args.timeout)
+        sim = SimpleNamespace(
+            url=args.wechat,
+            token=args.token,
+            aes_key=args.aes_key,
+            appid=args.appid or "wx_eval",
+            plain=not args.aes_key,
+            openid=sender,
+            event=turn.event or None,
+            key=turn.key,
+            voice=False,
+            timeout=args.timeout,
+        )
         status, reply = post_as_wechat(sim, build_message(sim, turn.say, next(msg_ids)))
         if status != 200:
             raise ValueError(f"HTTP {status}: {reply.strip()[:100]}")
@@ -173,10 +183,14 @@ def eval_cases(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="双创申报助手 operator commands")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="双创申报助手 operator commands"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    kb = commands.add_parser("kb", help="知识库 knowledge base").add_subparsers(dest="kb_command", required=True)
+    kb = commands.add_parser("kb", help="知识库 knowledge base").add_subparsers(
+        dest="kb_command", required=True
+    )
     kb.add_parser("check", help="检查 knowledge/ 的所有文件").set_defaults(func=kb_check)
     kb.add_parser("facts", help="列出回答模板可引用的事实").set_defaults(func=kb_facts)
     kb_cli.add_commands(kb)
@@ -194,11 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
     chat_parser.set_defaults(func=chat)
 
     eval_parser = commands.add_parser(
-        "eval", help="对运行中的助手跑对话用例，统计 right / honest / wrong")
+        "eval", help="对运行中的助手跑对话用例，统计 right / honest / wrong"
+    )
     eval_parser.add_argument("files", nargs="+", metavar="FILE", help="用例文件（YAML）")
     where = eval_parser.add_mutually_exclusive_group()
-    where.add_argument("--rest", metavar="URL",
-                       help="REST 通道地址（默认 http://localhost:PORT/webhooks/rest/webhook）")
+    where.add_argument(
+        "--rest",
+        metavar="URL",
+        help="REST 通道地址（默认 http://localhost:PORT/webhooks/rest/webhook）",
+    )
     where.add_argument("--wechat", metavar="URL", help="微信通道地址（模拟微信服务器签名发送）")
     eval_parser.add_argument("--token", default="", help="微信令牌（与 --wechat 一起用）")
     eval_parser.add_argument("--aes-key", default="", help="EncodingAESKey：用安全模式加密发送")

@@ -59,17 +59,24 @@ DEFAULTS = {
 START_TIMEOUT = 300.0
 
 
-def render_nginx_config(template: str, prefix: Path, listen: str, upstreams: Sequence[int],
-                        workers: int = 1, fail_timeout: int = 10) -> str:
+def render_nginx_config(
+    template: str,
+    prefix: Path,
+    listen: str,
+    upstreams: Sequence[int],
+    workers: int = 1,
+    fail_timeout: int = 10,
+) -> str:
     """The nginx configuration for ``upstreams`` (loopback ports) listening on ``listen``."""
     if not upstreams:
         raise ValueError("a cluster needs at least one instance")
     servers = "\n".join(
         f"        server 127.0.0.1:{port} max_fails=1 fail_timeout={fail_timeout}s;"
-        for port in upstreams)
+        for port in upstreams
+    )
     return Template(template).substitute(
-        prefix=str(prefix), listen=listen, servers=servers, workers=workers,
-        tries=len(upstreams))
+        prefix=str(prefix), listen=listen, servers=servers, workers=workers, tries=len(upstreams)
+    )
 
 
 def cluster_environment(environ: Dict[str, str]) -> Dict[str, str]:
@@ -90,8 +97,8 @@ def ensure_postgres_database(url: str) -> bool:
     try:
         with admin.connect() as connection:
             exists = connection.execute(
-                text("select 1 from pg_database where datname = :name"),
-                {"name": parsed.database}).scalar()
+                text("select 1 from pg_database where datname = :name"), {"name": parsed.database}
+            ).scalar()
             if exists:
                 return False
             quoted = admin.dialect.identifier_preparer.quote(parsed.database)
@@ -138,14 +145,21 @@ def check_services(env: Dict[str, str]) -> List[str]:
 def nginx_binary() -> Optional[str]:
     return shutil.which("nginx") or next(
         (str(p) for p in (Path("/usr/sbin/nginx"), Path("/usr/local/sbin/nginx")) if p.exists()),
-        None)
+        None,
+    )
 
 
 class Cluster:
     """The processes of one cluster; ``start()`` returns once nginx answers."""
 
-    def __init__(self, settings: Settings, model: Path, instances: int, state_dir: Path,
-                 first_port: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        model: Path,
+        instances: int,
+        state_dir: Path,
+        first_port: Optional[int] = None,
+    ) -> None:
         if instances < 1:
             raise ValueError("INSTANCES must be at least 1")
         self.settings, self.model, self.state_dir = settings, model, state_dir
@@ -157,8 +171,9 @@ class Cluster:
     def _spawn(self, name: str, command: List[str], env: Dict[str, str]) -> subprocess.Popen:
         log = (self.state_dir / f"{name}.log").open("ab")
         self._logs.append(log)
-        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         self.processes[name] = process
         return process
 
@@ -166,9 +181,15 @@ class Cluster:
         for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.state_dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
         config = self.state_dir / "nginx.conf"
-        config.write_text(render_nginx_config(
-            TEMPLATE.read_text(encoding="utf-8"), self.state_dir, str(self.settings.port),
-            self.ports), encoding="utf-8")
+        config.write_text(
+            render_nginx_config(
+                TEMPLATE.read_text(encoding="utf-8"),
+                self.state_dir,
+                str(self.settings.port),
+                self.ports,
+            ),
+            encoding="utf-8",
+        )
         return config
 
     def start(self) -> None:
@@ -177,36 +198,75 @@ class Cluster:
             raise SystemExit("未找到 nginx：请先安装（Debian/Ubuntu：apt-get install -y nginx）。")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         config = self.write_nginx_config()
-        checked = subprocess.run([nginx, "-t", "-q", "-p", str(self.state_dir), "-c", str(config),
-                                  "-e", str(self.state_dir / "error.log")],
-                                 capture_output=True, text=True)
+        checked = subprocess.run(
+            [
+                nginx,
+                "-t",
+                "-q",
+                "-p",
+                str(self.state_dir),
+                "-c",
+                str(config),
+                "-e",
+                str(self.state_dir / "error.log"),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if checked.returncode != 0:
             raise SystemExit(f"nginx 配置有误：{checked.stderr.strip()}")
         paths = write_runtime_config(self.settings, build_dir=self.state_dir)
         prepare_schemas(self.settings, paths["endpoints"])
-        actions = self._spawn("actions", action_server_command(self.settings),
-                              action_server_env(self.settings))
+        actions = self._spawn(
+            "actions", action_server_command(self.settings), action_server_env(self.settings)
+        )
         env = child_env()
         for index, port in enumerate(self.ports, 1):
-            self._spawn(f"rasa-{index}", rasa_command(
-                "run", "--model", str(self.model), "--port", str(port), "-i", "127.0.0.1",
-                "--credentials", str(paths["credentials"]),
-                "--endpoints", str(paths["endpoints"])), env)
+            self._spawn(
+                f"rasa-{index}",
+                rasa_command(
+                    "run",
+                    "--model",
+                    str(self.model),
+                    "--port",
+                    str(port),
+                    "-i",
+                    "127.0.0.1",
+                    "--credentials",
+                    str(paths["credentials"]),
+                    "--endpoints",
+                    str(paths["endpoints"]),
+                ),
+                env,
+            )
         wait_until_up(f"http://127.0.0.1:{self.settings.action_port}/health", 120, actions)
         for index, port in enumerate(self.ports, 1):
-            wait_until_up(f"http://127.0.0.1:{port}/", START_TIMEOUT,
-                          self.processes[f"rasa-{index}"])
-        proxy = self._spawn("nginx", [nginx, "-p", str(self.state_dir), "-c", str(config),
-                                      "-e", str(self.state_dir / "error.log")], env)
+            wait_until_up(
+                f"http://127.0.0.1:{port}/", START_TIMEOUT, self.processes[f"rasa-{index}"]
+            )
+        proxy = self._spawn(
+            "nginx",
+            [
+                nginx,
+                "-p",
+                str(self.state_dir),
+                "-c",
+                str(config),
+                "-e",
+                str(self.state_dir / "error.log"),
+            ],
+            env,
+        )
         wait_until_up(f"http://127.0.0.1:{self.settings.port}/", 30, proxy)
         self.write_state()
 
     def write_state(self) -> Path:
         state = {
             "public_port": self.settings.port,
-            "instances": [{"name": f"rasa-{i}", "port": port,
-                           "pid": self.processes[f"rasa-{i}"].pid}
-                          for i, port in enumerate(self.ports, 1)],
+            "instances": [
+                {"name": f"rasa-{i}", "port": port, "pid": self.processes[f"rasa-{i}"].pid}
+                for i, port in enumerate(self.ports, 1)
+            ],
             "actions": {"port": self.settings.action_port, "pid": self.processes["actions"].pid},
             "nginx": {"pid": self.processes["nginx"].pid},
             "access_log": str(self.state_dir / "access.log"),
@@ -251,12 +311,18 @@ def newest_model() -> Path:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.cluster", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.cluster",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--instances", type=int, default=2)
     parser.add_argument("--port", type=int, help="public port (nginx); default PORT")
-    parser.add_argument("--first-instance-port", type=int,
-                        help="loopback port of the first instance (default: public port + 1)")
+    parser.add_argument(
+        "--first-instance-port",
+        type=int,
+        help="loopback port of the first instance (default: public port + 1)",
+    )
     parser.add_argument("--model", type=Path, help="model archive (default: train if stale)")
     parser.add_argument("--state-dir", type=Path, default=STATE_DIR)
     args = parser.parse_args(argv)
@@ -280,8 +346,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         if ensure_postgres_database(env[name]):
             print(f"已创建数据库 {make_url(env[name]).database}", flush=True)
     model = args.model or train()
-    cluster = Cluster(settings, model.resolve(), args.instances, args.state_dir.resolve(),
-                      args.first_instance_port)
+    cluster = Cluster(
+        settings,
+        model.resolve(),
+        args.instances,
+        args.state_dir.resolve(),
+        args.first_instance_port,
+    )
     stopping = False
 
     def on_signal(*_: object) -> None:
@@ -293,10 +364,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         cluster.start()
-        print(f"\n集群已启动：{args.instances} 个 Rasa 实例（端口 "
-              f"{', '.join(map(str, cluster.ports))}）+ 动作服务器，nginx 在 "
-              f"http://localhost:{settings.port}/ ；进程与端口见 {args.state_dir}/cluster.json\n"
-              "  Ctrl+C 停止\n", flush=True)
+        print(
+            f"\n集群已启动：{args.instances} 个 Rasa 实例（端口 "
+            f"{', '.join(map(str, cluster.ports))}）+ 动作服务器，nginx 在 "
+            f"http://localhost:{settings.port}/ ；进程与端口见 {args.state_dir}/cluster.json\n"
+            "  Ctrl+C 停止\n",
+            flush=True,
+        )
         return cluster.wait()
     except KeyboardInterrupt:
         return 0

@@ -17,19 +17,70 @@ from bot.kb.loader import KnowledgeBase
 from bot.kb.models import City
 
 TOTAL_CUES = (
-    "加起来", "一共", "总共", "合计", "总计", "共计", "合起来", "总数", "加在一起", "共能", "共可", "一起",
-    "两个市", "两市", "三个市", "三市", "几个市加",
+    "加起来",
+    "一共",
+    "总共",
+    "合计",
+    "总计",
+    "共计",
+    "合起来",
+    "总数",
+    "加在一起",
+    "共能",
+    "共可",
+    "一起",
+    "两个市",
+    "两市",
+    "三个市",
+    "三市",
+    "几个市加",
 )
 PROVINCE_CUES = ("全省", "所有市州", "各市州加起来", "14个市州", "十四个市州", "全部市州")
 # “the other 市州” of the notice: all but the group it names (长株潭)
-OTHERS_CUES = ("其他市州", "其他每个市州", "其余市州", "其他的市州", "以外的市州", "之外的市州", "除了长株潭", "除长株潭")
-YES_NO_CUES = (
-    "吗", "么", "吧", "能不能", "可不可以", "行不行", "可以不", "是否", "来得及", "赶得上", "行不",
-    "没超", "超没超", "超不超", "够不够",
+OTHERS_CUES = (
+    "其他市州",
+    "其他每个市州",
+    "其余市州",
+    "其他的市州",
+    "以外的市州",
+    "之外的市州",
+    "除了长株潭",
+    "除长株潭",
 )
-_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+YES_NO_CUES = (
+    "吗",
+    "么",
+    "吧",
+    "能不能",
+    "可不可以",
+    "行不行",
+    "可以不",
+    "是否",
+    "来得及",
+    "赶得上",
+    "行不",
+    "没超",
+    "超没超",
+    "超不超",
+    "够不够",
+)
+_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 # a number of applicants right after a verb of recommending (“推3个”, “报四家”, “推荐两个”)
-_COUNT = re.compile(r"(?:推荐|推|申报|报送|报)\s*(\d{1,2}|[一二两三四五六七八九十])\s*(?:个|家|所|项|名)")
+_COUNT = re.compile(
+    r"(?:推荐|推|申报|报送|报)\s*(\d{1,2}|[一二两三四五六七八九十])\s*(?:个|家|所|项|名)"
+)
 QUOTA_CUES = ("推荐", "推", "名额", "报几", "几个", "几家", "多少")
 _FULL_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
 _DAY_ONLY = re.compile(r"(?<![\d月路街巷楼栋室区道])(\d{1,2})[日号](?![文楼院])")
@@ -49,7 +100,9 @@ class QuotaTotal:
         return sum(c.quota for c in self.cities)
 
 
-def quota_total(kb: KnowledgeBase, question: str, city_names: Sequence[str]) -> Optional[QuotaTotal]:
+def quota_total(
+    kb: KnowledgeBase, question: str, city_names: Sequence[str]
+) -> Optional[QuotaTotal]:
     """Several 市州 together (named, a group such as 长株潭, or the whole province)."""
     if not any(cue in question for cue in QUOTA_CUES):
         return None
@@ -81,7 +134,9 @@ class QuotaCheck:
         return self.asked <= self.city.quota
 
 
-def quota_check(kb: KnowledgeBase, question: str, city_names: Sequence[str]) -> Optional[QuotaCheck]:
+def quota_check(
+    kb: KnowledgeBase, question: str, city_names: Sequence[str]
+) -> Optional[QuotaCheck]:
     """“衡阳能推荐3个吗”: one 市州 and a number, asked yes or no."""
     if len(city_names) != 1 or not any(cue in question for cue in YES_NO_CUES):
         return None

@@ -13,7 +13,9 @@ from typing import List, Optional, Sequence
 from bot.kb.models import PolicyDocument
 from bot.normalize import normalize
 
-_NUMBER = re.compile(r"^(?P<prefix>\D+?)\s*[〔\[(（【]\s*(?P<year>\d{4})\s*[〕\])）】]\s*(?P<seq>\d+)\s*号$")
+_NUMBER = re.compile(
+    r"^(?P<prefix>\D+?)\s*[〔\[(（【]\s*(?P<year>\d{4})\s*[〕\])）】]\s*(?P<seq>\d+)\s*号$"
+)
 _REFERENCE = re.compile(
     r"(?P<prefix>[\u4e00-\u9fff]{2,8})?\s*[〔\[(（【]?\s*(?P<year>(?:19|20)\d{2})?\s*"
     r"[〕\])）】年]?\s*第?\s*(?P<seq>\d{1,3})\s*号(?P<wen>文)?"
@@ -102,5 +104,7 @@ def documents_named(
     ``background`` is text a title fragment must not occur in to count (the notice and the FAQ
     without the lines that cite the documents)."""
     named = _by_number(question, documents)
-    named += [d for d in _by_title(question, documents, _strip_quotes(background)) if d not in named]
+    named += [
+        d for d in _by_title(question, documents, _strip_quotes(background)) if d not in named
+    ]
     return [d for d in documents if d in named]

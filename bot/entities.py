@@ -54,7 +54,15 @@ class EntityMatcher:
                 if len(candidate) == length and candidate in self._words:
                     hit = self._words[candidate]
                     if hit:
-                        matches.append(EntityMatch(hit[0], hit[1], position, position + length, text[position : position + length]))
+                        matches.append(
+                            EntityMatch(
+                                hit[0],
+                                hit[1],
+                                position,
+                                position + length,
+                                text[position : position + length],
+                            )
+                        )
                     position += length
                     break
             else:

@@ -174,8 +174,13 @@ def parse_turn(raw: Any, where: str) -> Turn:
     expect = tuple(_strings(g, f"{where} expect[{i}]") for i, g in enumerate(expect_raw))
     forbid_raw = raw.get("forbid") or []
     forbid = _strings(forbid_raw, f"{where} forbid") if forbid_raw else ()
-    return Turn(say=str(say) if say is not None else "", event=str(event or ""),
-                key=str(raw.get("key") or ""), expect=expect, forbid=forbid)
+    return Turn(
+        say=str(say) if say is not None else "",
+        event=str(event or ""),
+        key=str(raw.get("key") or ""),
+        expect=expect,
+        forbid=forbid,
+    )
 
 
 def parse_cases(data: Any, source: str = "<cases>") -> List[Case]:
@@ -197,8 +202,13 @@ def parse_cases(data: Any, source: str = "<cases>") -> List[Case]:
         turns = raw.get("turns")
         if not isinstance(turns, list) or not turns:
             raise CaseFileError(f"{where}: 'turns' must be a non-empty list")
-        cases.append(Case(case_id, tuple(str(t) for t in tags),
-                          tuple(parse_turn(t, f"{where} turn {i}") for i, t in enumerate(turns, 1))))
+        cases.append(
+            Case(
+                case_id,
+                tuple(str(t) for t in tags),
+                tuple(parse_turn(t, f"{where} turn {i}") for i, t in enumerate(turns, 1)),
+            )
+        )
     return cases
 
 
@@ -263,8 +273,13 @@ def classify(reply: str, turn: Turn) -> Verdict:
 Send = Callable[[str, Turn], str]
 
 
-def run_cases(cases: Iterable[Case], send: Send, *, events: bool = True,
-              clock: Callable[[], float] = time.perf_counter) -> Tuple[List[TurnResult], int]:
+def run_cases(
+    cases: Iterable[Case],
+    send: Send,
+    *,
+    events: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Tuple[List[TurnResult], int]:
     """Play each case as one conversation with a fresh sender; (results, skipped turns).
 
     ``send(sender, turn)`` returns the reply text. Event turns are skipped when ``events`` is
@@ -289,8 +304,9 @@ def run_cases(cases: Iterable[Case], send: Send, *, events: bool = True,
                 skipped += len(case.turns) - index
                 break
             latency = (clock() - started) * 1000
-            results.append(TurnResult(case.id, case.tags, index, said, reply,
-                                      classify(reply, turn), latency))
+            results.append(
+                TurnResult(case.id, case.tags, index, said, reply, classify(reply, turn), latency)
+            )
     return results, skipped
 
 
@@ -329,8 +345,10 @@ def format_counts(t: Tally) -> str:
         line += f", {t.skipped} skipped"
     line += ")"
     if t.latencies:
-        line += (f"  latency ms p50 {percentile(t.latencies, 0.5):.0f}"
-                 f" p95 {percentile(t.latencies, 0.95):.0f}")
+        line += (
+            f"  latency ms p50 {percentile(t.latencies, 0.5):.0f}"
+            f" p95 {percentile(t.latencies, 0.95):.0f}"
+        )
     return line
 
 
@@ -339,7 +357,9 @@ def format_report(name: str, t: Tally, results: Sequence[TurnResult], width: int
     lines = [f"== {name}", "  " + format_counts(t)]
     for tag in sorted(t.by_tag):
         c = t.by_tag[tag]
-        lines.append(f"    {tag:<12} right {c[RIGHT]:>3}  honest {c[HONEST]:>3}  wrong {c[WRONG]:>3}")
+        lines.append(
+            f"    {tag:<12} right {c[RIGHT]:>3}  honest {c[HONEST]:>3}  wrong {c[WRONG]:>3}"
+        )
     for outcome in (WRONG, HONEST):
         shown = [r for r in results if r.verdict.outcome == outcome]
         if not shown:

@@ -32,10 +32,34 @@ HAND_WRITTEN_DATA = PROJECT_DIR / "nlu" / "data"
 VARIANTS_PER_EXAMPLE = 3
 # Domain terms jieba should keep whole, besides the entity vocabulary.
 TERMS = (
-    "双创", "示范基地", "双创示范基地", "实施方案", "编制提纲", "量化指标", "政务服务中心",
-    "发展改革综合服务窗口", "发改委", "发展改革委", "市州", "截止", "截至", "一式两份", "电子版",
-    "纸质版", "联系人", "联系电话", "申报材料", "推荐名额", "择优", "评审", "汇总表", "附件",
-    "承担主体", "长株潭", "自测", "人工",
+    "双创",
+    "示范基地",
+    "双创示范基地",
+    "实施方案",
+    "编制提纲",
+    "量化指标",
+    "政务服务中心",
+    "发展改革综合服务窗口",
+    "发改委",
+    "发展改革委",
+    "市州",
+    "截止",
+    "截至",
+    "一式两份",
+    "电子版",
+    "纸质版",
+    "联系人",
+    "联系电话",
+    "申报材料",
+    "推荐名额",
+    "择优",
+    "评审",
+    "汇总表",
+    "附件",
+    "承担主体",
+    "长株潭",
+    "自测",
+    "人工",
 )
 
 
@@ -56,17 +80,24 @@ yaml.add_representer(_Literal, _literal_representer, Dumper=yaml.SafeDumper)
 
 def _dump(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8"
+    )
 
 
-def _swap_variants(example: str, vocabulary: Dict[str, Dict[str, str]], rng: random.Random) -> List[str]:
+def _swap_variants(
+    example: str, vocabulary: Dict[str, Dict[str, str]], rng: random.Random
+) -> List[str]:
     """Copies of ``example`` with its 市州 / type word replaced by others of the same kind."""
     for entity in ("city", "applicant_type"):
         words = sorted(vocabulary[entity], key=len, reverse=True)
         present = next((w for w in words if w in example), None)
         if present:
             others = [w for w in words if vocabulary[entity][w] != vocabulary[entity][present]]
-            return [example.replace(present, other) for other in rng.sample(others, min(VARIANTS_PER_EXAMPLE, len(others)))]
+            return [
+                example.replace(present, other)
+                for other in rng.sample(others, min(VARIANTS_PER_EXAMPLE, len(others)))
+            ]
     return []
 
 
@@ -165,7 +196,9 @@ def domain_with_faq_interruptions(faq_intents: List[str]) -> Dict[str, object]:
         for mapping in slot.get("mappings") or []:
             loops = [c.get("active_loop") for c in mapping.get("conditions") or []]
             if mapping.get("type") == "from_text" and SELFCHECK_FORM in loops:
-                mapping["not_intent"] = list(dict.fromkeys([*(mapping.get("not_intent") or []), *faq_intents]))
+                mapping["not_intent"] = list(
+                    dict.fromkeys([*(mapping.get("not_intent") or []), *faq_intents])
+                )
     return domain
 
 
@@ -173,10 +206,20 @@ def write_training_data(kb: KnowledgeBase) -> None:
     if GENERATED_DIR.exists():
         shutil.rmtree(GENERATED_DIR)
     faq = faq_examples(kb)
-    nlu = [{"intent": intent, "examples": _Literal(_literal_block(lines))} for intent, lines in faq.items()]
+    nlu = [
+        {"intent": intent, "examples": _Literal(_literal_block(lines))}
+        for intent, lines in faq.items()
+    ]
     nlu.append({"intent": "inform", "examples": _Literal(_literal_block(inform_examples(kb)))})
-    nlu.append({"intent": "out_of_scope", "examples": _Literal(_literal_block(out_of_scope_examples()))})
-    nlu.append({"intent": "not_in_notice", "examples": _Literal(_literal_block(not_in_notice_examples(kb)))})
+    nlu.append(
+        {"intent": "out_of_scope", "examples": _Literal(_literal_block(out_of_scope_examples()))}
+    )
+    nlu.append(
+        {
+            "intent": "not_in_notice",
+            "examples": _Literal(_literal_block(not_in_notice_examples(kb))),
+        }
+    )
     _dump(DATA_DIR / "faq_nlu.yml", {"version": "3.1", "nlu": nlu})
     rules = [
         {"rule": f"answer {intent}", "steps": [{"intent": intent}, {"action": "action_answer"}]}
@@ -190,7 +233,9 @@ def write_training_data(kb: KnowledgeBase) -> None:
     _dump(DOMAIN_DIR / "faq_intents.yml", {"version": "3.1", "intents": list(faq)})
     JIEBA_DIR.mkdir(parents=True, exist_ok=True)
     words = sorted({*TERMS, *(w for mapping in kb.entity_vocabulary().values() for w in mapping)})
-    (JIEBA_DIR / "userdict.txt").write_text("".join(f"{w} 2000 n\n" for w in words), encoding="utf-8")
+    (JIEBA_DIR / "userdict.txt").write_text(
+        "".join(f"{w} 2000 n\n" for w in words), encoding="utf-8"
+    )
 
 
 def training_inputs() -> List[Path]:

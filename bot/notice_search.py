@@ -75,7 +75,12 @@ class Segmenter:
         """Nouns of the question (what it is about); verbs, adverbs and time words are how it is asked."""
         found = []
         for word, flag in self._tagger.cut(text):
-            if flag.startswith("n") and _CJK_TERM.match(word) and word not in STOPWORDS and word not in found:
+            if (
+                flag.startswith("n")
+                and _CJK_TERM.match(word)
+                and word not in STOPWORDS
+                and word not in found
+            ):
                 found.append(word)
         return found
 
@@ -110,7 +115,9 @@ class NoticeIndex:
     K1 = 1.2
     B = 0.75
 
-    def __init__(self, kb: KnowledgeBase, faq_texts: Dict[str, str], extra_known: Sequence[str] = ()):
+    def __init__(
+        self, kb: KnowledgeBase, faq_texts: Dict[str, str], extra_known: Sequence[str] = ()
+    ):
         self.segmenter = Segmenter(_knowledge_words(kb))
         self.sentences: List[Sentence] = []
         for clause in kb.clauses:
@@ -124,7 +131,9 @@ class NoticeIndex:
             for term in sentence.terms:
                 self.df[term] = self.df.get(term, 0) + 1
         self.notice_terms = sorted(self.df, key=len, reverse=True)
-        self.average_length = sum(len(s.terms) for s in self.sentences) / max(1, len(self.sentences))
+        self.average_length = sum(len(s.terms) for s in self.sentences) / max(
+            1, len(self.sentences)
+        )
         self.faq_texts = {faq_id: normalize(text) for faq_id, text in faq_texts.items()}
         self.faq_text = "\n".join(self.faq_texts.values())
         notice_text = " ".join(normalize(c.text) for c in kb.clauses)

@@ -36,7 +36,9 @@ class Reply:
     clause: Optional[str] = None
 
 
-def follow_up_topic(intent: Optional[str], last_topic: Optional[str], question: str) -> Optional[str]:
+def follow_up_topic(
+    intent: Optional[str], last_topic: Optional[str], question: str
+) -> Optional[str]:
     cues = ATTRIBUTE_CUES.get(last_topic or "")
     if (
         cues
@@ -96,13 +98,17 @@ def not_in_notice_reply(
     return Reply(render_message(kb, NOT_IN_NOTICE, today, asked=asked), NOT_IN_NOTICE)
 
 
-def blocked_reply(kb: KnowledgeBase, entities: Dict[str, List[str]], today: dt.date) -> Optional[Reply]:
+def blocked_reply(
+    kb: KnowledgeBase, entities: Dict[str, List[str]], today: dt.date
+) -> Optional[Reply]:
     if not entities.get(BLOCKED):
         return None
     return Reply(render_message(kb, BLOCKED, today), BLOCKED)
 
 
-def clause_reply(kb: KnowledgeBase, entities: Dict[str, List[str]], today: dt.date) -> Optional[Reply]:
+def clause_reply(
+    kb: KnowledgeBase, entities: Dict[str, List[str]], today: dt.date
+) -> Optional[Reply]:
     numbers = entities.get(NOTICE_CLAUSE) or []
     quotes = entities.get("notice_quote") or []
     clause = kb.clause(numbers[0]) if numbers else None
@@ -132,13 +138,22 @@ def _derived_reply(
         if check:
             name = "quota_check_yes" if check.allowed else "quota_check_no"
             return render_message(
-                kb, name, today, city=check.city.name, quota=str(check.city.quota), asked=str(check.asked)
+                kb,
+                name,
+                today,
+                city=check.city.name,
+                quota=str(check.city.quota),
+                asked=str(check.asked),
             )
     if topic == "deadline":
         check = deadline_check(kb, question)
         if check:
             name = "deadline_check_yes" if check.in_time else "deadline_check_no"
-            asked = chinese_date(check.asked) if check.exact_day else f"{check.asked.year}年{check.asked.month}月"
+            asked = (
+                chinese_date(check.asked)
+                if check.exact_day
+                else f"{check.asked.year}年{check.asked.month}月"
+            )
             return render_message(kb, name, today, asked_date=asked)
     return None
 
@@ -147,7 +162,10 @@ def _documents_reply(kb: KnowledgeBase, numbers: Sequence[str], today: dt.date) 
     documents = [d for d in kb.notice.policy_basis.documents if d.number in numbers]
     if not documents:
         return None
-    parts = [render_message(kb, "policy_document", today, title=d.title, number=d.number) for d in documents]
+    parts = [
+        render_message(kb, "policy_document", today, title=d.title, number=d.number)
+        for d in documents
+    ]
     return "\n".join(parts)
 
 

@@ -50,9 +50,22 @@ INFORM = "inform"  # a follow-up naming only a 市州, type or direction
 # Intents that are not questions about the notice: the model decides them alone.
 CONVERSATION_INTENTS = frozenset(
     {
-        "greet", "goodbye", "thanks", "human_handoff", "bot_capabilities", "bot_identity",
-        "selfcheck", "selfcheck_stop", "selfcheck_restart", "selfcheck_result", "selfcheck_answer",
-        "affirm", "deny", "stop", "restart", "skip",
+        "greet",
+        "goodbye",
+        "thanks",
+        "human_handoff",
+        "bot_capabilities",
+        "bot_identity",
+        "selfcheck",
+        "selfcheck_stop",
+        "selfcheck_restart",
+        "selfcheck_result",
+        "selfcheck_answer",
+        "affirm",
+        "deny",
+        "stop",
+        "restart",
+        "skip",
     }
 )
 # A date is about the deadline only when the question is about handing something in.
@@ -105,7 +118,9 @@ def silent_keywords(kb: KnowledgeBase) -> List[Tuple[str, SilentTopic]]:
     return [(normalize(keyword), topic) for topic in topics for keyword in topic.keywords]
 
 
-def silent_topic(question: str, keywords: Sequence[Tuple[str, SilentTopic]]) -> Optional[SilentTopic]:
+def silent_topic(
+    question: str, keywords: Sequence[Tuple[str, SilentTopic]]
+) -> Optional[SilentTopic]:
     return next((topic for keyword, topic in keywords if keyword in question), None)
 
 
@@ -116,7 +131,9 @@ def faq_texts(kb: KnowledgeBase) -> Dict[str, str]:
         answer = answer_faq(kb, entry.id)
         parts = [entry.question, *entry.similar, answer.text if answer else ""]
         if entry.when:
-            parts += [t for t in (entry.when.city, entry.when.applicant_type, entry.when.direction) if t]
+            parts += [
+                t for t in (entry.when.city, entry.when.applicant_type, entry.when.direction) if t
+            ]
         texts[entry.id] = "\n".join(parts)
     return texts
 
@@ -130,16 +147,16 @@ class QuestionRouter:
         self.faq_keywords = [(normalize(k), e.id) for e in kb.faq for k in e.keywords]
         self.footer_ids = {e.id for e in kb.faq if e.footer}
         self.blocked_words = blocked_words(kb)
-        self.faq_questions = {
-            e.id: normalize("\n".join([e.question, *e.similar])) for e in kb.faq
-        }
+        self.faq_questions = {e.id: normalize("\n".join([e.question, *e.similar])) for e in kb.faq}
         self.entities = EntityMatcher(kb.entity_vocabulary())
         # text a policy document's title fragment must not be part of to name that document
         self.background = "\n".join(
             [normalize(c.text) for c in kb.clauses if c.clause != kb.notice.policy_basis.clause]
             + list(self.faq_questions.values())
         )
-        self.index = NoticeIndex(kb, faq_texts(kb), extra_known=[*TOTAL_CUES, *YES_NO_CUES, *PROVINCE_CUES])
+        self.index = NoticeIndex(
+            kb, faq_texts(kb), extra_known=[*TOTAL_CUES, *YES_NO_CUES, *PROVINCE_CUES]
+        )
 
     def _clause_route(self, hit: ClauseHit, mechanism: str) -> Route:
         """No FAQ topic: the honest fallback, which quotes the clause these entities name."""
@@ -166,7 +183,9 @@ class QuestionRouter:
     def route(self, question: str, ranking: Sequence[Dict]) -> Optional[Route]:
         """A new intent for the (normalised) question, or None to keep the model's."""
         if any(word in question for word in self.blocked_words):
-            return Route(NLU_FALLBACK, "blocked", ((BLOCKED, "1"),))  # a fixed reply, nothing repeated
+            return Route(
+                NLU_FALLBACK, "blocked", ((BLOCKED, "1"),)
+            )  # a fixed reply, nothing repeated
         if is_english(question):
             topic = english_topic(question, self.kb.english)
             return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
@@ -174,7 +193,9 @@ class QuestionRouter:
             question, self.kb.notice.policy_basis.documents, self.background
         )
         if documents:
-            return Route("policy_basis", "document", tuple(("policy_document", d.number) for d in documents))
+            return Route(
+                "policy_basis", "document", tuple(("policy_document", d.number) for d in documents)
+            )
         silent = silent_topic(question, self.silent_keywords)
         if silent:
             return Route(NOT_IN_NOTICE, "silent_topic", (("silent_topic", silent.id),))
@@ -199,7 +220,9 @@ class QuestionRouter:
         if (is_faq and sure and not trusted) or (intent == INFORM and not sure):
             unknown = self.index.unknown_nouns(asked)
             if unknown:
-                return Route(NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown))
+                return Route(
+                    NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown)
+                )
         keywords = self.keyword_topics(asked)
         if intent in self.footer_ids and intent not in keywords:
             # the page footer answers footer questions only: asked about something else

@@ -45,11 +45,23 @@ def train(force: bool = False) -> Path:
     started = time.monotonic()
     subprocess.run(
         rasa_command(
-            "train", "--config", "config.yml", "--domain", str(DOMAIN_DIR),
-            "--data", "nlu/data", str(DATA_DIR),
-            "--out", str(MODELS_DIR), "--fixed-model-name", fingerprint, "--quiet",
+            "train",
+            "--config",
+            "config.yml",
+            "--domain",
+            str(DOMAIN_DIR),
+            "--data",
+            "nlu/data",
+            str(DATA_DIR),
+            "--out",
+            str(MODELS_DIR),
+            "--fixed-model-name",
+            fingerprint,
+            "--quiet",
         ),
-        cwd=PROJECT_DIR, env=child_env(), check=True,
+        cwd=PROJECT_DIR,
+        env=child_env(),
+        check=True,
     )
     print(f"训练完成，用时 {time.monotonic() - started:.0f} 秒。")
     return model
@@ -57,8 +69,11 @@ def train(force: bool = False) -> Path:
 
 def store_endpoints(settings: Settings) -> Dict[str, dict]:
     """``tracker_store`` (and ``lock_store`` when LOCK_STORE_URL is set) for endpoints.yml."""
-    endpoints = {"tracker_store": tracker_store_endpoint(
-        settings.tracker_store_url, settings.tracker_db, settings.retention_days)}
+    endpoints = {
+        "tracker_store": tracker_store_endpoint(
+            settings.tracker_store_url, settings.tracker_db, settings.retention_days
+        )
+    }
     lock_store = lock_store_endpoint(settings.lock_store_url)
     if lock_store is not None:
         endpoints["lock_store"] = lock_store
@@ -136,7 +151,15 @@ def action_server_env(settings: Settings) -> Dict[str, str]:
 
 
 def action_server_command(settings: Settings) -> List[str]:
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)]
+    return [
+        sys.executable,
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "actions",
+        "--port",
+        str(settings.action_port),
+    ]
 
 
 def check_secret(settings: Settings) -> None:
@@ -162,7 +185,8 @@ def supervise(
         if actions.poll() is not None:
             print(
                 f"动作服务器意外退出（退出码 {actions.returncode}），正在重新启动 / action server died, restarting",
-                file=sys.stderr, flush=True,
+                file=sys.stderr,
+                flush=True,
             )
             actions = restart_actions()
         time.sleep(poll_seconds)
@@ -173,27 +197,43 @@ def serve(settings: Settings, model: Path) -> int:
     check_stores(settings)
     paths = write_runtime_config(settings)
     env = child_env()
-    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_DIR, env=action_server_env(settings))
+    actions = subprocess.Popen(
+        action_server_command(settings), cwd=PROJECT_DIR, env=action_server_env(settings)
+    )
     processes = [actions]
     try:
         wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", 120, actions)
         rasa = subprocess.Popen(
             rasa_command(
-                "run", "--model", str(model), "--port", str(settings.port),
-                "--credentials", str(paths["credentials"]), "--endpoints", str(paths["endpoints"]),
+                "run",
+                "--model",
+                str(model),
+                "--port",
+                str(settings.port),
+                "--credentials",
+                str(paths["credentials"]),
+                "--endpoints",
+                str(paths["endpoints"]),
                 # the model API, for python -m bot publish (PUT /model); every call needs the token
-                "--enable-api", "--auth-token", settings.effective_rasa_api_token(),
+                "--enable-api",
+                "--auth-token",
+                settings.effective_rasa_api_token(),
             ),
-            cwd=PROJECT_DIR, env=env,
+            cwd=PROJECT_DIR,
+            env=env,
         )
         processes.append(rasa)
         wait_until_up(f"http://127.0.0.1:{settings.port}/", 300, rasa)
         print(
             "\n双创申报助手已启动 / the assistant is up:\n"
             f"  REST:   curl -s localhost:{settings.port}/webhooks/rest/webhook "
-            "-H 'Content-Type: application/json' -d '{\"sender\":\"me\",\"message\":\"申报截止时间是什么时候？\"}'\n"
+            '-H \'Content-Type: application/json\' -d \'{"sender":"me","message":"申报截止时间是什么时候？"}\'\n'
             "  终端对话 / terminal chat:  make chat\n"
-            + (f"  WeChat: http://<公网地址>:{settings.port}/webhooks/wechat/webhook\n" if settings.wechat_token else "")
+            + (
+                f"  WeChat: http://<公网地址>:{settings.port}/webhooks/wechat/webhook\n"
+                if settings.wechat_token
+                else ""
+            )
             + "  Ctrl+C 停止 / to stop\n",
             flush=True,
         )

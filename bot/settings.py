@@ -46,7 +46,9 @@ class Settings(BaseSettings):
     wechat_previous_aes_key: Optional[str] = Field(None, env="WECHAT_PREVIOUS_AES_KEY")
     wechat_appid: Optional[str] = Field(None, env="WECHAT_APPID")
     wechat_secret: Optional[str] = Field(None, env="WECHAT_SECRET")
-    wechat_api_base_url: str = Field("https://api.weixin.qq.com/cgi-bin/", env="WECHAT_API_BASE_URL")
+    wechat_api_base_url: str = Field(
+        "https://api.weixin.qq.com/cgi-bin/", env="WECHAT_API_BASE_URL"
+    )
     # Bodies above this are refused (413) before they are read in full or parsed.
     wechat_max_body_bytes: int = Field(64 * 1024, env="WECHAT_MAX_BODY_BYTES", gt=0)
     # At shutdown, wait this long for 客服消息 (customer-service replies) still going out.
@@ -106,7 +108,7 @@ class Settings(BaseSettings):
 MISSING_SECRET_MESSAGE = (
     "未设置 QUESTION_LOG_SECRET：问题日志使用共享数据库（DATABASE_URL 不是 SQLite）时，"
     "所有实例必须使用同一个密钥，否则同一提问人在不同实例上的化名不同、提问人数会算错。"
-    "请生成一个随机密钥（例如 python -c \"import secrets; print(secrets.token_hex(32))\"），"
+    '请生成一个随机密钥（例如 python -c "import secrets; print(secrets.token_hex(32))"），'
     "在每个实例的环境变量或 .env 中设置 QUESTION_LOG_SECRET=该密钥 后再启动。"
 )
 

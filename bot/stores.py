@@ -84,7 +84,10 @@ def sql_endpoint(url: str, setting: str) -> Dict[str, Any]:
     if not parsed.host:
         raise StoreURLError(f"{setting} 缺少主机名")
     endpoint: Dict[str, Any] = {
-        "type": "SQL", "dialect": parsed.drivername, "url": parsed.host, "db": parsed.database,
+        "type": "SQL",
+        "dialect": parsed.drivername,
+        "url": parsed.host,
+        "db": parsed.database,
     }
     if parsed.port is not None:
         endpoint["port"] = parsed.port
@@ -101,8 +104,9 @@ def sql_endpoint(url: str, setting: str) -> Dict[str, Any]:
     return endpoint
 
 
-def tracker_store_endpoint(url: Optional[str], sqlite_file: Path,
-                           retention_days: int) -> Dict[str, Any]:
+def tracker_store_endpoint(
+    url: Optional[str], sqlite_file: Path, retention_days: int
+) -> Dict[str, Any]:
     """Rasa's ``tracker_store`` endpoint; no URL: the embedded SQLite file."""
     if not url:
         return {"type": "SQL", "dialect": "sqlite", "db": str(sqlite_file)}
@@ -120,4 +124,3 @@ def lock_store_endpoint(url: Optional[str]) -> Optional[Dict[str, Any]]:
     endpoint = redis_endpoint(url, "LOCK_STORE_URL")
     endpoint["key_prefix"] = LOCK_KEY_PREFIX
     return endpoint
-

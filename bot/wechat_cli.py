@@ -1,8 +1,8 @@
 """Operator commands for the WeChat official account (``python -m bot wechat …``).
 
-    menu       publish knowledge/wechat_menu.yml as the account's custom menu
-    config     print what the account's 服务器配置 must say
-    simulate   play WeChat against a running server and print the replies
+menu       publish knowledge/wechat_menu.yml as the account's custom menu
+config     print what the account's 服务器配置 must say
+simulate   play WeChat against a running server and print the replies
 """
 
 from __future__ import annotations
@@ -40,8 +40,11 @@ def main(argv: List[str]) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     s = get_settings()
-    ap = argparse.ArgumentParser(prog="python -m bot wechat", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m bot wechat",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = ap.add_subparsers(dest="command", required=True)
 
     menu = sub.add_parser("menu", help="创建/更新公众号自定义菜单")
@@ -50,8 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     menu.set_defaults(func=cmd_menu)
 
     config = sub.add_parser("config", help="打印公众号后台“服务器配置”应填写的内容")
-    config.add_argument("--public-url", default="https://你的域名",
-                        help="服务器对外的 https 地址，例如 https://bot.example.gov.cn")
+    config.add_argument(
+        "--public-url",
+        default="https://你的域名",
+        help="服务器对外的 https 地址，例如 https://bot.example.gov.cn",
+    )
     config.set_defaults(func=cmd_config)
 
     sim = sub.add_parser("simulate", help="模拟微信服务器向运行中的助手发消息")
@@ -62,15 +68,20 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--appid", default=s.wechat_appid or "wx_simulator")
     sim.add_argument("--plain", action="store_true", help="即使配置了 AES key 也用明文模式")
     sim.add_argument("--openid", default="o_simulator")
-    sim.add_argument("--event", choices=["subscribe", "unsubscribe", "CLICK"], help="发送事件而不是文字")
+    sim.add_argument(
+        "--event", choices=["subscribe", "unsubscribe", "CLICK"], help="发送事件而不是文字"
+    )
     sim.add_argument("--key", default="", help="CLICK 事件的菜单 key，例如 DEADLINE")
-    sim.add_argument("--voice", action="store_true", help="把文字作为语音识别结果（Recognition）发送")
+    sim.add_argument(
+        "--voice", action="store_true", help="把文字作为语音识别结果（Recognition）发送"
+    )
     sim.add_argument("--timeout", type=float, default=10.0)
     sim.set_defaults(func=cmd_simulate)
     return ap
 
 
 # -- menu -------------------------------------------------------------------
+
 
 def cmd_menu(args: argparse.Namespace) -> int:
     path = Path(args.file) if args.file else menu_path()
@@ -99,9 +110,14 @@ def cmd_menu(args: argparse.Namespace) -> int:
 
 # -- config -----------------------------------------------------------------
 
+
 def cmd_config(args: argparse.Namespace) -> int:
     s = get_settings()
-    mode = "安全模式（推荐）" if s.wechat_aes_key else "明文模式（设置 WECHAT_AES_KEY 后可改用安全模式）"
+    mode = (
+        "安全模式（推荐）"
+        if s.wechat_aes_key
+        else "明文模式（设置 WECHAT_AES_KEY 后可改用安全模式）"
+    )
     lines = [
         "在 公众号后台 → 设置与开发 → 基本配置 → 服务器配置 中填写：",
         f"  服务器地址(URL)：       {args.public_url.rstrip('/')}{WEBHOOK_PATH}",
@@ -124,19 +140,28 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 # -- simulate ---------------------------------------------------------------
 
+
 def build_message(args: argparse.Namespace, text: str, msg_id: int) -> str:
     now = int(time.time())
-    head = (f"<xml><ToUserName><![CDATA[{SIM_ACCOUNT}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{args.openid}]]></FromUserName><CreateTime>{now}</CreateTime>")
+    head = (
+        f"<xml><ToUserName><![CDATA[{SIM_ACCOUNT}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{args.openid}]]></FromUserName><CreateTime>{now}</CreateTime>"
+    )
     if args.event:
-        return (head + f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{args.event}]]></Event>"
-                f"<EventKey><![CDATA[{args.key}]]></EventKey></xml>")
+        return (
+            head + f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{args.event}]]></Event>"
+            f"<EventKey><![CDATA[{args.key}]]></EventKey></xml>"
+        )
     if args.voice:
-        return (head + "<MsgType><![CDATA[voice]]></MsgType><MediaId><![CDATA[sim]]></MediaId>"
-                f"<Format><![CDATA[amr]]></Format><Recognition><![CDATA[{text}]]></Recognition>"
-                f"<MsgId>{msg_id}</MsgId></xml>")
-    return (head + f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>"
-            f"<MsgId>{msg_id}</MsgId></xml>")
+        return (
+            head + "<MsgType><![CDATA[voice]]></MsgType><MediaId><![CDATA[sim]]></MediaId>"
+            f"<Format><![CDATA[amr]]></Format><Recognition><![CDATA[{text}]]></Recognition>"
+            f"<MsgId>{msg_id}</MsgId></xml>"
+        )
+    return (
+        head + f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>"
+        f"<MsgId>{msg_id}</MsgId></xml>"
+    )
 
 
 def post_as_wechat(args: argparse.Namespace, xml: str) -> Tuple[int, str]:
@@ -144,23 +169,37 @@ def post_as_wechat(args: argparse.Namespace, xml: str) -> Tuple[int, str]:
 
     timestamp = str(int(time.time()))
     nonce = "".join(random.choices(string.digits, k=10))
-    query = {"signature": make_signature(args.token, timestamp, nonce), "timestamp": timestamp,
-             "nonce": nonce, "openid": args.openid}
+    query = {
+        "signature": make_signature(args.token, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "openid": args.openid,
+    }
     crypto: WeChatCrypto | None = None
     body = xml
     if args.aes_key and not args.plain:
         crypto = WeChatCrypto(args.token, args.aes_key, args.appid)
         body = crypto.encrypt_message(xml, nonce, timestamp)
         query.update(encrypt_type="aes", msg_signature=ET.fromstring(body).findtext("MsgSignature"))
-    resp = requests.post(f"{args.url}?{urlencode(query)}", data=body.encode("utf-8"),
-                         headers={"Content-Type": "text/xml"}, timeout=args.timeout)
+    resp = requests.post(
+        f"{args.url}?{urlencode(query)}",
+        data=body.encode("utf-8"),
+        headers={"Content-Type": "text/xml"},
+        timeout=args.timeout,
+    )
     raw = resp.text
     if resp.status_code != 200 or raw.strip() in ("", "success"):
         return resp.status_code, raw
     root = ET.fromstring(raw)
     if crypto is not None:
-        root = ET.fromstring(crypto.decrypt_message(raw, root.findtext("MsgSignature"),
-                                                    root.findtext("TimeStamp"), root.findtext("Nonce")))
+        root = ET.fromstring(
+            crypto.decrypt_message(
+                raw,
+                root.findtext("MsgSignature"),
+                root.findtext("TimeStamp"),
+                root.findtext("Nonce"),
+            )
+        )
     return resp.status_code, root.findtext("Content") or ""
 
 
@@ -190,8 +229,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             print(f"请求失败：{err!r}", file=sys.stderr)
             return 1
         took = (time.perf_counter() - started) * 1000
-        shown = reply if status == 200 and reply.strip() not in ("", "success") else \
-            f"[HTTP {status}] {reply.strip() or '(空)'}（success/空表示没有被动回复）"
+        shown = (
+            reply
+            if status == 200 and reply.strip() not in ("", "success")
+            else f"[HTTP {status}] {reply.strip() or '(空)'}（success/空表示没有被动回复）"
+        )
         print(f"助手> {shown}\n      ({took:.0f} ms)")
         if texts is not None:
             return 0 if status == 200 else 1

@@ -100,8 +100,9 @@ class RateLimiter:
         if count is None:
             count = self._count_in_memory(sender_id)
         if count == self.per_minute + 1:  # once per sender and minute: no log flood
-            logger.warning("rate limit: %s sent more than %d messages in a minute",
-                           sender_id, self.per_minute)
+            logger.warning(
+                "rate limit: %s sent more than %d messages in a minute", sender_id, self.per_minute
+            )
         return count <= self.per_minute
 
     def _count_in_memory(self, sender_id: str) -> int:
@@ -125,8 +126,9 @@ class RateLimiter:
                 pipe.expire(key, int(self.window) * 2)
                 count, _ = await pipe.execute()
         except Exception as exc:  # the URL may hold a password: log the kind of error only
-            logger.warning("rate limit: Redis unavailable (%s), counting in memory",
-                           type(exc).__name__)
+            logger.warning(
+                "rate limit: Redis unavailable (%s), counting in memory", type(exc).__name__
+            )
             self._redis_failed_at = now
             return None
         self._redis_failed_at = None
@@ -138,7 +140,8 @@ class RateLimiter:
         loop = asyncio.get_running_loop()
         if self._redis is None or self._redis_loop is not loop:
             self._redis = redis_asyncio.Redis.from_url(
-                self.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+                self.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+            )
             self._redis_loop = loop
         return self._redis
 

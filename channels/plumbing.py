@@ -20,8 +20,9 @@ logger = logging.getLogger(__name__)
 class TTLMap(Generic[V]):
     """``maxsize`` entries at most, each forgotten ``ttl`` seconds after it was set."""
 
-    def __init__(self, maxsize: int, ttl: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, maxsize: int, ttl: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if maxsize < 1 or ttl <= 0:
             raise ValueError("TTLMap needs maxsize >= 1 and ttl > 0")
         self.maxsize, self.ttl, self._clock = maxsize, ttl, clock
@@ -85,7 +86,8 @@ class LazyRedis:
             import redis.asyncio as aioredis  # only needed when REDIS_URL is set
 
             self._client = aioredis.Redis.from_url(
-                self.url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout)
+                self.url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout
+            )
         return self._client
 
     async def close(self) -> None:

@@ -108,7 +108,7 @@ def _canonical(text: str) -> str:
 
 
 def _phone_key(match: re.Match, landline: bool) -> str:
-    national = match.group(0)[len(match.group("cc") or ""):]
+    national = match.group(0)[len(match.group("cc") or "") :]
     digits = "".join(ch for ch in national if ch.isdigit())
     return digits if not landline or digits.startswith("0") else "0" + digits
 

@@ -75,8 +75,9 @@ class RestInput(RasaRestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
-        webhook = Blueprint(f"custom_webhook_{type(self).__name__}",
-                            module.__name__ if module else None)
+        webhook = Blueprint(
+            f"custom_webhook_{type(self).__name__}", module.__name__ if module else None
+        )
         handle = rate_limited(one_question_at_a_time(on_new_message))
 
         async def close_limiter(app: Any, loop: Any) -> None:
@@ -93,7 +94,8 @@ class RestInput(RasaRestInput):
             limit = get_settings().max_body_bytes
             if await read_body(request, limit) is None:
                 return response.json(
-                    {"error": f"request body larger than {limit} bytes"}, status=413)
+                    {"error": f"request body larger than {limit} bytes"}, status=413
+                )
             try:
                 sender_id, text = await self._checked(request)
             except BadRequest as problem:
@@ -106,8 +108,11 @@ class RestInput(RasaRestInput):
                 )
             collector = CollectingOutputChannel()
             try:
-                await handle(UserMessage(text, collector, sender_id,
-                                         input_channel=self.name(), metadata=metadata))
+                await handle(
+                    UserMessage(
+                        text, collector, sender_id, input_channel=self.name(), metadata=metadata
+                    )
+                )
             except Exception:  # the reply so far; the traceback stays in the log
                 logger.exception("rest: the assistant failed on a message")
             return response.json(collector.messages)
@@ -141,4 +146,3 @@ def _payload(request: Request) -> Dict[str, Any]:
 def _stream_wanted(request: Request) -> bool:
     value = request.args.get("stream", "false")
     return str(value).lower() in ("true", "1", "yes")
-

@@ -152,12 +152,15 @@ class TelegramInput(InputChannel):
         _quiet_httpx()
         bot = self._get_bot()
         if self.mode == "polling":
-            self._poller = Poller(bot, self.handle, poll_timeout=self.poll_timeout,
-                                  drain_timeout=self.drain_timeout)
+            self._poller = Poller(
+                bot, self.handle, poll_timeout=self.poll_timeout, drain_timeout=self.drain_timeout
+            )
             self._poller.start()
             return
         if not self.secret_token:
-            logger.error("telegram: webhook mode without TELEGRAM_SECRET_TOKEN: every call is refused")
+            logger.error(
+                "telegram: webhook mode without TELEGRAM_SECRET_TOKEN: every call is refused"
+            )
         try:
             await self._ready()
         except TelegramError as exc:  # Telegram unreachable now; retried on the first update
@@ -225,7 +228,9 @@ class TelegramInput(InputChannel):
             payload = self._payloads.decode(text) if incoming.kind == "callback" else None
             await self._answer_callback(
                 incoming.callback_id,
-                channel_text(EXPIRED_BUTTON_REPLY) if incoming.kind == "callback" and payload is None else None,
+                channel_text(EXPIRED_BUTTON_REPLY)
+                if incoming.kind == "callback" and payload is None
+                else None,
             )
             if payload is None:
                 return

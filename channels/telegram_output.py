@@ -154,7 +154,9 @@ class TelegramOutput(OutputChannel):
                 rows.append([InlineKeyboardButton(title, url=str(button["url"]))])
             else:
                 payload = str(button.get("payload") or title)
-                rows.append([InlineKeyboardButton(title, callback_data=self._payloads.encode(payload))])
+                rows.append(
+                    [InlineKeyboardButton(title, callback_data=self._payloads.encode(payload))]
+                )
         return InlineKeyboardMarkup(rows) if rows else None
 
     async def _send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:

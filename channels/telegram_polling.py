@@ -76,7 +76,9 @@ class Poller:
             try:
                 await self._bot.get_updates(offset=self._offset, timeout=0, limit=1)
             except TelegramError as exc:
-                logger.warning("telegram: could not confirm the last update: %s", type(exc).__name__)
+                logger.warning(
+                    "telegram: could not confirm the last update: %s", type(exc).__name__
+                )
 
     async def _run(self) -> None:
         backoff = 1.0
@@ -108,7 +110,9 @@ class Poller:
                 backoff = await self._pause(backoff)
                 continue
             except TelegramError as exc:
-                logger.warning("telegram: getUpdates failed (%s); retrying in %ss", type(exc).__name__, backoff)
+                logger.warning(
+                    "telegram: getUpdates failed (%s); retrying in %ss", type(exc).__name__, backoff
+                )
                 backoff = await self._pause(backoff)
                 continue
             backoff = 1.0

@@ -93,8 +93,13 @@ class SharedSeenUpdates(SeenUpdates):
     While Redis does not answer, each instance relies on its own memory (logged).
     """
 
-    def __init__(self, redis_url: str, namespace: str, max_size: int = 10_000,
-                 ttl_seconds: int = UPDATE_TTL_SECONDS) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        namespace: str,
+        max_size: int = 10_000,
+        ttl_seconds: int = UPDATE_TTL_SECONDS,
+    ) -> None:
         super().__init__(max_size)
         self.redis_url = redis_url
         self.prefix = f"telegram:update:{hashlib.sha256(namespace.encode()).hexdigest()[:16]}:"
@@ -105,10 +110,13 @@ class SharedSeenUpdates(SeenUpdates):
         try:
             added = await asyncio.wait_for(
                 self._redis().set(f"{self.prefix}{update_id}", b"1", nx=True, ex=self.ttl),
-                2 * REDIS_TIMEOUT_SECONDS)
+                2 * REDIS_TIMEOUT_SECONDS,
+            )
         except Exception as err:
-            logger.warning("telegram: update memory in Redis unavailable (%s), using memory",
-                           type(err).__name__)
+            logger.warning(
+                "telegram: update memory in Redis unavailable (%s), using memory",
+                type(err).__name__,
+            )
             return True
         return bool(added)
 

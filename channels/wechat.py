@@ -98,7 +98,9 @@ class WeChatInput(InputChannel):
             secret=pick("secret"),
             api_base_url=pick("api_base_url"),
             reply_budget_seconds=float(pick("reply_budget_seconds", DEFAULT_REPLY_BUDGET_SECONDS)),
-            replay_window_seconds=float(pick("replay_window_seconds", DEFAULT_REPLAY_WINDOW_SECONDS)),
+            replay_window_seconds=float(
+                pick("replay_window_seconds", DEFAULT_REPLAY_WINDOW_SECONDS)
+            ),
             redis_url=credentials.get("redis_url") or settings.redis_url,
             max_body_bytes=int(pick("max_body_bytes", MAX_BODY_BYTES)),
             drain_seconds=float(pick("drain_seconds", DEFAULT_DRAIN_SECONDS)),
@@ -128,8 +130,9 @@ class WeChatInput(InputChannel):
         self.nonces = nonces or make_nonce_cache(token, 2 * replay_window_seconds, redis_url)
         self.max_body_bytes = max_body_bytes
         self.drain_seconds = drain_seconds
-        self.crypto = (MessageCrypto(token, aes_key, appid or "", previous_aes_key)
-                       if aes_key else None)
+        self.crypto = (
+            MessageCrypto(token, aes_key, appid or "", previous_aes_key) if aes_key else None
+        )
         if api is None and appid and secret:
             api = AsyncWeChatApi(make_client(appid, secret, api_base_url, redis_url))
         self.api = api  # None: no 客服消息, a slow answer gets "please ask again"
@@ -217,7 +220,8 @@ class WeChatInput(InputChannel):
         if self.crypto is not None:  # safe or compatible mode: only the signed <Encrypt> counts
             try:
                 body, crypto = self.crypto.decrypt(
-                    body, args.get("msg_signature"), args.get("timestamp"), args.get("nonce"))
+                    body, args.get("msg_signature"), args.get("timestamp"), args.get("nonce")
+                )
             except SignatureError as err:
                 logger.warning("wechat: refused a message: %s", err)
                 return response.text("forbidden", status=403)
@@ -252,15 +256,17 @@ class WeChatInput(InputChannel):
 
     # -- answering ----------------------------------------------------------
 
-    async def _answer(self, incoming: Incoming, on_new_message: OnNewMessage,
-                      started: float) -> str | None:
+    async def _answer(
+        self, incoming: Incoming, on_new_message: OnNewMessage, started: float
+    ) -> str | None:
         """The passive reply's text, or None for a bare ``success``."""
         if incoming.action == "ignore":
             return None
         if incoming.action == "reply":
             return incoming.text
         turn, _ = self.turns.join_or_start(
-            incoming.dedupe_key, lambda: self._run_turn(incoming, on_new_message))
+            incoming.dedupe_key, lambda: self._run_turn(incoming, on_new_message)
+        )
         if turn.handed_off:
             return None  # a retry of a message already going out through 客服消息
         remaining = self.reply_budget - (time.monotonic() - started)
@@ -278,13 +284,16 @@ class WeChatInput(InputChannel):
 
     def _budget_exhausted(self, incoming: Incoming, turn: Turn) -> str | None:
         if self.api is None:
-            logger.info("wechat: no answer within %.1fs and no AppSecret: asking to retry",
-                        self.reply_budget)
+            logger.info(
+                "wechat: no answer within %.1fs and no AppSecret: asking to retry",
+                self.reply_budget,
+            )
             return channel_text(ASK_AGAIN_REPLY)
         if not turn.handed_off:
             turn.handed_off = True
-            logger.info("wechat: no answer within %.1fs: it goes out through 客服消息",
-                        self.reply_budget)
+            logger.info(
+                "wechat: no answer within %.1fs: it goes out through 客服消息", self.reply_budget
+            )
             self._spawn(self._deliver_when_done(incoming.openid, turn.task))
         return None
 
@@ -297,8 +306,11 @@ class WeChatInput(InputChannel):
         collector = WeChatCollector()
         metadata = {"channel_message_id": incoming.channel_message_id(sender_id)}
         try:
-            await on_new_message(UserMessage(masked, collector, sender_id,
-                                             input_channel=self.name(), metadata=metadata))
+            await on_new_message(
+                UserMessage(
+                    masked, collector, sender_id, input_channel=self.name(), metadata=metadata
+                )
+            )
         except Exception:
             logger.exception("wechat: the assistant failed on a %s message", incoming.msg_type)
             return channel_text(SORRY_REPLY)
@@ -323,8 +335,11 @@ class WeChatInput(InputChannel):
         deadline = time.monotonic() + self.drain_seconds
         pending = {task for task in self._background if not task.done()}
         if pending:
-            logger.info("wechat: waiting up to %.0fs for %d 客服消息 still going out",
-                        self.drain_seconds, len(pending))
+            logger.info(
+                "wechat: waiting up to %.0fs for %d 客服消息 still going out",
+                self.drain_seconds,
+                len(pending),
+            )
         while pending and time.monotonic() < deadline:  # answers handed off meanwhile too
             await asyncio.wait(pending, timeout=deadline - time.monotonic())
             pending = {task for task in self._background if not task.done()}

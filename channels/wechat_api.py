@@ -40,8 +40,13 @@ HTTP_TIMEOUT_SECONDS = 10.0
 _QUERY_STRING = re.compile(r"\?[^\s'\"<>()]*=[^\s'\"<>()]*")
 _SECRET_PAIR = re.compile(r"((?:app)?secret|access_token|token)=[^&\s'\"<>()]+", re.IGNORECASE)
 REDACTED = "[redacted]"
-_REDACTED_LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry",
-                     "wechatpy.client.base", "wechatpy.client")
+_REDACTED_LOGGERS = (
+    "urllib3.connectionpool",
+    "urllib3.connection",
+    "urllib3.util.retry",
+    "wechatpy.client.base",
+    "wechatpy.client",
+)
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -115,8 +120,14 @@ class _TimeoutSession(requests.Session):
 class ConfigurableWeChatClient(WeChatClient):
     """``WeChatClient`` whose API base URL (also for the token) is set per instance."""
 
-    def __init__(self, appid: str, secret: str, api_base_url: str = DEFAULT_API_BASE_URL,
-                 session: SessionStorage | None = None, timeout: float = HTTP_TIMEOUT_SECONDS):
+    def __init__(
+        self,
+        appid: str,
+        secret: str,
+        api_base_url: str = DEFAULT_API_BASE_URL,
+        session: SessionStorage | None = None,
+        timeout: float = HTTP_TIMEOUT_SECONDS,
+    ):
         super().__init__(appid, secret, session=session, timeout=timeout)
         # BaseWeChatClient._request reads self.API_BASE_URL: an instance attribute wins
         self.API_BASE_URL = api_base_url.rstrip("/") + "/"
@@ -136,8 +147,11 @@ class ConfigurableWeChatClient(WeChatClient):
         try:
             return self._fetch_access_token(
                 url=self.API_BASE_URL + "token",
-                params={"grant_type": "client_credential", "appid": self.appid,
-                        "secret": self.secret},
+                params={
+                    "grant_type": "client_credential",
+                    "appid": self.appid,
+                    "secret": self.secret,
+                },
             )
         except Exception as err:
             raise describe_error(err, self._secrets()) from None
@@ -165,11 +179,13 @@ def session_storage(redis_url: str | None) -> SessionStorage:
     return RedisStorage(redis.Redis.from_url(redis_url), prefix="wechatpy")
 
 
-def make_client(appid: str, secret: str, api_base_url: str | None = None,
-                redis_url: str | None = None) -> ConfigurableWeChatClient:
+def make_client(
+    appid: str, secret: str, api_base_url: str | None = None, redis_url: str | None = None
+) -> ConfigurableWeChatClient:
     install_log_redaction()
-    return ConfigurableWeChatClient(appid, secret, api_base_url or DEFAULT_API_BASE_URL,
-                                    session=session_storage(redis_url))
+    return ConfigurableWeChatClient(
+        appid, secret, api_base_url or DEFAULT_API_BASE_URL, session=session_storage(redis_url)
+    )
 
 
 class AsyncWeChatApi:

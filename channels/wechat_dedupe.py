@@ -53,8 +53,9 @@ class TurnCache:
     def __len__(self) -> int:
         return len(self._turns)
 
-    def join_or_start(self, key: Hashable,
-                      start: Callable[[], Awaitable[Any]]) -> Tuple[Turn, bool]:
+    def join_or_start(
+        self, key: Hashable, start: Callable[[], Awaitable[Any]]
+    ) -> Tuple[Turn, bool]:
         """(the turn for ``key``, whether this call started it)."""
         turn = self._turns.get(key)
         if turn is not None:
@@ -74,10 +75,15 @@ class TurnCache:
 class SharedTurnCache(TurnCache):
     """A ``TurnCache`` whose messages are claimed and answered once across instances."""
 
-    def __init__(self, redis_url: str, namespace: str, maxsize: int = 10_000,
-                 ttl_seconds: float = DEFAULT_TTL_SECONDS,
-                 claim_seconds: float = DEFAULT_CLAIM_SECONDS,
-                 poll_seconds: float = DEFAULT_POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        namespace: str,
+        maxsize: int = 10_000,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        claim_seconds: float = DEFAULT_CLAIM_SECONDS,
+        poll_seconds: float = DEFAULT_POLL_SECONDS,
+    ) -> None:
         super().__init__(maxsize, ttl_seconds)
         self.redis_url = redis_url
         self.namespace = namespace
@@ -94,8 +100,9 @@ class SharedTurnCache(TurnCache):
         return f"{self.prefix}{digest}"
 
     async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return await asyncio.wait_for(getattr(self._redis(), method)(*args, **kwargs),
-                                      2 * REDIS_TIMEOUT_SECONDS)
+        return await asyncio.wait_for(
+            getattr(self._redis(), method)(*args, **kwargs), 2 * REDIS_TIMEOUT_SECONDS
+        )
 
     async def _run(self, key: Hashable, start: Callable[[], Awaitable[Any]]) -> Any:
         base = self.redis_key(key)
@@ -111,16 +118,18 @@ class SharedTurnCache(TurnCache):
         except asyncio.CancelledError:
             raise
         except Exception as err:  # Redis down or slow: this instance answers on its own
-            logger.warning("wechat: turn cache in Redis unavailable (%s), using memory",
-                           type(err).__name__)
+            logger.warning(
+                "wechat: turn cache in Redis unavailable (%s), using memory", type(err).__name__
+            )
             return await start()
         text = await start()
         if isinstance(text, str):
             try:
                 await self._call("set", reply_key, text.encode("utf-8"), ex=self.ttl)
             except Exception as err:
-                logger.warning("wechat: could not share a reply through Redis (%s)",
-                               type(err).__name__)
+                logger.warning(
+                    "wechat: could not share a reply through Redis (%s)", type(err).__name__
+                )
         return text
 
     async def close(self) -> None:

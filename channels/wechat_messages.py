@@ -26,7 +26,15 @@ EMPTY_TEXT_REPLY = "wechat_empty_text"
 UNKNOWN_MENU_REPLY = "wechat_unknown_menu"
 ASK_AGAIN_REPLY = "wechat_ask_again"
 SORRY_REPLY = "channel_sorry"
-_KINDS = {"image", "video", "shortvideo", "location", "link", "file", "music"}  # message_kind_<kind>
+_KINDS = {
+    "image",
+    "video",
+    "shortvideo",
+    "location",
+    "link",
+    "file",
+    "music",
+}  # message_kind_<kind>
 _WELCOME_EVENTS = {"subscribe", "scan"}
 
 
@@ -79,8 +87,14 @@ def classify(fields: Mapping[str, str], menu_asks: Mapping[str, str]) -> Incomin
     if not (openid and account and msg_type):
         raise MalformedMessage("FromUserName, ToUserName or MsgType missing")
     event = fields.get("Event", "").lower()
-    base = {"openid": openid, "account": account, "msg_type": msg_type, "event": event,
-            "msg_id": fields.get("MsgId", ""), "create_time": fields.get("CreateTime", "")}
+    base = {
+        "openid": openid,
+        "account": account,
+        "msg_type": msg_type,
+        "event": event,
+        "msg_id": fields.get("MsgId", ""),
+        "create_time": fields.get("CreateTime", ""),
+    }
 
     if msg_type == "text":
         text = fields.get("Content", "")
@@ -103,7 +117,9 @@ def non_text_reply(msg_type: str) -> str:
     return channel_text(NON_TEXT_REPLY, what=what)
 
 
-def _classify_event(base: dict, event: str, event_key: str, menu_asks: Mapping[str, str]) -> Incoming:
+def _classify_event(
+    base: dict, event: str, event_key: str, menu_asks: Mapping[str, str]
+) -> Incoming:
     if event in _WELCOME_EVENTS:  # subscribe, scan-to-subscribe (EventKey qrscene_…), scan
         return Incoming(**base, action="ask", text=GREETING, welcome=True)
     if event == "click":

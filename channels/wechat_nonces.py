@@ -37,8 +37,12 @@ class NonceCache(Protocol):
 
 
 class MemoryNonceCache:
-    def __init__(self, ttl_seconds: float, maxsize: int = DEFAULT_MAX_NONCES,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl_seconds: float,
+        maxsize: int = DEFAULT_MAX_NONCES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._seen: TTLMap[bool] = TTLMap(maxsize, ttl_seconds, clock)
 
     def __len__(self) -> int:
@@ -54,8 +58,13 @@ class MemoryNonceCache:
 class RedisNonceCache:
     """Shared between instances; ``namespace`` keeps accounts (tokens) apart."""
 
-    def __init__(self, redis_url: str, ttl_seconds: float, namespace: str,
-                 fallback: MemoryNonceCache | None = None) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        ttl_seconds: float,
+        namespace: str,
+        fallback: MemoryNonceCache | None = None,
+    ) -> None:
         self.redis_url = redis_url
         self.ttl = max(1, math.ceil(ttl_seconds))
         self.prefix = f"wechat:nonce:{namespace}:"
@@ -66,10 +75,12 @@ class RedisNonceCache:
         key = f"{self.prefix}{timestamp}:{nonce}"
         try:
             added = await asyncio.wait_for(
-                self._redis().set(key, b"1", nx=True, ex=self.ttl), 2 * REDIS_TIMEOUT_SECONDS)
+                self._redis().set(key, b"1", nx=True, ex=self.ttl), 2 * REDIS_TIMEOUT_SECONDS
+            )
         except Exception as err:  # Redis down or slow: this instance's memory still protects
-            logger.warning("wechat: nonce cache in Redis unavailable (%s), using memory",
-                           type(err).__name__)
+            logger.warning(
+                "wechat: nonce cache in Redis unavailable (%s), using memory", type(err).__name__
+            )
             return await self.fallback.first_use(timestamp, nonce)
         return bool(added)
 
@@ -77,8 +88,9 @@ class RedisNonceCache:
         await self._redis.close()
 
 
-def make_nonce_cache(token: str, ttl_seconds: float, redis_url: str | None,
-                     maxsize: int = DEFAULT_MAX_NONCES) -> NonceCache:
+def make_nonce_cache(
+    token: str, ttl_seconds: float, redis_url: str | None, maxsize: int = DEFAULT_MAX_NONCES
+) -> NonceCache:
     memory = MemoryNonceCache(ttl_seconds, maxsize)
     if not redis_url:
         return memory

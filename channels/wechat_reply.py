@@ -72,11 +72,15 @@ def format_messages(messages: Iterable[Dict[str, Any]]) -> FormattedReply:
         custom = message.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("text"), str):
             parts.append(plain_text(custom["text"]))
-        buttons = [b for b in message.get("buttons") or [] if isinstance(b, dict) and b.get("title")]
+        buttons = [
+            b for b in message.get("buttons") or [] if isinstance(b, dict) and b.get("title")
+        ]
         if buttons:
             lines = []
             for button in buttons:
-                choices.append(Choice(plain_text(str(button["title"])), str(button.get("payload") or "")))
+                choices.append(
+                    Choice(plain_text(str(button["title"])), str(button.get("payload") or ""))
+                )
                 lines.append(f"{len(choices)}. {choices[-1].title}")
             parts.append("\n".join(lines))
     if choices:
@@ -99,7 +103,7 @@ def utf8_len(text: str) -> int:
 
 def cut_bytes(text: str, limit: int) -> str:
     """The longest prefix of ``text`` that fits in ``limit`` UTF-8 bytes."""
-    return text.encode("utf-8")[:max(limit, 0)].decode("utf-8", "ignore")
+    return text.encode("utf-8")[: max(limit, 0)].decode("utf-8", "ignore")
 
 
 def split_text(text: str, limit: int = WECHAT_TEXT_LIMIT) -> List[str]:
@@ -116,7 +120,7 @@ def split_text(text: str, limit: int = WECHAT_TEXT_LIMIT) -> List[str]:
         while utf8_len(line) > limit:
             head = cut_bytes(line, limit)
             pieces.append(head)
-            line = line[len(head):]
+            line = line[len(head) :]
         current = line
     if current:
         pieces.append(current)

@@ -58,8 +58,13 @@ class RequestVerifier:
         self.token = token
         self.window = replay_window_seconds
 
-    def verify(self, signature: str | None, timestamp: str | None, nonce: str | None,
-               now: float | None = None) -> None:
+    def verify(
+        self,
+        signature: str | None,
+        timestamp: str | None,
+        nonce: str | None,
+        now: float | None = None,
+    ) -> None:
         """Raise :class:`SignatureError` unless the query string was signed by WeChat just now.
 
         Missing or malformed parameters of any kind (not ASCII, too long, a timestamp that is
@@ -87,12 +92,15 @@ class MessageCrypto:
                 try:
                     self._cryptos.append(WeChatCrypto(token, key, appid))
                 except Exception as err:  # wechatpy asserts on the key length
-                    raise ValueError("an EncodingAESKey must be the 43 characters shown by "
-                                     "the official account's settings") from err
+                    raise ValueError(
+                        "an EncodingAESKey must be the 43 characters shown by "
+                        "the official account's settings"
+                    ) from err
         self.token = token
 
-    def decrypt(self, body: bytes, msg_signature: str | None, timestamp: str,
-                nonce: str) -> Tuple[str, WeChatCrypto]:
+    def decrypt(
+        self, body: bytes, msg_signature: str | None, timestamp: str, nonce: str
+    ) -> Tuple[str, WeChatCrypto]:
         """(plain XML, the crypto that opened it) — reply with the same key.
 
         Only an ``<Encrypt>`` covered by a valid ``msg_signature`` is accepted: a plaintext
@@ -111,8 +119,9 @@ class MessageCrypto:
         failures = []
         for crypto in self._cryptos:
             try:
-                return crypto.decrypt_message({"Encrypt": encrypted}, msg_signature, timestamp,
-                                              nonce), crypto
+                return crypto.decrypt_message(
+                    {"Encrypt": encrypted}, msg_signature, timestamp, nonce
+                ), crypto
             except Exception as err:  # any failure of the cipher means "cannot open"
                 failures.append(type(err).__name__)
         raise DecryptError("decryption failed: " + ", ".join(failures))

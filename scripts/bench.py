@@ -51,8 +51,16 @@ HELDOUT = PROJECT_DIR / "tests" / "data" / "nlu_heldout.yml"
 NOT_ANSWERS = ("您的问题还在查询中", "抱歉，暂时没能回答这个问题")
 CONVERSATION_TURNS = 10
 FALLBACK_QUESTIONS = [
-    "申报截止时间是哪天", "材料交到哪个窗口", "纸质版几份", "电子版发哪个邮箱", "联系电话多少",
-    "企业报什么方向", "长沙可以推荐几个", "那株洲呢", "有哪些附件", "今天天气怎么样",
+    "申报截止时间是哪天",
+    "材料交到哪个窗口",
+    "纸质版几份",
+    "电子版发哪个邮箱",
+    "联系电话多少",
+    "企业报什么方向",
+    "长沙可以推荐几个",
+    "那株洲呢",
+    "有哪些附件",
+    "今天天气怎么样",
 ]
 
 
@@ -100,15 +108,20 @@ class WeChatClient:
 
     def request(self, openid: str, text: str) -> tuple[dict, bytes]:
         timestamp, nonce = str(int(time.time())), "".join(random.choices(string.digits, k=10))
-        params = {"signature": signature(self.token, timestamp, nonce), "timestamp": timestamp,
-                  "nonce": nonce, "openid": openid}
+        params = {
+            "signature": signature(self.token, timestamp, nonce),
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "openid": openid,
+        }
         body = wechat_body(openid, text)
         if self.crypto is None:
             return params, body.encode()
         envelope = self.crypto.encrypt_message(body, nonce, timestamp)
         encrypted = ET.fromstring(envelope).findtext("Encrypt") or ""
-        params.update(encrypt_type="aes",
-                      msg_signature=signature(self.token, timestamp, nonce, encrypted))
+        params.update(
+            encrypt_type="aes", msg_signature=signature(self.token, timestamp, nonce, encrypted)
+        )
         return params, envelope.encode()
 
     def reply_ok(self, status: int, body: bytes, params: dict) -> bool:
@@ -118,9 +131,14 @@ class WeChatClient:
         try:
             reply = ET.fromstring(body)
             if self.crypto is not None:
-                reply = ET.fromstring(self.crypto.decrypt_message(
-                    body.decode(), reply.findtext("MsgSignature"), reply.findtext("TimeStamp"),
-                    reply.findtext("Nonce")))
+                reply = ET.fromstring(
+                    self.crypto.decrypt_message(
+                        body.decode(),
+                        reply.findtext("MsgSignature"),
+                        reply.findtext("TimeStamp"),
+                        reply.findtext("Nonce"),
+                    )
+                )
         except Exception:
             return False
         content = reply.findtext("Content") or ""
@@ -143,10 +161,12 @@ class Level:
 
     def line(self) -> str:
         values = self.latencies or [0.0]
-        return (f"{self.senders:>3} sender(s): n={len(self.latencies)} errors={self.errors} "
-                f"p50={percentile(values, .5):.0f} ms p95={percentile(values, .95):.0f} ms "
-                f"p99={percentile(values, .99):.0f} ms mean={statistics.mean(values):.0f} ms "
-                f"throughput={self.throughput:.1f} req/s")
+        return (
+            f"{self.senders:>3} sender(s): n={len(self.latencies)} errors={self.errors} "
+            f"p50={percentile(values, 0.5):.0f} ms p95={percentile(values, 0.95):.0f} ms "
+            f"p99={percentile(values, 0.99):.0f} ms mean={statistics.mean(values):.0f} ms "
+            f"throughput={self.throughput:.1f} req/s"
+        )
 
 
 @dataclass
@@ -158,8 +178,9 @@ class Target:
     pids: List[int] = field(default_factory=list)
 
 
-async def one_sender(session: aiohttp.ClientSession, target: Target, turns: int,
-                     level: Level, offset: int) -> None:
+async def one_sender(
+    session: aiohttp.ClientSession, target: Target, turns: int, level: Level, offset: int
+) -> None:
     questions = target.questions
     for turn in range(turns):
         if turn % CONVERSATION_TURNS == 0:  # applicants hold short conversations
@@ -169,13 +190,16 @@ async def one_sender(session: aiohttp.ClientSession, target: Target, turns: int,
         try:
             if target.wechat is not None:
                 params, body = target.wechat.request(sender, text)
-                async with session.post(f"{target.base_url}/webhooks/wechat/webhook",
-                                        params=params, data=body) as response:
+                async with session.post(
+                    f"{target.base_url}/webhooks/wechat/webhook", params=params, data=body
+                ) as response:
                     payload = await response.read()
                     ok = target.wechat.reply_ok(response.status, payload, params)
             else:
-                async with session.post(f"{target.base_url}/webhooks/rest/webhook",
-                                        json={"sender": sender, "message": text}) as response:
+                async with session.post(
+                    f"{target.base_url}/webhooks/rest/webhook",
+                    json={"sender": sender, "message": text},
+                ) as response:
                     payload = await response.read()
                     ok = response.status == 200 and payload.startswith(b"[")
         except (aiohttp.ClientError, asyncio.TimeoutError):
@@ -186,18 +210,21 @@ async def one_sender(session: aiohttp.ClientSession, target: Target, turns: int,
             level.errors += 1
 
 
-async def run_level(target: Target, senders: int, turns: int,
-                    memory: Optional[Dict[int, float]] = None) -> Level:
+async def run_level(
+    target: Target, senders: int, turns: int, memory: Optional[Dict[int, float]] = None
+) -> Level:
     level = Level(senders)
     timeout = aiohttp.ClientTimeout(total=60)
     connector = aiohttp.TCPConnector(limit=senders + 5)
-    sampler = asyncio.ensure_future(sample_memory(target.pids, memory)) if memory is not None \
-        else None
+    sampler = (
+        asyncio.ensure_future(sample_memory(target.pids, memory)) if memory is not None else None
+    )
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         start = random.randrange(len(target.questions))
         began = time.perf_counter()
-        await asyncio.gather(*(one_sender(session, target, turns, level, start + n * 37)
-                               for n in range(senders)))
+        await asyncio.gather(
+            *(one_sender(session, target, turns, level, start + n * 37) for n in range(senders))
+        )
         level.elapsed = time.perf_counter() - began
     if sampler is not None:
         sampler.cancel()
@@ -238,8 +265,10 @@ def memory_lines(pids: List[int], peaks: Dict[int, float]) -> List[str]:
     lines = []
     for process in process_tree(pids):
         if process.pid in peaks and peaks[process.pid] > 30:  # not the thin `bot run` parent
-            lines.append(f"    pid {process.pid}: peak RSS {peaks[process.pid]:.0f} MiB "
-                         f"({describe(process)})")
+            lines.append(
+                f"    pid {process.pid}: peak RSS {peaks[process.pid]:.0f} MiB "
+                f"({describe(process)})"
+            )
     return lines
 
 
@@ -285,8 +314,12 @@ def stock_model() -> Path:
     STOCK_DIR.mkdir(parents=True)
     print("training the stock `rasa init` bot once into .build/stock …", flush=True)
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir",
-                    str(STOCK_DIR)], cwd=STOCK_DIR, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(STOCK_DIR)],
+        cwd=STOCK_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     print(f"stock bot trained in {time.monotonic() - started:.0f} s", flush=True)
     models = sorted((STOCK_DIR / "models").glob("*.tar.gz"))
     if not models:
@@ -314,16 +347,32 @@ def bench_stock(args: argparse.Namespace) -> Dict[str, object]:
     port = free_port()
     log = (STOCK_DIR / "bench_server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port),
-         "-i", "127.0.0.1", "--credentials", str(STOCK_DIR / "credentials.yml")],
-        cwd=STOCK_DIR, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "run",
+            "--model",
+            str(model),
+            "--port",
+            str(port),
+            "-i",
+            "127.0.0.1",
+            "--credentials",
+            str(STOCK_DIR / "credentials.yml"),
+        ],
+        cwd=STOCK_DIR,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     try:
         wait_up(f"http://127.0.0.1:{port}/", process)
         questions = nlu_examples(STOCK_DIR / "data" / "nlu.yml")
         print(f"stock `rasa init` bot (REST, {len(questions)} varied messages):", flush=True)
-        return measure(Target("stock", f"http://127.0.0.1:{port}", questions,
-                              pids=[process.pid]), args)
+        return measure(
+            Target("stock", f"http://127.0.0.1:{port}", questions, pids=[process.pid]), args
+        )
     finally:
         stop(process)
         log.close()
@@ -337,13 +386,27 @@ def bench_assistant(args: argparse.Namespace) -> Dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix="bench-assistant-"))
     port, action_port = free_port(), free_port()
     env = dict(os.environ)
-    for unset in ("TELEGRAM_TOKEN", "WECHAT_SECRET", "WECHAT_PREVIOUS_AES_KEY", "REDIS_URL",
-                  "TRACKER_STORE_URL", "LOCK_STORE_URL", "DATABASE_URL"):
+    for unset in (
+        "TELEGRAM_TOKEN",
+        "WECHAT_SECRET",
+        "WECHAT_PREVIOUS_AES_KEY",
+        "REDIS_URL",
+        "TRACKER_STORE_URL",
+        "LOCK_STORE_URL",
+        "DATABASE_URL",
+    ):
         env.pop(unset, None)
-    env.update(PORT=str(port), ACTION_PORT=str(action_port), TRACKER_DB=str(work / "tracker.db"),
-               DATABASE_URL=f"sqlite:///{work / 'question_log.db'}",
-               QUESTION_LOG_SECRET="bench", WECHAT_TOKEN=token, WECHAT_AES_KEY=aes_key,
-               WECHAT_APPID=appid, PYTHONPATH=str(PROJECT_DIR))
+    env.update(
+        PORT=str(port),
+        ACTION_PORT=str(action_port),
+        TRACKER_DB=str(work / "tracker.db"),
+        DATABASE_URL=f"sqlite:///{work / 'question_log.db'}",
+        QUESTION_LOG_SECRET="bench",
+        WECHAT_TOKEN=token,
+        WECHAT_AES_KEY=aes_key,
+        WECHAT_APPID=appid,
+        PYTHONPATH=str(PROJECT_DIR),
+    )
     command = [sys.executable, "-m", "bot", "run"]
     label = "assistant, one instance on SQLite"
     if args.instances > 1:
@@ -351,22 +414,41 @@ def bench_assistant(args: argparse.Namespace) -> Dict[str, object]:
         env.setdefault("TRACKER_STORE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
         env["DATABASE_URL"] = env["TRACKER_STORE_URL"]
         models = sorted((PROJECT_DIR / "models").glob("*.tar.gz"), key=lambda m: m.stat().st_mtime)
-        command = [sys.executable, "-m", "bot.cluster", "--instances", str(args.instances),
-                   "--port", str(port), "--state-dir", str(work / "cluster"),
-                   "--first-instance-port", str(free_port())]
+        command = [
+            sys.executable,
+            "-m",
+            "bot.cluster",
+            "--instances",
+            str(args.instances),
+            "--port",
+            str(port),
+            "--state-dir",
+            str(work / "cluster"),
+            "--first-instance-port",
+            str(free_port()),
+        ]
         if models:
             command += ["--model", str(models[-1])]
         label = f"assistant, {args.instances} instances behind nginx on PostgreSQL + Redis"
     env.update(dict(item.split("=", 1) for item in args.assistant_env))
     log = (work / "server.log").open("wb")
-    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         wait_up(f"http://127.0.0.1:{port}/", process)
         questions = nlu_examples(HELDOUT) if HELDOUT.exists() else FALLBACK_QUESTIONS
         print(f"{label} (WeChat safe mode, {len(questions)} varied questions):", flush=True)
-        return measure(Target("assistant", f"http://127.0.0.1:{port}", questions,
-                              WeChatClient(token, aes_key, appid), pids=[process.pid]), args)
+        return measure(
+            Target(
+                "assistant",
+                f"http://127.0.0.1:{port}",
+                questions,
+                WeChatClient(token, aes_key, appid),
+                pids=[process.pid],
+            ),
+            args,
+        )
     finally:
         stop(process)
         log.close()
@@ -374,24 +456,36 @@ def bench_assistant(args: argparse.Namespace) -> Dict[str, object]:
 
 
 def compare(args: argparse.Namespace) -> int:
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start "
-          "(other work on the machine slows both bots)", flush=True)
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start "
+        "(other work on the machine slows both bots)",
+        flush=True,
+    )
     stock = bench_stock(args)
     assistant = bench_assistant(args)
-    ratio = (assistant["concurrent"].throughput  # type: ignore[attr-defined]
-             / max(stock["concurrent"].throughput, 1e-9))  # type: ignore[attr-defined]
-    p99 = percentile(assistant["concurrent"].latencies or [0.0], .99)  # type: ignore
-    print(f"\nthroughput ratio assistant/stock at {args.concurrency} senders: {ratio:.2f}× "
-          f"(assistant p99 {p99:.0f} ms); load average now {os.getloadavg()[0]:.2f}")
+    ratio = (
+        assistant["concurrent"].throughput  # type: ignore[attr-defined]
+        / max(stock["concurrent"].throughput, 1e-9)
+    )  # type: ignore[attr-defined]
+    p99 = percentile(assistant["concurrent"].latencies or [0.0], 0.99)  # type: ignore
+    print(
+        f"\nthroughput ratio assistant/stock at {args.concurrency} senders: {ratio:.2f}× "
+        f"(assistant p99 {p99:.0f} ms); load average now {os.getloadavg()[0]:.2f}"
+    )
     return 0
 
 
 def run_against(args: argparse.Namespace) -> int:
     wechat = WeChatClient(args.token, args.aes_key, args.appid) if args.wechat else None
     port = int(args.url.rsplit(":", 1)[-1].split("/")[0])
-    pids = [c.pid for c in psutil.net_connections(kind="tcp")
-            if c.laddr and c.laddr.port in (port, args.action_port)
-            and c.status == psutil.CONN_LISTEN and c.pid]
+    pids = [
+        c.pid
+        for c in psutil.net_connections(kind="tcp")
+        if c.laddr
+        and c.laddr.port in (port, args.action_port)
+        and c.status == psutil.CONN_LISTEN
+        and c.pid
+    ]
     questions = nlu_examples(HELDOUT) if HELDOUT.exists() else FALLBACK_QUESTIONS
     print(f"channel: {'wechat' if wechat else 'rest'} at {args.url}")
     measure(Target("assistant", args.url.rstrip("/"), questions, wechat, pids=pids), args)
@@ -399,10 +493,14 @@ def run_against(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--compare", action="store_true",
-                        help="stock rasa init bot, then the assistant (WeChat safe mode)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="stock rasa init bot, then the assistant (WeChat safe mode)",
+    )
     parser.add_argument("--url", default="http://localhost:5005")
     parser.add_argument("--wechat", action="store_true", help="post signed WeChat messages")
     parser.add_argument("--token", default="", help="WECHAT_TOKEN of the server")
@@ -412,10 +510,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--turns", type=int, default=10, help="turns per concurrent sender")
     parser.add_argument("--action-port", type=int, default=5055)
-    parser.add_argument("--instances", type=int, default=1,
-                        help="--compare: run the assistant as N instances behind nginx")
-    parser.add_argument("--assistant-env", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra environment for the assistant in --compare")
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="--compare: run the assistant as N instances behind nginx",
+    )
+    parser.add_argument(
+        "--assistant-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the assistant in --compare",
+    )
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = compare if args.compare else run_against
     return run(args)

@@ -44,7 +44,9 @@ async def predictions(model: Path, pairs: List[Tuple[str, str]]) -> List[Tuple[s
     return rows
 
 
-def sweep(rows: List[Tuple[str, str, float]], thresholds: List[float]) -> List[Tuple[float, int, int, int]]:
+def sweep(
+    rows: List[Tuple[str, str, float]], thresholds: List[float]
+) -> List[Tuple[float, int, int, int]]:
     table = []
     for threshold in thresholds:
         right = fallback = wrong = 0
@@ -64,8 +66,12 @@ def main() -> None:
     from bot.generate import training_fingerprint
     from bot.serve import MODELS_DIR
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=MODELS_DIR / f"{training_fingerprint()}.tar.gz")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model", type=Path, default=MODELS_DIR / f"{training_fingerprint()}.tar.gz"
+    )
     parser.add_argument("--nlu", type=Path, default=Path("tests/data/nlu_heldout.yml"))
     args = parser.parse_args()
     pairs = held_out(args.nlu)

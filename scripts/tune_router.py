@@ -33,13 +33,17 @@ from scripts.tune_fallback import held_out  # noqa: E402  (the same held-out rea
 
 HONEST = {"nlu_fallback", "out_of_scope", "not_in_notice"}
 SETTINGS = [
-    Thresholds(trust_model=t, clause_score=c) for t in (0.8, 0.9, 0.95, 0.99, 1.01) for c in (3.0, 4.0, 6.0)
+    Thresholds(trust_model=t, clause_score=c)
+    for t in (0.8, 0.9, 0.95, 0.99, 1.01)
+    for c in (3.0, 4.0, 6.0)
 ]
 
 
 def silent_cases(path: Path) -> List[Tuple[str, str]]:
     cases = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [("not_in_notice", c["turns"][0]["say"]) for c in cases if "silent" in (c.get("tags") or [])]
+    return [
+        ("not_in_notice", c["turns"][0]["say"]) for c in cases if "silent" in (c.get("tags") or [])
+    ]
 
 
 async def model_rankings(model: Path, texts: List[str]) -> List[List[Dict]]:
@@ -69,17 +73,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None)
     args = parser.parse_args()
-    model = args.model or max((PROJECT_DIR / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    model = args.model or max(
+        (PROJECT_DIR / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime
+    )
     sets = {
         "nlu_heldout": held_out(PROJECT_DIR / "tests/data/nlu_heldout.yml"),
         "eval_hard silent": silent_cases(PROJECT_DIR / "tests/data/eval_hard.yml"),
     }
     kb = load_knowledge()
-    rankings = {name: asyncio.run(model_rankings(model, [t for _, t in pairs])) for name, pairs in sets.items()}
+    rankings = {
+        name: asyncio.run(model_rankings(model, [t for _, t in pairs]))
+        for name, pairs in sets.items()
+    }
     print(f"model: {model.name}")
     for thresholds in SETTINGS:
         router = QuestionRouter(kb, thresholds)
-        line = [f"trust_model={thresholds.trust_model:<5} clause_score={thresholds.clause_score:<4}"]
+        line = [
+            f"trust_model={thresholds.trust_model:<5} clause_score={thresholds.clause_score:<4}"
+        ]
         for name, pairs in sets.items():
             counts = {"right": 0, "honest": 0, "wrong": 0}
             for (gold, text), ranking in zip(pairs, rankings[name], strict=True):

@@ -17,12 +17,21 @@ def test_every_faq_renders_without_placeholders_or_website_phone(kb):
     for entry in kb.faq:
         text = answer_faq(kb, entry.id, {}, AFTER).text
         assert "{" not in text, (entry.id, text)
-        assert entry.footer or "89990919" not in text  # the website's phone answers website questions only
+        assert (
+            entry.footer or "89990919" not in text
+        )  # the website's phone answers website questions only
         assert f"》{entry.clause}）" in text  # traceable to its clause
 
 
 @pytest.mark.parametrize(
-    "city, quota", [("长沙市", "4"), ("株洲市", "3"), ("湘潭市", "3"), ("衡阳市", "2"), ("湘西土家族苗族自治州", "2")]
+    "city, quota",
+    [
+        ("长沙市", "4"),
+        ("株洲市", "3"),
+        ("湘潭市", "3"),
+        ("衡阳市", "2"),
+        ("湘西土家族苗族自治州", "2"),
+    ],
 )
 def test_quota_for_the_city_asked(kb, city, quota):
     text = answer_faq(kb, "quota", {"city": [city]}, AFTER).text
@@ -35,7 +44,8 @@ def test_quota_for_two_cities(kb):
 
 
 @pytest.mark.parametrize(
-    "kind, direction", [("enterprise", "融通创新"), ("university", "创业就业"), ("institute", "精益创业")]
+    "kind, direction",
+    [("enterprise", "融通创新"), ("university", "创业就业"), ("institute", "精益创业")],
 )
 def test_direction_for_the_type_asked(kb, kind, direction):
     text = answer_faq(kb, "directions", {"applicant_type": [kind]}, AFTER).text
@@ -92,18 +102,26 @@ def test_follow_up_topic(kb, intent, last_topic, entities, expected):
 
 
 def parse(*ranking):
-    return {"intent": {"name": "nlu_fallback"}, "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.5}] + [
-        {"name": name, "confidence": confidence} for name, confidence in ranking
-    ]}
+    return {
+        "intent": {"name": "nlu_fallback"},
+        "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.5}]
+        + [{"name": name, "confidence": confidence} for name, confidence in ranking],
+    }
 
 
 @pytest.mark.parametrize(
     "message, expected",
     [
-        (parse(("selection", 0.4), ("procedure", 0.3), ("greet", 0.2), ("quota", 0.1)), ["怎么确定示范基地名单？", "申报流程是怎样的？"]),
+        (
+            parse(("selection", 0.4), ("procedure", 0.3), ("greet", 0.2), ("quota", 0.1)),
+            ["怎么确定示范基地名单？", "申报流程是怎样的？"],
+        ),
         (parse(("out_of_scope", 0.45), ("deadline", 0.3)), []),
         (parse(("greet", 0.4), ("thanks", 0.3)), []),
-        (parse(("deadline", 0.3), ("copies", 0.2), ("contact", 0.2), ("quota", 0.2)), ["申报截止时间是什么时候？", "纸质材料要交几份？", "咨询电话和联系人是谁？"]),
+        (
+            parse(("deadline", 0.3), ("copies", 0.2), ("contact", 0.2), ("quota", 0.2)),
+            ["申报截止时间是什么时候？", "纸质材料要交几份？", "咨询电话和联系人是谁？"],
+        ),
         ({}, []),
     ],
 )

@@ -19,22 +19,27 @@ PACKAGES = ("actions", "channels", "bot", "nlu")
 
 OPERATOR = {"bot.__main__", "bot.cli", "bot.serve", "bot.cluster", "bot.publish", "bot.preview"}
 SHARED_CHANNEL_MODULES = {
-    "channels.plumbing", "channels.questions", "channels.texts", "channels.limits",
+    "channels.plumbing",
+    "channels.questions",
+    "channels.texts",
+    "channels.limits",
     "channels.privacy",
 }
 
 _REDIS = "optional: redis is used only when REDIS_URL is set"
 _OPENPYXL = "openpyxl (≈0.35 s) only for spreadsheet output/input"
 _RASA = "Rasa itself (TensorFlow, seconds to import) only for this operator step"
-_COMMAND = ("operator CLI: a command's own modules (SQLAlchemy, wechatpy, …) are loaded when that "
-            "command runs, so every other command starts fast")
+_COMMAND = (
+    "operator CLI: a command's own modules (SQLAlchemy, wechatpy, …) are loaded when that "
+    "command runs, so every other command starts fast"
+)
 
 # module → {imported module: reason}. Anything imported inside a function and not listed here
 # fails the test; an entry no longer needed fails it too, so the list stays true.
 FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
     "bot.kb.loader": {
         "bot.kb.check": "cycle: bot.kb.check imports the loader's KnowledgeBase and Problem; "
-                        "goes when bot/kb is split into problems/models/parse/check/load (issue 9)",
+        "goes when bot/kb is split into problems/models/parse/check/load (issue 9)",
     },
     "bot.cli": {"bot.serve": _COMMAND, "bot.wechat_cli": _COMMAND},
     "bot.kb_cli": {
@@ -45,7 +50,9 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
     },
     "bot.cluster": {"rasa.core.tracker_store": _RASA, "rasa.utils.endpoints": _RASA},
     "bot.preview": {
-        "rasa.core.agent": _RASA, "rasa.utils.common": _RASA, "rasa.utils.log_utils": _RASA,
+        "rasa.core.agent": _RASA,
+        "rasa.utils.common": _RASA,
+        "rasa.utils.log_utils": _RASA,
     },
     "bot.questionlog.db": {
         "alembic.config": "alembic only to create/upgrade the schema, not to write rows",
@@ -53,7 +60,8 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
     },
     "bot.questionlog.report": {"openpyxl": _OPENPYXL, "openpyxl.styles": _OPENPYXL},
     "bot.questionlog.review": {
-        "openpyxl": _OPENPYXL, "openpyxl.styles": _OPENPYXL,
+        "openpyxl": _OPENPYXL,
+        "openpyxl.styles": _OPENPYXL,
         "openpyxl.worksheet.datavalidation": _OPENPYXL,
     },
     "channels.limits": {"redis.asyncio": _REDIS},
@@ -114,8 +122,11 @@ def _imports(module: str) -> Tuple[Set[str], List[str]]:
             else:
                 top.update(m for m in map(_project_module, names) if m and m != module)
         for child in ast.iter_child_nodes(node):
-            visit(child, in_function or isinstance(
-                node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+            visit(
+                child,
+                in_function
+                or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)),
+            )
 
     visit(ast.parse(path.read_text(encoding="utf-8")), False)
     return top, inner
@@ -170,8 +181,14 @@ def _cycles(edges: Dict[str, Set[str]]) -> List[List[str]]:
 
 
 def test_the_graph_covers_the_tree():
-    assert {"bot.cli", "bot.kb.loader", "channels.wechat", "actions.answers",
-            "nlu.components", "bot.questionlog.broker"} <= set(GRAPH)
+    assert {
+        "bot.cli",
+        "bot.kb.loader",
+        "channels.wechat",
+        "actions.answers",
+        "nlu.components",
+        "bot.questionlog.broker",
+    } <= set(GRAPH)
     assert "bot.kb.loader" in GRAPH["bot.kb.check"][0]
     assert "redis.asyncio" in GRAPH["channels.plumbing"][1]
 
@@ -205,12 +222,18 @@ def test_the_runtime_library_imports_only_itself(module):
 
 
 @pytest.mark.parametrize(
-    "module", sorted(m for m in GRAPH if m.split(".")[0] in ("channels", "actions", "nlu")
-                     and not is_runtime_library(m)))
+    "module",
+    sorted(
+        m
+        for m in GRAPH
+        if m.split(".")[0] in ("channels", "actions", "nlu") and not is_runtime_library(m)
+    ),
+)
 def test_channels_actions_and_nlu_import_only_down(module):
     own = module.split(".")[0]
     wrong = sorted(
-        m for m in _all_project_imports(module)
+        m
+        for m in _all_project_imports(module)
         if is_operator(m) or (m.split(".")[0] != own and not is_runtime_library(m))
     )
     assert wrong == [], f"{module} imports {wrong}"
@@ -218,9 +241,17 @@ def test_channels_actions_and_nlu_import_only_down(module):
 
 @pytest.mark.parametrize(
     ("module", "layer"),
-    [("bot.cli", "operator"), ("bot.wechat_cli", "operator"), ("bot.kb_cli", "operator"),
-     ("bot.preview", "operator"), ("bot.kb.loader", "runtime"), ("channels.texts", "runtime"),
-     ("bot.questionlog.broker", "runtime"), ("channels.wechat", "top"), ("actions.answers", "top")],
+    [
+        ("bot.cli", "operator"),
+        ("bot.wechat_cli", "operator"),
+        ("bot.kb_cli", "operator"),
+        ("bot.preview", "operator"),
+        ("bot.kb.loader", "runtime"),
+        ("channels.texts", "runtime"),
+        ("bot.questionlog.broker", "runtime"),
+        ("channels.wechat", "top"),
+        ("actions.answers", "top"),
+    ],
 )
 def test_layers_of_known_modules(module, layer):
     got = "operator" if is_operator(module) else "runtime" if is_runtime_library(module) else "top"

@@ -68,16 +68,36 @@ def test_normalise(raw, expected):
 
 
 def test_parse_cases_reads_turns_and_events():
-    cases = parse_cases([
-        {"id": "a", "tags": ["deadline"], "turns": [
-            {"say": "截止时间？", "expect": [["11月28日", "11-28"], "银杏路"], "forbid": "89990919"},
-            {"event": "subscribe"},
-        ]},
-    ])
-    assert cases == [Case("a", ("deadline",), (
-        Turn(say="截止时间？", expect=(("11月28日", "11-28"), ("银杏路",)), forbid=("89990919",)),
-        Turn(event="subscribe"),
-    ))]
+    cases = parse_cases(
+        [
+            {
+                "id": "a",
+                "tags": ["deadline"],
+                "turns": [
+                    {
+                        "say": "截止时间？",
+                        "expect": [["11月28日", "11-28"], "银杏路"],
+                        "forbid": "89990919",
+                    },
+                    {"event": "subscribe"},
+                ],
+            },
+        ]
+    )
+    assert cases == [
+        Case(
+            "a",
+            ("deadline",),
+            (
+                Turn(
+                    say="截止时间？",
+                    expect=(("11月28日", "11-28"), ("银杏路",)),
+                    forbid=("89990919",),
+                ),
+                Turn(event="subscribe"),
+            ),
+        )
+    ]
 
 
 @pytest.mark.parametrize(
@@ -140,8 +160,17 @@ def test_shipped_case_files_load(path):
 def test_held_out_cases_cover_every_kind():
     cases = load_cases(DATA / "eval_hard.yml")
     kinds = Counter(case.tags[0] for case in cases)
-    assert set(kinds) == {"silent", "clause", "compound", "policy", "reasoning", "footer",
-                          "english", "followup", "regular"}
+    assert set(kinds) == {
+        "silent",
+        "clause",
+        "compound",
+        "policy",
+        "reasoning",
+        "footer",
+        "english",
+        "followup",
+        "regular",
+    }
     assert min(kinds.values()) >= 8
     assert len(cases) >= 100
 
@@ -184,8 +213,9 @@ def test_classify(turn, reply, outcome):
 
 def test_classify_names_the_problems():
     verdict = classify("没有把握，一式两份。0731-89991015", DEADLINE)
-    assert verdict == Verdict(WRONG, ("missing one of 11月28日 | 11-28",
-                                      "another topic's fact 一式两份"))
+    assert verdict == Verdict(
+        WRONG, ("missing one of 11月28日 | 11-28", "another topic's fact 一式两份")
+    )
     assert classify("11月28日", DEADLINE).problems == ()
 
 
@@ -195,13 +225,22 @@ def test_classify_names_the_problems():
         # a fact the turn expects is not another topic's, even inside a longer marker
         (Turn(say="长沙能推几个", expect=(("4个",),)), "长沙市不超过4个；没有把握", RIGHT),
         (Turn(say="长沙能推几个", expect=(("5个",),)), "长沙市不超过4个；没有把握", WRONG),
-        (Turn(say="长沙推5个", expect=(("4个",), ("不能",))),
-         "长沙市不超过4个，0731-89991015", HONEST),
+        (
+            Turn(say="长沙推5个", expect=(("4个",), ("不能",))),
+            "长沙市不超过4个，0731-89991015",
+            HONEST,
+        ),
         # the applicant's own words echoed back are not a stray fact
-        (Turn(say="12月交，过了11月28日还行吗", expect=(("不行",),)),
-         "您说的11月28日之后的情况，通知中没有规定。0731-89991015", HONEST),
-        (Turn(say="材料送湘府西路吗", expect=(("银杏路",),)),
-         "湘府西路8号是发改委机关地址；通知中没有把握。0731-89991015", HONEST),
+        (
+            Turn(say="12月交，过了11月28日还行吗", expect=(("不行",),)),
+            "您说的11月28日之后的情况，通知中没有规定。0731-89991015",
+            HONEST,
+        ),
+        (
+            Turn(say="材料送湘府西路吗", expect=(("银杏路",),)),
+            "湘府西路8号是发改委机关地址；通知中没有把握。0731-89991015",
+            HONEST,
+        ),
     ],
 )
 def test_classify_topic_fact_exemptions(turn, reply, outcome):
@@ -269,13 +308,27 @@ def test_run_cases_failed_request_ends_the_conversation():
 
 
 def _result(case_id: str, outcome: str, tags=("deadline",), latency=10.0) -> TurnResult:
-    return TurnResult(case_id, tuple(tags), 1, "问" + case_id, "答" + case_id,
-                      Verdict(outcome, () if outcome == RIGHT else ("missing x",)), latency)
+    return TurnResult(
+        case_id,
+        tuple(tags),
+        1,
+        "问" + case_id,
+        "答" + case_id,
+        Verdict(outcome, () if outcome == RIGHT else ("missing x",)),
+        latency,
+    )
 
 
 def test_tally_counts_outcomes_and_tags():
-    t = tally([_result("a", RIGHT), _result("b", HONEST, ("silent", "fee")),
-               _result("c", WRONG, ()), _result("d", RIGHT, ("silent",), None)], skipped=3)
+    t = tally(
+        [
+            _result("a", RIGHT),
+            _result("b", HONEST, ("silent", "fee")),
+            _result("c", WRONG, ()),
+            _result("d", RIGHT, ("silent",), None),
+        ],
+        skipped=3,
+    )
     assert t.counts == {RIGHT: 2, HONEST: 1, WRONG: 1}
     assert t.total == 4 and t.skipped == 3
     assert t.by_tag == {
@@ -307,8 +360,14 @@ def test_format_report_shortens_long_replies():
 
 @pytest.mark.parametrize(
     "values, q, expected",
-    [([], 0.95, 0.0), ([5.0], 0.5, 5.0), ([1, 2, 3, 4], 0.5, 2), ([1, 2, 3, 4], 0.95, 4),
-     (list(range(1, 101)), 0.95, 95), ([3, 1, 2], 0.0, 1)],
+    [
+        ([], 0.95, 0.0),
+        ([5.0], 0.5, 5.0),
+        ([1, 2, 3, 4], 0.5, 2),
+        ([1, 2, 3, 4], 0.95, 4),
+        (list(range(1, 101)), 0.95, 95),
+        ([3, 1, 2], 0.0, 1),
+    ],
 )
 def test_percentile(values, q, expected):
     assert percentile(values, q) == expected
@@ -493,8 +552,11 @@ class WeChatAssistant(_Quiet):
         try:
             check_signature(TOKEN, query["signature"], query["timestamp"], query["nonce"])
             crypto = WeChatCrypto(TOKEN, AES_KEY, APPID)
-            message = ET.fromstring(crypto.decrypt_message(
-                body, query["msg_signature"], query["timestamp"], query["nonce"]))
+            message = ET.fromstring(
+                crypto.decrypt_message(
+                    body, query["msg_signature"], query["timestamp"], query["nonce"]
+                )
+            )
         except Exception:  # a bad signature or body gets what the real channel sends
             self._send(403, b"forbidden", "text/plain")
             return
@@ -506,10 +568,12 @@ class WeChatAssistant(_Quiet):
             text = message.findtext("Content") or ""
             type(self).seen.append(text)
             answer = ANSWERS.get(text, "")
-        reply = (f"<xml><ToUserName><![CDATA[{openid}]]></ToUserName>"
-                 f"<FromUserName><![CDATA[{message.findtext('ToUserName')}]]></FromUserName>"
-                 f"<CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-                 f"<Content><![CDATA[{answer}]]></Content></xml>")
+        reply = (
+            f"<xml><ToUserName><![CDATA[{openid}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{message.findtext('ToUserName')}]]></FromUserName>"
+            f"<CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{answer}]]></Content></xml>"
+        )
         encrypted = crypto.encrypt_message(reply, query["nonce"], query["timestamp"])
         self._send(200, encrypted.encode("utf-8"), "text/xml")
 
@@ -518,20 +582,27 @@ def test_eval_over_wechat_safe_mode(serve, tmp_path, capsys):
     WeChatAssistant.seen = []
     url = serve(WeChatAssistant) + "/webhooks/wechat/webhook"
     path = _write(tmp_path, "c.yml", CASES_YAML)
-    code = cli.main(["eval", path, "--wechat", url, "--token", TOKEN,
-                     "--aes-key", AES_KEY, "--appid", APPID])
+    code = cli.main(
+        ["eval", path, "--wechat", url, "--token", TOKEN, "--aes-key", AES_KEY, "--appid", APPID]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "right 4  honest 1  wrong 0  (turns 5)" in out  # the event is sent, not skipped
-    assert WeChatAssistant.seen == ["截止时间？", "要交申报费吗", "今天天气", "event:subscribe",
-                                    "截止时间？"]
+    assert WeChatAssistant.seen == [
+        "截止时间？",
+        "要交申报费吗",
+        "今天天气",
+        "event:subscribe",
+        "截止时间？",
+    ]
 
 
 def test_eval_over_wechat_with_a_wrong_token_fails_every_turn(serve, tmp_path, capsys):
     url = serve(WeChatAssistant)
     path = _write(tmp_path, "c.yml", WRONG_CASE)
-    code = cli.main(["eval", path, "--wechat", url, "--token", "other",
-                     "--aes-key", AES_KEY, "--appid", APPID])
+    code = cli.main(
+        ["eval", path, "--wechat", url, "--token", "other", "--aes-key", AES_KEY, "--appid", APPID]
+    )
     captured = capsys.readouterr()
     assert code == 2
     assert "HTTP 403" in captured.out

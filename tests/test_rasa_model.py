@@ -32,33 +32,62 @@ def model() -> Path:
 
 def rasa(*args: str, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "rasa", *args], cwd=cwd, env=child_env(),
-        capture_output=True, text=True, timeout=900,
+        [sys.executable, "-m", "rasa", *args],
+        cwd=cwd,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
 
 def test_training_data_validates_without_warnings():
     result = rasa(
-        "data", "validate", "--domain", "nlu/generated/domain", "--data", "nlu/data",
-        "nlu/generated/data", "--config", "config.yml", "--fail-on-warnings",
+        "data",
+        "validate",
+        "--domain",
+        "nlu/generated/domain",
+        "--data",
+        "nlu/data",
+        "nlu/generated/data",
+        "--config",
+        "config.yml",
+        "--fail-on-warnings",
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
 def test_stories_with_real_user_text(model, tmp_path):
     result = rasa(
-        "test", "core", "--model", str(model), "--stories", "tests/stories",
-        "--fail-on-prediction-errors", "--out", str(tmp_path / "core"),
+        "test",
+        "core",
+        "--model",
+        str(model),
+        "--stories",
+        "tests/stories",
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path / "core"),
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
 def test_held_out_nlu_accuracy(model, tmp_path):
     out = tmp_path / "nlu"
-    result = rasa("test", "nlu", "--model", str(model), "--nlu", "tests/data/nlu_heldout.yml", "--out", str(out))
+    result = rasa(
+        "test",
+        "nlu",
+        "--model",
+        str(model),
+        "--nlu",
+        "tests/data/nlu_heldout.yml",
+        "--out",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads((out / "intent_report.json").read_text())
     print(f"held-out intent accuracy: {report['accuracy']:.3f}")
     assert report["accuracy"] >= NLU_ACCURACY_FLOOR, json.dumps(
-        {k: v for k, v in report.items() if isinstance(v, dict) and v.get("recall", 1) < 0.7}, ensure_ascii=False
+        {k: v for k, v in report.items() if isinstance(v, dict) and v.get("recall", 1) < 0.7},
+        ensure_ascii=False,
     )

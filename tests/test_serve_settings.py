@@ -24,11 +24,14 @@ def clean_env(monkeypatch):
     monkeypatch.chdir(Path(__file__).parent)  # no project .env
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql://bot@db.example.test/qlog",
-    "postgresql+psycopg2://bot:pw@10.0.0.5:5432/qlog",
-    "mysql://bot@db/qlog",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://bot@db.example.test/qlog",
+        "postgresql+psycopg2://bot:pw@10.0.0.5:5432/qlog",
+        "mysql://bot@db/qlog",
+    ],
+)
 def test_a_shared_database_without_a_secret_is_refused(clean_env, url):
     settings = Settings(database_url=url)
     with pytest.raises(MissingSecret, match="QUESTION_LOG_SECRET"):
@@ -42,12 +45,21 @@ def test_a_shared_database_without_a_secret_is_refused(clean_env, url):
 
 
 def test_bot_run_refuses_before_training(clean_env, tmp_path):
-    env = {**os.environ, "DATABASE_URL": "postgresql://bot@127.0.0.1:1/none",
-           "PYTHONPATH": str(PROJECT_DIR)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgresql://bot@127.0.0.1:1/none",
+        "PYTHONPATH": str(PROJECT_DIR),
+    }
     env.pop("QUESTION_LOG_SECRET", None)
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "QUESTION_LOG_SECRET" in result.stderr and "Traceback" not in result.stderr
     assert "训练" not in result.stdout and time.monotonic() - started < 60
@@ -108,14 +120,20 @@ def test_action_server_listens_on_loopback_only(clean_env):
     settings = Settings(action_port=spare_port())
     assert settings.action_host == "127.0.0.1"
     assert action_server_env(Settings(action_host="0.0.0.0"))["SANIC_HOST"] == "0.0.0.0"
-    process = subprocess.Popen(action_server_command(settings), cwd=PROJECT_DIR,
-                               env=action_server_env(settings),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        action_server_command(settings),
+        cwd=PROJECT_DIR,
+        env=action_server_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{settings.action_port}/health", timeout=2):
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{settings.action_port}/health", timeout=2
+                ):
                     break
             except OSError:
                 assert process.poll() is None and time.monotonic() < deadline

@@ -50,7 +50,10 @@ def answer_faq(
         template = getattr(entry.when, kind, None) if entry.when else None
         values: List[str] = list(dict.fromkeys(entities.get(kind) or []))
         if template and values:
-            parts = [render(template, {**facts, **context_facts(kb, **{kind: value})}) for value in values]
+            parts = [
+                render(template, {**facts, **context_facts(kb, **{kind: value})})
+                for value in values
+            ]
             text = "\n".join(parts)
             return Answer(f"{text}\n{source_note(kb, entry.clause)}", entry.id, entry.clause, kind)
     text = render(entry.answer, facts)

@@ -29,19 +29,51 @@ from bot.normalize import normalize
 
 # The 14 prefecture-level divisions of Hunan: the quota table must name each once.
 HUNAN_CITIES = (
-    "长沙市", "株洲市", "湘潭市", "衡阳市", "邵阳市", "岳阳市", "常德市",
-    "张家界市", "益阳市", "郴州市", "永州市", "怀化市", "娄底市", "湘西土家族苗族自治州",
+    "长沙市",
+    "株洲市",
+    "湘潭市",
+    "衡阳市",
+    "邵阳市",
+    "岳阳市",
+    "常德市",
+    "张家界市",
+    "益阳市",
+    "郴州市",
+    "永州市",
+    "怀化市",
+    "娄底市",
+    "湘西土家族苗族自治州",
 )
 # Intents the hand-written NLU data already uses; a FAQ id must not take one.
 RESERVED_INTENTS = {
-    "greet", "goodbye", "thanks", "human_handoff", "bot_capabilities", "out_of_scope",
-    "inform", "selfcheck", "nlu_fallback", "affirm", "deny", "stop", "restart", "skip",
-    "selfcheck_stop", "selfcheck_restart", "selfcheck_result", "selfcheck_answer",
+    "greet",
+    "goodbye",
+    "thanks",
+    "human_handoff",
+    "bot_capabilities",
+    "out_of_scope",
+    "inform",
+    "selfcheck",
+    "nlu_fallback",
+    "affirm",
+    "deny",
+    "stop",
+    "restart",
+    "skip",
+    "selfcheck_stop",
+    "selfcheck_restart",
+    "selfcheck_result",
+    "selfcheck_answer",
 }
 # Rasa's own: a FAQ id becomes an intent name, so it must not be one of these either
-RASA_RESERVED = frozenset(DEFAULT_ACTION_NAMES) | frozenset(DEFAULT_INTENTS) | {
-    "nlu_fallback", "out_of_scope",
-}
+RASA_RESERVED = (
+    frozenset(DEFAULT_ACTION_NAMES)
+    | frozenset(DEFAULT_INTENTS)
+    | {
+        "nlu_fallback",
+        "out_of_scope",
+    }
+)
 RESERVED_PREFIXES = ("action_", "utter_", "validate_")  # what Rasa reads as actions/responses
 DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
 
@@ -88,21 +120,39 @@ def _template_problems(
 ) -> List[Problem]:
     problems = []
     for name in sorted(placeholders(template) - allowed):
-        problems.append(Problem(file, entry, f"{where}引用了不存在的事实 {{{name}}}（可用名称见 `python -m bot kb facts`）"))
+        problems.append(
+            Problem(
+                file,
+                entry,
+                f"{where}引用了不存在的事实 {{{name}}}（可用名称见 `python -m bot kb facts`）",
+            )
+        )
     return problems
 
 
-def _literal_problems(file: str, entry: str, template: str, kb: KnowledgeBase, where: str) -> List[Problem]:
+def _literal_problems(
+    file: str, entry: str, template: str, kb: KnowledgeBase, where: str
+) -> List[Problem]:
     problems = []
     website_phone = kb.notice.footer.website_phone
     if website_phone in template or website_phone.replace("-", "") in template:
-        problems.append(Problem(file, entry, f"{where}出现了网站维护电话 {website_phone}，它不受理申报咨询，不能出现在回答中"))
+        problems.append(
+            Problem(
+                file,
+                entry,
+                f"{where}出现了网站维护电话 {website_phone}，它不受理申报咨询，不能出现在回答中",
+            )
+        )
     elif PHONE_LITERAL.search(template):
-        problems.append(Problem(file, entry, f"{where}直接写了电话号码，请改用 {{phone}} 引用，以免两处不一致"))
+        problems.append(
+            Problem(file, entry, f"{where}直接写了电话号码，请改用 {{phone}} 引用，以免两处不一致")
+        )
     if EMAIL_LITERAL.search(template):
         problems.append(Problem(file, entry, f"{where}直接写了邮箱，请改用 {{email}} 引用"))
     if DATE_LITERAL.search(template):
-        problems.append(Problem(file, entry, f"{where}直接写了日期，请改用 {{deadline}}、{{published}} 等引用"))
+        problems.append(
+            Problem(file, entry, f"{where}直接写了日期，请改用 {{deadline}}、{{published}} 等引用")
+        )
     return problems
 
 
@@ -113,17 +163,29 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
 
     # facts and procedure steps may cite other static facts
     for name, fact in kb.notice.facts.items():
-        problems += _template_problems("notice.yml", f"facts › {name}", fact.text, set(facts), "事实文字")
+        problems += _template_problems(
+            "notice.yml", f"facts › {name}", fact.text, set(facts), "事实文字"
+        )
     for number, step in enumerate(kb.notice.procedure.steps, 1):
-        problems += _template_problems("notice.yml", f"procedure › 第{number}步", step, set(facts), "步骤")
+        problems += _template_problems(
+            "notice.yml", f"procedure › 第{number}步", step, set(facts), "步骤"
+        )
 
     # directions / applicant types
     direction_ids = {d.id for d in kb.directions}
     for kind in kb.applicant_types:
         if kind.default_direction is not None and kind.default_direction not in direction_ids:
-            problems.append(Problem("directions.yml", f"applicant_types › {kind.name}", f"default_direction “{kind.default_direction}”不是已有方向的 id（可选：{'、'.join(sorted(direction_ids))}）"))
+            problems.append(
+                Problem(
+                    "directions.yml",
+                    f"applicant_types › {kind.name}",
+                    f"default_direction “{kind.default_direction}”不是已有方向的 id（可选：{'、'.join(sorted(direction_ids))}）",
+                )
+            )
     problems += _duplicate_ids("directions.yml", "directions", [d.id for d in kb.directions])
-    problems += _duplicate_ids("directions.yml", "applicant_types", [t.id for t in kb.applicant_types])
+    problems += _duplicate_ids(
+        "directions.yml", "applicant_types", [t.id for t in kb.applicant_types]
+    )
 
     # cities: all 14, each once
     names = [c.name for c in kb.cities]
@@ -132,7 +194,13 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
             problems.append(Problem("cities.yml", "cities", f"缺少{city}的推荐名额"))
     for city in names:
         if city not in HUNAN_CITIES:
-            problems.append(Problem("cities.yml", f"cities › {city}", "不是湖南省的市州名称（请写全称，如 长沙市、湘西土家族苗族自治州）"))
+            problems.append(
+                Problem(
+                    "cities.yml",
+                    f"cities › {city}",
+                    "不是湖南省的市州名称（请写全称，如 长沙市、湘西土家族苗族自治州）",
+                )
+            )
         elif names.count(city) > 1:
             problems.append(Problem("cities.yml", f"cities › {city}", "重复出现"))
 
@@ -145,14 +213,20 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
             key = normalize(word)
             label = f"{entity}:{value}"
             if key in owner and owner[key] != label:
-                problems.append(Problem(file, value, f"说法“{word}”同时属于 {owner[key]} 和 {label}，系统无法区分"))
+                problems.append(
+                    Problem(
+                        file, value, f"说法“{word}”同时属于 {owner[key]} 和 {label}，系统无法区分"
+                    )
+                )
             owner.setdefault(key, label)
 
     # FAQ
     problems += _duplicate_ids("faq.yml", "faq", [e.id for e in kb.faq])
     seen_questions: Dict[str, str] = {}
     silent_words = [
-        (normalize(k), t.name) for t in (kb.not_in_notice.topics if kb.not_in_notice else []) for k in t.keywords
+        (normalize(k), t.name)
+        for t in (kb.not_in_notice.topics if kb.not_in_notice else [])
+        for k in t.keywords
     ]
     for entry in kb.faq:
         label = f"faq › {entry.id}"
@@ -160,12 +234,24 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
             used = (placeholders(entry.answer) | _when_placeholders(entry)) & FOOTER_NAMES
             if used:
                 names = "、".join("{" + n + "}" for n in sorted(used))
-                problems.append(Problem("faq.yml", label, f"{names} 是网页页脚的信息（省发改委地址、网站维护电话），只能用在标了 footer: true 的条目里"))
+                problems.append(
+                    Problem(
+                        "faq.yml",
+                        label,
+                        f"{names} 是网页页脚的信息（省发改委地址、网站维护电话），只能用在标了 footer: true 的条目里",
+                    )
+                )
         for question in entry.similar:
             plain = normalize(question)
             clash = next((name for word, name in silent_words if word in plain), None)
             if clash:
-                problems.append(Problem("faq.yml", label, f"相似问“{question}”含有“通知未涉及”事项（{clash}）的关键词，会被当作通知没有规定的问题；请改写或删除（见 not_in_notice.yml）"))
+                problems.append(
+                    Problem(
+                        "faq.yml",
+                        label,
+                        f"相似问“{question}”含有“通知未涉及”事项（{clash}）的关键词，会被当作通知没有规定的问题；请改写或删除（见 not_in_notice.yml）",
+                    )
+                )
         reserved = reserved_id_problem(entry.id)
         if reserved:
             problems.append(Problem("faq.yml", label, reserved))
@@ -175,20 +261,36 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
             for kind, names_for_kind in CONTEXT_NAMES.items():
                 template: Optional[str] = getattr(entry.when, kind)
                 if template:
-                    problems += _template_problems("faq.yml", label, template, base_names | names_for_kind, f"when.{kind} ")
+                    problems += _template_problems(
+                        "faq.yml", label, template, base_names | names_for_kind, f"when.{kind} "
+                    )
                     problems += _literal_problems("faq.yml", label, template, kb, f"when.{kind} ")
         stray = placeholders(entry.answer) & (known_names() - base_names)
         if stray:
-            problems.append(Problem("faq.yml", label, f"answer 中的 {'、'.join('{' + s + '}' for s in sorted(stray))} 只能用在 when 里对应的专门回答中"))
+            problems.append(
+                Problem(
+                    "faq.yml",
+                    label,
+                    f"answer 中的 {'、'.join('{' + s + '}' for s in sorted(stray))} 只能用在 when 里对应的专门回答中",
+                )
+            )
         if len(entry.similar) < 3:
-            problems.append(Problem("faq.yml", label, "相似问太少（至少 3 条），模型学不会这个问题的各种问法"))
+            problems.append(
+                Problem("faq.yml", label, "相似问太少（至少 3 条），模型学不会这个问题的各种问法")
+            )
         for question in [entry.question, *entry.similar]:
             key = normalize(question).rstrip("?？。!！ ")
             if not key:
                 problems.append(Problem("faq.yml", label, "有一条空的相似问"))
                 continue
             if key in seen_questions and seen_questions[key] != entry.id:
-                problems.append(Problem("faq.yml", label, f"相似问“{question}”同时出现在 {seen_questions[key]} 和 {entry.id} 两个条目下，请只保留一处"))
+                problems.append(
+                    Problem(
+                        "faq.yml",
+                        label,
+                        f"相似问“{question}”同时出现在 {seen_questions[key]} 和 {entry.id} 两个条目下，请只保留一处",
+                    )
+                )
             seen_questions.setdefault(key, entry.id)
     problems += indicator_problems(kb)
     problems += _notice_text_problems(kb)
@@ -210,7 +312,10 @@ def _notice_text_problems(kb: KnowledgeBase) -> List[Problem]:
     """The notice's own text must hold the facts notice.yml takes from it, word for word."""
     file = "notice_text.yml"
     numbers = [c.clause for c in kb.clauses]
-    problems = [Problem(file, f"clauses › {n}", "条款号重复") for n in sorted({n for n in numbers if numbers.count(n) > 1})]
+    problems = [
+        Problem(file, f"clauses › {n}", "条款号重复")
+        for n in sorted({n for n in numbers if numbers.count(n) > 1})
+    ]
     body = "".join(c.text for c in kb.clauses if c.scope == "notice")
     footer = "".join(c.text for c in kb.clauses if c.scope == "footer")
     notice = kb.notice
@@ -227,9 +332,17 @@ def _notice_text_problems(kb: KnowledgeBase) -> List[Problem]:
     for what, value, text in expected:
         if value not in text:
             where = "页脚（scope: footer）" if text is footer else "通知正文"
-            problems.append(Problem(file, "clauses", f"notice.yml 中的{what}“{value}”在{where}原文里找不到，两处不一致"))
+            problems.append(
+                Problem(
+                    file,
+                    "clauses",
+                    f"notice.yml 中的{what}“{value}”在{where}原文里找不到，两处不一致",
+                )
+            )
     if notice.contacts.phone in footer or notice.footer.website_phone in body:
-        problems.append(Problem(file, "clauses", "申报咨询电话只能出现在通知正文，网站维护电话只能出现在页脚"))
+        problems.append(
+            Problem(file, "clauses", "申报咨询电话只能出现在通知正文，网站维护电话只能出现在页脚")
+        )
     return problems
 
 
@@ -242,7 +355,13 @@ def _silent_problems(kb: KnowledgeBase) -> List[Problem]:
         keywords = [normalize(k) for k in topic.keywords]
         for example in topic.examples:
             if not any(k in normalize(example) for k in keywords):
-                problems.append(Problem(file, f"topics › {topic.id}", f"例句“{example}”不含任何关键词，助手认不出它；请补充关键词"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"topics › {topic.id}",
+                        f"例句“{example}”不含任何关键词，助手认不出它；请补充关键词",
+                    )
+                )
     return problems
 
 
@@ -265,7 +384,9 @@ def _message_problems(kb: KnowledgeBase, fact_names: set) -> List[Problem]:
             problems.append(Problem(file, f"messages › {name}", "缺少这条固定回复"))
     for name, template in messages.items():
         if name not in MESSAGE_VALUES:
-            problems.append(Problem(file, f"messages › {name}", "系统不使用这条回复（名称写错了吗？）"))
+            problems.append(
+                Problem(file, f"messages › {name}", "系统不使用这条回复（名称写错了吗？）")
+            )
             continue
         own, required = MESSAGE_VALUES[name]
         common = frozenset() if name in NO_COMMON else COMMON_VALUES
@@ -275,9 +396,13 @@ def _message_problems(kb: KnowledgeBase, fact_names: set) -> List[Problem]:
         listed = "、".join("{" + n + "}" for n in sorted(own | common)) or "无"
         also = "" if name in NO_FACTS else " 及事实名称"
         for unknown in sorted(used - allowed):
-            problems.append(Problem(
-                file, f"messages › {name}", f"引用了这条回复不能用的名称 {{{unknown}}}（可用：{listed}{also}）"
-            ))
+            problems.append(
+                Problem(
+                    file,
+                    f"messages › {name}",
+                    f"引用了这条回复不能用的名称 {{{unknown}}}（可用：{listed}{also}）",
+                )
+            )
         for missing in sorted(required - used):
             problems.append(Problem(file, f"messages › {name}", f"缺少必须出现的 {{{missing}}}"))
         problems += _literal_problems(file, f"messages › {name}", template, kb, "")
@@ -295,7 +420,10 @@ def _group_problems(kb: KnowledgeBase) -> List[Problem]:
 
 
 def _duplicate_ids(file: str, section: str, ids: List[str]) -> List[Problem]:
-    return [Problem(file, f"{section} › {i}", "id 重复") for i in sorted({i for i in ids if ids.count(i) > 1})]
+    return [
+        Problem(file, f"{section} › {i}", "id 重复")
+        for i in sorted({i for i in ids if ids.count(i) > 1})
+    ]
 
 
 def check_directory(directory: Optional[Path] = None) -> List[Problem]:

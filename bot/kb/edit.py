@@ -126,7 +126,9 @@ def apply_to_document(data, edits: Sequence[object], result: EditResult) -> None
         if isinstance(edit, AddSimilar):
             entry = _entry(data, edit.faq_id)
             if entry is None:
-                result.skipped.append(f"问答 {edit.faq_id} 不存在，无法添加相似问：{'、'.join(edit.questions)}")
+                result.skipped.append(
+                    f"问答 {edit.faq_id} 不存在，无法添加相似问：{'、'.join(edit.questions)}"
+                )
                 continue
             similar = entry.get("similar")
             if similar is None:
@@ -145,10 +147,14 @@ def apply_to_document(data, edits: Sequence[object], result: EditResult) -> None
                 keys[key] = edit.faq_id
                 added.append(question)
             if added:
-                result.changes.append(f"问答 {edit.faq_id} 新增相似问 {len(added)} 条：{'、'.join(added)}")
+                result.changes.append(
+                    f"问答 {edit.faq_id} 新增相似问 {len(added)} 条：{'、'.join(added)}"
+                )
         elif isinstance(edit, NewFaq):
             if _entry(data, edit.id) is not None:
-                result.skipped.append(f"问答 id {edit.id} 已存在，未新建（如要补充问法请选“加为相似问”）")
+                result.skipped.append(
+                    f"问答 id {edit.id} 已存在，未新建（如要补充问法请选“加为相似问”）"
+                )
                 continue
             entry = CommentedMap()
             entry["id"] = edit.id
@@ -166,13 +172,17 @@ def apply_to_document(data, edits: Sequence[object], result: EditResult) -> None
                     similar.append(question)
                     keys[key] = edit.id
                 elif key in keys:
-                    result.skipped.append(f"“{question}”已在问答 {keys[key]} 中，未加入新问答 {edit.id}")
+                    result.skipped.append(
+                        f"“{question}”已在问答 {keys[key]} 中，未加入新问答 {edit.id}"
+                    )
             entry["similar"] = similar
             keys[question_key(entry["question"])] = edit.id
             faq = data["faq"]
             faq.append(entry)
             faq.yaml_set_comment_before_after_key(len(faq) - 1, before="\n", indent=2)
-            result.changes.append(f"新建问答 {edit.id}：{entry['question']}（相似问 {len(similar)} 条）")
+            result.changes.append(
+                f"新建问答 {edit.id}：{entry['question']}（相似问 {len(similar)} 条）"
+            )
         else:
             raise TypeError(edit)
 
@@ -186,7 +196,8 @@ def check_and_write(directory: Path, texts: Dict[str, str]) -> List[Problem]:
     """
     directory = Path(directory)
     changed = {
-        name: text for name, text in texts.items()
+        name: text
+        for name, text in texts.items()
         if not (directory / name).exists() or (directory / name).read_text(encoding="utf-8") != text
     }
     if not changed:

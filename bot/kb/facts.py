@@ -111,7 +111,9 @@ def static_facts(kb: KnowledgeBase) -> Dict[str, FactValue]:
     for kind in kb.applicant_types:
         direction = kb.direction(kind.default_direction)
         if direction:
-            defaults.append(_own(kb, "fact_direction_default", type=kind.name, direction=direction.name))
+            defaults.append(
+                _own(kb, "fact_direction_default", type=kind.name, direction=direction.name)
+            )
     put("direction_defaults", "；".join(defaults), types_clause)
     put("applicant_types", "、".join(_type_label(kb, k) for k in kb.applicant_types), types_clause)
 
@@ -150,7 +152,13 @@ def _type_label(kb: KnowledgeBase, kind: ApplicantType) -> str:
 def deadline_status(kb: KnowledgeBase, today: dt.date) -> str:
     """How the deadline stands today (messages.yml: deadline_status_open / _today / _closed)."""
     days = (kb.notice.deadline.date - today).days
-    name = "deadline_status_open" if days > 0 else "deadline_status_today" if days == 0 else "deadline_status_closed"
+    name = (
+        "deadline_status_open"
+        if days > 0
+        else "deadline_status_today"
+        if days == 0
+        else "deadline_status_closed"
+    )
     facts = static_facts(kb)
     facts["days"] = FactValue(str(days), "")
     facts["today"] = FactValue(chinese_date(today), "")
@@ -178,10 +186,13 @@ def context_facts(
             facts["type_direction"] = FactValue(default.name, kind.clause)
             advice = _partial(
                 kb.message("type_direction_advice_default"),
-                direction=default.name, focus=tidy(default.focus),
+                direction=default.name,
+                focus=tidy(default.focus),
             )
         else:
-            facts["type_direction"] = FactValue(tidy(kb.message("type_direction_free")), kind.clause)
+            facts["type_direction"] = FactValue(
+                tidy(kb.message("type_direction_free")), kind.clause
+            )
             advice = kb.message("type_direction_advice_free")
         facts["type_direction_advice"] = FactValue(advice, kind.clause)
     found_direction = kb.direction(direction)

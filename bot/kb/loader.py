@@ -134,7 +134,11 @@ def _read_yaml(path: Path) -> Tuple[Any, Optional[Problem]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行第{mark.column + 1}列附近" if mark else ""
-        return None, Problem(path.name, "", f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}（常见原因：缩进不齐、冒号后缺空格、引号不成对）")
+        return None, Problem(
+            path.name,
+            "",
+            f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}（常见原因：缩进不齐、冒号后缺空格、引号不成对）",
+        )
 
 
 def parse_files(directory: Path) -> Tuple[Dict[str, BaseModel], List[Problem]]:
@@ -150,7 +154,9 @@ def parse_files(directory: Path) -> Tuple[Dict[str, BaseModel], List[Problem]]:
             parsed[filename] = model.parse_obj(data or {})
         except ValidationError as exc:
             for error in exc.errors():
-                problems.append(Problem(filename, _entry_label(data, error["loc"]), _explain(error)))
+                problems.append(
+                    Problem(filename, _entry_label(data, error["loc"]), _explain(error))
+                )
     return parsed, problems
 
 
@@ -195,7 +201,9 @@ class KnowledgeBase:
         """The self-check questions (indicators.yml) for one direction."""
         if self.indicators_file is None:
             return None
-        return next((d for d in self.indicators_file.directions if d.direction == direction_id), None)
+        return next(
+            (d for d in self.indicators_file.directions if d.direction == direction_id), None
+        )
 
     @property
     def clauses(self) -> List[NoticeClause]:

@@ -52,7 +52,11 @@ class MenuButton(BaseModel):
         return values
 
     def leaves(self) -> List[MenuButton]:
-        return [leaf for sub in self.sub_button for leaf in sub.leaves()] if self.sub_button else [self]
+        return (
+            [leaf for sub in self.sub_button for leaf in sub.leaves()]
+            if self.sub_button
+            else [self]
+        )
 
     def to_wechat(self) -> Dict[str, Any]:
         if self.sub_button:
@@ -79,8 +83,12 @@ class Menu(BaseModel):
 
     def asks(self) -> Dict[str, str]:
         """CLICK key → the question sent to the assistant."""
-        return {leaf.key: leaf.ask for b in self.button for leaf in b.leaves()
-                if leaf.type == "click" and leaf.key and leaf.ask}
+        return {
+            leaf.key: leaf.ask
+            for b in self.button
+            for leaf in b.leaves()
+            if leaf.type == "click" and leaf.key and leaf.ask
+        }
 
     def to_wechat(self) -> Dict[str, Any]:
         return {"button": [b.to_wechat() for b in self.button]}

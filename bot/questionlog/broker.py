@@ -35,8 +35,14 @@ from bot.settings import MISSING_SECRET_MESSAGE, MissingSecret, get_settings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["QuestionLogBroker", "TurnAssembler", "LoggedTurn", "RowBuffer", "write_rows",
-           "is_transient"]
+__all__ = [
+    "QuestionLogBroker",
+    "TurnAssembler",
+    "LoggedTurn",
+    "RowBuffer",
+    "write_rows",
+    "is_transient",
+]
 
 WRITER_OPTIONS = ("max_buffer", "batch_size", "retry_initial", "retry_max", "spill_path")
 
@@ -61,7 +67,10 @@ class QuestionLogBroker(EventBroker):
         self.retention: Optional[DailyPurge] = None
         if purge_interval and retention_days is not None:
             self.retention = DailyPurge(
-                retention_days, url, tracker_url, interval=purge_interval,
+                retention_days,
+                url,
+                tracker_url,
+                interval=purge_interval,
                 first_delay=min(60.0, purge_interval),
             )
             self.retention.start()

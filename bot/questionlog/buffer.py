@@ -52,7 +52,9 @@ class SpillFile:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.replaying = self.path.with_name(self.path.name + ".replaying")
-        self.rejected = self.path.with_name(self.path.name.replace(".jsonl", "") + ".rejected.jsonl")
+        self.rejected = self.path.with_name(
+            self.path.name.replace(".jsonl", "") + ".rejected.jsonl"
+        )
         self._lock = threading.Lock()
 
     def append(self, rows: Iterable[LoggedTurn], target: Optional[Path] = None) -> int:
@@ -213,7 +215,9 @@ class RowBuffer:
         except OSError as exc:
             logger.critical(
                 "问题日志有 %d 条既写不进数据库也写不进暂存文件 %s（%s）！",
-                len(rows), self.spill.path, exc.__class__.__name__,
+                len(rows),
+                self.spill.path,
+                exc.__class__.__name__,
             )
             return
         before = self.spilled
@@ -221,7 +225,10 @@ class RowBuffer:
         if before == 0 or before // 100 != self.spilled // 100 or why != "缓冲区已满":
             logger.warning(
                 "问题日志%s：%d 条暂存到本地文件 %s，数据库可用时补写（累计 %d 条）。",
-                why, len(rows), self.spill.path, self.spilled,
+                why,
+                len(rows),
+                self.spill.path,
+                self.spilled,
             )
 
     def _ensure_thread(self) -> None:
@@ -258,7 +265,8 @@ class RowBuffer:
                         self._down_since = time.monotonic()
                         logger.warning(
                             "问题日志暂时写不进数据库（%s），%d 条已缓存，稍后重试。",
-                            exc.__class__.__name__, len(self._buffer),
+                            exc.__class__.__name__,
+                            len(self._buffer),
                         )
                     else:
                         logger.debug("question log write failed again: %s", exc.__class__.__name__)
@@ -313,7 +321,8 @@ class RowBuffer:
                 refused.append(row)
                 logger.error(
                     "问题日志有一条记录数据库拒收（%s），已另存到 %s。",
-                    exc.__class__.__name__, self.spill.rejected,
+                    exc.__class__.__name__,
+                    self.spill.rejected,
                 )
         if refused:
             try:
@@ -334,7 +343,7 @@ class RowBuffer:
         rows = SpillFile.read(path)
         inserted_total = 0
         for start in range(0, len(rows), self.batch_size):
-            batch = rows[start:start + self.batch_size]
+            batch = rows[start : start + self.batch_size]
             try:
                 inserted = self.store(batch, self.url)
             except Exception as exc:
@@ -353,7 +362,8 @@ class RowBuffer:
         if rows:
             logger.warning(
                 "问题日志暂存文件已补写：%d 条，其中 %d 条新写入（其余已在数据库中）。",
-                len(rows), inserted_total,
+                len(rows),
+                inserted_total,
             )
         with self._cond:
             self._replay_due = self.spill.pending()

@@ -69,7 +69,8 @@ def _missing_sqlite_file(url: str) -> bool:
     database = parsed.database
     return (
         parsed.get_backend_name() == "sqlite"
-        and bool(database) and database != ":memory:"
+        and bool(database)
+        and database != ":memory:"
         and not Path(database).exists()
     )
 
@@ -83,8 +84,9 @@ def purge_tracker(days: int, url: str, now: dt.datetime | None = None) -> int:
     """
     if _missing_sqlite_file(url):
         return 0
-    cutoff = ((now or _utcnow()).replace(tzinfo=dt.timezone.utc)
-              - dt.timedelta(days=days)).timestamp()
+    cutoff = (
+        (now or _utcnow()).replace(tzinfo=dt.timezone.utc) - dt.timedelta(days=days)
+    ).timestamp()
     engine = get_engine(url)
     if not inspect(engine).has_table("events"):
         return 0
@@ -157,7 +159,10 @@ class DailyPurge:
         self.deleted_rows += rows
         self.deleted_events += events
         logger.info(
-            "定期清理：删除超过 %d 天的问题日志 %d 条、对话记录事件 %d 条。", self.days, rows, events
+            "定期清理：删除超过 %d 天的问题日志 %d 条、对话记录事件 %d 条。",
+            self.days,
+            rows,
+            events,
         )
 
     def _run(self) -> None:
@@ -175,7 +180,9 @@ def main(argv: List[str] | None = None) -> int:
         prog="python -m bot purge", description="删除超过保留期的问题日志和对话记录"
     )
     parser.add_argument(
-        "--days", type=int, default=settings.retention_days,
+        "--days",
+        type=int,
+        default=settings.retention_days,
         help=f"保留天数，默认 RETENTION_DAYS={settings.retention_days}",
     )
     parser.add_argument("--database-url", help="问题日志数据库（默认 DATABASE_URL）")

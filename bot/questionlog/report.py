@@ -48,7 +48,10 @@ def summary_rows(report: Report) -> List[Tuple[str, object]]:
         ("自测开始", report.selfcheck_starts),
         ("自测完成", report.selfcheck_completions),
         ("自测中途退出", report.selfcheck_cancels),
-        ("回复耗时中位数（毫秒）", "" if report.latency_median_ms is None else report.latency_median_ms),
+        (
+            "回复耗时中位数（毫秒）",
+            "" if report.latency_median_ms is None else report.latency_median_ms,
+        ),
         ("回复耗时95分位（毫秒）", "" if report.latency_p95_ms is None else report.latency_p95_ms),
     ]
 
@@ -58,19 +61,40 @@ def sections(report: Report) -> List[Tuple[str, List[str], List[Sequence[object]
     return [
         ("概览", ["指标", "数值"], summary_rows(report)),
         ("每日消息数", ["日期", "消息数"], [(d.isoformat(), n) for d, n in report.per_day]),
-        ("每小时消息数（北京时间）", ["小时", "消息数"], [(f"{h:02d}:00", n) for h, n in enumerate(report.per_hour)]),
-        ("渠道", ["渠道", "消息数", "占比"], [(channel_label(c), n, percent(n / report.total if report.total else 0)) for c, n in report.channels]),
-        ("热门问题", ["排名", "问答ID", "标准问", "次数"], [(i, t, q, n) for i, (t, q, n) in enumerate(report.topics[:TOP_TOPICS], 1)]),
+        (
+            "每小时消息数（北京时间）",
+            ["小时", "消息数"],
+            [(f"{h:02d}:00", n) for h, n in enumerate(report.per_hour)],
+        ),
+        (
+            "渠道",
+            ["渠道", "消息数", "占比"],
+            [
+                (channel_label(c), n, percent(n / report.total if report.total else 0))
+                for c, n in report.channels
+            ],
+        ),
+        (
+            "热门问题",
+            ["排名", "问答ID", "标准问", "次数"],
+            [(i, t, q, n) for i, (t, q, n) in enumerate(report.topics[:TOP_TOPICS], 1)],
+        ),
         ("自测选择的方向", ["方向", "次数"], list(report.directions)),
         (
             "未能回答的问题（相似问法已合并）",
             ["排名", "代表问法", "次数", "例句"],
-            [(i, g.key, g.count, " / ".join(g.examples)) for i, g in enumerate(report.unanswered[:TOP_UNANSWERED], 1)],
+            [
+                (i, g.key, g.count, " / ".join(g.examples))
+                for i, g in enumerate(report.unanswered[:TOP_UNANSWERED], 1)
+            ],
         ),
         (
             "通知未涉及的问题（相似问法已合并）",
             ["排名", "代表问法", "次数", "例句"],
-            [(i, g.key, g.count, " / ".join(g.examples)) for i, g in enumerate(report.not_in_notice_groups[:TOP_UNANSWERED], 1)],
+            [
+                (i, g.key, g.count, " / ".join(g.examples))
+                for i, g in enumerate(report.not_in_notice_groups[:TOP_UNANSWERED], 1)
+            ],
         ),
     ]
 
@@ -104,12 +128,20 @@ def bar_chart(labels: Sequence[str], values: Sequence[int], title: str, every: i
         bar = (height - bottom - top) * value / peak
         x = i * slot + slot * 0.15
         y = height - bottom - bar
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bar:.1f}" fill="#c0392b"><title>{esc(label)}：{value}</title></rect>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bar:.1f}" fill="#c0392b"><title>{esc(label)}：{value}</title></rect>'
+        )
         if value:
-            parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{value}</text>')
+            parts.append(
+                f'<text x="{x + slot * 0.35:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{value}</text>'
+            )
         if i % every == 0:
-            parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 14}" font-size="10" text-anchor="middle">{esc(label)}</text>')
-    parts.append(f'<line x1="0" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" stroke="#999"/></svg>')
+            parts.append(
+                f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 14}" font-size="10" text-anchor="middle">{esc(label)}</text>'
+            )
+    parts.append(
+        f'<line x1="0" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" stroke="#999"/></svg>'
+    )
     return "".join(parts)
 
 
@@ -136,7 +168,12 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], table_id
         return '<p class="muted">暂无数据</p>'
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f'<td class="n">{esc(c)}</td>' if isinstance(c, int) else f"<td>{esc(c)}</td>" for c in row) + "</tr>"
+        "<tr>"
+        + "".join(
+            f'<td class="n">{esc(c)}</td>' if isinstance(c, int) else f"<td>{esc(c)}</td>"
+            for c in row
+        )
+        + "</tr>"
         for row in rows
     )
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -151,33 +188,66 @@ def render_html(report: Report) -> str:
         ("selfcheck-starts", "自测开始", report.selfcheck_starts),
         ("selfcheck-completions", "自测完成", report.selfcheck_completions),
     ]
-    kpi_html = "".join(f'<div class="kpi"><b id="{k}">{esc(v)}</b><span>{esc(label)}</span></div>' for k, label, v in kpis)
+    kpi_html = "".join(
+        f'<div class="kpi"><b id="{k}">{esc(v)}</b><span>{esc(label)}</span></div>'
+        for k, label, v in kpis
+    )
     tables = sections(report)
     every_day = max(1, len(report.per_day) // 10)
     day_labels = [d.strftime("%m-%d") for d, _ in report.per_day]
     unanswered_rows = [
-        (i, g.key, g.count, "<br>".join(esc(e) for e in g.examples)) for i, g in enumerate(report.unanswered[:TOP_UNANSWERED], 1)
+        (i, g.key, g.count, "<br>".join(esc(e) for e in g.examples))
+        for i, g in enumerate(report.unanswered[:TOP_UNANSWERED], 1)
     ]
     unanswered_html = (
         '<table id="unanswered"><thead><tr><th>排名</th><th>代表问法</th><th>次数</th><th>例句</th></tr></thead><tbody>'
-        + "".join(f'<tr><td class="n">{i}</td><td>{esc(k)}</td><td class="n">{n}</td><td>{ex}</td></tr>' for i, k, n, ex in unanswered_rows)
+        + "".join(
+            f'<tr><td class="n">{i}</td><td>{esc(k)}</td><td class="n">{n}</td><td>{ex}</td></tr>'
+            for i, k, n, ex in unanswered_rows
+        )
         + "</tbody></table>"
         if unanswered_rows
         else '<p class="muted">没有未能回答的问题</p>'
     )
     body = [
-        f"<h1>双创示范基地申报助手 · 问题日志报告</h1><p class=\"muted\">{esc(report.since)} 至 {esc(report.until)}（北京时间）· 生成于 {esc(dt.datetime.now(dt.timezone.utc).astimezone().strftime('%Y-%m-%d %H:%M'))}</p>",
+        f'<h1>双创示范基地申报助手 · 问题日志报告</h1><p class="muted">{esc(report.since)} 至 {esc(report.until)}（北京时间）· 生成于 {esc(dt.datetime.now(dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M"))}</p>',
         f'<div class="kpis">{kpi_html}</div>',
         '<h2>概览</h2><div class="card">' + html_table(*tables[0][1:], "summary") + "</div>",
-        '<h2>每日消息数</h2><div class="card">' + bar_chart(day_labels, [n for _, n in report.per_day], "每日消息数", every_day) + html_table(*tables[1][1:], "per-day") + "</div>",
-        '<h2>每小时消息数（北京时间）</h2><div class="card">' + bar_chart([str(h) for h in range(24)], report.per_hour, "每小时消息数", 2) + "</div>",
-        '<h2>渠道</h2><div class="card">' + hbar_chart([(channel_label(c), n) for c, n in report.channels], "渠道") + html_table(*tables[3][1:], "channels") + "</div>",
-        '<h2>热门问题</h2><div class="card">' + hbar_chart([(q, n) for _, q, n in report.topics[:10]], "热门问题") + html_table(*tables[4][1:], "topics") + "</div>",
-        '<h2>回答情况</h2><div class="card">' + hbar_chart([("按问答条目回答", report.answered), ("未能回答（兜底）", report.fallback), ("通知未涉及", report.not_in_notice), ("其他", report.other)], "回答情况") + "</div>",
+        '<h2>每日消息数</h2><div class="card">'
+        + bar_chart(day_labels, [n for _, n in report.per_day], "每日消息数", every_day)
+        + html_table(*tables[1][1:], "per-day")
+        + "</div>",
+        '<h2>每小时消息数（北京时间）</h2><div class="card">'
+        + bar_chart([str(h) for h in range(24)], report.per_hour, "每小时消息数", 2)
+        + "</div>",
+        '<h2>渠道</h2><div class="card">'
+        + hbar_chart([(channel_label(c), n) for c, n in report.channels], "渠道")
+        + html_table(*tables[3][1:], "channels")
+        + "</div>",
+        '<h2>热门问题</h2><div class="card">'
+        + hbar_chart([(q, n) for _, q, n in report.topics[:10]], "热门问题")
+        + html_table(*tables[4][1:], "topics")
+        + "</div>",
+        '<h2>回答情况</h2><div class="card">'
+        + hbar_chart(
+            [
+                ("按问答条目回答", report.answered),
+                ("未能回答（兜底）", report.fallback),
+                ("通知未涉及", report.not_in_notice),
+                ("其他", report.other),
+            ],
+            "回答情况",
+        )
+        + "</div>",
         f'<h2>申报条件自测</h2><div class="card"><p>开始 <b>{report.selfcheck_starts}</b> 次，完成 <b>{report.selfcheck_completions}</b> 次，中途退出 <b>{report.selfcheck_cancels}</b> 次。</p>'
-        + html_table(*tables[5][1:], "directions") + "</div>",
-        '<h2>未能回答的问题（相似问法已合并）</h2><div class="card"><p class="muted">可用 <code>python -m bot review export</code> 导出表格，标注后补充到问答库。</p>' + unanswered_html + "</div>",
-        '<h2>通知未涉及的问题</h2><div class="card"><p class="muted">助手已说明通知没有规定并给出咨询电话；也可考虑补充问答。</p>' + html_table(*tables[7][1:], "not-in-notice") + "</div>",
+        + html_table(*tables[5][1:], "directions")
+        + "</div>",
+        '<h2>未能回答的问题（相似问法已合并）</h2><div class="card"><p class="muted">可用 <code>python -m bot review export</code> 导出表格，标注后补充到问答库。</p>'
+        + unanswered_html
+        + "</div>",
+        '<h2>通知未涉及的问题</h2><div class="card"><p class="muted">助手已说明通知没有规定并给出咨询电话；也可考虑补充问答。</p>'
+        + html_table(*tables[7][1:], "not-in-notice")
+        + "</div>",
         '<p class="muted">说明：回答率 = 按问答条目回答的消息 ÷ 消息总数；兜底率 = 助手表示无法回答的消息 ÷ 消息总数；“其他”为问候、感谢、转人工、自测步骤等。提问人只以匿名编号统计，手机号、身份证号、个人邮箱在进入系统前已被遮盖。</p>',
     ]
     return (
@@ -254,12 +324,18 @@ def today_china() -> dt.date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot report", description="问题日志报告（HTML / CSV / XLSX）")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot report", description="问题日志报告（HTML / CSV / XLSX）"
+    )
     parser.add_argument("--since", type=parse_date, help="起始日期（含），默认截止日期前 29 天")
     parser.add_argument("--until", type=parse_date, help="截止日期（含），默认今天")
-    parser.add_argument("--out", type=Path, default=Path("report.html"), help="输出文件，默认 report.html")
+    parser.add_argument(
+        "--out", type=Path, default=Path("report.html"), help="输出文件，默认 report.html"
+    )
     parser.add_argument("--format", choices=("html", "csv", "xlsx"), help="默认按 --out 的扩展名")
-    parser.add_argument("--database-url", help="默认 DATABASE_URL（未设置时为 .build/question_log.db）")
+    parser.add_argument(
+        "--database-url", help="默认 DATABASE_URL（未设置时为 .build/question_log.db）"
+    )
     parser.add_argument("--knowledge-dir", type=Path, help="默认 knowledge/")
     return parser
 
@@ -271,7 +347,11 @@ def main(argv: List[str] | None = None) -> int:
     if since > until:
         print("起始日期晚于截止日期。", file=sys.stderr)
         return 2
-    fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out.suffix.lower() in (".html", ".csv", ".xlsx") else "html")
+    fmt = args.format or (
+        args.out.suffix.lstrip(".").lower()
+        if args.out.suffix.lower() in (".html", ".csv", ".xlsx")
+        else "html"
+    )
     knowledge_dir = args.knowledge_dir
     if knowledge_dir is None:
         knowledge_dir = get_settings().knowledge_dir

@@ -62,7 +62,14 @@ def _lines(value: object) -> List[str]:
     return [line.strip() for line in str(value).replace("\r", "\n").split("\n") if line.strip()]
 
 
-def export(out: Path, since: dt.date, until: dt.date, url: str | None = None, knowledge_dir: Path | None = None, limit: int = 300) -> int:
+def export(
+    out: Path,
+    since: dt.date,
+    until: dt.date,
+    url: str | None = None,
+    knowledge_dir: Path | None = None,
+    limit: int = 300,
+) -> int:
     """Write the review spreadsheet; return the number of groups."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -76,22 +83,27 @@ def export(out: Path, since: dt.date, until: dt.date, url: str | None = None, kn
     sheet.append([name for name, _ in COLUMNS])
     for number, (category, group) in enumerate(groups, 1):
         faq_id, score = nearest(group.key, labels.wordings)
-        sheet.append([safe_cell(value) for value in [
-            number,
-            group.key,
-            group.count,
-            "\n".join(group.examples),
-            faq_id or "",
-            labels.questions.get(faq_id, "") if faq_id else "",
-            round(score, 2),
-            "",
-            faq_id or "",
-            "\n".join(group.examples),
-            group.examples[0] if group.examples else group.key,
-            "",
-            "",
-            category,
-        ]])
+        sheet.append(
+            [
+                safe_cell(value)
+                for value in [
+                    number,
+                    group.key,
+                    group.count,
+                    "\n".join(group.examples),
+                    faq_id or "",
+                    labels.questions.get(faq_id, "") if faq_id else "",
+                    round(score, 2),
+                    "",
+                    faq_id or "",
+                    "\n".join(group.examples),
+                    group.examples[0] if group.examples else group.key,
+                    "",
+                    "",
+                    category,
+                ]
+            ]
+        )
     header_fill = PatternFill("solid", fgColor="FCE4D6")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -101,8 +113,12 @@ def export(out: Path, since: dt.date, until: dt.date, url: str | None = None, kn
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    choice_column = sheet.cell(row=1, column=[n for n, _ in COLUMNS].index("处理方式") + 1).column_letter
-    validation = DataValidation(type="list", formula1='"' + ",".join(CHOICES) + '"', allow_blank=True)
+    choice_column = sheet.cell(
+        row=1, column=[n for n, _ in COLUMNS].index("处理方式") + 1
+    ).column_letter
+    validation = DataValidation(
+        type="list", formula1='"' + ",".join(CHOICES) + '"', allow_blank=True
+    )
     validation.error = "请从下拉列表中选择：" + " / ".join(CHOICES)
     validation.errorTitle = "处理方式"
     validation.prompt = "请选择：" + " / ".join(CHOICES)
@@ -131,7 +147,9 @@ def read_decisions(path: Path):
         workbook.close()
     if not rows:
         return [], 0, ["表格是空的"]
-    header: Dict[str, int] = {str(name).strip(): index for index, name in enumerate(rows[0]) if name}
+    header: Dict[str, int] = {
+        str(name).strip(): index for index, name in enumerate(rows[0]) if name
+    }
     missing = [name for name, _ in COLUMNS if name not in header]
     if missing:
         return [], 0, [f"表格缺少列：{'、'.join(missing)}（请使用 review export 导出的表格）"]
@@ -163,11 +181,23 @@ def read_decisions(path: Path):
             question = cell(row, "新问答的标准问") or cell(row, "代表问法")
             answer = cell(row, "新问答的回答")
             clause = cell(row, "出处条款")
-            lacking = [name for name, value in (("问答ID", faq_id), ("新问答的回答", answer), ("出处条款", clause)) if not value]
+            lacking = [
+                name
+                for name, value in (
+                    ("问答ID", faq_id),
+                    ("新问答的回答", answer),
+                    ("出处条款", clause),
+                )
+                if not value
+            ]
             if lacking:
                 problems.append(f"{where}：选了“{NEW_FAQ}”，但没有填{'、'.join(lacking)}")
             else:
-                edits.append(NewFaq(faq_id, question, answer, clause, [q for q in questions if q != question]))
+                edits.append(
+                    NewFaq(
+                        faq_id, question, answer, clause, [q for q in questions if q != question]
+                    )
+                )
         else:
             problems.append(f"{where}：处理方式“{choice}”无法识别，应为 {' / '.join(CHOICES)}")
     return edits, ignored, problems
@@ -187,7 +217,10 @@ def import_review(path: Path, knowledge_dir: Path) -> int:
     for note in result.skipped:
         print(f"  跳过：{note}")
     if result.problems:
-        print("修改后知识库检查未通过，因此没有修改任何文件。请按下面的提示改表格后重新导入：", file=sys.stderr)
+        print(
+            "修改后知识库检查未通过，因此没有修改任何文件。请按下面的提示改表格后重新导入：",
+            file=sys.stderr,
+        )
         for problem in result.problems:
             print(f"  · {problem}", file=sys.stderr)
         return 1
@@ -198,12 +231,16 @@ def import_review(path: Path, knowledge_dir: Path) -> int:
     for change in result.changes:
         print(f"  ✓ {change}")
     print(f"忽略 {ignored} 行。")
-    print("新问法要重新训练后才能被识别：请运行 make train（或重启 make run，会自动训练）。新回答文字在训练后生效。")
+    print(
+        "新问法要重新训练后才能被识别：请运行 make train（或重启 make run，会自动训练）。新回答文字在训练后生效。"
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot review", description="未能回答的问题：导出表格 / 导入处理结果")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot review", description="未能回答的问题：导出表格 / 导入处理结果"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     export_parser = commands.add_parser("export", help="导出未能回答的问题（已合并相似问法）")
     export_parser.add_argument("--out", type=Path, default=Path("review.xlsx"))
@@ -229,7 +266,9 @@ def main(argv: List[str] | None = None) -> int:
         except Exception as exc:
             print(f"导出失败：{exc}", file=sys.stderr)
             return 1
-        print(f"已导出 {count} 组未能回答的问题到 {args.out}（{since} 至 {until}）。在“处理方式”列选择后，运行 python -m bot review import {args.out}")
+        print(
+            f"已导出 {count} 组未能回答的问题到 {args.out}（{since} 至 {until}）。在“处理方式”列选择后，运行 python -m bot review import {args.out}"
+        )
         return 0
     if not args.file.exists():
         print(f"找不到文件 {args.file}", file=sys.stderr)

@@ -26,7 +26,13 @@ from bot.questionlog.similarity import Group, group_similar
 CHINA = dt.timezone(dt.timedelta(hours=8), "北京时间")
 # the unanswered questions, by category: not understood / the notice does not cover it
 CATEGORY_LABELS = {FALLBACK: "未能回答", NOT_IN_NOTICE: "通知未涉及"}
-CHANNEL_LABELS = {"rest": "网页/接口", "wechat": "微信公众号", "telegram": "Telegram", "cmdline": "命令行", "": "未知"}
+CHANNEL_LABELS = {
+    "rest": "网页/接口",
+    "wechat": "微信公众号",
+    "telegram": "Telegram",
+    "cmdline": "命令行",
+    "": "未知",
+}
 
 
 def local_time(utc_naive: dt.datetime) -> dt.datetime:
@@ -35,8 +41,16 @@ def local_time(utc_naive: dt.datetime) -> dt.datetime:
 
 def utc_bounds(since: dt.date, until: dt.date) -> tuple:
     """[start, end) in naive UTC for China-time dates since..until inclusive."""
-    start = dt.datetime.combine(since, dt.time(), CHINA).astimezone(dt.timezone.utc).replace(tzinfo=None)
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), CHINA).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    start = (
+        dt.datetime.combine(since, dt.time(), CHINA)
+        .astimezone(dt.timezone.utc)
+        .replace(tzinfo=None)
+    )
+    end = (
+        dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), CHINA)
+        .astimezone(dt.timezone.utc)
+        .replace(tzinfo=None)
+    )
     return start, end
 
 
@@ -146,7 +160,12 @@ def _slots(raw: Any) -> Dict[str, Any]:
     return slots if isinstance(slots, dict) else {}
 
 
-def compute(rows: Sequence[Mapping[str, Any]], since: dt.date, until: dt.date, labels: FaqLabels | None = None) -> Report:
+def compute(
+    rows: Sequence[Mapping[str, Any]],
+    since: dt.date,
+    until: dt.date,
+    labels: FaqLabels | None = None,
+) -> Report:
     labels = labels or FaqLabels()
     per_day: Counter = Counter()
     per_hour = [0] * 24
@@ -205,7 +224,10 @@ def compute(rows: Sequence[Mapping[str, Any]], since: dt.date, until: dt.date, l
         per_day=days,
         per_hour=per_hour,
         channels=channels.most_common(),
-        topics=[(t, labels.topic(t), n) for t, n in sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))],
+        topics=[
+            (t, labels.topic(t), n)
+            for t, n in sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
         selfcheck_starts=starts,
         selfcheck_completions=completions,
         selfcheck_cancels=cancels,

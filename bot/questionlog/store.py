@@ -31,8 +31,13 @@ TRANSIENT_SQLSTATES = {
     "40P01",  # deadlock_detected
     "55P03",  # lock_not_available
     "57014",  # query_canceled (statement_timeout)
-    "57P01", "57P02", "57P03",  # admin shutdown, crash shutdown, cannot connect now
-    "53000", "53100", "53200", "53300",  # insufficient resources, disk full, out of memory, too many
+    "57P01",
+    "57P02",
+    "57P03",  # admin shutdown, crash shutdown, cannot connect now
+    "53000",
+    "53100",
+    "53200",
+    "53300",  # insufficient resources, disk full, out of memory, too many
 }
 TRANSIENT_SQLSTATE_CLASSES = ("08",)  # connection exceptions
 TRANSIENT_MESSAGES = ("database is locked", "readonly database", "read-only", "disk i/o error")
@@ -93,8 +98,10 @@ def write_rows(rows: Iterable[Row], url: str | None = None) -> int:
         if dialect in ("sqlite", "postgresql"):
             insert = sqlite_insert if dialect == "sqlite" else pg_insert
             for record in records:  # one statement per row: rowcount is exact on both dialects
-                statement = insert(table).values(**record).on_conflict_do_nothing(
-                    index_elements=UNIQUE_COLUMNS
+                statement = (
+                    insert(table)
+                    .values(**record)
+                    .on_conflict_do_nothing(index_elements=UNIQUE_COLUMNS)
                 )
                 inserted += max(session.execute(statement).rowcount or 0, 0)
             return inserted
@@ -119,8 +126,17 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 def is_transient(exc: BaseException, _depth: int = 0) -> bool:
     """Worth retrying: the database is unreachable, read-only, locked or restarting."""
-    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
-                        sa_exc.TimeoutError, OSError, ImportError)):
+    if isinstance(
+        exc,
+        (
+            sa_exc.OperationalError,
+            sa_exc.InterfaceError,
+            sa_exc.DisconnectionError,
+            sa_exc.TimeoutError,
+            OSError,
+            ImportError,
+        ),
+    ):
         return True
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True

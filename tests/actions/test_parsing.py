@@ -20,26 +20,55 @@ from actions.parsing import (
 @pytest.mark.parametrize(
     "text, value",
     [
-        ("120", 120), ("１２０", 120), ("约200人", 200), ("大约200人", 200), ("200人左右", 200),
-        ("2,000", 2000), ("2，000", 2000), ("两千", 2000), ("两千人", 2000), ("三百", 300),
-        ("1.5万", 15000), ("一万二", 12000), ("一点五万", 15000), ("三百万", 3_000_000),
-        ("2千", 2000), ("近三年平均120人", 120), ("2020年带动了350人", 350), ("十五", 15),
-        ("0", 0), ("没有", 0), ("大概两百多人", 200), ("1.2亿", 120_000_000), ("每年 80 人", 80),
+        ("120", 120),
+        ("１２０", 120),
+        ("约200人", 200),
+        ("大约200人", 200),
+        ("200人左右", 200),
+        ("2,000", 2000),
+        ("2，000", 2000),
+        ("两千", 2000),
+        ("两千人", 2000),
+        ("三百", 300),
+        ("1.5万", 15000),
+        ("一万二", 12000),
+        ("一点五万", 15000),
+        ("三百万", 3_000_000),
+        ("2千", 2000),
+        ("近三年平均120人", 120),
+        ("2020年带动了350人", 350),
+        ("十五", 15),
+        ("0", 0),
+        ("没有", 0),
+        ("大概两百多人", 200),
+        ("1.2亿", 120_000_000),
+        ("每年 80 人", 80),
     ],
 )
 def test_numbers(text, value):
     assert parse_number(text).value == pytest.approx(value)
 
 
-@pytest.mark.parametrize("text", ["", "不知道", "几十个", "若干", "很多", "好多人", "不清楚", "abc"])
+@pytest.mark.parametrize(
+    "text", ["", "不知道", "几十个", "若干", "很多", "好多人", "不清楚", "abc"]
+)
 def test_not_numbers(text):
     assert parse_number(text) is None
 
 
 @pytest.mark.parametrize(
     "text, value",
-    [("15%", 15), ("15％", 15), ("百分之十五", 15), ("百分之15", 15), ("12.5%", 12.5),
-     ("增长了百分之二十", 20), ("8个百分点", 8), ("15", 15), ("约10%", 10)],
+    [
+        ("15%", 15),
+        ("15％", 15),
+        ("百分之十五", 15),
+        ("百分之15", 15),
+        ("12.5%", 12.5),
+        ("增长了百分之二十", 20),
+        ("8个百分点", 8),
+        ("15", 15),
+        ("约10%", 10),
+    ],
 )
 def test_percent(text, value):
     assert parse_percent(text) == pytest.approx(value)
@@ -53,8 +82,14 @@ def test_not_percent(text):
 @pytest.mark.parametrize(
     "text, unit, value",
     [
-        ("300", "万元", 300), ("300万", "万元", 300), ("三百万", "万元", 300), ("300万元", "万元", 300),
-        ("1.5亿", "万元", 15000), ("5000元", "万元", 0.5), ("1.5万", "元", 15000), ("两千万", "万元", 2000),
+        ("300", "万元", 300),
+        ("300万", "万元", 300),
+        ("三百万", "万元", 300),
+        ("300万元", "万元", 300),
+        ("1.5亿", "万元", 15000),
+        ("5000元", "万元", 0.5),
+        ("1.5万", "元", 15000),
+        ("两千万", "万元", 2000),
         ("1.2亿元", "亿元", 1.2),
     ],
 )
@@ -69,8 +104,29 @@ def test_counts_ignore_units():
 
 @pytest.mark.parametrize(
     "text",
-    ["是", "是的", "有", "有的", "对", "对的", "符合", "基本符合", "具备", "已经编制好了", "已完成", "嗯",
-     "可以", "当然有", "Y", "yes", "有，没问题", "没问题", "我们有", "好的", "肯定的"],
+    [
+        "是",
+        "是的",
+        "有",
+        "有的",
+        "对",
+        "对的",
+        "符合",
+        "基本符合",
+        "具备",
+        "已经编制好了",
+        "已完成",
+        "嗯",
+        "可以",
+        "当然有",
+        "Y",
+        "yes",
+        "有，没问题",
+        "没问题",
+        "我们有",
+        "好的",
+        "肯定的",
+    ],
 )
 def test_yes(text):
     assert parse_yes_no(text) is True
@@ -78,8 +134,24 @@ def test_yes(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["没有", "没", "无", "否", "不是", "不符合", "不具备", "尚未", "还没有", "还没编制", "暂无", "暂时没有",
-     "N", "no", "目前没有", "未开展"],
+    [
+        "没有",
+        "没",
+        "无",
+        "否",
+        "不是",
+        "不符合",
+        "不具备",
+        "尚未",
+        "还没有",
+        "还没编制",
+        "暂无",
+        "暂时没有",
+        "N",
+        "no",
+        "目前没有",
+        "未开展",
+    ],
 )
 def test_no(text):
     assert parse_yes_no(text) is False
@@ -103,10 +175,20 @@ def test_not_skip(text):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("大学", "university"), ("我们是一所大学", "university"), ("高职院校", "university"),
-        ("研究院", "institute"), ("我们是省属科研院所", "institute"), ("高新区", "region"),
-        ("经开区管委会", "region"), ("民营公司", "enterprise"), ("我们是一家国企", "enterprise"),
-        ("企业", "enterprise"), ("区域", "region"), ("region", "region"), ("大学生", None), ("不知道", None),
+        ("大学", "university"),
+        ("我们是一所大学", "university"),
+        ("高职院校", "university"),
+        ("研究院", "institute"),
+        ("我们是省属科研院所", "institute"),
+        ("高新区", "region"),
+        ("经开区管委会", "region"),
+        ("民营公司", "enterprise"),
+        ("我们是一家国企", "enterprise"),
+        ("企业", "enterprise"),
+        ("区域", "region"),
+        ("region", "region"),
+        ("大学生", None),
+        ("不知道", None),
         ("企业孵化园区", None),
     ],
 )
@@ -117,8 +199,15 @@ def test_applicant_type(kb, text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("长沙", "长沙市"), ("长沙市", "长沙市"), ("我们在湘西州", "湘西土家族苗族自治州"), ("吉首", "湘西土家族苗族自治州"),
-        ("株洲的", "株洲市"), ("張家界", "张家界市"), ("娄底市", "娄底市"), ("北京", None), ("长沙和株洲", None),
+        ("长沙", "长沙市"),
+        ("长沙市", "长沙市"),
+        ("我们在湘西州", "湘西土家族苗族自治州"),
+        ("吉首", "湘西土家族苗族自治州"),
+        ("株洲的", "株洲市"),
+        ("張家界", "张家界市"),
+        ("娄底市", "娄底市"),
+        ("北京", None),
+        ("长沙和株洲", None),
     ],
 )
 def test_city(kb, text, expected):
@@ -128,10 +217,17 @@ def test_city(kb, text, expected):
 @pytest.mark.parametrize(
     "text, default, expected",
     [
-        ("融通创新", None, "rongtong_chuangxin"), ("全球化", None, "quanqiuhua_chuangye"), ("2", None, "rongtong_chuangxin"),
-        ("第三个", None, "jingyi_chuangye"), ("选4", None, "quanqiuhua_chuangye"), ("是", "chuangye_jiuye", "chuangye_jiuye"),
-        ("按默认的", "jingyi_chuangye", "jingyi_chuangye"), ("就按这个", "rongtong_chuangxin", "rongtong_chuangxin"),
-        ("是", None, None), ("不要", "chuangye_jiuye", None), ("我想换成精益创业", "chuangye_jiuye", "jingyi_chuangye"),
+        ("融通创新", None, "rongtong_chuangxin"),
+        ("全球化", None, "quanqiuhua_chuangye"),
+        ("2", None, "rongtong_chuangxin"),
+        ("第三个", None, "jingyi_chuangye"),
+        ("选4", None, "quanqiuhua_chuangye"),
+        ("是", "chuangye_jiuye", "chuangye_jiuye"),
+        ("按默认的", "jingyi_chuangye", "jingyi_chuangye"),
+        ("就按这个", "rongtong_chuangxin", "rongtong_chuangxin"),
+        ("是", None, None),
+        ("不要", "chuangye_jiuye", None),
+        ("我想换成精益创业", "chuangye_jiuye", "jingyi_chuangye"),
         ("创业就业和融通创新", None, None),
     ],
 )
@@ -139,6 +235,9 @@ def test_direction(kb, text, default, expected):
     assert parse_direction(kb, text, default) == expected
 
 
-@pytest.mark.parametrize("text, expected", [("不对，我们是企业", True), ("改成株洲", True), ("是", False), ("120", False)])
+@pytest.mark.parametrize(
+    "text, expected",
+    [("不对，我们是企业", True), ("改成株洲", True), ("是", False), ("120", False)],
+)
 def test_correction(text, expected):
     assert is_correction(text) is expected

@@ -45,20 +45,34 @@ def indicator(data, item_id):
 @pytest.fixture()
 def kb_with_thresholds(knowledge_copy):
     def change(data):
-        indicator(data, "cy_jobs")["threshold"] = {"op": ">=", "value": 100, "source": "测试用门槛（附件1第1项）"}
-        indicator(data, "cy_new_firms_growth")["threshold"] = {"op": ">", "value": 10, "source": "测试用门槛"}
+        indicator(data, "cy_jobs")["threshold"] = {
+            "op": ">=",
+            "value": 100,
+            "source": "测试用门槛（附件1第1项）",
+        }
+        indicator(data, "cy_new_firms_growth")["threshold"] = {
+            "op": ">",
+            "value": 10,
+            "source": "测试用门槛",
+        }
 
     edit_indicators(knowledge_copy, change)
     return load_knowledge(knowledge_copy)
 
 
 def answers_for(kb, direction, text_by_kind):
-    return {item.id: record_answer(item, text_by_kind[item.kind]) for item in items_for(kb, direction)}
+    return {
+        item.id: record_answer(item, text_by_kind[item.kind]) for item in items_for(kb, direction)
+    }
 
 
 def test_shipped_indicators_have_no_thresholds_and_public_names(kb):
     entry = kb.selfcheck_for("chuangye_jiuye")
-    assert [i.name for i in entry.indicators] == ["近三年年均带动就业人数", "新企业主体年均增速", "年均双创投入"]
+    assert [i.name for i in entry.indicators] == [
+        "近三年年均带动就业人数",
+        "新企业主体年均增速",
+        "年均双创投入",
+    ]
     for direction in kb.indicators_file.directions:
         for ind in direction.indicators:
             assert ind.threshold is None and ind.source
@@ -67,8 +81,15 @@ def test_shipped_indicators_have_no_thresholds_and_public_names(kb):
 
 @pytest.mark.parametrize(
     "item_id, text, expected",
-    [("cy_jobs", "120", MEETS), ("cy_jobs", "100", MEETS), ("cy_jobs", "约80人", BELOW), ("cy_jobs", "跳过", UNANSWERED),
-     ("cy_new_firms_growth", "百分之十五", MEETS), ("cy_new_firms_growth", "10%", BELOW), ("cy_investment", "三百万", COMPARE)],
+    [
+        ("cy_jobs", "120", MEETS),
+        ("cy_jobs", "100", MEETS),
+        ("cy_jobs", "约80人", BELOW),
+        ("cy_jobs", "跳过", UNANSWERED),
+        ("cy_new_firms_growth", "百分之十五", MEETS),
+        ("cy_new_firms_growth", "10%", BELOW),
+        ("cy_investment", "三百万", COMPARE),
+    ],
 )
 def test_verdicts_with_fixture_thresholds(kb_with_thresholds, item_id, text, expected):
     item = next(i for i in items_for(kb_with_thresholds, "chuangye_jiuye") if i.id == item_id)
@@ -84,9 +105,18 @@ def test_yes_no_verdicts(kb):
 
 def test_result_with_thresholds_names_the_source(kb_with_thresholds):
     kb = kb_with_thresholds
-    answers = answers_for(kb, "chuangye_jiuye", {"yes_no": "是", "count": "80", "percent": "15%", "money": "300万"})
-    text = "\n".join(compose_result(kb, SelfcheckState("university", "长沙市", "chuangye_jiuye", answers), BEFORE, "ZC-TEST"))
-    assert "近三年年均带动就业人数：80人 → 未达标（门槛：不低于100人，出处：测试用门槛（附件1第1项））" in text
+    answers = answers_for(
+        kb, "chuangye_jiuye", {"yes_no": "是", "count": "80", "percent": "15%", "money": "300万"}
+    )
+    text = "\n".join(
+        compose_result(
+            kb, SelfcheckState("university", "长沙市", "chuangye_jiuye", answers), BEFORE, "ZC-TEST"
+        )
+    )
+    assert (
+        "近三年年均带动就业人数：80人 → 未达标（门槛：不低于100人，出处：测试用门槛（附件1第1项））"
+        in text
+    )
     assert "新企业主体年均增速：15% → 达标" in text
     assert "年均双创投入：300万元 → 需对照附件1" in text
 
@@ -102,7 +132,9 @@ def test_result_with_thresholds_names_the_source(kb_with_thresholds):
     ],
 )
 def test_result_restates_everything(kb, kind, city, direction, quota, match):
-    answers = answers_for(kb, direction, {"yes_no": "是", "count": "120", "percent": "15%", "money": "三百万"})
+    answers = answers_for(
+        kb, direction, {"yes_no": "是", "count": "120", "percent": "15%", "money": "三百万"}
+    )
     messages = compose_result(kb, SelfcheckState(kind, city, direction, answers), BEFORE, "ZC-AB12")
     text = "\n".join(messages)
     assert all(len(m.encode("utf-8")) <= MAX_BYTES for m in messages)
@@ -112,8 +144,19 @@ def test_result_restates_everything(kb, kind, city, direction, quota, match):
     for item in items_for(kb, direction):
         assert item.title in text
     facts = kb.notice
-    for must in ("附件2", "附件3", "附件4", "推荐申报文件", "一式两份", facts.contacts.email, "距截止还有8天",
-                 f"{city}发展改革委", "不直接", "不是官方认定", "ZC-AB12"):
+    for must in (
+        "附件2",
+        "附件3",
+        "附件4",
+        "推荐申报文件",
+        "一式两份",
+        facts.contacts.email,
+        "距截止还有8天",
+        f"{city}发展改革委",
+        "不直接",
+        "不是官方认定",
+        "ZC-AB12",
+    ):
         assert must in text, must
     assert facts.footer.website_phone not in text
 
@@ -128,9 +171,16 @@ def test_after_the_deadline_and_unanswered(kb):
 def test_materials_follow_the_knowledge(knowledge_copy):
     for name in ("notice.yml", "notice_text.yml"):  # the facts and the notice's own words agree
         path = knowledge_copy / name
-        path.write_text(path.read_text(encoding="utf-8").replace("hnfgwhzc@126.com", "new@example.org"), encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("hnfgwhzc@126.com", "new@example.org"),
+            encoding="utf-8",
+        )
     kb = load_knowledge(knowledge_copy)
-    text = "\n".join(compose_result(kb, SelfcheckState("university", "长沙市", "chuangye_jiuye", {}), BEFORE, "ZC-1"))
+    text = "\n".join(
+        compose_result(
+            kb, SelfcheckState("university", "长沙市", "chuangye_jiuye", {}), BEFORE, "ZC-1"
+        )
+    )
     assert "new@example.org" in text and "hnfgwhzc" not in text
 
 
@@ -155,15 +205,31 @@ def test_question_text_numbers_and_examples(kb):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda d: indicator(d, "cy_jobs").update(threshold={"op": ">=", "value": 100}), "必须写 source"),
+        (
+            lambda d: indicator(d, "cy_jobs").update(threshold={"op": ">=", "value": 100}),
+            "必须写 source",
+        ),
         (lambda d: indicator(d, "cy_jobs").update(kind="number"), "kind “number”不认识"),
         (lambda d: indicator(d, "cy_jobs").update(unit="万元"), "unit 应为"),
         (lambda d: indicator(d, "cy_investment").update(unit="人"), "unit 应为"),
-        (lambda d: indicator(d, "cy_jobs").update(threshold={"op": "≥", "value": 1, "source": "附件1"}), "op “≥”不认识"),
-        (lambda d: d["directions"][0].update(direction="chuangye"), "不是 directions.yml 中方向的 id"),
+        (
+            lambda d: indicator(d, "cy_jobs").update(
+                threshold={"op": "≥", "value": 1, "source": "附件1"}
+            ),
+            "op “≥”不认识",
+        ),
+        (
+            lambda d: d["directions"][0].update(direction="chuangye"),
+            "不是 directions.yml 中方向的 id",
+        ),
         (lambda d: d["directions"].pop(), "缺少方向"),
         (lambda d: indicator(d, "cy_jobs").update(id="cy_groups"), "重复"),
-        (lambda d: indicator(d, "cy_jobs").update(kind="yes_no", unit=None, threshold={"op": ">=", "value": 1, "source": "x"}), "不设 threshold"),
+        (
+            lambda d: indicator(d, "cy_jobs").update(
+                kind="yes_no", unit=None, threshold={"op": ">=", "value": 1, "source": "x"}
+            ),
+            "不设 threshold",
+        ),
     ],
 )
 def test_kb_check_reports_indicator_mistakes(knowledge_copy, change, message):
@@ -174,7 +240,12 @@ def test_kb_check_reports_indicator_mistakes(knowledge_copy, change, message):
 
 
 def test_kb_check_accepts_a_sourced_threshold(knowledge_copy):
-    edit_indicators(knowledge_copy, lambda d: indicator(d, "cy_jobs").update(threshold={"op": ">=", "value": 100, "source": "附件1第1项"}))
+    edit_indicators(
+        knowledge_copy,
+        lambda d: indicator(d, "cy_jobs").update(
+            threshold={"op": ">=", "value": 100, "source": "附件1第1项"}
+        ),
+    )
     assert check_directory(knowledge_copy) == []
 
 

@@ -30,7 +30,11 @@ def test_totals(kb, question, cities, total):
 
 @pytest.mark.parametrize(
     "question, cities",
-    [("长沙能推荐几个", ["长沙市"]), ("长沙和株洲分别能推荐几个", ["长沙市", "株洲市"]), ("名额是多少", [])],
+    [
+        ("长沙能推荐几个", ["长沙市"]),
+        ("长沙和株洲分别能推荐几个", ["长沙市", "株洲市"]),
+        ("名额是多少", []),
+    ],
 )
 def test_no_total_when_none_is_asked(kb, question, cities):
     assert quota_total(kb, normalize(question), cities) is None
@@ -73,6 +77,8 @@ def test_deadline_yes_no(kb, question, asked, in_time):
     assert result is not None and result.asked == asked and result.in_time is in_time
 
 
-@pytest.mark.parametrize("question", ["截止时间是哪天", "11月交吗", "2月30号交可以吗", "11月30号截止"])
+@pytest.mark.parametrize(
+    "question", ["截止时间是哪天", "11月交吗", "2月30号交可以吗", "11月30号截止"]
+)
 def test_no_deadline_check_without_a_usable_date_and_question(kb, question):
     assert deadline_check(kb, normalize(question)) is None

@@ -51,7 +51,9 @@ def test_clause_reply_quotes_only_the_notices_words(kb):
     assert sentence in clause.text
     reply = clause_reply(kb, {"notice_clause": ["二（三）"], "notice_quote": [sentence]}, TODAY)
     assert sentence in reply.text and "二（三）" in reply.text and PHONE in reply.text
-    forged = clause_reply(kb, {"notice_clause": ["二（三）"], "notice_quote": ["不收任何费用。"]}, TODAY)
+    forged = clause_reply(
+        kb, {"notice_clause": ["二（三）"], "notice_quote": ["不收任何费用。"]}, TODAY
+    )
     assert forged is None
 
 
@@ -79,7 +81,9 @@ def test_deadline_yes_no_comes_first(kb, question, first):
 
 
 def test_policy_document_gets_title_number_and_role(kb):
-    reply = faq_reply(kb, "policy_basis", "13号文", {"policy_document": ["湘政发〔2019〕13号"]}, TODAY)
+    reply = faq_reply(
+        kb, "policy_basis", "13号文", {"policy_document": ["湘政发〔2019〕13号"]}, TODAY
+    )
     assert "湖南省人民政府关于推动创新创业高质量发展打造“双创”升级版的实施意见" in reply.text
     assert "湘政发〔2019〕13号" in reply.text and "政策依据" in reply.text
 
@@ -111,7 +115,11 @@ def test_footer_entries_answer_footer_questions(kb):
     office = faq_reply(kb, "commission_office", "省发改委地址", {}, TODAY).text
     website = faq_reply(kb, "website_support", "附件下载不了", {}, TODAY).text
     # the commission's own address first; the submission window named as what it is not
-    assert office.index("湘府西路8号") < office.index("不是申报材料的报送地点") < office.index("银杏路")
+    assert (
+        office.index("湘府西路8号")
+        < office.index("不是申报材料的报送地点")
+        < office.index("银杏路")
+    )
     assert "0731-89990919" in website and PHONE in website
     for entry in kb.faq:
         if not entry.footer:

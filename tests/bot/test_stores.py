@@ -27,53 +27,123 @@ from bot.stores import (
 SQLITE = Path("/tmp/tracker.db")
 
 
-@pytest.mark.parametrize("url, expected", [
-    (None, {"type": "SQL", "dialect": "sqlite", "db": str(SQLITE)}),
-    ("", {"type": "SQL", "dialect": "sqlite", "db": str(SQLITE)}),
-    ("sqlite:////var/lib/bot/t.db", {"type": "SQL", "dialect": "sqlite", "db": "/var/lib/bot/t.db"}),
-    ("postgresql://postgres@127.0.0.1:5432/test",
-     {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432, "db": "test",
-      "username": "postgres"}),
-    ("postgresql+psycopg2://rasa:p%40ss%3Aw@db.internal/rasa?login_db=postgres",
-     {"type": "SQL", "dialect": "postgresql+psycopg2", "url": "db.internal", "db": "rasa",
-      "username": "rasa", "password": "p@ss:w", "login_db": "postgres"}),
-    ("postgresql://u:pw@h:6432/d?sslmode=require&login_db=template1",
-     {"type": "SQL", "dialect": "postgresql", "url": "h", "port": 6432, "db": "d",
-      "username": "u", "password": "pw", "login_db": "template1",
-      "query": {"sslmode": "require"}}),
-    ("redis://127.0.0.1:6379/2",
-     {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 2, "record_exp": 30 * DAY_SECONDS}),
-    ("rediss://:s%2Fecret@cache.internal",
-     {"type": "redis", "url": "cache.internal", "password": "s/ecret", "use_ssl": True,
-      "record_exp": 30 * DAY_SECONDS}),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (None, {"type": "SQL", "dialect": "sqlite", "db": str(SQLITE)}),
+        ("", {"type": "SQL", "dialect": "sqlite", "db": str(SQLITE)}),
+        (
+            "sqlite:////var/lib/bot/t.db",
+            {"type": "SQL", "dialect": "sqlite", "db": "/var/lib/bot/t.db"},
+        ),
+        (
+            "postgresql://postgres@127.0.0.1:5432/test",
+            {
+                "type": "SQL",
+                "dialect": "postgresql",
+                "url": "127.0.0.1",
+                "port": 5432,
+                "db": "test",
+                "username": "postgres",
+            },
+        ),
+        (
+            "postgresql+psycopg2://rasa:p%40ss%3Aw@db.internal/rasa?login_db=postgres",
+            {
+                "type": "SQL",
+                "dialect": "postgresql+psycopg2",
+                "url": "db.internal",
+                "db": "rasa",
+                "username": "rasa",
+                "password": "p@ss:w",
+                "login_db": "postgres",
+            },
+        ),
+        (
+            "postgresql://u:pw@h:6432/d?sslmode=require&login_db=template1",
+            {
+                "type": "SQL",
+                "dialect": "postgresql",
+                "url": "h",
+                "port": 6432,
+                "db": "d",
+                "username": "u",
+                "password": "pw",
+                "login_db": "template1",
+                "query": {"sslmode": "require"},
+            },
+        ),
+        (
+            "redis://127.0.0.1:6379/2",
+            {
+                "type": "redis",
+                "url": "127.0.0.1",
+                "port": 6379,
+                "db": 2,
+                "record_exp": 30 * DAY_SECONDS,
+            },
+        ),
+        (
+            "rediss://:s%2Fecret@cache.internal",
+            {
+                "type": "redis",
+                "url": "cache.internal",
+                "password": "s/ecret",
+                "use_ssl": True,
+                "record_exp": 30 * DAY_SECONDS,
+            },
+        ),
+    ],
+)
 def test_tracker_store_endpoint(url, expected):
     assert tracker_store_endpoint(url, SQLITE, retention_days=30) == expected
 
 
-@pytest.mark.parametrize("url, expected", [
-    (None, None),
-    ("redis://127.0.0.1:6379/1",
-     {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1, "key_prefix": "shuangchuang"}),
-    ("redis://bot:pw@r:7000",
-     {"type": "redis", "url": "r", "port": 7000, "username": "bot", "password": "pw",
-      "key_prefix": "shuangchuang"}),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (None, None),
+        (
+            "redis://127.0.0.1:6379/1",
+            {
+                "type": "redis",
+                "url": "127.0.0.1",
+                "port": 6379,
+                "db": 1,
+                "key_prefix": "shuangchuang",
+            },
+        ),
+        (
+            "redis://bot:pw@r:7000",
+            {
+                "type": "redis",
+                "url": "r",
+                "port": 7000,
+                "username": "bot",
+                "password": "pw",
+                "key_prefix": "shuangchuang",
+            },
+        ),
+    ],
+)
 def test_lock_store_endpoint(url, expected):
     assert lock_store_endpoint(url) == expected
 
 
-@pytest.mark.parametrize("setting, url, problem", [
-    ("TRACKER_STORE_URL", "mysql://u:hunter2@db/rasa", "只支持"),
-    ("TRACKER_STORE_URL", "postgresql://u:hunter2@db", "缺少数据库名"),
-    ("TRACKER_STORE_URL", "postgresql://u:hunter2@/rasa", "缺少主机名"),
-    ("TRACKER_STORE_URL", "not a url hunter2", "不是有效的数据库地址"),
-    ("TRACKER_STORE_URL", "redis://:hunter2@h:99999/0", "端口"),
-    ("TRACKER_STORE_URL", "redis://:hunter2@h/x", "数据库编号"),
-    ("LOCK_STORE_URL", "postgresql://u:hunter2@db/rasa", "redis://"),
-    ("LOCK_STORE_URL", "redis://:hunter2@/0", "缺少主机名"),
-    ("LOCK_STORE_URL", "redis://:hunter2@h/0?ssl=1", "查询参数"),
-])
+@pytest.mark.parametrize(
+    "setting, url, problem",
+    [
+        ("TRACKER_STORE_URL", "mysql://u:hunter2@db/rasa", "只支持"),
+        ("TRACKER_STORE_URL", "postgresql://u:hunter2@db", "缺少数据库名"),
+        ("TRACKER_STORE_URL", "postgresql://u:hunter2@/rasa", "缺少主机名"),
+        ("TRACKER_STORE_URL", "not a url hunter2", "不是有效的数据库地址"),
+        ("TRACKER_STORE_URL", "redis://:hunter2@h:99999/0", "端口"),
+        ("TRACKER_STORE_URL", "redis://:hunter2@h/x", "数据库编号"),
+        ("LOCK_STORE_URL", "postgresql://u:hunter2@db/rasa", "redis://"),
+        ("LOCK_STORE_URL", "redis://:hunter2@/0", "缺少主机名"),
+        ("LOCK_STORE_URL", "redis://:hunter2@h/0?ssl=1", "查询参数"),
+    ],
+)
 def test_unusable_urls_are_refused_clearly_without_the_password(setting, url, problem):
     settings = Settings(**{setting.lower(): url})
     with pytest.raises(StoreURLError) as error:
@@ -88,12 +158,21 @@ def test_unusable_urls_are_refused_clearly_without_the_password(setting, url, pr
 _host = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,10}){0,2}", fullmatch=True)
 
 
-@given(host=_host, port=st.integers(1, 65535), db=st.integers(0, 15),
-       password=st.text(min_size=1, max_size=30).filter(lambda p: "\x00" not in p))
+@given(
+    host=_host,
+    port=st.integers(1, 65535),
+    db=st.integers(0, 15),
+    password=st.text(min_size=1, max_size=30).filter(lambda p: "\x00" not in p),
+)
 def test_redis_urls_round_trip(host, port, db, password):
     url = f"redis://:{quote(password, safe='')}@{host}:{port}/{db}"
     assert redis_endpoint(url, "LOCK_STORE_URL") == {
-        "type": "redis", "url": host, "port": port, "db": db, "password": password}
+        "type": "redis",
+        "url": host,
+        "port": port,
+        "db": db,
+        "password": password,
+    }
 
 
 def test_the_embedded_default_is_sqlite_and_no_lock_store(tmp_path):
@@ -101,14 +180,18 @@ def test_the_embedded_default_is_sqlite_and_no_lock_store(tmp_path):
     assert settings.tracker_database_url() == f"sqlite:///{tmp_path / 't.db'}"
     paths = write_runtime_config(settings, build_dir=tmp_path / "build")
     endpoints = yaml.safe_load(paths["endpoints"].read_text())
-    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
-                                         "db": str(tmp_path / "t.db")}
+    assert endpoints["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "sqlite",
+        "db": str(tmp_path / "t.db"),
+    }
     assert "lock_store" not in endpoints
 
 
 def test_endpoints_with_passwords_are_private(tmp_path):
-    settings = Settings(tracker_store_url="postgresql://rasa:pw@db/rasa",
-                        lock_store_url="redis://:pw2@cache:6379/3")
+    settings = Settings(
+        tracker_store_url="postgresql://rasa:pw@db/rasa", lock_store_url="redis://:pw2@cache:6379/3"
+    )
     assert settings.tracker_database_url() == "postgresql://rasa:pw@db/rasa"
     old = os.umask(0)
     try:
@@ -168,8 +251,10 @@ async def test_rasa_builds_the_embedded_default(tmp_path):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not (DATABASE_URL and REDIS_URL),
-                    reason="TEST_DATABASE_URL and TEST_REDIS_URL (.ci/run sets them)")
+@pytest.mark.skipif(
+    not (DATABASE_URL and REDIS_URL),
+    reason="TEST_DATABASE_URL and TEST_REDIS_URL (.ci/run sets them)",
+)
 async def test_rasa_builds_postgresql_tracker_and_redis_lock_store(tmp_path):
     from rasa.core.lock_store import RedisLockStore
     from rasa.core.tracker_store import SQLTrackerStore

@@ -30,5 +30,3 @@ async def fake_wechat_api():
     fake.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}/cgi-bin/"
     yield fake
     await runner.cleanup()
-
-

@@ -74,7 +74,9 @@ class FakeBotAPI:
         self._updates.extend(updates)
         self._new_updates.set()
 
-    def fail_next(self, method: str, retry_after: int = 1, times: int = 1, chat_id: Any = None) -> None:
+    def fail_next(
+        self, method: str, retry_after: int = 1, times: int = 1, chat_id: Any = None
+    ) -> None:
         """Answer the next ``times`` calls of ``method`` (for ``chat_id``, if given) with a 429."""
         self._failures.append(
             {"method": method, "retry_after": retry_after, "times": times, "chat_id": chat_id}
@@ -123,7 +125,9 @@ class FakeBotAPI:
         for failure in self._failures:
             if failure["method"] != method or failure["times"] <= 0:
                 continue
-            if failure["chat_id"] is not None and str(params.get("chat_id")) != str(failure["chat_id"]):
+            if failure["chat_id"] is not None and str(params.get("chat_id")) != str(
+                failure["chat_id"]
+            ):
                 continue
             failure["times"] -= 1
             return failure["retry_after"]
@@ -213,7 +217,9 @@ def _utf16_len(text: str) -> int:
 def entities_for(text: str) -> List[Dict[str, Any]]:
     """Mention and bot_command entities as Telegram would attach them."""
     found = []
-    for match in re.finditer(r"(?<![\w/])/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?|@[A-Za-z0-9_]{5,}", text):
+    for match in re.finditer(
+        r"(?<![\w/])/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?|@[A-Za-z0-9_]{5,}", text
+    ):
         kind = "bot_command" if match.group().startswith("/") else "mention"
         if kind == "bot_command" and match.start() != 0:
             continue
@@ -266,7 +272,12 @@ def bot_message(chat_id: int = GROUP_CHAT, message_id: int = 50) -> Dict[str, An
         "message_id": message_id,
         "date": int(time.time()),
         "chat": {"id": chat_id, "type": "supergroup", "title": "双创交流群"},
-        "from": {"id": BOT_ID, "is_bot": True, "first_name": "双创申报助手", "username": BOT_USERNAME},
+        "from": {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "双创申报助手",
+            "username": BOT_USERNAME,
+        },
         "text": "您好！",
     }
 

@@ -47,7 +47,9 @@ def polite() -> str:
 # -- the counter -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("per_minute, sent, allowed", [(1, 3, 1), (3, 3, 3), (3, 10, 3), (20, 25, 20)])
+@pytest.mark.parametrize(
+    "per_minute, sent, allowed", [(1, 3, 1), (3, 3, 3), (3, 10, 3), (20, 25, 20)]
+)
 async def test_at_most_n_messages_a_minute(per_minute, sent, allowed):
     limiter = RateLimiter(per_minute, clock=Clock())
     results = [await limiter.allow("re_a") for _ in range(sent)]
@@ -87,7 +89,9 @@ async def test_an_unreachable_redis_falls_back_to_memory(caplog):
     assert "127.0.0.1:1" not in caplog.text  # a URL may carry a password
 
 
-@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set (.ci/run sets it when Redis answers)")
+@pytest.mark.skipif(
+    not REDIS_URL, reason="TEST_REDIS_URL not set (.ci/run sets it when Redis answers)"
+)
 async def test_instances_share_the_count_through_redis():
     import redis
 
@@ -116,7 +120,9 @@ async def test_rest_over_the_limit_gets_the_polite_reply_without_the_nlu(limit_s
     get_settings.cache_clear()
     assistant = Assistant()
     async with aiohttp.ClientSession() as http, RestServer(assistant) as server:
-        replies = [await send(http, server.url, {"sender": "a", "message": f"问题{n}"}) for n in range(5)]
+        replies = [
+            await send(http, server.url, {"sender": "a", "message": f"问题{n}"}) for n in range(5)
+        ]
         other = await send(http, server.url, {"sender": "b", "message": "截止时间"})
     assert [status for status, _ in replies] == [200] * 5
     assert [body[0]["text"] for _, body in replies[3:]] == [polite()] * 2
@@ -173,7 +179,10 @@ async def test_telegram_over_the_limit_gets_the_polite_reply(limit_settings, bot
     limit_settings.setenv("RATE_LIMIT_PER_MINUTE", "2")
     get_settings.cache_clear()
     assistant = Assistant()
-    async with aiohttp.ClientSession() as http, ChannelServer(webhook_channel(bot_api), assistant) as server:
+    async with (
+        aiohttp.ClientSession() as http,
+        ChannelServer(webhook_channel(bot_api), assistant) as server,
+    ):
         for number in range(4):
             assert await post(http, server, message_update(100 + number, f"问题{number}")) == 200
         await wait_until(lambda: len(bot_api.sent_texts()) == 4)
@@ -182,14 +191,19 @@ async def test_telegram_over_the_limit_gets_the_polite_reply(limit_settings, bot
 
 
 @pytest.mark.parametrize("size, status", [(2000, 200), (2001, 413), (200_000, 413)])
-async def test_telegram_webhook_bodies_over_the_limit_get_413(limit_settings, bot_api, size, status):
+async def test_telegram_webhook_bodies_over_the_limit_get_413(
+    limit_settings, bot_api, size, status
+):
     limit_settings.setenv("MAX_BODY_BYTES", "2000")
     get_settings.cache_clear()
     assistant = Assistant()
     update = message_update(200, "")
     base = len(json.dumps(update).encode())
     update["message"]["text"] = "x" * (size - base)
-    async with aiohttp.ClientSession() as http, ChannelServer(webhook_channel(bot_api), assistant) as server:
+    async with (
+        aiohttp.ClientSession() as http,
+        ChannelServer(webhook_channel(bot_api), assistant) as server,
+    ):
         assert await post(http, server, update) == status
         if status == 200:
             await wait_until(lambda: assistant.messages)

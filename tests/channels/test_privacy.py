@@ -29,7 +29,10 @@ from channels.privacy import (
     pseudonymous_id,
 )
 
-PUBLIC = {"public_phones": ["0731-89991015", "0731-89990919"], "public_emails": ["hnfgwhzc@126.com"]}
+PUBLIC = {
+    "public_phones": ["0731-89991015", "0731-89990919"],
+    "public_emails": ["hnfgwhzc@126.com"],
+}
 
 
 def mask(text: str) -> str:
@@ -58,7 +61,9 @@ def test_pseudonym_is_keyed_stable_and_per_channel():
 
 
 def test_pseudonymize_uses_the_configured_secret(knowledge_settings):
-    assert pseudonymize("rest", "13812345678") == pseudonymous_id("test-secret", "rest", "13812345678")
+    assert pseudonymize("rest", "13812345678") == pseudonymous_id(
+        "test-secret", "rest", "13812345678"
+    )
 
 
 @pytest.mark.parametrize(
@@ -155,7 +160,9 @@ def test_a_changed_notice_changes_what_is_public(knowledge_settings, knowledge_c
         path = knowledge_copy / name
         text = path.read_text(encoding="utf-8")
         path.write_text(
-            text.replace("0731-89991015", "0731-85550000").replace("hnfgwhzc@126.com", "office@hn.gov.cn"),
+            text.replace("0731-89991015", "0731-85550000").replace(
+                "hnfgwhzc@126.com", "office@hn.gov.cn"
+            ),
             encoding="utf-8",
         )
     knowledge_settings.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
@@ -204,7 +211,7 @@ def written(draw, digits: str, groups) -> str:
     """``digits`` as a person might type them: groups, separators, full-width, invisible chars."""
     pieces, start = [], 0
     for size in groups:
-        pieces.append(digits[start:start + size])
+        pieces.append(digits[start : start + size])
         start += size
     sep = draw(st.sampled_from(SEPARATORS))
     out = []
@@ -220,10 +227,14 @@ def written(draw, digits: str, groups) -> str:
 
 @st.composite
 def mobiles(draw) -> str:
-    number = "1" + draw(st.sampled_from("3456789")) + draw(st.text("0123456789", min_size=9, max_size=9))
+    number = (
+        "1" + draw(st.sampled_from("3456789")) + draw(st.text("0123456789", min_size=9, max_size=9))
+    )
     groups = draw(st.sampled_from([(11,), (3, 4, 4), (3, 8), (4, 4, 3), (2, 3, 3, 3), (1,) * 11]))
     body = draw(written(number, groups))
-    prefix = draw(st.sampled_from(["", "", "+86", "+86 ", "0086", "0086-", "86", "(+86)", "＋８６ "]))
+    prefix = draw(
+        st.sampled_from(["", "", "+86", "+86 ", "0086", "0086-", "86", "(+86)", "＋８６ "])
+    )
     return prefix + body
 
 
@@ -235,7 +246,9 @@ def id_numbers(draw) -> str:
     seq = draw(st.text("0123456789", min_size=3, max_size=3))
     if draw(st.booleans()):
         number = f"{area}{year}{month:02d}{day:02d}{seq}" + draw(st.sampled_from("0123456789Xx"))
-        groups = draw(st.sampled_from([(18,), (6, 8, 4), (6, 8, 3, 1), (4, 4, 4, 4, 2), (3, 3, 4, 4, 4)]))
+        groups = draw(
+            st.sampled_from([(18,), (6, 8, 4), (6, 8, 3, 1), (4, 4, 4, 4, 2), (3, 3, 4, 4, 4)])
+        )
     else:
         number = f"{area}{year % 100:02d}{month:02d}{day:02d}{seq}"
         groups = draw(st.sampled_from([(15,), (6, 6, 3), (3, 3, 3, 3, 3)]))
@@ -248,9 +261,14 @@ def landlines(draw) -> str:
     area = draw(st.sampled_from(["10", "20", "21", "731", "755", "371", "736"]))
     length = 8 if len(area) == 2 or draw(st.booleans()) else 7
     local = draw(st.sampled_from("23456789")) + draw(
-        st.text("0123456789", min_size=length - 1, max_size=length - 1))
+        st.text("0123456789", min_size=length - 1, max_size=length - 1)
+    )
     assume(f"0{area}-{local}" not in PUBLIC["public_phones"])
-    form = draw(st.sampled_from(["0{a}-{l}", "0{a}{l}", "(0{a}){l}", "0{a} {l}", "+86 {a} {l}", "+86-{a}-{l}"]))
+    form = draw(
+        st.sampled_from(
+            ["0{a}-{l}", "0{a}{l}", "(0{a}){l}", "0{a} {l}", "+86 {a} {l}", "+86-{a}-{l}"]
+        )
+    )
     text = form.format(a=area, l=local)
     if draw(st.booleans()):
         text = "".join(FULL_WIDTH.get(c, c) for c in text)
@@ -262,13 +280,21 @@ LABEL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max
 
 @st.composite
 def emails(draw) -> str:
-    local = draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789._-", min_size=1, max_size=20))
+    local = draw(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789._-", min_size=1, max_size=20)
+    )
     local = draw(st.sampled_from([local, "张三", "李四光"]))
-    domain = draw(st.sampled_from([
-        [draw(LABEL), draw(st.sampled_from(["com", "cn", "net", "org"]))],
-        [draw(LABEL), draw(LABEL), "com", "cn"],
-        ["例子", "中国"], ["湖南大学", "cn"], [draw(LABEL), "公司"],
-    ]))
+    domain = draw(
+        st.sampled_from(
+            [
+                [draw(LABEL), draw(st.sampled_from(["com", "cn", "net", "org"]))],
+                [draw(LABEL), draw(LABEL), "com", "cn"],
+                ["例子", "中国"],
+                ["湖南大学", "cn"],
+                [draw(LABEL), "公司"],
+            ]
+        )
+    )
     at = draw(st.sampled_from(["@", "＠", "﹫", " @ "]))
     dot = draw(st.sampled_from([".", "．", "。"]))
     address = f"{local}{at}{dot.join(domain)}"

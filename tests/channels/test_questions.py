@@ -26,8 +26,16 @@ async def test_each_question_is_its_own_turn_in_order_with_its_own_message_id():
     seen: List[UserMessage] = []
     output = CollectingOutputChannel()
     handle = one_question_at_a_time(recording_assistant(seen))
-    await handle(UserMessage("纸质版要几份？电子版发到哪", output, "s1", input_channel="rest",
-                             message_id="m1", metadata={"channel_message_id": "wx-9"}))
+    await handle(
+        UserMessage(
+            "纸质版要几份？电子版发到哪",
+            output,
+            "s1",
+            input_channel="rest",
+            message_id="m1",
+            metadata={"channel_message_id": "wx-9"},
+        )
+    )
     assert [m.text for m in seen] == ["纸质版要几份", "电子版发到哪"]
     assert [m.message_id for m in seen] == ["m1#1", "m1#2"]
     assert [m.metadata["channel_message_id"] for m in seen] == ["wx-9#1", "wx-9#2"]
@@ -44,7 +52,9 @@ async def test_one_question_passes_unchanged():
 @pytest.mark.parametrize("text", ["截止时间是哪天", "纸质版要几份？电子版发到哪"])
 async def test_no_reply_at_all_gets_the_fixed_reply(text):
     output = CollectingOutputChannel()
-    handle = one_question_at_a_time(recording_assistant([], answer=False), unavailable=lambda: "稍后再试")
+    handle = one_question_at_a_time(
+        recording_assistant([], answer=False), unavailable=lambda: "稍后再试"
+    )
     await handle(UserMessage(text, output, "s1"))
     assert [m["text"] for m in output.messages] == ["稍后再试"]
 

@@ -71,12 +71,20 @@ async def send(http: aiohttp.ClientSession, url: str, body: Any, **kwargs: Any):
 async def test_rasa_gets_pseudonym_masked_text_and_the_servers_channel(rest_settings, http):
     assistant = Assistant()
     async with RestServer(assistant) as server:
-        status, replies = await send(http, server.url, {
-            "sender": "13812345678",
-            "message": "我的身份证430102 19900307 123X，电话１３８\u200b１２３４\u200b５６７８",
-            "input_channel": "wechat",  # a client cannot pose as another channel
-            "metadata": {"channel_message_id": "client-42", "phone": "13812345678", "name": "张三"},
-        })
+        status, replies = await send(
+            http,
+            server.url,
+            {
+                "sender": "13812345678",
+                "message": "我的身份证430102 19900307 123X，电话１３８\u200b１２３４\u200b５６７８",
+                "input_channel": "wechat",  # a client cannot pose as another channel
+                "metadata": {
+                    "channel_message_id": "client-42",
+                    "phone": "13812345678",
+                    "name": "张三",
+                },
+            },
+        )
     assert status == 200
     (message,) = assistant.messages
     assert message.sender_id == pseudonymous_id("test-secret", "rest", "13812345678")
@@ -150,8 +158,10 @@ async def test_bodies_over_the_limit_get_413(rest_settings, http, size, status):
 async def test_a_huge_body_announced_with_expect_100_continue_is_never_read(rest_settings, http):
     assistant = Assistant()
     body = io.BytesIO(b'{"sender": "a", "message": "' + b"x" * 50_000_000 + b'"}')
-    async with RestServer(assistant) as server, \
-            http.post(server.url, data=body, expect100=True) as resp:
+    async with (
+        RestServer(assistant) as server,
+        http.post(server.url, data=body, expect100=True) as resp,
+    ):
         assert resp.status == 413
     assert body.tell() == 0  # not a byte of the body was sent
     assert assistant.messages == []
@@ -198,4 +208,3 @@ async def test_streaming_replies_still_work(rest_settings, http):
         async with http.post(server.url + "?stream=true", data=body) as resp:
             lines = [json.loads(line) for line in (await resp.text()).splitlines() if line]
     assert [line["text"] for line in lines] == ["收到：你好"]
-

@@ -42,8 +42,9 @@ async def test_an_unreachable_redis_falls_back_to_answering_here(caplog):
     assert "turn cache in Redis unavailable" in caplog.text
 
 
-@pytest.mark.parametrize("token, url", [(None, "redis://127.0.0.1:6379/0"), ("1:x", None),
-                                        ("1:x", "")])
+@pytest.mark.parametrize(
+    "token, url", [(None, "redis://127.0.0.1:6379/0"), ("1:x", None), ("1:x", "")]
+)
 def test_without_redis_or_token_telegram_updates_are_remembered_in_memory(token, url):
     assert type(make_seen_updates(token, url)) is SeenUpdates
 
@@ -71,14 +72,19 @@ class Assistant:
 
     async def __call__(self, message) -> None:
         self.texts.append(message.text)
-        await message.output_channel.send_response(message.sender_id,
-                                                   {"text": f"收到：{message.text}"})
+        await message.output_channel.send_response(
+            message.sender_id, {"text": f"收到：{message.text}"}
+        )
 
 
 def _channel(api) -> TelegramInput:
-    return TelegramInput(token=TOKEN, secret_token=SECRET,
-                         webhook_url="https://assistant.example.test/webhooks/telegram/webhook",
-                         base_url=api.base_url, redis_url=REDIS_URL)
+    return TelegramInput(
+        token=TOKEN,
+        secret_token=SECRET,
+        webhook_url="https://assistant.example.test/webhooks/telegram/webhook",
+        base_url=api.base_url,
+        redis_url=REDIS_URL,
+    )
 
 
 @needs_redis
@@ -91,16 +97,24 @@ async def test_one_telegram_update_delivered_to_two_instances_is_processed_once(
     first, second = _channel(api), _channel(api)
     assert isinstance(first._seen, SharedSeenUpdates)
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    async with ChannelServer(first, first_assistant) as one, \
-            ChannelServer(second, second_assistant) as two, aiohttp.ClientSession() as http:
-        posts = [http.post(f"{server.url}/webhook", json=message_update(update_id, "截止时间"),
-                           headers=headers) for server in (one, two, one, two)]
+    async with (
+        ChannelServer(first, first_assistant) as one,
+        ChannelServer(second, second_assistant) as two,
+        aiohttp.ClientSession() as http,
+    ):
+        posts = [
+            http.post(
+                f"{server.url}/webhook", json=message_update(update_id, "截止时间"), headers=headers
+            )
+            for server in (one, two, one, two)
+        ]
         statuses = []
         for response in await asyncio.gather(*posts):
             statuses.append(response.status)
             response.release()
-        await http.post(f"{two.url}/webhook", json=message_update(update_id + 1, "联系电话"),
-                        headers=headers)
+        await http.post(
+            f"{two.url}/webhook", json=message_update(update_id + 1, "联系电话"), headers=headers
+        )
         for _ in range(100):
             if len(api.sent()) >= 2:
                 break

@@ -34,7 +34,12 @@ NON_TEXT_START = "抱歉，我目前只能看懂文字消息"
 @pytest.fixture(autouse=True)
 def _settings(monkeypatch, channel_settings):
     """Telegram settings come only from each test (the shared fixture sets the pseudonymisation key)."""
-    for var in ("TELEGRAM_TOKEN", "TELEGRAM_SECRET_TOKEN", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_BASE_URL"):
+    for var in (
+        "TELEGRAM_TOKEN",
+        "TELEGRAM_SECRET_TOKEN",
+        "TELEGRAM_WEBHOOK_URL",
+        "TELEGRAM_BASE_URL",
+    ):
         monkeypatch.delenv(var, raising=False)
     get_settings.cache_clear()
 
@@ -80,7 +85,9 @@ def webhook_channel(api: FakeBotAPI, **overrides: Any) -> TelegramInput:
     return TelegramInput.from_credentials(settings)
 
 
-async def post(http: aiohttp.ClientSession, server: ChannelServer, body: Any, secret: str | None = SECRET) -> int:
+async def post(
+    http: aiohttp.ClientSession, server: ChannelServer, body: Any, secret: str | None = SECRET
+) -> int:
     headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
     async with http.post(f"{server.url}/webhook", json=body, headers=headers) as resp:
         return resp.status
@@ -114,7 +121,13 @@ async def test_webhook_requires_the_secret_token(api, http, configured, sent, st
 
 @pytest.mark.parametrize(
     "body",
-    ["not json", [1, 2], {"message": {}}, {"update_id": "7"}, {"update_id": 7, "message": {"text": "x"}}],
+    [
+        "not json",
+        [1, 2],
+        {"message": {}},
+        {"update_id": "7"},
+        {"update_id": 7, "message": {"text": "x"}},
+    ],
     ids=["text", "list", "no-update-id", "string-update-id", "broken-message"],
 )
 async def test_webhook_rejects_what_is_not_an_update(api, http, body):
@@ -162,7 +175,9 @@ async def test_webhook_answers_before_the_reply_is_sent(api, http):
 async def test_user_message_is_pseudonymous_and_masked(api, http):
     assistant = Assistant()
     async with ChannelServer(webhook_channel(api), assistant) as server:
-        assert await post(http, server, message_update(31, "我的电话是13812345678，截止时间？")) == 200
+        assert (
+            await post(http, server, message_update(31, "我的电话是13812345678，截止时间？")) == 200
+        )
         await wait_until(lambda: api.sent_texts())
     (message,) = assistant.messages
     assert message.text == "我的电话是[手机号]，截止时间？"
@@ -238,8 +253,17 @@ _PHOTO = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
     [
         {"photo": _PHOTO},
         {"photo": _PHOTO, "caption": "这是我的营业执照"},
-        {"sticker": {"file_id": "s", "file_unique_id": "su", "width": 512, "height": 512,
-                     "is_animated": False, "is_video": False, "type": "regular"}},
+        {
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "su",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            }
+        },
         {"voice": {"file_id": "v", "file_unique_id": "vu", "duration": 3}},
         {"document": {"file_id": "d", "file_unique_id": "du", "file_name": "申报书.pdf"}},
         {"location": {"latitude": 28.19, "longitude": 112.97}},
@@ -260,12 +284,23 @@ async def test_non_text_gets_a_polite_reply_without_rasa(api, http, extra):
 @pytest.mark.parametrize(
     "update",
     [
-        message_update(9, None, extra={"new_chat_members": [{"id": 5, "is_bot": False, "first_name": "新"}]}),
+        message_update(
+            9, None, extra={"new_chat_members": [{"id": 5, "is_bot": False, "first_name": "新"}]}
+        ),
         message_update(9, "改过的问题", key="edited_message"),
         message_update(9, "频道消息", chat_type="channel", chat_id=-100999, key="channel_post"),
-        message_update(9, "我是另一个机器人", extra={"from": {"id": 5, "is_bot": True, "first_name": "b"}}),
-        {"update_id": 9, "inline_query": {"id": "iq", "from": {"id": 5, "is_bot": False, "first_name": "甲"},
-                                          "query": "截止时间", "offset": ""}},
+        message_update(
+            9, "我是另一个机器人", extra={"from": {"id": 5, "is_bot": True, "first_name": "b"}}
+        ),
+        {
+            "update_id": 9,
+            "inline_query": {
+                "id": "iq",
+                "from": {"id": 5, "is_bot": False, "first_name": "甲"},
+                "query": "截止时间",
+                "offset": "",
+            },
+        },
     ],
     ids=["service-message", "edited", "channel-post", "from-a-bot", "inline-query"],
 )
@@ -282,7 +317,9 @@ async def test_updates_that_are_not_questions_are_ignored(api, http, update):
 
 
 def group_update(text, chat_type="supergroup", **kwargs):
-    return message_update(11, text, chat_id=GROUP_CHAT, chat_type=chat_type, message_id=321, **kwargs)
+    return message_update(
+        11, text, chat_id=GROUP_CHAT, chat_type=chat_type, message_id=321, **kwargs
+    )
 
 
 @pytest.mark.parametrize(
@@ -299,14 +336,30 @@ def group_update(text, chat_type="supergroup", **kwargs):
         (group_update("/deadline"), None),
         (group_update(f"@{BOT_USERNAME} /address"), "申报材料交到哪里？"),
         (group_update("那材料呢？", reply_to=bot_message()), "那材料呢？"),
-        (group_update("同意", reply_to={**bot_message(), "from": {"id": 5, "is_bot": False, "first_name": "甲"}}), None),
+        (
+            group_update(
+                "同意",
+                reply_to={**bot_message(), "from": {"id": 5, "is_bot": False, "first_name": "甲"}},
+            ),
+            None,
+        ),
         (group_update("截止时间", chat_type="group"), None),
         (group_update(f"@{BOT_USERNAME} 截止时间", chat_type="group"), "截止时间"),
     ],
     ids=[
-        "not-addressed", "mention", "mention-case-and-middle", "bare-mention", "other-bot-mention",
-        "longer-username", "command-for-us", "command-for-other-bot", "bare-command",
-        "mention-then-command", "reply-to-bot", "reply-to-person", "basic-group-plain",
+        "not-addressed",
+        "mention",
+        "mention-case-and-middle",
+        "bare-mention",
+        "other-bot-mention",
+        "longer-username",
+        "command-for-us",
+        "command-for-other-bot",
+        "bare-command",
+        "mention-then-command",
+        "reply-to-bot",
+        "reply-to-person",
+        "basic-group-plain",
         "basic-group-mention",
     ],
 )
@@ -329,7 +382,14 @@ async def test_group_non_text_only_when_replying_to_bot(api, http):
     assistant = Assistant()
     async with ChannelServer(webhook_channel(api), assistant) as server:
         await post(http, server, group_update(None, extra={"photo": _PHOTO}))
-        await post(http, server, {**group_update(None, extra={"photo": _PHOTO}, reply_to=bot_message()), "update_id": 12})
+        await post(
+            http,
+            server,
+            {
+                **group_update(None, extra={"photo": _PHOTO}, reply_to=bot_message()),
+                "update_id": 12,
+            },
+        )
         await wait_until(lambda: api.sent())
         await asyncio.sleep(0.1)
     assert len(api.sent_texts()) == 1 and api.sent_texts()[0].startswith(NON_TEXT_START)
@@ -342,14 +402,16 @@ LONG_PAYLOAD = '/inform{"indicator": "' + "孵化面积" * 10 + '"}'
 
 def with_buttons(message):
     if message.text.startswith("你好"):
-        return [{
-            "text": "您想了解什么？",
-            "buttons": [
-                {"title": "截止时间", "payload": "申报截止时间是什么时候？"},
-                {"title": "场地面积", "payload": LONG_PAYLOAD},
-                {"title": "通知原文", "url": "https://example.test/notice"},
-            ],
-        }]
+        return [
+            {
+                "text": "您想了解什么？",
+                "buttons": [
+                    {"title": "截止时间", "payload": "申报截止时间是什么时候？"},
+                    {"title": "场地面积", "payload": LONG_PAYLOAD},
+                    {"title": "通知原文", "url": "https://example.test/notice"},
+                ],
+            }
+        ]
     return [{"text": f"收到：{message.text}"}]
 
 
@@ -377,7 +439,10 @@ async def test_buttons_become_an_inline_keyboard_and_presses_reach_rasa(api, htt
     assert all("text" not in a for a in answered)
     # acknowledged before Rasa's answer goes out
     methods = api.methods()
-    assert methods.index("answerCallbackQuery") < [i for i, m in enumerate(methods) if m == "sendMessage"][1]
+    assert (
+        methods.index("answerCallbackQuery")
+        < [i for i, m in enumerate(methods) if m == "sendMessage"][1]
+    )
 
 
 @pytest.mark.parametrize("data", ["p:" + "0" * 40, "p:unknown"])
@@ -481,7 +546,9 @@ async def test_polling_starts_with_the_server_and_stops_with_it(api):
         assert api.methods()[:3] == ["getMe", "deleteWebhook", "getUpdates"]
         assert api.webhook_url == ""
 
-        api.push_update(message_update(500, "/deadline"), callback_update(501, "申报材料交到哪里？"))
+        api.push_update(
+            message_update(500, "/deadline"), callback_update(501, "申报材料交到哪里？")
+        )
         await wait_until(lambda: len(api.sent()) == 2)
         api.push_update(message_update(500, "/deadline"))  # delivered again: processed once
         api.push_update(message_update(502, "谢谢"))
@@ -493,7 +560,9 @@ async def test_polling_starts_with_the_server_and_stops_with_it(api):
         assert {int(p["offset"]) for p in polls[1:]} >= {502, 503}
         assert all(p["allowed_updates"] == ["message", "callback_query"] for p in polls)
     assert not channel.polling
-    assert sorted(assistant.texts) == sorted(["申报截止时间是什么时候？", "申报材料交到哪里？", "谢谢"])
+    assert sorted(assistant.texts) == sorted(
+        ["申报截止时间是什么时候？", "申报材料交到哪里？", "谢谢"]
+    )
     assert api.calls_to("getUpdates")[-1] == {"offset": "503", "timeout": "0", "limit": "1"}
     count = len(api.calls)
     await asyncio.sleep(1.2)
@@ -511,7 +580,9 @@ async def test_polling_confirms_an_update_only_after_it_is_handled(api):
         await release.wait()
         await message.output_channel.send_text_message(message.sender_id, "答复")
 
-    channel = TelegramInput.from_credentials({"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1})
+    channel = TelegramInput.from_credentials(
+        {"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1}
+    )
     async with ChannelServer(channel, slow):
         await wait_until(lambda: "getUpdates" in api.methods())
         api.push_update(message_update(700, "截止时间"), message_update(701, "材料"))
@@ -532,7 +603,9 @@ async def test_an_update_unhandled_at_shutdown_is_delivered_again(api, monkeypat
         stuck.set()
         await asyncio.sleep(30)  # the assistant never finishes before the server stops
 
-    first = TelegramInput.from_credentials({"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1})
+    first = TelegramInput.from_credentials(
+        {"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1}
+    )
     async with ChannelServer(first, hangs):
         await wait_until(lambda: "getUpdates" in api.methods())
         api.push_update(message_update(800, "你好"))
@@ -540,7 +613,9 @@ async def test_an_update_unhandled_at_shutdown_is_delivered_again(api, monkeypat
     assert 801 not in confirmed_offsets(api)  # never confirmed: Telegram keeps it
 
     assistant = Assistant()
-    second = TelegramInput.from_credentials({"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1})
+    second = TelegramInput.from_credentials(
+        {"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1}
+    )
     async with ChannelServer(second, assistant):
         await wait_until(lambda: api.sent(), timeout=5)
         await wait_until(lambda: 801 in confirmed_offsets(api))
@@ -552,7 +627,9 @@ async def test_stop_waits_for_the_update_in_hand_and_confirms_it(api):
         await asyncio.sleep(0.5)
         await message.output_channel.send_text_message(message.sender_id, "稍后的答复")
 
-    channel = TelegramInput.from_credentials({"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1})
+    channel = TelegramInput.from_credentials(
+        {"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1}
+    )
     async with ChannelServer(channel, slowish):
         await wait_until(lambda: "getUpdates" in api.methods())
         api.push_update(message_update(900, "你好"))
@@ -574,7 +651,9 @@ async def test_webhook_mode_does_not_poll(api):
 async def test_polling_survives_flood_control_and_conflicts(api, monkeypatch):
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     api.fail_next("getUpdates", retry_after=1)
-    channel = TelegramInput.from_credentials({"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1})
+    channel = TelegramInput.from_credentials(
+        {"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1}
+    )
     async with ChannelServer(channel, Assistant()):
         api.push_update(message_update(1, "你好"))
         await wait_until(lambda: api.sent(), timeout=5)
@@ -634,7 +713,9 @@ async def test_logs_carry_no_chat_ids_or_message_text(api, http, caplog):
         await post(http, server, callback_update(2, LONG_PAYLOAD))
         await post(http, server, message_update(3, None, extra={"photo": _PHOTO}))
         await wait_until(lambda: len(api.sent()) == 3)
-    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("channels", "httpx")))
+    ours = "\n".join(
+        r.getMessage() for r in caplog.records if r.name.startswith(("channels", "httpx"))
+    )
     for secret_bit in (str(PRIVATE_CHAT), "孵化面积", "您想了解什么", TOKEN):
         assert secret_bit not in ours
 
@@ -660,15 +741,26 @@ def test_credentials_fall_back_to_settings(monkeypatch):
     for credentials in (None, {}, {"token": "", "secret_token": None}):
         channel = TelegramInput.from_credentials(credentials)
         assert (channel.token, channel.secret_token, channel.webhook_url, channel.base_url) == (
-            "111:env", "env-secret", WEBHOOK_URL, "http://127.0.0.1:1/bot"
+            "111:env",
+            "env-secret",
+            WEBHOOK_URL,
+            "http://127.0.0.1:1/bot",
         )
         assert channel.mode == "webhook"
 
     explicit = TelegramInput.from_credentials(
-        {"token": "222:yml", "secret_token": "yml-secret", "webhook_url": "https://b.test/x", "base_url": "http://x/bot"}
+        {
+            "token": "222:yml",
+            "secret_token": "yml-secret",
+            "webhook_url": "https://b.test/x",
+            "base_url": "http://x/bot",
+        }
     )
     assert (explicit.token, explicit.secret_token, explicit.webhook_url, explicit.base_url) == (
-        "222:yml", "yml-secret", "https://b.test/x", "http://x/bot"
+        "222:yml",
+        "yml-secret",
+        "https://b.test/x",
+        "http://x/bot",
     )
 
 

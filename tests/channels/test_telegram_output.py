@@ -38,8 +38,16 @@ def units(text: str) -> int:
         ("申报" * 6, 5, ["申报申报申", "报申报申报", "申报"]),
     ],
     ids=[
-        "empty", "short", "exact", "two-lines-fit", "one-line-each", "hard-split",
-        "long-line-between", "blank-lines", "utf16", "chinese",
+        "empty",
+        "short",
+        "exact",
+        "two-lines-fit",
+        "one-line-each",
+        "hard-split",
+        "long-line-between",
+        "blank-lines",
+        "utf16",
+        "chinese",
     ],
 )
 def test_split_message(text, limit, expected):
@@ -167,9 +175,7 @@ async def test_output_stops_after_a_lost_part(api, monkeypatch):
 
 
 async def test_buttons_go_on_the_last_part_only(api, monkeypatch):
-    monkeypatch.setattr(
-        "channels.telegram_output.split_message", lambda text: ["一", "二"]
-    )
+    monkeypatch.setattr("channels.telegram_output.split_message", lambda text: ["一", "二"])
     async with Bot(TOKEN, base_url=api.base_url) as bot:
         output = TelegramOutput(bot, PRIVATE_CHAT, CallbackPayloads(), reply_to_message_id=8)
         await output.send_text_with_buttons("te_x", "一\n二", [{"title": "是", "payload": "是"}])
@@ -193,7 +199,9 @@ async def test_custom_json_sends_only_its_text(api, custom, sent):
 async def test_buttons_without_text_still_carry_a_prompt(api):
     async with Bot(TOKEN, base_url=api.base_url) as bot:
         output = TelegramOutput(bot, PRIVATE_CHAT, CallbackPayloads())
-        await output.send_text_with_buttons("te_x", "", [{"title": "是", "payload": "是"}, {"title": ""}])
+        await output.send_text_with_buttons(
+            "te_x", "", [{"title": "是", "payload": "是"}, {"title": ""}]
+        )
     (sent,) = api.sent()
     assert sent["text"] == "请选择："
     assert len(sent["reply_markup"]["inline_keyboard"]) == 1

@@ -17,8 +17,19 @@ from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, make_channel, ser
 pytestmark = pytest.mark.usefixtures("channel_settings")
 
 # The judge's script lives outside the repository, beside the checkout (or where SHARED_DIR says).
-_CANDIDATES = [Path(os.environ.get("SHARED_DIR", "/nonexistent")), Path(__file__).resolve().parents[3] / "shared", Path("/work/shared")]
-CHECKS = next((d / "eval" / "wechat_checks.py" for d in _CANDIDATES if (d / "eval" / "wechat_checks.py").exists()), _CANDIDATES[1] / "eval" / "wechat_checks.py")
+_CANDIDATES = [
+    Path(os.environ.get("SHARED_DIR", "/nonexistent")),
+    Path(__file__).resolve().parents[3] / "shared",
+    Path("/work/shared"),
+]
+CHECKS = next(
+    (
+        d / "eval" / "wechat_checks.py"
+        for d in _CANDIDATES
+        if (d / "eval" / "wechat_checks.py").exists()
+    ),
+    _CANDIDATES[1] / "eval" / "wechat_checks.py",
+)
 ANSWERS = {
     "截止": "申报截止时间：2021年11月28日前（通知四、2）",
     "地址": "报送至省政务服务中心发展改革综合服务窗口",
@@ -40,8 +51,16 @@ async def test_the_protocol_checks_pass_strictly(safe):
     mode = ["--aes-key", AES_KEY, "--appid", APPID] if safe else []
     async with serve_channel(channel, keyword_bot) as url:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(CHECKS), url, "--token", TOKEN, *mode, "--strict",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            sys.executable,
+            str(CHECKS),
+            url,
+            "--token",
+            TOKEN,
+            *mode,
+            "--strict",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
     report = out.decode()
     assert proc.returncode == 0, report

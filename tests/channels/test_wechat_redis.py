@@ -24,7 +24,9 @@ from tests.channels.wechat_fakes import (
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
-pytestmark = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set (.ci/run sets it when Redis answers)")
+pytestmark = pytest.mark.skipif(
+    not REDIS_URL, reason="TEST_REDIS_URL not set (.ci/run sets it when Redis answers)"
+)
 
 
 @pytest.fixture
@@ -41,8 +43,12 @@ def redis_client():
 
 async def test_second_server_reuses_the_token_the_first_fetched(fake_wechat_api, redis_client):
     appid = f"wx{uuid.uuid4().hex[:16]}"
-    first = AsyncWeChatApi(make_client(appid, "secret", fake_wechat_api.base_url, redis_url=REDIS_URL))
-    second = AsyncWeChatApi(make_client(appid, "secret", fake_wechat_api.base_url, redis_url=REDIS_URL))
+    first = AsyncWeChatApi(
+        make_client(appid, "secret", fake_wechat_api.base_url, redis_url=REDIS_URL)
+    )
+    second = AsyncWeChatApi(
+        make_client(appid, "secret", fake_wechat_api.base_url, redis_url=REDIS_URL)
+    )
     try:
         await first.send_text("o_a", "第一台服务器")
         await second.send_text("o_b", "第二台服务器")
@@ -50,7 +56,9 @@ async def test_second_server_reuses_the_token_the_first_fetched(fake_wechat_api,
         first.close()
         second.close()
     assert len(fake_wechat_api.named("token")) == 1
-    assert [query["access_token"] for _, query, _ in fake_wechat_api.named("send")] == ["ACCESS_TOKEN_1"] * 2
+    assert [query["access_token"] for _, query, _ in fake_wechat_api.named("send")] == [
+        "ACCESS_TOKEN_1"
+    ] * 2
     assert any(appid.encode() in key for key in redis_client.scan_iter("wechatpy*"))
 
 
@@ -60,10 +68,14 @@ async def test_a_query_used_on_one_server_is_refused_by_the_other(safe, redis_cl
     token = f"tok{uuid.uuid4().hex[:12]}"  # its own namespace in the shared Redis
     extra = {"aes_key": AES_KEY, "appid": APPID} if safe else {}
     first_bot, second_bot = FakeBot(), FakeBot()
-    async with serve_channel(make_channel(token=token, redis_url=REDIS_URL, **extra),
-                             first_bot) as first_url, \
-            serve_channel(make_channel(token=token, redis_url=REDIS_URL, **extra),
-                          second_bot) as second_url:
+    async with (
+        serve_channel(
+            make_channel(token=token, redis_url=REDIS_URL, **extra), first_bot
+        ) as first_url,
+        serve_channel(
+            make_channel(token=token, redis_url=REDIS_URL, **extra), second_bot
+        ) as second_url,
+    ):
         aes = AES_KEY if safe else None
         first = WeChatServer(first_url, token=token, aes_key=aes)
         second = WeChatServer(second_url, token=token, aes_key=aes)
@@ -102,15 +114,18 @@ async def test_redis_nonce_cache_set_nx_with_expiry(redis_client):
 @pytest.mark.parametrize("safe", [False, True], ids=["plaintext", "safe"])
 @pytest.mark.parametrize("while_in_flight", [True, False], ids=["in-flight", "after"])
 async def test_a_retry_on_another_instance_gets_the_same_reply_once(
-        safe, while_in_flight, redis_client):
+    safe, while_in_flight, redis_client
+):
     token = f"tok{uuid.uuid4().hex[:12]}"
     extra = {"aes_key": AES_KEY, "appid": APPID} if safe else {}
     first_bot, second_bot = FakeBot(delay=0.6), FakeBot()
     first_channel = make_channel(token=token, redis_url=REDIS_URL, **extra)
     second_channel = make_channel(token=token, redis_url=REDIS_URL, **extra)
     assert isinstance(first_channel.turns, SharedTurnCache)
-    async with serve_channel(first_channel, first_bot) as first_url, \
-            serve_channel(second_channel, second_bot) as second_url:
+    async with (
+        serve_channel(first_channel, first_bot) as first_url,
+        serve_channel(second_channel, second_bot) as second_url,
+    ):
         aes = AES_KEY if safe else None
         first = WeChatServer(first_url, token=token, aes_key=aes)
         second = WeChatServer(second_url, token=token, aes_key=aes)
@@ -125,8 +140,12 @@ async def test_a_retry_on_another_instance_gets_the_same_reply_once(
             retry = await second.post(body)
         third = await second.post(body)  # and again, now known locally
     assert original[0] == retry[0] == third[0] == 200
-    assert reply_content(original[1]) == reply_content(retry[1]) == reply_content(third[1]) \
+    assert (
+        reply_content(original[1])
+        == reply_content(retry[1])
+        == reply_content(third[1])
         == "收到：截止时间"
+    )
     assert (first_bot.texts, second_bot.texts) == (["截止时间"], [])
     keys = list(redis_client.scan_iter(first_channel.turns.prefix + "*"))
     assert sorted(k.rsplit(b":", 1)[1] for k in keys) == [b"claim", b"reply"]
@@ -138,22 +157,33 @@ async def test_a_retry_on_another_instance_gets_the_same_reply_once(
 async def test_different_messages_and_accounts_do_not_share_replies(redis_client):
     token = f"tok{uuid.uuid4().hex[:12]}"
     first_bot, second_bot, other_bot = FakeBot(), FakeBot(), FakeBot()
-    async with serve_channel(make_channel(token=token, redis_url=REDIS_URL), first_bot) as a, \
-            serve_channel(make_channel(token=token, redis_url=REDIS_URL), second_bot) as b, \
-            serve_channel(make_channel(token=token + "x", redis_url=REDIS_URL), other_bot) as c:
+    async with (
+        serve_channel(make_channel(token=token, redis_url=REDIS_URL), first_bot) as a,
+        serve_channel(make_channel(token=token, redis_url=REDIS_URL), second_bot) as b,
+        serve_channel(make_channel(token=token + "x", redis_url=REDIS_URL), other_bot) as c,
+    ):
         same_id = {"msg_id": 5151}
         replies = [
             await WeChatServer(a, token=token).post(
-                payload("text.xml", content="截止时间", openid="o_a", **same_id)),
+                payload("text.xml", content="截止时间", openid="o_a", **same_id)
+            ),
             await WeChatServer(b, token=token).post(  # same MsgId, another applicant
-                payload("text.xml", content="联系电话", openid="o_b", **same_id)),
+                payload("text.xml", content="联系电话", openid="o_b", **same_id)
+            ),
             await WeChatServer(c, token=token + "x").post(  # same both, another account
-                payload("text.xml", content="材料份数", openid="o_a", **same_id)),
+                payload("text.xml", content="材料份数", openid="o_a", **same_id)
+            ),
         ]
     assert [reply_content(body) for _, body in replies] == [
-        "收到：截止时间", "收到：联系电话", "收到：材料份数"]
+        "收到：截止时间",
+        "收到：联系电话",
+        "收到：材料份数",
+    ]
     assert (first_bot.texts, second_bot.texts, other_bot.texts) == (
-        ["截止时间"], ["联系电话"], ["材料份数"])
+        ["截止时间"],
+        ["联系电话"],
+        ["材料份数"],
+    )
 
 
 async def test_a_claim_left_by_a_dead_instance_is_taken_over(redis_client):
@@ -173,4 +203,3 @@ async def test_a_claim_left_by_a_dead_instance_is_taken_over(redis_client):
         assert await asyncio.wait_for(turn.task, 5) == "答复" and calls == [1]
     finally:
         await cache.close()
-

@@ -121,8 +121,14 @@ def test_ttlmap_stays_bounded_under_a_flood():
     assert 199_999 in memory and 0 not in memory
 
 
-OPS = st.lists(st.tuples(st.sampled_from(["add", "set", "get", "has", "len", "tick"]),
-                         st.integers(0, 6), st.floats(0, 40)), max_size=80)
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "set", "get", "has", "len", "tick"]),
+        st.integers(0, 6),
+        st.floats(0, 40),
+    ),
+    max_size=80,
+)
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -198,8 +204,9 @@ async def test_a_signed_query_is_accepted_once(safe):
         assert status == 200 and reply_content(body) == "收到：截止时间"
         # the same signed query again: same message, or another one in its name
         for content, openid in (("截止时间", "o_user_1"), ("伪造的消息", "o_victim")):
-            status, body = await wechat.post(payload("text.xml", content=content, openid=openid),
-                                             query=query)
+            status, body = await wechat.post(
+                payload("text.xml", content=content, openid=openid), query=query
+            )
             assert status == 403 and "收到" not in body
         status, body = await wechat.post(payload("text.xml", content="联系电话"))
         assert status == 200 and reply_content(body) == "收到：联系电话"
@@ -228,7 +235,9 @@ async def test_the_same_msgid_from_two_users_is_two_turns():
     async with serve_channel(make_channel(), bot) as url:
         wechat = WeChatServer(url)
         _, mine = await wechat.post(payload("text.xml", content="我的问题", openid="o_a", msg_id=5))
-        _, yours = await wechat.post(payload("text.xml", content="你的问题", openid="o_b", msg_id=5))
+        _, yours = await wechat.post(
+            payload("text.xml", content="你的问题", openid="o_b", msg_id=5)
+        )
     assert (reply_content(mine), reply_content(yours)) == ("收到：我的问题", "收到：你的问题")
     assert len(bot.messages) == 2
 
@@ -250,8 +259,9 @@ async def test_a_refused_request_does_not_use_up_its_nonce():
         query = wechat.query()
         status, _ = await wechat.post(payload("text.xml", content="明文"), query=query)
         assert status == 403
-        status, body = await server_for(url, True).post(payload("text.xml", content="加密"),
-                                                        query=query)
+        status, body = await server_for(url, True).post(
+            payload("text.xml", content="加密"), query=query
+        )
     assert status == 200 and reply_content(body) == "收到：加密"
 
 
@@ -285,8 +295,9 @@ MALFORMED = {
     "timestamp-float": _raw_query(**_signed("1.7e9", "12345")),
     "timestamp-negative": _raw_query(**_signed("-5", "12345")),
     "timestamp-huge": _raw_query(**_signed("9" * 5000, "12345")),
-    "timestamp-arabic-digits": _raw_query(**{**_signed(ARABIC_TS, "1"), "timestamp":
-                                            "%D9%A1" + "%D9%A7" + "%D9%A0" * 8}),
+    "timestamp-arabic-digits": _raw_query(
+        **{**_signed(ARABIC_TS, "1"), "timestamp": "%D9%A1" + "%D9%A7" + "%D9%A0" * 8}
+    ),
     "nonce-non-ascii": _raw_query(**{**_signed(NOW, "随机"), "nonce": "%E9%9A%8F%E6%9C%BA"}),
     "nonce-huge": _raw_query(**_signed(NOW, "7" * 10_000)),
     "nonce-with-space": _raw_query(**{**_signed(NOW, "1 2"), "nonce": "1%202"}),
@@ -306,16 +317,27 @@ async def test_malformed_signature_parameters_get_a_4xx(case, method):
     assert bot.messages == []
 
 
-@pytest.mark.parametrize("msg_signature", [
-    None, "", "%E7%AD%BE" * 40, "f" * 41, "f" * 20_000, "%FF" * 40, "g" * 40,
-], ids=["missing", "empty", "non-ascii", "too-long", "huge", "invalid-utf8", "not-hex"])
+@pytest.mark.parametrize(
+    "msg_signature",
+    [
+        None,
+        "",
+        "%E7%AD%BE" * 40,
+        "f" * 41,
+        "f" * 20_000,
+        "%FF" * 40,
+        "g" * 40,
+    ],
+    ids=["missing", "empty", "non-ascii", "too-long", "huge", "invalid-utf8", "not-hex"],
+)
 async def test_malformed_msg_signature_gets_a_4xx(msg_signature):
     bot = FakeBot()
     async with serve_channel(channel_for(True), bot) as url, aiohttp.ClientSession() as http:
         wechat = WeChatServer(url, aes_key=AES_KEY)
         query = wechat.query()
-        envelope = wechat.crypto.encrypt_message(payload("text.xml", content="x"),
-                                                 query["nonce"], query["timestamp"])
+        envelope = wechat.crypto.encrypt_message(
+            payload("text.xml", content="x"), query["nonce"], query["timestamp"]
+        )
         raw = _raw_query(**query, encrypt_type="aes")
         if msg_signature is not None:
             raw += f"&msg_signature={msg_signature}"
@@ -335,8 +357,12 @@ async def test_an_uppercase_signature_is_still_accepted():
     assert status == 200 and reply_content(body) == "收到：你好"
 
 
-PARAM = st.one_of(st.none(), st.text(max_size=60), st.from_regex(r"[0-9a-f]{40}", fullmatch=True),
-                  st.from_regex(r"[0-9]{1,12}", fullmatch=True))
+PARAM = st.one_of(
+    st.none(),
+    st.text(max_size=60),
+    st.from_regex(r"[0-9a-f]{40}", fullmatch=True),
+    st.from_regex(r"[0-9]{1,12}", fullmatch=True),
+)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -351,8 +377,11 @@ def test_request_verifier_only_ever_raises_signature_error(signature, timestamp,
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(st.none(), st.text(max_size=60)), st.binary(max_size=200) | st.text().map(
-    lambda t: f"<xml><Encrypt><![CDATA[{t}]]></Encrypt></xml>".encode()))
+@given(
+    st.one_of(st.none(), st.text(max_size=60)),
+    st.binary(max_size=200)
+    | st.text().map(lambda t: f"<xml><Encrypt><![CDATA[{t}]]></Encrypt></xml>".encode()),
+)
 def test_message_crypto_only_ever_raises_its_own_errors(msg_signature, body):
     crypto = MessageCrypto(TOKEN, AES_KEY, APPID)
     with pytest.raises((SignatureError, DecryptError)):
@@ -373,7 +402,7 @@ async def test_bodies_over_the_limit_are_refused_before_parsing(chunked):
 
         async def as_chunks(data: bytes):
             for i in range(0, len(data), 500):
-                yield data[i:i + 500]
+                yield data[i : i + 500]
 
         async with aiohttp.ClientSession() as http:
             target = f"{url}?{'&'.join(f'{k}={v}' for k, v in wechat.query().items())}"

@@ -18,28 +18,45 @@ from channels.wechat_reply import (
 )
 
 
-@pytest.mark.parametrize("markdown,plain", [
-    ("**截止时间**：11月28日", "截止时间：11月28日"),
-    ("__注意__ `0731-89991015`", "注意 0731-89991015"),
-    ("## 报送地址\n* 省政务服务中心", "报送地址\n• 省政务服务中心"),
-    ("见[通知原文](http://fgw.hunan.gov.cn/)", "见通知原文（http://fgw.hunan.gov.cn/）"),
-    ("控制\x07字符", "控制字符"),
-])
+@pytest.mark.parametrize(
+    "markdown,plain",
+    [
+        ("**截止时间**：11月28日", "截止时间：11月28日"),
+        ("__注意__ `0731-89991015`", "注意 0731-89991015"),
+        ("## 报送地址\n* 省政务服务中心", "报送地址\n• 省政务服务中心"),
+        ("见[通知原文](http://fgw.hunan.gov.cn/)", "见通知原文（http://fgw.hunan.gov.cn/）"),
+        ("控制\x07字符", "控制字符"),
+    ],
+)
 def test_plain_text(markdown, plain):
     assert plain_text(markdown) == plain
 
 
 def test_buttons_become_a_numbered_list_with_a_hint():
-    reply = format_messages([
-        {"text": "请选择："},
-        {"text": "您是？", "buttons": [{"title": "区域", "payload": "区域"}, {"title": "高校", "payload": "/x"}]},
-        {"image": "http://example.test/a.png"},
-    ])
-    assert reply.text == f"请选择：\n\n您是？\n\n1. 区域\n2. 高校\n\nhttp://example.test/a.png\n\n{channel_text(CHOICE_HINT)}"
+    reply = format_messages(
+        [
+            {"text": "请选择："},
+            {
+                "text": "您是？",
+                "buttons": [
+                    {"title": "区域", "payload": "区域"},
+                    {"title": "高校", "payload": "/x"},
+                ],
+            },
+            {"image": "http://example.test/a.png"},
+        ]
+    )
+    assert (
+        reply.text
+        == f"请选择：\n\n您是？\n\n1. 区域\n2. 高校\n\nhttp://example.test/a.png\n\n{channel_text(CHOICE_HINT)}"
+    )
     assert [c.as_user_text() for c in reply.choices] == ["区域", "高校"]
 
 
-@pytest.mark.parametrize("typed,expected", [("1", "a"), (" 2 ", "b"), ("2.", "b"), ("3", None), ("12个", None), ("", None)])
+@pytest.mark.parametrize(
+    "typed,expected",
+    [("1", "a"), (" 2 ", "b"), ("2.", "b"), ("3", None), ("12个", None), ("", None)],
+)
 def test_picked_choice(typed, expected):
     choices = [Choice("A", "a"), Choice("B", "b")]
     picked = picked_choice(typed, choices)

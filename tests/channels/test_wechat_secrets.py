@@ -44,33 +44,48 @@ def assert_nothing_secret(caplog, *secrets: str) -> None:
         assert not any(secret in text for text in records)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Max retries exceeded with url: /cgi-bin/token?grant_type=client_credential"
-     "&appid=wx1&secret=S3CR3T (Caused by X)",
-     "Max retries exceeded with url: /cgi-bin/token?[redacted] (Caused by X)"),
-    ("500 Server Error: x for url: http://h/cgi-bin/message/custom/send?access_token=T0K",
-     "500 Server Error: x for url: http://h/cgi-bin/message/custom/send?[redacted]"),
-    ('"POST /cgi-bin/menu/create?access_token=abc HTTP/1.1" 200 27',
-     '"POST /cgi-bin/menu/create?[redacted] HTTP/1.1" 200 27'),
-    ("params {'secret=': 1} secret=abcdef", "params {'secret=': 1} secret=[redacted]"),
-    ("AppSecret=zzz&x=1", "AppSecret=[redacted]&x=1"),
-    ("no url here: what? yes.", "no url here: what? yes."),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            "Max retries exceeded with url: /cgi-bin/token?grant_type=client_credential"
+            "&appid=wx1&secret=S3CR3T (Caused by X)",
+            "Max retries exceeded with url: /cgi-bin/token?[redacted] (Caused by X)",
+        ),
+        (
+            "500 Server Error: x for url: http://h/cgi-bin/message/custom/send?access_token=T0K",
+            "500 Server Error: x for url: http://h/cgi-bin/message/custom/send?[redacted]",
+        ),
+        (
+            '"POST /cgi-bin/menu/create?access_token=abc HTTP/1.1" 200 27',
+            '"POST /cgi-bin/menu/create?[redacted] HTTP/1.1" 200 27',
+        ),
+        ("params {'secret=': 1} secret=abcdef", "params {'secret=': 1} secret=[redacted]"),
+        ("AppSecret=zzz&x=1", "AppSecret=[redacted]&x=1"),
+        ("no url here: what? yes.", "no url here: what? yes."),
+        ("", ""),
+    ],
+)
 def test_redact_removes_query_strings_and_secret_pairs(text, expected):
     assert redact(text) == expected
 
 
 def test_redact_removes_known_secret_values_anywhere():
-    assert redact(f"token {SEEDED_TOKEN} and {SECRET}!", [SEEDED_TOKEN, SECRET, None, ""]) == \
-        "token [redacted] and [redacted]!"
+    assert (
+        redact(f"token {SEEDED_TOKEN} and {SECRET}!", [SEEDED_TOKEN, SECRET, None, ""])
+        == "token [redacted] and [redacted]!"
+    )
 
 
 async def test_unreachable_api_logs_no_secret(closed_port, caplog):
     """Token fetch fails: the AppSecret is in its URL. 客服消息 path, as in production."""
     caplog.set_level(logging.DEBUG)
-    channel = make_channel(appid=APPID, secret=SECRET, reply_budget_seconds=0.05,
-                           api_base_url=f"http://127.0.0.1:{closed_port}/cgi-bin/")
+    channel = make_channel(
+        appid=APPID,
+        secret=SECRET,
+        reply_budget_seconds=0.05,
+        api_base_url=f"http://127.0.0.1:{closed_port}/cgi-bin/",
+    )
     async with serve_channel(channel, FakeBot(delay=0.2)) as url:
         status, body = await WeChatServer(url).post(payload("text.xml", content="截止时间"))
         await asyncio.sleep(0.6)
@@ -100,8 +115,9 @@ async def test_unreachable_api_with_a_token_logs_no_token(closed_port, caplog):
 async def test_http_errors_from_the_api_log_no_secret(failing, fake_wechat_api, caplog):
     caplog.set_level(logging.DEBUG)
     setattr(fake_wechat_api, f"{failing}_status", 500)
-    channel = make_channel(appid=APPID, secret=SECRET, reply_budget_seconds=0.05,
-                           api_base_url=fake_wechat_api.base_url)
+    channel = make_channel(
+        appid=APPID, secret=SECRET, reply_budget_seconds=0.05, api_base_url=fake_wechat_api.base_url
+    )
     async with serve_channel(channel, FakeBot(delay=0.2)) as url:
         await WeChatServer(url).post(payload("text.xml", content="截止时间"))
         await fake_wechat_api.wait_for(failing)
@@ -109,8 +125,11 @@ async def test_http_errors_from_the_api_log_no_secret(failing, fake_wechat_api, 
     failures = [r.getMessage() for r in caplog.records if "客服消息 failed" in r.getMessage()]
     assert failures and "HTTP 500" in failures[0]
     # urllib3's DEBUG line for the request was logged, without its query string
-    assert any("cgi-bin/" in r.getMessage() and "[redacted]" in r.getMessage()
-               for r in caplog.records if r.name.startswith("urllib3"))
+    assert any(
+        "cgi-bin/" in r.getMessage() and "[redacted]" in r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("urllib3")
+    )
     assert_nothing_secret(caplog, SECRET, FAKE_TOKEN)
 
 

@@ -35,7 +35,9 @@ async def test_pending_customer_service_replies_are_sent_before_stop(fake_wechat
     async with serve_channel(channel, bot) as url:
         wechat = WeChatServer(url)
         for i in range(3):
-            status, body = await wechat.post(payload("text.xml", content=f"问题{i}", openid=f"o_{i}"))
+            status, body = await wechat.post(
+                payload("text.xml", content=f"问题{i}", openid=f"o_{i}")
+            )
             assert (status, body) == (200, "success")
         assert fake_wechat_api.named("send") == []  # the server stops while Rasa still answers
     sent = sorted(s["text"]["content"] for _, _, s in fake_wechat_api.named("send"))

@@ -60,8 +60,9 @@ async def test_events_are_deduplicated_by_sender_and_create_time():
         await wechat.post(click)
         await wechat.post(click)
         await wechat.post(payload("event.xml", event="CLICK", key="DEADLINE", now=1_700_000_001))
-        await wechat.post(payload("event.xml", event="CLICK", key="DEADLINE", now=1_700_000_000,
-                                  openid="o_other"))
+        await wechat.post(
+            payload("event.xml", event="CLICK", key="DEADLINE", now=1_700_000_000, openid="o_other")
+        )
     assert len(bot.messages) == 3
 
 
@@ -75,7 +76,9 @@ async def test_a_slow_first_turn_is_answered_on_the_retry():
         assert time.monotonic() - started < 0.45  # answered within the budget, not after Rasa
         await asyncio.sleep(0.4)
         _, retry = await wechat.post(body)
-    assert reply_content(first) == channel_text(ASK_AGAIN_REPLY)  # no AppSecret: never leave the user with nothing
+    assert reply_content(first) == channel_text(
+        ASK_AGAIN_REPLY
+    )  # no AppSecret: never leave the user with nothing
     assert reply_content(retry) == "收到：截止时间" and len(bot.messages) == 1
 
 
@@ -93,13 +96,23 @@ async def test_a_slow_bot_is_answered_through_customer_service_messages(fake_wec
         await asyncio.sleep(0.2)
         _, late_retry = await wechat.post(body)
         await asyncio.sleep(0.1)
-    assert (status, first, status2, retry, late_retry) == (200, "success", 200, "success", "success")
+    assert (status, first, status2, retry, late_retry) == (
+        200,
+        "success",
+        200,
+        "success",
+        "success",
+    )
     assert took < 0.45
     [(_, query, sent)] = fake_wechat_api.named("send")
     assert sent == {"touser": "o_slow", "msgtype": "text", "text": {"content": "收到：截止时间"}}
     assert query["access_token"] == "ACCESS_TOKEN_1"
     [(_, token_query, _)] = fake_wechat_api.named("token")
-    assert token_query == {"grant_type": "client_credential", "appid": APPID, "secret": "app-secret"}
+    assert token_query == {
+        "grant_type": "client_credential",
+        "appid": APPID,
+        "secret": "app-secret",
+    }
     assert len(bot.messages) == 1
 
 
@@ -107,7 +120,9 @@ async def test_access_token_is_fetched_once_and_reused(fake_wechat_api):
     channel = api_channel(fake_wechat_api, reply_budget_seconds=0.05)
     async with serve_channel(channel, FakeBot(delay=0.2)) as url:
         wechat = WeChatServer(url)
-        await asyncio.gather(*(wechat.post(payload("text.xml", content=f"问题{i}")) for i in range(3)))
+        await asyncio.gather(
+            *(wechat.post(payload("text.xml", content=f"问题{i}")) for i in range(3))
+        )
         await fake_wechat_api.wait_for("send", 3)
     assert len(fake_wechat_api.named("token")) == 1
 
@@ -178,4 +193,3 @@ async def test_dedupe_cache_is_bounded():
     _, started = cache.join_or_start("0", answer)  # evicted long ago
     assert started is True
     await asyncio.sleep(0)
-

@@ -38,8 +38,12 @@ def wechat_signature(*parts: str) -> str:
 
 def payload(name: str, **values: Any) -> str:
     """A recorded WeChat payload with {placeholders} filled in."""
-    defaults = {"account": ACCOUNT, "openid": "o_user_1", "now": int(time.time()),
-                "msg_id": random.randint(10**15, 10**16)}
+    defaults = {
+        "account": ACCOUNT,
+        "openid": "o_user_1",
+        "now": int(time.time()),
+        "msg_id": random.randint(10**15, 10**16),
+    }
     return (PAYLOADS / name).read_text(encoding="utf-8").format(**{**defaults, **values})
 
 
@@ -50,42 +54,56 @@ class WeChatServer:
     returns the reply decrypted (``plain=True`` posts the body as it is).
     """
 
-    def __init__(self, url: str, token: str = TOKEN, aes_key: str | None = None,
-                 appid: str = APPID):
+    def __init__(
+        self, url: str, token: str = TOKEN, aes_key: str | None = None, appid: str = APPID
+    ):
         self.url, self.token = url, token
         self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
 
-    def query(self, timestamp: int | None = None, good: bool = True, **extra: str) -> Dict[str, str]:
+    def query(
+        self, timestamp: int | None = None, good: bool = True, **extra: str
+    ) -> Dict[str, str]:
         ts = str(int(time.time()) if timestamp is None else timestamp)
         nonce = "".join(random.choices(string.digits, k=9))
         sig = wechat_signature(self.token, ts, nonce) if good else "0" * 40
         return {"signature": sig, "timestamp": ts, "nonce": nonce, "openid": "o_user_1", **extra}
 
     async def get(self, query: Dict[str, str]) -> Tuple[int, str]:
-        async with aiohttp.ClientSession() as http, \
-                http.get(self.url, params=query) as resp:
+        async with aiohttp.ClientSession() as http, http.get(self.url, params=query) as resp:
             return resp.status, await resp.text()
 
-    async def post(self, body: str | bytes, query: Dict[str, str] | None = None,
-                   plain: bool = False, **query_kwargs: Any) -> Tuple[int, str]:
+    async def post(
+        self,
+        body: str | bytes,
+        query: Dict[str, str] | None = None,
+        plain: bool = False,
+        **query_kwargs: Any,
+    ) -> Tuple[int, str]:
         query = query or self.query(**query_kwargs)
         if self.crypto is not None and not plain:
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
             envelope = self.crypto.encrypt_message(text, query["nonce"], query["timestamp"])
-            query = {**query, "encrypt_type": "aes",
-                     "msg_signature": ET.fromstring(envelope).findtext("MsgSignature")}
+            query = {
+                **query,
+                "encrypt_type": "aes",
+                "msg_signature": ET.fromstring(envelope).findtext("MsgSignature"),
+            }
             status, reply = await self.post(envelope, query=query, plain=True)
             if status == 200 and "<Encrypt>" in reply:
                 reply = ET.tostring(open_reply(reply, self.crypto), encoding="unicode")
             return status, reply
         data = body.encode("utf-8") if isinstance(body, str) else body
-        async with aiohttp.ClientSession() as http, http.post(
-                f"{self.url}?{urlencode(query)}", data=data,
-                headers={"Content-Type": "text/xml"}) as resp:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{self.url}?{urlencode(query)}", data=data, headers={"Content-Type": "text/xml"}
+            ) as resp,
+        ):
             return resp.status, await resp.text()
 
-    async def post_encrypted(self, xml: str, aes_key: str = AES_KEY, appid: str = APPID,
-                             compat: bool = False) -> Tuple[int, str, WeChatCrypto]:
+    async def post_encrypted(
+        self, xml: str, aes_key: str = AES_KEY, appid: str = APPID, compat: bool = False
+    ) -> Tuple[int, str, WeChatCrypto]:
         crypto = WeChatCrypto(self.token, aes_key, appid)
         query = self.query()
         envelope = crypto.encrypt_message(xml, query["nonce"], query["timestamp"])
@@ -98,9 +116,13 @@ class WeChatServer:
                 if child.tag in ("MsgSignature", "TimeStamp", "Nonce"):
                     root.remove(child)
             envelope = ET.tostring(root, encoding="unicode")
-        query.update(encrypt_type="aes", msg_signature=root.findtext("MsgSignature")
-                     or wechat_signature(self.token, query["timestamp"], query["nonce"],
-                                         root.findtext("Encrypt")))
+        query.update(
+            encrypt_type="aes",
+            msg_signature=root.findtext("MsgSignature")
+            or wechat_signature(
+                self.token, query["timestamp"], query["nonce"], root.findtext("Encrypt")
+            ),
+        )
         status, body = await self.post(envelope, query=query)
         return status, body, crypto
 
@@ -114,8 +136,12 @@ def reply_content(body: str) -> str | None:
 
 def open_reply(body: str, crypto: WeChatCrypto) -> ET.Element:
     envelope = ET.fromstring(body)
-    plain = crypto.decrypt_message(body, envelope.findtext("MsgSignature"),
-                                   envelope.findtext("TimeStamp"), envelope.findtext("Nonce"))
+    plain = crypto.decrypt_message(
+        body,
+        envelope.findtext("MsgSignature"),
+        envelope.findtext("TimeStamp"),
+        envelope.findtext("Nonce"),
+    )
     return ET.fromstring(plain)
 
 
@@ -136,7 +162,9 @@ class FakeBot:
             return
         for item in self.reply:
             if item.get("buttons"):
-                await out.send_text_with_buttons(message.sender_id, item.get("text", ""), item["buttons"])
+                await out.send_text_with_buttons(
+                    message.sender_id, item.get("text", ""), item["buttons"]
+                )
             else:
                 await out.send_text_message(message.sender_id, item["text"])
 

@@ -38,8 +38,10 @@ START_TIMEOUT = 240
 
 pytestmark = [
     pytest.mark.cluster,
-    pytest.mark.skipif(not (os.environ.get("TEST_CLUSTER") and DATABASE_URL and REDIS_URL),
-                       reason="TEST_CLUSTER, TEST_DATABASE_URL, TEST_REDIS_URL (.ci/run sets them)"),
+    pytest.mark.skipif(
+        not (os.environ.get("TEST_CLUSTER") and DATABASE_URL and REDIS_URL),
+        reason="TEST_CLUSTER, TEST_DATABASE_URL, TEST_REDIS_URL (.ci/run sets them)",
+    ),
 ]
 
 
@@ -75,9 +77,13 @@ def drop_database(url: str) -> None:
     name = make_url(url).database
     engine = admin_engine(url)
     with engine.connect() as connection:
-        connection.execute(text("select pg_terminate_backend(pid) from pg_stat_activity "
-                                "where datname = :name and pid <> pg_backend_pid()"),
-                           {"name": name})
+        connection.execute(
+            text(
+                "select pg_terminate_backend(pid) from pg_stat_activity "
+                "where datname = :name and pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
         connection.execute(text(f'drop database if exists "{name}"'))
     engine.dispose()
 
@@ -123,26 +129,50 @@ def cluster(tmp_path_factory) -> Iterator[ClusterUnderTest]:
     for unset in ("TELEGRAM_TOKEN", "WECHAT_SECRET", "WECHAT_PREVIOUS_AES_KEY"):
         env.pop(unset, None)
     env.update(
-        PORT=str(public), ACTION_PORT=str(free_ports(1)),
-        TRACKER_STORE_URL=database_url, DATABASE_URL=database_url,
-        LOCK_STORE_URL=REDIS_URL, REDIS_URL=REDIS_URL, QUESTION_LOG_SECRET="cluster-secret",
-        WECHAT_TOKEN=TOKEN, WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID,
-        BOT_TODAY="2026-11-26", PYTHONPATH=str(PROJECT_DIR),
+        PORT=str(public),
+        ACTION_PORT=str(free_ports(1)),
+        TRACKER_STORE_URL=database_url,
+        DATABASE_URL=database_url,
+        LOCK_STORE_URL=REDIS_URL,
+        REDIS_URL=REDIS_URL,
+        QUESTION_LOG_SECRET="cluster-secret",
+        WECHAT_TOKEN=TOKEN,
+        WECHAT_AES_KEY=AES_KEY,
+        WECHAT_APPID=APPID,
+        BOT_TODAY="2026-11-26",
+        PYTHONPATH=str(PROJECT_DIR),
     )
     log = state_dir / "cluster.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cluster", "--instances", str(INSTANCES),
-             "--port", str(public), "--first-instance-port", str(first),
-             "--model", str(newest_model()), "--state-dir", str(state_dir)],
-            cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "bot.cluster",
+                "--instances",
+                str(INSTANCES),
+                "--port",
+                str(public),
+                "--first-instance-port",
+                str(first),
+                "--model",
+                str(newest_model()),
+                "--state-dir",
+                str(state_dir),
+            ],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         state_file = state_dir / "cluster.json"
         deadline = time.monotonic() + START_TIMEOUT
         while not state_file.exists():
             if process.poll() is not None or time.monotonic() > deadline:
-                logs = "\n".join(p.read_text(errors="replace")[-1500:]
-                                 for p in sorted(state_dir.glob("*.log")))
+                logs = "\n".join(
+                    p.read_text(errors="replace")[-1500:] for p in sorted(state_dir.glob("*.log"))
+                )
                 pytest.fail(f"the cluster did not start (exit {process.poll()}):\n{logs}")
             time.sleep(1)
         yield ClusterUnderTest(json.loads(state_file.read_text()), database_url, state_dir)
@@ -174,10 +204,12 @@ def test_every_instance_is_behind_nginx_and_loopback_only(cluster):
     assert all(f"server 127.0.0.1:{port} " in config for port in ports)
     assert "daemon off;" in config and str(cluster.state_dir) in config
     for instance in cluster.state["instances"]:  # bound to loopback, not all interfaces
-        listening = subprocess.run(["ss", "-ltnH", f"sport = :{instance['port']}"],
-                                   capture_output=True, text=True).stdout
+        listening = subprocess.run(
+            ["ss", "-ltnH", f"sport = :{instance['port']}"], capture_output=True, text=True
+        ).stdout
         assert [line.split()[3] for line in listening.splitlines()] == [
-            f"127.0.0.1:{instance['port']}"]
+            f"127.0.0.1:{instance['port']}"
+        ]
 
 
 def test_a_follow_up_keeps_its_context_on_the_other_instance(cluster):
@@ -191,8 +223,10 @@ def test_a_follow_up_keeps_its_context_on_the_other_instance(cluster):
 
 def test_a_self_check_started_on_one_instance_finishes_on_another(cluster):
     who, mark = sender(), cluster.log_mark()
-    replies = [say_text(cluster.rest, who, line)
-               for line in ["自测", "研究院", "株洲", "是", "是", "是", "是", "是"]]
+    replies = [
+        say_text(cluster.rest, who, line)
+        for line in ["自测", "研究院", "株洲", "是", "是", "是", "是", "是"]
+    ]
     assert "精益创业" in replies[2]
     assert "科研院所示范基地" in replies[-1] and "株洲市（推荐名额不超过3个" in replies[-1]
     upstreams = cluster.upstreams_since(mark, "/webhooks/rest/webhook", 8)
@@ -202,7 +236,8 @@ def test_a_self_check_started_on_one_instance_finishes_on_another(cluster):
 
 @pytest.mark.parametrize("concurrent", [True, False], ids=["in-flight", "after"])
 async def test_a_wechat_retry_on_another_instance_is_answered_once_and_logged_once(
-        cluster, concurrent):
+    cluster, concurrent
+):
     msg_id = random.randint(10**15, 10**16)
     openid = f"o_cluster_{uuid.uuid4().hex[:8]}"
     body = payload("text.xml", content="申报截止时间是什么时候", msg_id=msg_id, openid=openid)
@@ -221,22 +256,33 @@ async def test_a_wechat_retry_on_another_instance_is_answered_once_and_logged_on
     assert "11月28日" in reply_content(first[1])
     assert len(set(cluster.upstreams_since(mark, "/webhooks/wechat/webhook", 2))) == 2
     user_events = cluster.query(
-        "select count(*) from events where type_name = 'user' and data like :id",
-        id=f"%{msg_id}%")
+        "select count(*) from events where type_name = 'user' and data like :id", id=f"%{msg_id}%"
+    )
     assert user_events == 1  # Rasa saw the message once
     deadline = time.monotonic() + 30
     logged = 0
     while time.monotonic() < deadline:
-        logged = cluster.query("select count(*) from question_log where channel_message_id = :id",
-                               id=str(msg_id))
+        logged = cluster.query(
+            "select count(*) from question_log where channel_message_id = :id", id=str(msg_id)
+        )
         if logged:
             break
         await asyncio.sleep(0.5)
     assert logged == 1
 
 
-QUESTIONS = ["申报截止时间是哪天", "材料交到哪个窗口", "纸质版几份", "联系电话多少", "企业报什么方向",
-             "长沙可以推荐几个", "有哪些附件", "电子版发哪个邮箱", "高校报什么方向", "岳阳能推荐几个"]
+QUESTIONS = [
+    "申报截止时间是哪天",
+    "材料交到哪个窗口",
+    "纸质版几份",
+    "联系电话多少",
+    "企业报什么方向",
+    "长沙可以推荐几个",
+    "有哪些附件",
+    "电子版发哪个邮箱",
+    "高校报什么方向",
+    "岳阳能推荐几个",
+]
 
 
 async def test_an_instance_stopped_under_load_is_routed_around(cluster):
@@ -251,8 +297,10 @@ async def test_an_instance_stopped_under_load_is_routed_around(cluster):
         while time.monotonic() < end:
             started = time.monotonic()
             try:
-                async with session.post(cluster.rest, json={
-                        "sender": who, "message": QUESTIONS[(number + turn) % len(QUESTIONS)]}) as r:
+                async with session.post(
+                    cluster.rest,
+                    json={"sender": who, "message": QUESTIONS[(number + turn) % len(QUESTIONS)]},
+                ) as r:
                     ok = r.status == 200 and bool(await r.json())
             except aiohttp.ClientError:
                 ok = False
@@ -272,10 +320,12 @@ async def test_an_instance_stopped_under_load_is_routed_around(cluster):
     served_by = cluster.upstreams_since(mark, "/webhooks/rest/webhook", len(results))
     stopped_address = f"127.0.0.1:{stopped['port']}"
     assert stopped_address in served_by  # it took its share until it was stopped
-    print(f"load: {len(results)} requests, {len(served_by)} logged, "
-          f"{sum(stopped_address in a for a in served_by)} by the stopped instance, "
-          f"{sum(',' in a for a in served_by)} retried elsewhere by nginx, "
-          f"{sum(not ok for *_, ok in results)} failed")
+    print(
+        f"load: {len(results)} requests, {len(served_by)} logged, "
+        f"{sum(stopped_address in a for a in served_by)} by the stopped instance, "
+        f"{sum(',' in a for a in served_by)} retried elsewhere by nginx, "
+        f"{sum(not ok for *_, ok in results)} failed"
+    )
     in_flight = [r for r in results if r[0] <= killed <= r[1]]
     failed = [r for r in results if not r[2]]
     after = [r for r in results if r[0] > killed]

@@ -29,7 +29,9 @@ def _wait(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"assistant exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(
+                f"assistant exited with {process.returncode}:\n{log.read_text()[-3000:]}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -101,8 +103,11 @@ def assistant_server(assistant_env, tmp_path_factory) -> Iterator[Dict[str, str]
     log = tmp_path_factory.mktemp("logs") / "assistant.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=PROJECT_DIR, env=assistant_env,
-            stdout=out, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "bot", "run"],
+            cwd=PROJECT_DIR,
+            env=assistant_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait(f"http://127.0.0.1:{assistant_env['PORT']}/", process, log)

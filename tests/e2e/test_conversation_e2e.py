@@ -49,7 +49,8 @@ def test_follow_up_on_direction(assistant_url):
 
 
 @pytest.mark.parametrize(
-    "forced, forced_reply", [("/human_handoff", "人工咨询请联系"), ("/selfcheck", "我们来做申报条件自测")]
+    "forced, forced_reply",
+    [("/human_handoff", "人工咨询请联系"), ("/selfcheck", "我们来做申报条件自测")],
 )
 def test_slash_cannot_force_an_intent(assistant_url, forced, forced_reply):
     # Rasa would run "/intent" as that intent; after normalisation it is plain text

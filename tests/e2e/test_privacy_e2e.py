@@ -54,20 +54,33 @@ def test_personal_data_in_any_writing_is_in_no_store_or_log(assistant_url, assis
     run = uuid.uuid4().hex[:8]
     sender = f"privacy-{run}"
     for number, (written, _) in enumerate(WRITINGS):
-        body = {"sender": sender, "message": f"我的信息是{written}，食堂几点开饭",
-                "metadata": {"channel_message_id": f"{run}-{number}"}}
+        body = {
+            "sender": sender,
+            "message": f"我的信息是{written}，食堂几点开饭",
+            "metadata": {"channel_message_id": f"{run}-{number}"},
+        }
         status, _ = post(assistant_url, json.dumps(body, ensure_ascii=False).encode())
         assert status == 200
-    status, replies = post(assistant_url, json.dumps(
-        {"sender": sender, "message": "电话0731-89991015和邮箱hnfgwhzc@126.com对吗",
-         "metadata": {"channel_message_id": f"{run}-public"}}, ensure_ascii=False).encode())
+    status, replies = post(
+        assistant_url,
+        json.dumps(
+            {
+                "sender": sender,
+                "message": "电话0731-89991015和邮箱hnfgwhzc@126.com对吗",
+                "metadata": {"channel_message_id": f"{run}-public"},
+            },
+            ensure_ascii=False,
+        ).encode(),
+    )
     assert status == 200 and replies
 
     database = Path(assistant_server["DATABASE_URL"].removeprefix("sqlite:///"))
     rows = [r for r in log_rows(database, len(WRITINGS) + 1) if r[0].startswith(run)]
     assert len(rows) == len(WRITINGS) + 1
     texts = {r[0]: r[2] for r in rows}
-    assert "0731-89991015" in texts[f"{run}-public"] and "hnfgwhzc@126.com" in texts[f"{run}-public"]
+    assert (
+        "0731-89991015" in texts[f"{run}-public"] and "hnfgwhzc@126.com" in texts[f"{run}-public"]
+    )
 
     stores = [database, Path(assistant_server["TRACKER_DB"]), Path(assistant_server["LOG"])]
     for store in stores:
@@ -85,7 +98,11 @@ def test_hostile_requests_get_clear_answers_and_the_server_goes_on(assistant_url
     assert post(assistant_url, b"[1, 2")[0] == 400
     status, answer = post(assistant_url, b'{"sender": "a", "message": "' + b"x" * 70_000 + b'"}')
     assert status == 413 and "bytes" in answer["error"]
-    status, replies = post(assistant_url, json.dumps(
-        {"sender": f"after-{uuid.uuid4().hex[:6]}", "message": "申报截止时间是什么时候？"},
-        ensure_ascii=False).encode())
+    status, replies = post(
+        assistant_url,
+        json.dumps(
+            {"sender": f"after-{uuid.uuid4().hex[:6]}", "message": "申报截止时间是什么时候？"},
+            ensure_ascii=False,
+        ).encode(),
+    )
     assert status == 200 and replies

@@ -32,8 +32,12 @@ def api_for(env: Dict[str, str]) -> RasaApi:
 
 def publish(env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot", "publish", *args], cwd=PROJECT_DIR, env=env,
-        capture_output=True, text=True, timeout=900,
+        [sys.executable, "-m", "bot", "publish", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
 
@@ -43,7 +47,9 @@ class Load:
     def __init__(self, url: str):
         self.url = url
         self.results: List[Tuple[bool, float]] = []
-        self.log: List[Tuple[float, float, str]] = []  # (sent at, latency, reply or error) per request
+        self.log: List[
+            Tuple[float, float, str]
+        ] = []  # (sent at, latency, reply or error) per request
         self.t0 = time.monotonic()
         self.stop = threading.Event()
         self.threads: List[threading.Thread] = []
@@ -53,7 +59,9 @@ class Load:
         started = time.monotonic()
         try:
             # slow is measured, not failed: Rasa's PUT /model blocks its loop while it loads (see note)
-            reply = say_text(self.url, f"publish-load-{number}", "申报截止时间是什么时候？", timeout=240)
+            reply = say_text(
+                self.url, f"publish-load-{number}", "申报截止时间是什么时候？", timeout=240
+            )
         except OSError as exc:
             reply = f"error: {exc}"
         ok = "11月28日" in reply
@@ -94,19 +102,41 @@ def test_publish_swaps_the_model_while_questions_flow(assistant_server, assistan
             time.sleep(10)
         before = sorted(lat for sent, lat, _ in load.log if sent < swap[0])
         during = sorted(lat for sent, lat, _ in load.log if swap[0] <= sent <= swap[1])
-        print(json.dumps({
-            "before_swap": {"n": len(before), "p50_s": round(statistics.median(before), 3), "max_s": round(before[-1], 3)},
-            "during_swap": {"n": len(during), "p50_s": round(statistics.median(during), 3), "max_s": round(during[-1], 3)},
-            "swap_window_s": [round(swap[0], 1), round(swap[1], 1)],
-            "failed": [entry for entry in load.log if entry[2]],
-        }, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "before_swap": {
+                        "n": len(before),
+                        "p50_s": round(statistics.median(before), 3),
+                        "max_s": round(before[-1], 3),
+                    },
+                    "during_swap": {
+                        "n": len(during),
+                        "p50_s": round(statistics.median(during), 3),
+                        "max_s": round(during[-1], 3),
+                    },
+                    "swap_window_s": [round(swap[0], 1), round(swap[1], 1)],
+                    "failed": [entry for entry in load.log if entry[2]],
+                },
+                ensure_ascii=False,
+            )
+        )
         failures = [latency for ok, latency in load.results if not ok]
         latencies = sorted(latency for _, latency in load.results)
-        print(json.dumps({
-            "rate": RATE, "requests": len(latencies), "failed": len(failures),
-            "p50_s": round(statistics.median(latencies), 3), "max_s": round(latencies[-1], 3),
-            "publish": result.stdout.strip().splitlines()[-2:] + result.stderr.strip().splitlines()[-2:],
-        }, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "rate": RATE,
+                    "requests": len(latencies),
+                    "failed": len(failures),
+                    "p50_s": round(statistics.median(latencies), 3),
+                    "max_s": round(latencies[-1], 3),
+                    "publish": result.stdout.strip().splitlines()[-2:]
+                    + result.stderr.strip().splitlines()[-2:],
+                },
+                ensure_ascii=False,
+            )
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "已切换到新模型 republished.tar.gz" in result.stdout
         assert api.current_model() == "republished.tar.gz"
@@ -115,7 +145,9 @@ def test_publish_swaps_the_model_while_questions_flow(assistant_server, assistan
         api.load_model(original)
 
 
-def test_a_model_that_does_not_load_leaves_the_old_one_serving(assistant_server, assistant_url, tmp_path):
+def test_a_model_that_does_not_load_leaves_the_old_one_serving(
+    assistant_server, assistant_url, tmp_path
+):
     api = api_for(assistant_server)
     before = api.current_model()
     broken = tmp_path / "broken.tar.gz"

@@ -18,7 +18,9 @@ PHONE = "13912345678"
 
 
 def post(url: str, sender: str, message: str, message_id: str) -> list:
-    body = json.dumps({"sender": sender, "message": message, "metadata": {"channel_message_id": message_id}}).encode()
+    body = json.dumps(
+        {"sender": sender, "message": message, "metadata": {"channel_message_id": message_id}}
+    ).encode()
     request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
@@ -42,7 +44,9 @@ def log_rows(database: Path, expected: int, timeout: float = 20.0) -> list:
     return rows
 
 
-def test_question_log_captures_each_message_once_without_personal_data(assistant_url, assistant_server, tmp_path):
+def test_question_log_captures_each_message_once_without_personal_data(
+    assistant_url, assistant_server, tmp_path
+):
     raw_sender = f"applicant-{PHONE}-{uuid.uuid4().hex[:6]}"
     run = uuid.uuid4().hex[:8]
     messages = [
@@ -75,6 +79,20 @@ def test_question_log_captures_each_message_once_without_personal_data(assistant
 
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     out = tmp_path / "report.csv"
-    assert report.main(["--since", str(today - dt.timedelta(days=1)), "--until", str(today), "--database-url", assistant_server["DATABASE_URL"], "--out", str(out)]) == 0
+    assert (
+        report.main(
+            [
+                "--since",
+                str(today - dt.timedelta(days=1)),
+                "--until",
+                str(today),
+                "--database-url",
+                assistant_server["DATABASE_URL"],
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = out.read_text(encoding="utf-8-sig")
     assert "食堂几点开饭" in text

@@ -20,7 +20,8 @@ _chat_ids = itertools.count(700_000)
 
 def post_update(url: str, update: dict, secret: str = SECRET) -> int:
     request = urllib.request.Request(
-        url, json.dumps(update).encode(),
+        url,
+        json.dumps(update).encode(),
         {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
     )
     try:
@@ -42,21 +43,39 @@ def replies(telegram_api, chat_id: int, count: int, timeout: float = 30.0) -> li
 
 def test_question_and_follow_up_are_answered_through_the_bot_api(telegram_url, telegram_api):
     chat = next(_chat_ids)
-    assert post_update(telegram_url, message_update(next(_update_ids), "株洲能推荐几个主体", chat_id=chat)) == 200
+    assert (
+        post_update(
+            telegram_url, message_update(next(_update_ids), "株洲能推荐几个主体", chat_id=chat)
+        )
+        == 200
+    )
     assert "株洲市推荐不超过3个" in replies(telegram_api, chat, 1)[0]
-    assert post_update(telegram_url, message_update(next(_update_ids), "那邵阳呢", chat_id=chat)) == 200
+    assert (
+        post_update(telegram_url, message_update(next(_update_ids), "那邵阳呢", chat_id=chat))
+        == 200
+    )
     assert "邵阳市推荐不超过2个" in replies(telegram_api, chat, 2)[1]
 
 
 def test_commands_map_to_questions(telegram_url, telegram_api):
     chat = next(_chat_ids)
-    assert post_update(telegram_url, message_update(next(_update_ids), "/deadline", chat_id=chat)) == 200
+    assert (
+        post_update(telegram_url, message_update(next(_update_ids), "/deadline", chat_id=chat))
+        == 200
+    )
     assert "11月28日" in replies(telegram_api, chat, 1)[0]
 
 
 def test_wrong_secret_is_refused_and_nothing_is_sent(telegram_url, telegram_api):
     chat = next(_chat_ids)
-    assert post_update(telegram_url, message_update(next(_update_ids), "截止时间", chat_id=chat), secret="forged") == 403
+    assert (
+        post_update(
+            telegram_url,
+            message_update(next(_update_ids), "截止时间", chat_id=chat),
+            secret="forged",
+        )
+        == 403
+    )
     time.sleep(1)
     assert telegram_api.api.sent_texts(chat) == []
 

@@ -32,7 +32,9 @@ async def test_answer_and_follow_up(wechat_url):
 
 async def test_safe_mode_reply_is_encrypted_and_correct(wechat_url):
     wechat = WeChatServer(wechat_url)
-    status, body, crypto = await wechat.post_encrypted(payload("text.xml", openid=openid(), content="纸质材料交几份"))
+    status, body, crypto = await wechat.post_encrypted(
+        payload("text.xml", openid=openid(), content="纸质材料交几份")
+    )
     assert status == 200 and "<Encrypt>" in body
     assert "一式两份" in open_reply(body, crypto).findtext("Content")
 
@@ -60,7 +62,10 @@ VAGUE = ("谁来定", "这个呢", "咋弄啊", "然后呢", "那个怎么说")
 
 async def test_unsure_fallback_offers_numbered_topics_that_a_digit_answers(wechat_url):
     for vague in VAGUE:
-        wechat, user = WeChatServer(wechat_url, aes_key=AES_KEY), openid()  # the server is in 安全模式
+        wechat, user = (
+            WeChatServer(wechat_url, aes_key=AES_KEY),
+            openid(),
+        )  # the server is in 安全模式
         status, body = await wechat.post(payload("text.xml", openid=user, content=vague))
         first = reply_content(body)
         assert status == 200 and "0731-89991015" in first, first

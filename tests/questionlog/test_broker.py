@@ -26,12 +26,24 @@ from bot.questionlog.models import QuestionLogEntry
 SENDER = "re_0123456789abcdef0123456789abcdef"
 
 
-def user(text: str, intent: str, confidence: float, message_id: str, channel: str = "rest", ts: float = 1000.0, channel_message_id=None) -> UserUttered:
+def user(
+    text: str,
+    intent: str,
+    confidence: float,
+    message_id: str,
+    channel: str = "rest",
+    ts: float = 1000.0,
+    channel_message_id=None,
+) -> UserUttered:
     metadata = {"channel_message_id": channel_message_id} if channel_message_id else {}
     event = UserUttered(
         text,
         intent={"name": intent, "confidence": confidence},
-        parse_data={"intent": {"name": intent, "confidence": confidence}, "entities": [], "text": text},
+        parse_data={
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": [],
+            "text": text,
+        },
         input_channel=channel,
         message_id=message_id,
         metadata=metadata,
@@ -56,7 +68,9 @@ def feed(assembler: TurnAssembler, events: List[Event], sender: str = SENDER) ->
     return rows
 
 
-def faq_turn(text="申报截止时间是什么时候", topic="deadline", message_id="m1", ts=1000.0, **kw) -> List[Event]:
+def faq_turn(
+    text="申报截止时间是什么时候", topic="deadline", message_id="m1", ts=1000.0, **kw
+) -> List[Event]:
     return [
         user(text, topic, 0.93, message_id, ts=ts, **kw),
         action("action_answer", ts + 0.2),
@@ -76,7 +90,15 @@ def fallback_turn(text="食堂几点开饭", message_id="m2", ts=2000.0) -> List
 
 
 def test_faq_answer_becomes_one_row():
-    rows = feed(TurnAssembler(), [action("action_session_start", 999.0), SessionStarted(timestamp=999.0), action("action_listen", 999.1), *faq_turn()])
+    rows = feed(
+        TurnAssembler(),
+        [
+            action("action_session_start", 999.0),
+            SessionStarted(timestamp=999.0),
+            action("action_listen", 999.1),
+            *faq_turn(),
+        ],
+    )
     assert len(rows) == 1
     row = rows[0]
     assert row.sender_id == SENDER
@@ -96,25 +118,39 @@ def test_fallbacks_are_recorded_as_fallback():
     assembler = TurnAssembler()
     rows = feed(assembler, fallback_turn())
     # action_answer that found no topic says the fallback text and clears last_topic
-    rows += feed(assembler, [
-        user("那个呢", "inform", 0.8, "m3", ts=3000.0),
-        action("action_answer", 3000.1),
-        BotUttered("抱歉，这个问题我没有把握回答", timestamp=3000.1),
-        SlotSet("last_topic", None, timestamp=3000.1),
-        action("action_listen", 3000.2),
-    ])
+    rows += feed(
+        assembler,
+        [
+            user("那个呢", "inform", 0.8, "m3", ts=3000.0),
+            action("action_answer", 3000.1),
+            BotUttered("抱歉，这个问题我没有把握回答", timestamp=3000.1),
+            SlotSet("last_topic", None, timestamp=3000.1),
+            action("action_listen", 3000.2),
+        ],
+    )
     assert [r.topic for r in rows] == ["fallback", "fallback"]
     assert rows[0].intent == "nlu_fallback"
 
 
 def test_small_talk_has_no_topic_and_channel_message_id_wins():
-    rows = feed(TurnAssembler(), [
-        user("你好", "greet", 0.99, "rasa-id", channel="wechat", ts=10.0, channel_message_id="24123456789"),
-        action("action_welcome", 10.1),
-        BotUttered("您好！", timestamp=10.1),
-        BotUttered("第二条", timestamp=10.2),
-        action("action_listen", 10.2),
-    ])
+    rows = feed(
+        TurnAssembler(),
+        [
+            user(
+                "你好",
+                "greet",
+                0.99,
+                "rasa-id",
+                channel="wechat",
+                ts=10.0,
+                channel_message_id="24123456789",
+            ),
+            action("action_welcome", 10.1),
+            BotUttered("您好！", timestamp=10.1),
+            BotUttered("第二条", timestamp=10.2),
+            action("action_listen", 10.2),
+        ],
+    )
     assert rows[0].topic is None
     assert rows[0].channel == "wechat"
     assert rows[0].channel_message_id == "24123456789"
@@ -123,55 +159,68 @@ def test_small_talk_has_no_topic_and_channel_message_id_wins():
 
 def test_selfcheck_start_complete_and_cancel():
     assembler = TurnAssembler()
-    rows = feed(assembler, [
-        user("我想自测", "selfcheck", 0.97, "s1", ts=1.0),
-        action("selfcheck_form", 1.1),
-        ActiveLoop("selfcheck_form", timestamp=1.1),
-        BotUttered("您是哪类主体？", timestamp=1.1),
-        SlotSet("requested_slot", "applicant_type", timestamp=1.1),
-        action("action_listen", 1.2),
-        user("企业", "inform", 0.9, "s2", ts=2.0),
-        action("selfcheck_form", 2.1),
-        SlotSet("sc_type", "enterprise", timestamp=2.1),
-        SlotSet("sc_direction", "rongtong_chuangxin", timestamp=2.1),
-        ActiveLoop(None, timestamp=2.1),
-        SlotSet("requested_slot", None, timestamp=2.1),
-        BotUttered("自测结果……", timestamp=2.2),
-        action("action_listen", 2.3),
-        user("再测一次", "selfcheck", 0.97, "s3", ts=3.0),
-        action("selfcheck_form", 3.1),
-        ActiveLoop("selfcheck_form", timestamp=3.1),
-        action("action_listen", 3.2),
-        user("不测了", "stop", 0.95, "s4", ts=4.0),
-        action("action_deactivate_loop", 4.1),
-        ActiveLoop(None, timestamp=4.1),
-        action("action_listen", 4.2),
-        user("截止时间", "deadline", 0.9, "s5", ts=5.0),
-        action("action_listen", 5.1),
-    ])
+    rows = feed(
+        assembler,
+        [
+            user("我想自测", "selfcheck", 0.97, "s1", ts=1.0),
+            action("selfcheck_form", 1.1),
+            ActiveLoop("selfcheck_form", timestamp=1.1),
+            BotUttered("您是哪类主体？", timestamp=1.1),
+            SlotSet("requested_slot", "applicant_type", timestamp=1.1),
+            action("action_listen", 1.2),
+            user("企业", "inform", 0.9, "s2", ts=2.0),
+            action("selfcheck_form", 2.1),
+            SlotSet("sc_type", "enterprise", timestamp=2.1),
+            SlotSet("sc_direction", "rongtong_chuangxin", timestamp=2.1),
+            ActiveLoop(None, timestamp=2.1),
+            SlotSet("requested_slot", None, timestamp=2.1),
+            BotUttered("自测结果……", timestamp=2.2),
+            action("action_listen", 2.3),
+            user("再测一次", "selfcheck", 0.97, "s3", ts=3.0),
+            action("selfcheck_form", 3.1),
+            ActiveLoop("selfcheck_form", timestamp=3.1),
+            action("action_listen", 3.2),
+            user("不测了", "stop", 0.95, "s4", ts=4.0),
+            action("action_deactivate_loop", 4.1),
+            ActiveLoop(None, timestamp=4.1),
+            action("action_listen", 4.2),
+            user("截止时间", "deadline", 0.9, "s5", ts=5.0),
+            action("action_listen", 5.1),
+        ],
+    )
     assert [(r.selfcheck_event, r.in_selfcheck) for r in rows] == [
-        ("start", True), ("complete", True), ("start", True), ("cancel", True), (None, False),
+        ("start", True),
+        ("complete", True),
+        ("start", True),
+        ("cancel", True),
+        (None, False),
     ]
-    assert json.loads(rows[1].slots) == {"sc_type": "enterprise", "sc_direction": "rongtong_chuangxin"}
+    assert json.loads(rows[1].slots) == {
+        "sc_type": "enterprise",
+        "sc_direction": "rongtong_chuangxin",
+    }
 
 
 def test_selfcheck_stop_and_restart_actions_of_the_selfcheck_module():
     assembler = TurnAssembler()
-    rows = feed(assembler, [
-        user("自测", "selfcheck", 0.97, "r1", ts=1.0),
-        action("selfcheck_form", 1.1),
-        ActiveLoop("selfcheck_form", timestamp=1.1),
-        action("action_listen", 1.2),
-        user("重新开始", "selfcheck_restart", 0.9, "r2", ts=2.0),
-        action("action_selfcheck_reset", 2.1),
-        action("selfcheck_form", 2.2),
-        ActiveLoop("selfcheck_form", timestamp=2.2),
-        action("action_listen", 2.3),
-        user("不测了", "selfcheck_stop", 0.9, "r3", ts=3.0),
-        action("action_selfcheck_stop", 3.1),
-        ActiveLoop(None, timestamp=3.1),
-        action("action_listen", 3.2),
-    ])
+    rows = feed(
+        assembler,
+        [
+            user("自测", "selfcheck", 0.97, "r1", ts=1.0),
+            action("selfcheck_form", 1.1),
+            ActiveLoop("selfcheck_form", timestamp=1.1),
+            action("action_listen", 1.2),
+            user("重新开始", "selfcheck_restart", 0.9, "r2", ts=2.0),
+            action("action_selfcheck_reset", 2.1),
+            action("selfcheck_form", 2.2),
+            ActiveLoop("selfcheck_form", timestamp=2.2),
+            action("action_listen", 2.3),
+            user("不测了", "selfcheck_stop", 0.9, "r3", ts=3.0),
+            action("action_selfcheck_stop", 3.1),
+            ActiveLoop(None, timestamp=3.1),
+            action("action_listen", 3.2),
+        ],
+    )
     assert [r.selfcheck_event for r in rows] == ["start", "start", "cancel"]
 
 
@@ -190,7 +239,13 @@ def test_interleaved_conversations_and_unclosed_turns():
 
 def test_publish_never_raises_into_rasa(tmp_path, caplog):
     broker = QuestionLogBroker(url=f"sqlite:///{tmp_path / 'q.db'}")
-    for junk in [{}, {"event": "user", "parse_data": "not a dict"}, {"event": "action"}, {"event": "bot", "text": None}, None]:
+    for junk in [
+        {},
+        {"event": "user", "parse_data": "not a dict"},
+        {"event": "action"},
+        {"event": "bot", "text": None},
+        None,
+    ]:
         broker.publish(junk)  # type: ignore[arg-type]
     broker.writer.stop(1)
     db.dispose(f"sqlite:///{tmp_path / 'q.db'}")
@@ -199,7 +254,10 @@ def test_publish_never_raises_into_rasa(tmp_path, caplog):
 def rows_in(url: str) -> List[QuestionLogEntry]:
     with db.session_scope(url) as session:
         return [
-            r.as_dict() for r in session.execute(select(QuestionLogEntry).order_by(QuestionLogEntry.id)).scalars()
+            r.as_dict()
+            for r in session.execute(
+                select(QuestionLogEntry).order_by(QuestionLogEntry.id)
+            ).scalars()
         ]
 
 
@@ -211,7 +269,10 @@ async def test_broker_writes_rows_once_even_when_a_message_is_retried(db_url):
     stream(broker, faq_turn(message_id="m1-retry", ts=1005.0, channel_message_id="wx-100"))
     assert broker.flush(20)
     rows = rows_in(db_url)
-    assert [(r["channel_message_id"], r["topic"]) for r in rows] == [("wx-100", "deadline"), ("m2", "fallback")]
+    assert [(r["channel_message_id"], r["topic"]) for r in rows] == [
+        ("wx-100", "deadline"),
+        ("m2", "fallback"),
+    ]
     assert broker.stats()["written"] == 2 and broker.stats()["duplicates"] == 1
     # and writing the same batch again (a retried database write) inserts nothing
     from bot.questionlog.broker import TurnAssembler as Fresh
@@ -227,8 +288,12 @@ async def test_rasa_loads_the_broker_from_endpoints_config(tmp_path, settings_en
     url = f"sqlite:///{tmp_path / 'q.db'}"
     tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
     config = EndpointConfig(
-        type="bot.questionlog.broker.QuestionLogBroker", url=url, max_buffer=50,
-        tracker_url=tracker_url, retention_days=30, spill_path=str(tmp_path / "spill.jsonl"),
+        type="bot.questionlog.broker.QuestionLogBroker",
+        url=url,
+        max_buffer=50,
+        tracker_url=tracker_url,
+        retention_days=30,
+        spill_path=str(tmp_path / "spill.jsonl"),
     )
     broker = await EventBroker.create(config)
     assert isinstance(broker, QuestionLogBroker)
@@ -242,7 +307,9 @@ async def test_rasa_loads_the_broker_from_endpoints_config(tmp_path, settings_en
     db.dispose(url)
 
 
-async def test_rasa_cannot_start_the_broker_without_a_shared_secret(monkeypatch, settings_env, caplog):
+async def test_rasa_cannot_start_the_broker_without_a_shared_secret(
+    monkeypatch, settings_env, caplog
+):
     from rasa.utils.endpoints import EndpointConfig
 
     from bot.settings import MissingSecret, get_settings
@@ -282,7 +349,10 @@ def test_publish_overhead_is_tiny(tmp_path):
     """publish() runs on Rasa's event loop: it must only assemble and enqueue."""
     url = f"sqlite:///{tmp_path / 'q.db'}"
     broker = QuestionLogBroker(url=url)
-    events = [[{"sender_id": SENDER, **e.as_dict()} for e in faq_turn(message_id=f"m{i}")] for i in range(500)]
+    events = [
+        [{"sender_id": SENDER, **e.as_dict()} for e in faq_turn(message_id=f"m{i}")]
+        for i in range(500)
+    ]
     started = time.perf_counter()
     for message in events:
         for event in message:
@@ -296,7 +366,17 @@ def test_publish_overhead_is_tiny(tmp_path):
     db.dispose(url)
 
 
-@pytest.mark.parametrize("bad", [{"event": "user", "sender_id": "x", "text": "a" * 10, "parse_data": {"intent": {"name": "i" * 500}}}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {
+            "event": "user",
+            "sender_id": "x",
+            "text": "a" * 10,
+            "parse_data": {"intent": {"name": "i" * 500}},
+        }
+    ],
+)
 def test_overlong_values_are_cut_to_fit(bad, tmp_path):
     assembler = TurnAssembler()
     assembler.feed(bad)

@@ -29,23 +29,29 @@ class _PgError(Exception):
         self.pgcode = pgcode
 
 
-@pytest.mark.parametrize("error, transient", [
-    (_dbapi(sa_exc.OperationalError, "could not connect to server"), True),
-    (_dbapi(sa_exc.OperationalError, "database is locked"), True),
-    (_dbapi(sa_exc.OperationalError, "attempt to write a readonly database"), True),
-    (_dbapi(sa_exc.InterfaceError, "connection already closed"), True),
-    (_dbapi(sa_exc.DBAPIError, "server closed the connection", invalidated=True), True),
-    (sa_exc.InternalError("INSERT …", {}, _PgError("25006")), True),  # read-only transaction
-    (sa_exc.InternalError("INSERT …", {}, _PgError("57P01")), True),  # admin shutdown
-    (sa_exc.ProgrammingError("INSERT …", {}, _PgError("08006")), True),  # connection failure
-    (sa_exc.InternalError("INSERT …", {}, _PgError("XX000")), False),
-    (_dbapi(sa_exc.IntegrityError, "NOT NULL constraint failed"), False),
-    (_dbapi(sa_exc.DataError, "value too long"), False),
-    (sa_exc.OperationalError("x", {}, sqlite3.OperationalError("database is locked")), True),
-    (sa_exc.InternalError("x", {}, psycopg2.errors.lookup("25006")()), False),  # no SQLSTATE yet
-    (ConnectionRefusedError(), True),
-    (ValueError("a bug"), False),
-])
+@pytest.mark.parametrize(
+    "error, transient",
+    [
+        (_dbapi(sa_exc.OperationalError, "could not connect to server"), True),
+        (_dbapi(sa_exc.OperationalError, "database is locked"), True),
+        (_dbapi(sa_exc.OperationalError, "attempt to write a readonly database"), True),
+        (_dbapi(sa_exc.InterfaceError, "connection already closed"), True),
+        (_dbapi(sa_exc.DBAPIError, "server closed the connection", invalidated=True), True),
+        (sa_exc.InternalError("INSERT …", {}, _PgError("25006")), True),  # read-only transaction
+        (sa_exc.InternalError("INSERT …", {}, _PgError("57P01")), True),  # admin shutdown
+        (sa_exc.ProgrammingError("INSERT …", {}, _PgError("08006")), True),  # connection failure
+        (sa_exc.InternalError("INSERT …", {}, _PgError("XX000")), False),
+        (_dbapi(sa_exc.IntegrityError, "NOT NULL constraint failed"), False),
+        (_dbapi(sa_exc.DataError, "value too long"), False),
+        (sa_exc.OperationalError("x", {}, sqlite3.OperationalError("database is locked")), True),
+        (
+            sa_exc.InternalError("x", {}, psycopg2.errors.lookup("25006")()),
+            False,
+        ),  # no SQLSTATE yet
+        (ConnectionRefusedError(), True),
+        (ValueError("a bug"), False),
+    ],
+)
 def test_which_errors_keep_the_rows(error, transient):
     assert is_transient(error) is transient
 
@@ -64,20 +70,27 @@ def test_evicted_open_turns_are_emitted_not_dropped():
     assembler = TurnAssembler(max_open=2)
     rows = []
     for i, sender in enumerate(["re_a", "re_b", "re_c", "re_d"]):
-        rows += feed(assembler, [user(f"问题{i}", "deadline", 0.9, f"x{i}", ts=10.0 + i)], sender=sender)
+        rows += feed(
+            assembler, [user(f"问题{i}", "deadline", 0.9, f"x{i}", ts=10.0 + i)], sender=sender
+        )
     assert [(r.sender_id, r.channel_message_id) for r in rows] == [("re_a", "x0"), ("re_b", "x1")]
     assert [r.sender_id for r in assembler.finish_all()] == ["re_c", "re_d"]
 
 
-@pytest.mark.parametrize("events, topic", [
-    ([action("action_not_in_notice", 1.1)], NOT_IN_NOTICE),
-    ([action("action_answer", 1.1), action("action_not_in_notice", 1.2)], NOT_IN_NOTICE),
-    ([action("action_fallback_answer", 1.1)], "fallback"),
-    ([action("action_answer", 1.1)], None),
-])
+@pytest.mark.parametrize(
+    "events, topic",
+    [
+        ([action("action_not_in_notice", 1.1)], NOT_IN_NOTICE),
+        ([action("action_answer", 1.1), action("action_not_in_notice", 1.2)], NOT_IN_NOTICE),
+        ([action("action_fallback_answer", 1.1)], "fallback"),
+        ([action("action_answer", 1.1)], None),
+    ],
+)
 def test_not_in_notice_is_its_own_topic(events, topic):
-    rows = feed(TurnAssembler(), [user("停车场在哪", "parking", 0.7, "n1", ts=1.0), *events,
-                                  action("action_listen", 1.3)])
+    rows = feed(
+        TurnAssembler(),
+        [user("停车场在哪", "parking", 0.7, "n1", ts=1.0), *events, action("action_listen", 1.3)],
+    )
     assert rows[0].topic == topic
 
 
@@ -120,18 +133,26 @@ def test_a_row_the_database_refuses_is_set_aside_and_the_others_are_written(tmp_
     spill = tmp_path / "spill.jsonl"
     db.ensure_schema(url)
     with db.get_engine(url).begin() as connection:  # a real refusal, by the database itself
-        connection.execute(text(
-            "CREATE TRIGGER refuse BEFORE INSERT ON question_log WHEN NEW.text = '毒' "
-            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
-        ))
+        connection.execute(
+            text(
+                "CREATE TRIGGER refuse BEFORE INSERT ON question_log WHEN NEW.text = '毒' "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        )
     writer = RowBuffer(url, spill_path=spill)
-    rows = feed(TurnAssembler(), faq_turn(text="好", message_id="a") + faq_turn(text="毒", message_id="b", ts=2000.0)
-                + faq_turn(text="好", message_id="c", ts=3000.0))
+    rows = feed(
+        TurnAssembler(),
+        faq_turn(text="好", message_id="a")
+        + faq_turn(text="毒", message_id="b", ts=2000.0)
+        + faq_turn(text="好", message_id="c", ts=3000.0),
+    )
     for row in rows:
         writer.put(row)
     assert writer.flush(10)
     assert writer.stats()["written"] == 2 and writer.stats()["rejected"] == 1
-    rejected = [json.loads(line) for line in writer.spill.rejected.read_text(encoding="utf-8").splitlines()]
+    rejected = [
+        json.loads(line) for line in writer.spill.rejected.read_text(encoding="utf-8").splitlines()
+    ]
     assert [r["channel_message_id"] for r in rejected] == ["b"]
     assert writer.spill.rejected.stat().st_mode & 0o777 == 0o600
     writer.stop(1)

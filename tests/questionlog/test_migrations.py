@@ -15,8 +15,21 @@ def test_upgrade_from_empty_creates_the_table_with_its_dedupe_constraint(db_url)
     assert {"question_log", "alembic_version"} <= set(inspector.get_table_names())
     columns = {c["name"] for c in inspector.get_columns("question_log")}
     assert {
-        "created_at", "channel", "sender_id", "channel_message_id", "text", "normalized", "intent",
-        "confidence", "topic", "action", "reply", "latency_ms", "in_selfcheck", "selfcheck_event", "slots",
+        "created_at",
+        "channel",
+        "sender_id",
+        "channel_message_id",
+        "text",
+        "normalized",
+        "intent",
+        "confidence",
+        "topic",
+        "action",
+        "reply",
+        "latency_ms",
+        "in_selfcheck",
+        "selfcheck_event",
+        "slots",
     } <= columns
     unique = inspector.get_unique_constraints("question_log")
     assert any(set(u["column_names"]) == {"sender_id", "channel_message_id"} for u in unique)

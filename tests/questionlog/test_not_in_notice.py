@@ -24,8 +24,12 @@ ARGS = ["--since", "2026-11-01", "--until", "2026-11-03"]
 
 def rows() -> list:
     texts = [
-        ("停车场在哪里", NOT_IN_NOTICE), ("停车场在哪", NOT_IN_NOTICE), ("有补贴吗", NOT_IN_NOTICE),
-        ("食堂几点开饭", FALLBACK), ("申报截止时间", "deadline"), ("你好", None),
+        ("停车场在哪里", NOT_IN_NOTICE),
+        ("停车场在哪", NOT_IN_NOTICE),
+        ("有补贴吗", NOT_IN_NOTICE),
+        ("食堂几点开饭", FALLBACK),
+        ("申报截止时间", "deadline"),
+        ("你好", None),
     ]
     return [
         make_row(WHEN + dt.timedelta(minutes=i), f"n{i}", sender_id=f"re_{i}", topic=topic, text=t)
@@ -36,22 +40,35 @@ def rows() -> list:
 def test_a_turn_answered_by_action_not_in_notice_has_that_topic(tmp_path):
     url = f"sqlite:///{tmp_path / 'q.db'}"
     broker = QuestionLogBroker(url=url, spill_path=tmp_path / "s.jsonl")
-    stream(broker, [
-        user("园区停车场收费吗", "out_of_scope", 0.6, "p1", ts=10.0),
-        action("action_not_in_notice", 10.1),
-        BotUttered("通知中没有规定这个问题……", timestamp=10.2),
-        action("action_listen", 10.3),
-    ])
+    stream(
+        broker,
+        [
+            user("园区停车场收费吗", "out_of_scope", 0.6, "p1", ts=10.0),
+            action("action_not_in_notice", 10.1),
+            BotUttered("通知中没有规定这个问题……", timestamp=10.2),
+            action("action_listen", 10.3),
+        ],
+    )
     assert broker.flush(10)
-    assert report.load_rows(dt.date(1970, 1, 1), dt.date(1970, 1, 2), url)[0]["topic"] == NOT_IN_NOTICE
+    assert (
+        report.load_rows(dt.date(1970, 1, 1), dt.date(1970, 1, 2), url)[0]["topic"] == NOT_IN_NOTICE
+    )
     broker.shutdown(1)
 
 
 def test_compute_counts_it_as_its_own_category():
     result = compute(rows(), DAY, DAY)
-    assert (result.total, result.answered, result.fallback, result.not_in_notice, result.other) == (6, 1, 1, 3, 1)
+    assert (result.total, result.answered, result.fallback, result.not_in_notice, result.other) == (
+        6,
+        1,
+        1,
+        3,
+        1,
+    )
     assert [(g.key, g.count) for g in result.not_in_notice_groups][:1] == [("停车场在哪", 2)]
-    assert [g.key for g in result.unanswered] == ["食堂几点开饭"]  # the fallback list stays as it was
+    assert [g.key for g in result.unanswered] == [
+        "食堂几点开饭"
+    ]  # the fallback list stays as it was
 
 
 def test_unanswered_by_category_labels_each_group():
@@ -88,4 +105,8 @@ def test_review_export_lists_it_with_its_label(seeded, tmp_path):
     header = [c.value for c in sheet[1]]
     category = header.index("类别")
     listed = [(r[1], r[2], r[category]) for r in sheet.iter_rows(min_row=2, values_only=True)]
-    assert listed == [("停车场在哪", 2, "通知未涉及"), ("食堂几点开饭", 1, "未能回答"), ("有补贴吗", 1, "通知未涉及")]
+    assert listed == [
+        ("停车场在哪", 2, "通知未涉及"),
+        ("食堂几点开饭", 1, "未能回答"),
+        ("有补贴吗", 1, "通知未涉及"),
+    ]

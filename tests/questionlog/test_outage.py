@@ -35,7 +35,11 @@ def publish_messages(broker, first: int, last: int) -> float:
     slowest = 0.0
     for i in range(first, last):
         started = time.perf_counter()
-        turn = faq_turn(message_id=f"m{i}", ts=1000.0 + i) if i % 3 else fallback_turn(message_id=f"m{i}", ts=1000.0 + i)
+        turn = (
+            faq_turn(message_id=f"m{i}", ts=1000.0 + i)
+            if i % 3
+            else fallback_turn(message_id=f"m{i}", ts=1000.0 + i)
+        )
         stream(broker, turn)
         slowest = max(slowest, time.perf_counter() - started)
     return slowest
@@ -45,7 +49,9 @@ def test_sqlite_file_unavailable_then_available(tmp_path, caplog):
     blocker = tmp_path / "data"
     blocker.write_text("not a directory")  # the database's directory cannot be created yet
     url = f"sqlite:///{blocker / 'question_log.db'}"
-    broker = QuestionLogBroker(url=url, retry_initial=0.05, retry_max=0.2, spill_path=tmp_path / "spill.jsonl")
+    broker = QuestionLogBroker(
+        url=url, retry_initial=0.05, retry_max=0.2, spill_path=tmp_path / "spill.jsonl"
+    )
     with caplog.at_level(logging.WARNING, logger="bot.questionlog"):
         slowest = publish_messages(broker, 0, 40)
         time.sleep(0.3)
@@ -54,13 +60,22 @@ def test_sqlite_file_unavailable_then_available(tmp_path, caplog):
         assert slowest < 0.05  # answering never waited for the database
         publish_messages(broker, 40, 60)  # messages keep arriving during the outage
         blocker.unlink()
-        blocker.mkdir(exist_ok=True)  # the database can come back (the writer may create the directory itself)
+        blocker.mkdir(
+            exist_ok=True
+        )  # the database can come back (the writer may create the directory itself)
         assert broker.flush(20)
     assert count(url) == 60
     assert ids(url) == sorted(f"m{i}" for i in range(60))
     assert broker.stats() | {"failures": 0} == {
-        "buffered": 0, "written": 60, "duplicates": 0, "spilled": 0, "replayed": 0, "rejected": 0,
-        "failures": 0, "open": 0, "errors": 0,
+        "buffered": 0,
+        "written": 60,
+        "duplicates": 0,
+        "spilled": 0,
+        "replayed": 0,
+        "rejected": 0,
+        "failures": 0,
+        "open": 0,
+        "errors": 0,
     }
     assert "暂时写不进数据库" in caplog.text and "已恢复" in caplog.text
     broker.writer.stop(1)
@@ -72,7 +87,9 @@ def test_a_full_buffer_spills_to_disk_and_nothing_is_dropped(tmp_path, caplog):
     blocker.write_text("x")
     url = f"sqlite:///{blocker / 'question_log.db'}"
     spill = tmp_path / "spill.jsonl"
-    broker = QuestionLogBroker(url=url, max_buffer=10, retry_initial=0.05, retry_max=0.1, spill_path=spill)
+    broker = QuestionLogBroker(
+        url=url, max_buffer=10, retry_initial=0.05, retry_max=0.1, spill_path=spill
+    )
     with caplog.at_level(logging.WARNING, logger="bot.questionlog"):
         publish_messages(broker, 0, 25)
     stats = broker.stats()
@@ -153,7 +170,9 @@ def test_postgres_outage_in_the_middle(postgres_schema, tmp_path):
     proxy = TcpProxy(real.host or "127.0.0.1", real.port or 5432)
     url = str(real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
     proxy.start()
-    broker = QuestionLogBroker(url=url, retry_initial=0.05, retry_max=0.2, spill_path=tmp_path / "spill.jsonl")
+    broker = QuestionLogBroker(
+        url=url, retry_initial=0.05, retry_max=0.2, spill_path=tmp_path / "spill.jsonl"
+    )
     try:
         publish_messages(broker, 0, 10)
         assert broker.flush(20)

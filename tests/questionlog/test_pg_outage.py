@@ -69,9 +69,15 @@ def test_500_messages_through_an_outage_and_a_restart(server, tmp_path):
     outage_started = time.monotonic()
     slowest = publish(first, 0, 249, sender)
     # a message still being answered when the assistant stops
-    stream(first, [user("还有一个问题", "deadline", 0.9, "m249", ts=1249.0),
-                   action("action_answer", 1249.1), BotUttered("……", timestamp=1249.2)],
-           sender=sender)
+    stream(
+        first,
+        [
+            user("还有一个问题", "deadline", 0.9, "m249", ts=1249.0),
+            action("action_answer", 1249.1),
+            BotUttered("……", timestamp=1249.2),
+        ],
+        sender=sender,
+    )
     time.sleep(0.5)
     assert first.stats()["buffered"] == 249 and first.stats()["failures"] >= 1
     assert slowest < 0.05  # answering never waits for the database

@@ -19,12 +19,15 @@ def remaining(url):
 
 def test_purge_deletes_only_old_rows(db_url, capsys, settings_env):
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    write_rows([
-        make_row(now - dt.timedelta(days=200), "old"),
-        make_row(now - dt.timedelta(days=181), "just-old"),
-        make_row(now - dt.timedelta(days=179), "recent"),
-        make_row(now - dt.timedelta(days=1), "new"),
-    ], db_url)
+    write_rows(
+        [
+            make_row(now - dt.timedelta(days=200), "old"),
+            make_row(now - dt.timedelta(days=181), "just-old"),
+            make_row(now - dt.timedelta(days=179), "recent"),
+            make_row(now - dt.timedelta(days=1), "new"),
+        ],
+        db_url,
+    )
     assert purge.main(["--database-url", db_url]) == 0  # default RETENTION_DAYS = 180
     assert "已删除 2 条" in capsys.readouterr().out
     assert remaining(db_url) == ["new", "recent"]
@@ -38,6 +41,9 @@ def test_retention_days_comes_from_settings(db_url, monkeypatch, capsys, setting
     monkeypatch.setenv("RETENTION_DAYS", "7")
     get_settings.cache_clear()
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    write_rows([make_row(now - dt.timedelta(days=8), "a"), make_row(now - dt.timedelta(days=6), "b")], db_url)
+    write_rows(
+        [make_row(now - dt.timedelta(days=8), "a"), make_row(now - dt.timedelta(days=6), "b")],
+        db_url,
+    )
     assert purge.main(["--database-url", db_url]) == 0
     assert remaining(db_url) == ["b"]

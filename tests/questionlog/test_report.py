@@ -49,11 +49,21 @@ def test_csv_numbers(seeded, tmp_path):
     assert (summary["自测开始"], summary["自测完成"], summary["自测中途退出"]) == ("1", "1", "0")
     assert dict(tables["每日消息数"][1:]) == {k: str(v) for k, v in seed.PER_DAY.items()}
     hours = dict(tables["每小时消息数（北京时间）"][1:])
-    assert hours["10:00"] == "3" and hours["01:00"] == "1" and hours["14:00"] == "2" and hours["09:00"] == "2"
+    assert (
+        hours["10:00"] == "3"
+        and hours["01:00"] == "1"
+        and hours["14:00"] == "2"
+        and hours["09:00"] == "2"
+    )
     assert sum(int(v) for v in hours.values()) == seed.TOTAL
     assert {r[0]: r[1] for r in tables["渠道"][1:]} == {k: str(v) for k, v in seed.CHANNELS.items()}
     topics = tables["热门问题"][1:]
-    assert topics[0] == ["1", "deadline", "申报截止时间是什么时候？", "3"]  # labelled with the standard question
+    assert topics[0] == [
+        "1",
+        "deadline",
+        "申报截止时间是什么时候？",
+        "3",
+    ]  # labelled with the standard question
     assert topics[1][1:] == ["submission_address", "申报材料交到哪里？", "1"]
     assert tables["自测选择的方向"][1:] == [["融通创新", "1"]]
     unanswered = tables["未能回答的问题（相似问法已合并）"][1:]
@@ -74,7 +84,9 @@ def test_html_is_self_contained_and_shows_the_numbers(seeded, tmp_path):
     assert re.search(r'id="total">10<', page)
     assert re.search(r'id="answer-rate">40.0%<', page)
     assert re.search(r'id="fallback-rate">30.0%<', page)
-    assert re.search(r'id="selfcheck-starts">1<', page) and re.search(r'id="selfcheck-completions">1<', page)
+    assert re.search(r'id="selfcheck-starts">1<', page) and re.search(
+        r'id="selfcheck-completions">1<', page
+    )
     assert "申报截止时间是什么时候？" in page
     assert re.search(r"<td>食堂几点开饭</td><td class=\"n\">2</td>", page)
     assert "很晚的问题" not in page  # outside the range
@@ -104,5 +116,18 @@ def test_through_the_bot_command_line(seeded, tmp_path, capsys, settings_env):
 
 def test_empty_log(db_url, tmp_path, knowledge_copy):
     out = tmp_path / "empty.html"
-    assert report.main([*ARGS, "--database-url", db_url, "--knowledge-dir", str(knowledge_copy), "--out", str(out)]) == 0
+    assert (
+        report.main(
+            [
+                *ARGS,
+                "--database-url",
+                db_url,
+                "--knowledge-dir",
+                str(knowledge_copy),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert 'id="total">0<' in out.read_text(encoding="utf-8")

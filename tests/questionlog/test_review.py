@@ -26,11 +26,31 @@ def exported(db_url, knowledge_copy, tmp_path):
     rows = []
     for text, times in UNANSWERED:
         for i in range(times):
-            rows.append(make_row(WHEN + dt.timedelta(minutes=len(rows)), f"{text}-{i}", sender_id=f"re_{i}", topic="fallback", text=text))
+            rows.append(
+                make_row(
+                    WHEN + dt.timedelta(minutes=len(rows)),
+                    f"{text}-{i}",
+                    sender_id=f"re_{i}",
+                    topic="fallback",
+                    text=text,
+                )
+            )
     rows.append(make_row(WHEN, "answered", topic="deadline", text="申报截止时间是什么时候"))
     write_rows(rows, db_url)
     out = tmp_path / "review.xlsx"
-    args = ["export", "--out", str(out), "--since", "2026-11-01", "--until", "2026-11-30", "--database-url", db_url, "--knowledge-dir", str(knowledge_copy)]
+    args = [
+        "export",
+        "--out",
+        str(out),
+        "--since",
+        "2026-11-01",
+        "--until",
+        "2026-11-30",
+        "--database-url",
+        db_url,
+        "--knowledge-dir",
+        str(knowledge_copy),
+    ]
     assert review.main(args) == 0
     return out
 
@@ -44,7 +64,9 @@ def test_export_lists_groups_with_nearest_faq_and_a_dropdown(exported):
     workbook = load_workbook(exported)
     sheet = workbook[review.SHEET]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[2]) for r in rows] == [(t, n) for t, n in UNANSWERED]  # answered questions are not listed
+    assert [(r[1], r[2]) for r in rows] == [
+        (t, n) for t, n in UNANSWERED
+    ]  # answered questions are not listed
     first = rows[0]
     assert first[column(sheet, "最相近的问答ID") - 1] == "deadline"
     assert first[column(sheet, "最相近的标准问") - 1] == "申报截止时间是什么时候？"
@@ -69,18 +91,21 @@ def fill(path, decisions):
 
 def test_round_trip_into_knowledge(exported, knowledge_copy, capsys):
     faq_before = (knowledge_copy / "faq.yml").read_text(encoding="utf-8")
-    fill(exported, {
-        2: {"处理方式": "加为相似问"},  # keep the suggested FAQ id and wordings
-        3: {"处理方式": "忽略"},
-        4: {
-            "处理方式": "新建问答",
-            "问答ID": "makeup_materials",
-            "新问答的标准问": "材料漏交了能补交吗？",
-            "新问答的回答": "通知未规定补交办法，具体请咨询所在市州发展改革委。",
-            "出处条款": "一",
-            "要加入的问法（每行一条）": "材料交错了能不能补交\n可以补交材料吗\n漏交的材料还能补吗\n补交材料找谁",
+    fill(
+        exported,
+        {
+            2: {"处理方式": "加为相似问"},  # keep the suggested FAQ id and wordings
+            3: {"处理方式": "忽略"},
+            4: {
+                "处理方式": "新建问答",
+                "问答ID": "makeup_materials",
+                "新问答的标准问": "材料漏交了能补交吗？",
+                "新问答的回答": "通知未规定补交办法，具体请咨询所在市州发展改革委。",
+                "出处条款": "一",
+                "要加入的问法（每行一条）": "材料交错了能不能补交\n可以补交材料吗\n漏交的材料还能补吗\n补交材料找谁",
+            },
         },
-    })
+    )
     assert review.main(["import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 0
     printed = capsys.readouterr().out
     assert "问答 deadline 新增相似问 1 条：截止日期到底是几号啊" in printed
@@ -90,7 +115,12 @@ def test_round_trip_into_knowledge(exported, knowledge_copy, capsys):
     assert "截止日期到底是几号啊" in kb.faq_entry("deadline").similar
     new = kb.faq_entry("makeup_materials")
     assert new.question == "材料漏交了能补交吗？" and new.clause == "一"
-    assert new.similar == ["材料交错了能不能补交", "可以补交材料吗", "漏交的材料还能补吗", "补交材料找谁"]
+    assert new.similar == [
+        "材料交错了能不能补交",
+        "可以补交材料吗",
+        "漏交的材料还能补吗",
+        "补交材料找谁",
+    ]
     assert check_directory(knowledge_copy) == []
     faq_after = (knowledge_copy / "faq.yml").read_text(encoding="utf-8")
     # staff comments and the existing entries survive untouched
@@ -103,16 +133,19 @@ def test_round_trip_into_knowledge(exported, knowledge_copy, capsys):
 
 def test_a_row_that_breaks_the_check_changes_nothing(exported, knowledge_copy, capsys):
     before = (knowledge_copy / "faq.yml").read_text(encoding="utf-8")
-    fill(exported, {
-        2: {"处理方式": "加为相似问"},
-        4: {
-            "处理方式": "新建问答",
-            "问答ID": "makeup_materials",
-            "新问答的回答": "请致电 0731-89991015 咨询。",  # a literal phone number: the check refuses it
-            "出处条款": "一",
-            "要加入的问法（每行一条）": "可以补交材料吗\n漏交的材料还能补吗\n补交材料找谁",
+    fill(
+        exported,
+        {
+            2: {"处理方式": "加为相似问"},
+            4: {
+                "处理方式": "新建问答",
+                "问答ID": "makeup_materials",
+                "新问答的回答": "请致电 0731-89991015 咨询。",  # a literal phone number: the check refuses it
+                "出处条款": "一",
+                "要加入的问法（每行一条）": "可以补交材料吗\n漏交的材料还能补吗\n补交材料找谁",
+            },
         },
-    })
+    )
     assert review.main(["import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 1
     assert "{phone}" in capsys.readouterr().err
     assert (knowledge_copy / "faq.yml").read_text(encoding="utf-8") == before

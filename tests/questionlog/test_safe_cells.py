@@ -21,7 +21,9 @@ from bot.questionlog.safe_cells import MAX_CELL_CHARS, clean_text, safe_cell, un
 from tests.questionlog.conftest import make_row
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
-ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\ufeff\ufffe\uffff\ud800-\udfff]")
+ILLEGAL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\ufeff\ufffe\uffff\ud800-\udfff]"
+)
 
 
 @pytest.mark.parametrize(
@@ -108,13 +110,21 @@ def hostile_log(tmp_path):
     when = dt.datetime(2026, 11, 2, 3, 0)
     rows = []
     for number, text in enumerate(hostile_corpus(300)):
-        rows.append(make_row(
-            when + dt.timedelta(seconds=number), f"h{number}", topic="fallback", text=text,
-            sender_id=f"re_{number % 7}", channel=["rest", "wechat", text[:40]][number % 3],
-            reply=text,
-        ))
+        rows.append(
+            make_row(
+                when + dt.timedelta(seconds=number),
+                f"h{number}",
+                topic="fallback",
+                text=text,
+                sender_id=f"re_{number % 7}",
+                channel=["rest", "wechat", text[:40]][number % 3],
+                reply=text,
+            )
+        )
     for number, slots in enumerate(["{not json", "[1, 2]", '"text"', "=1+1"]):  # written by hand
-        rows.append(make_row(when, f"s{number}", text="自测", selfcheck_event="complete", slots=slots))
+        rows.append(
+            make_row(when, f"s{number}", text="自测", selfcheck_event="complete", slots=slots)
+        )
     assert write_rows(rows, url) == len(rows)
     yield url
     db.dispose(url)
@@ -144,7 +154,20 @@ ARGS = ["--since", "2026-11-01", "--until", "2026-11-30"]
 
 def test_report_csv_from_hostile_text_is_inert(hostile_log, knowledge_copy, tmp_path):
     out = tmp_path / "report.csv"
-    assert report.main([*ARGS, "--database-url", hostile_log, "--knowledge-dir", str(knowledge_copy), "--out", str(out)]) == 0
+    assert (
+        report.main(
+            [
+                *ARGS,
+                "--database-url",
+                hostile_log,
+                "--knowledge-dir",
+                str(knowledge_copy),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     with out.open(encoding="utf-8-sig", newline="") as handle:
         cells = [cell for row in csv.reader(handle) for cell in row]
     assert len(cells) > 100
@@ -155,21 +178,58 @@ def test_report_csv_from_hostile_text_is_inert(hostile_log, knowledge_copy, tmp_
 
 def test_report_xlsx_from_hostile_text_is_inert(hostile_log, knowledge_copy, tmp_path):
     out = tmp_path / "report.xlsx"
-    assert report.main([*ARGS, "--database-url", hostile_log, "--knowledge-dir", str(knowledge_copy), "--out", str(out)]) == 0
+    assert (
+        report.main(
+            [
+                *ARGS,
+                "--database-url",
+                hostile_log,
+                "--knowledge-dir",
+                str(knowledge_copy),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert assert_workbook_inert(out) > 100
 
 
 def test_report_html_from_hostile_text_is_escaped(hostile_log, knowledge_copy, tmp_path):
     out = tmp_path / "report.html"
-    assert report.main([*ARGS, "--database-url", hostile_log, "--knowledge-dir", str(knowledge_copy), "--out", str(out)]) == 0
+    assert (
+        report.main(
+            [
+                *ARGS,
+                "--database-url",
+                hostile_log,
+                "--knowledge-dir",
+                str(knowledge_copy),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     page = out.read_text(encoding="utf-8")
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert not ILLEGAL.search(page.replace("\n", ""))
 
 
-def test_review_export_from_hostile_text_is_inert_and_round_trips(hostile_log, knowledge_copy, tmp_path):
+def test_review_export_from_hostile_text_is_inert_and_round_trips(
+    hostile_log, knowledge_copy, tmp_path
+):
     out = tmp_path / "review.xlsx"
-    args = ["export", "--out", str(out), *ARGS, "--database-url", hostile_log, "--knowledge-dir", str(knowledge_copy)]
+    args = [
+        "export",
+        "--out",
+        str(out),
+        *ARGS,
+        "--database-url",
+        hostile_log,
+        "--knowledge-dir",
+        str(knowledge_copy),
+    ]
     assert review.main(args) == 0
     assert assert_workbook_inert(out) > 100
     # staff pick a formula-looking group: the import sees the text, not the added quote
@@ -177,8 +237,11 @@ def test_review_export_from_hostile_text_is_inert_and_round_trips(hostile_log, k
     sheet = workbook[review.SHEET]
     header = [c.value for c in sheet[1]]
     key_col, choice_col = header.index("代表问法"), header.index("处理方式")
-    row = next(r for r in sheet.iter_rows(min_row=2)
-               if re.match(r"'=+hyperlink", str(r[key_col].value).lower()))
+    row = next(
+        r
+        for r in sheet.iter_rows(min_row=2)
+        if re.match(r"'=+hyperlink", str(r[key_col].value).lower())
+    )
     row[choice_col].value = review.ADD_SIMILAR
     workbook.save(out)
     edits, _, problems = review.read_decisions(out)

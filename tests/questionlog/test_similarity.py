@@ -30,20 +30,29 @@ def test_similarity_bounds():
 
 
 def test_groups_most_frequent_first_with_examples():
-    items = [("食堂几点开饭", "食堂几点开饭"), ("请问食堂几点开饭", "请问食堂几点开饭？"), ("食堂几点开饭", "食堂几点开饭"), ("怎么停车", "怎么停车")]
+    items = [
+        ("食堂几点开饭", "食堂几点开饭"),
+        ("请问食堂几点开饭", "请问食堂几点开饭？"),
+        ("食堂几点开饭", "食堂几点开饭"),
+        ("怎么停车", "怎么停车"),
+    ]
     groups = group_similar(items)
     assert [(g.key, g.count) for g in groups] == [("食堂几点开饭", 3), ("怎么停车", 1)]
     assert groups[0].examples == ["食堂几点开饭", "请问食堂几点开饭？"]
 
 
 def test_nearest_faq():
-    faq = [("deadline", ["申报截止时间是什么时候？", "截止日期是哪天"]), ("copies", ["纸质材料交几份？"])]
+    faq = [
+        ("deadline", ["申报截止时间是什么时候？", "截止日期是哪天"]),
+        ("copies", ["纸质材料交几份？"]),
+    ]
     assert nearest("截止日期是几号", faq)[0] == "deadline"
     assert nearest("纸质版交几份", faq)[0] == "copies"
     assert nearest("", faq) == (None, 0.0)
 
 
 # -- the index gives exactly the groups of a comparison with every group -------------------
+
 
 def group_by_comparing_all(items, threshold=0.4, max_examples=5):
     """The original quadratic grouping, kept as the reference."""
@@ -81,17 +90,37 @@ def summary(groups):
     return [(g.key, g.count, g.examples, dict(g.members)) for g in groups]
 
 
-WORDS = ["食堂", "几点", "开饭", "请问", "截止", "时间", "补贴", "资金", "停车", "长沙", "材料", "哪里", "a", "b", "1"]
+WORDS = [
+    "食堂",
+    "几点",
+    "开饭",
+    "请问",
+    "截止",
+    "时间",
+    "补贴",
+    "资金",
+    "停车",
+    "长沙",
+    "材料",
+    "哪里",
+    "a",
+    "b",
+    "1",
+]
 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    texts=st.lists(st.lists(st.sampled_from(WORDS), min_size=0, max_size=6).map("".join), max_size=40),
+    texts=st.lists(
+        st.lists(st.sampled_from(WORDS), min_size=0, max_size=6).map("".join), max_size=40
+    ),
     threshold=st.sampled_from([0.0, 0.2, 0.4, 0.5, 0.75, 1.0, 1.2]),
 )
 def test_index_groups_exactly_like_comparing_every_group(texts, threshold):
     items = [(t, t + "？") for t in texts]
-    assert summary(group_similar(items, threshold)) == summary(group_by_comparing_all(items, threshold))
+    assert summary(group_similar(items, threshold)) == summary(
+        group_by_comparing_all(items, threshold)
+    )
 
 
 def distinct_questions(count: int, seed: int = 7):

@@ -89,10 +89,13 @@ async def test_purge_deletes_old_conversations_from_rasas_tracker_store(tmp_path
     db.dispose(url)
 
 
-@pytest.mark.parametrize("url_of", [
-    lambda tmp: f"sqlite:///{tmp / 'never-created.db'}",  # no tracker database yet
-    lambda tmp: f"sqlite:///{tmp / 'empty.db'}",  # a database without the events table
-])
+@pytest.mark.parametrize(
+    "url_of",
+    [
+        lambda tmp: f"sqlite:///{tmp / 'never-created.db'}",  # no tracker database yet
+        lambda tmp: f"sqlite:///{tmp / 'empty.db'}",  # a database without the events table
+    ],
+)
 def test_purge_of_a_missing_tracker_store_deletes_nothing(tmp_path, url_of):
     url = url_of(tmp_path)
     if "empty" in url:
@@ -122,8 +125,13 @@ async def test_the_running_broker_purges_by_itself(tmp_path, caplog):
     tracker_url = f"sqlite:///{path}"
     url = f"sqlite:///{tmp_path / 'q.db'}"
     with caplog.at_level(logging.INFO, logger="bot.questionlog.purge"):
-        broker = QuestionLogBroker(url=url, tracker_url=tracker_url, retention_days=180,
-                                   purge_interval=0.2, spill_path=tmp_path / "s.jsonl")
+        broker = QuestionLogBroker(
+            url=url,
+            tracker_url=tracker_url,
+            retention_days=180,
+            purge_interval=0.2,
+            spill_path=tmp_path / "s.jsonl",
+        )
         deadline = time.monotonic() + 10
         while broker.retention.runs < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
