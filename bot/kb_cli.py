@@ -1,4 +1,4 @@
-"""Staff commands on the knowledge base: ``python -m bot kb export|import|try``.
+"""Staff commands on the knowledge base: ``python -m bot kb export|import|try|history|revert``.
 
 Console output is for staff (Chinese); what applicants read comes from knowledge/.
 """
@@ -6,12 +6,17 @@ Console output is for staff (Chinese); what applicants read comes from knowledge
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 
 from bot.generate import training_fingerprint, write_training_data
+from bot.kb.edit import revert
+from bot.kb.history import History, default_operator, undo_hint
 from bot.kb.loader import KnowledgeError, load_knowledge
 from bot.settings import get_settings
+
+BY_HELP = "操作人姓名（记入知识库历史，默认当前系统用户）"
 
 
 def kb_export(args: argparse.Namespace) -> int:
@@ -40,7 +45,7 @@ def kb_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"找不到表格文件 {path}。", file=sys.stderr)
         return 1
-    result = import_workbook(path, directory, apply=args.apply)
+    result = import_workbook(path, directory, apply=args.apply, by=args.by)
     if result.problems:
         print(
             f"表格有 {len(result.problems)} 个问题，没有修改任何文件。请改正后重新导入：",
@@ -63,6 +68,119 @@ def kb_import(args: argparse.Namespace) -> int:
         print(
             "新增/删除了问答或问法：运行 python -m bot publish 在后台训练并无停机切换（或 make train 后重启）。"
         )
+    hint = undo_hint(directory)
+    if hint:
+        print(hint)
+    return 0
+
+
+def _short_time(stamp: str) -> str:
+    return stamp.replace("T", " ")[:16]
+
+
+def kb_history(args: argparse.Namespace) -> int:
+    directory = get_settings().knowledge_dir
+    history = History.for_folder(directory)
+    versions = history.versions(None if args.all else directory)
+    if args.show is not None:
+        return _show_version(history, directory, args.show)
+    if not versions:
+        print(
+            f"知识库 {directory} 还没有历史版本：第一次通过 kb import、review import、kb revert 或网页后台"
+            f"修改时开始记录（保存在 {history.root}）。"
+        )
+        return 0
+    current = history.current(directory)
+    published: dict = {}
+    for publish in history.publishes(None if args.all else directory):
+        published.setdefault(publish.version, []).append(publish)
+    print(f"知识库 {directory} 的历史版本（新的在前，保存在 {history.root}）：")
+    for version in list(reversed(versions))[: args.limit]:
+        marks = []
+        if current is not None and version.version == current.version:
+            marks.append("← 当前")
+        for publish in published.get(version.version, []):
+            marks.append(f"⇢ {_short_time(publish.time)} 由 {publish.by} 发布模型 {publish.model}")
+        where = f"  [{version.knowledge_dir}]" if args.all else ""
+        print(
+            f"  版本 {version.version}  {_short_time(version.time)}  {version.by}  {version.label}"
+            f"{where}  {'  '.join(marks)}".rstrip()
+        )
+        for line in version.summary:
+            print(f"      · {line}")
+    if current is None:
+        print("  （当前文件夹与所有版本都不同：有人直接编辑过，下次修改时会先自动保存。）")
+    if len(versions) > args.limit:
+        print(f"  …… 还有 {len(versions) - args.limit} 个更早的版本（--limit 显示更多）。")
+    print("查看某个版本改了什么：python -m bot kb history --show 版本号")
+    print("恢复到某个版本：python -m bot kb revert 版本号 --by 您的名字")
+    return 0
+
+
+def _show_version(history: History, directory: Path, number: int) -> int:
+    version = history.get(number)
+    if version is None:
+        print(f"没有版本 {number}。运行 python -m bot kb history 查看所有版本。", file=sys.stderr)
+        return 1
+    earlier = [v for v in history.versions(Path(version.knowledge_dir)) if v.version < number]
+    before = earlier[-1].files if earlier else {}
+    print(f"版本 {number}  {_short_time(version.time)}  {version.by}  {version.label}")
+    for line in version.summary:
+        print(f"  · {line}")
+    for name in sorted({*before, *version.files}):
+        if before.get(name) == version.files.get(name):
+            continue
+        old = history.content(before[name]).decode("utf-8", "replace") if name in before else ""
+        new = (
+            history.content(version.files[name]).decode("utf-8", "replace")
+            if name in version.files
+            else ""
+        )
+        label = f"版本 {earlier[-1].version}" if earlier else "（无）"
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                f"{name}（{label}）",
+                f"{name}（版本 {number}）",
+            )
+        )
+    return 0
+
+
+def kb_revert(args: argparse.Namespace) -> int:
+    from bot.publish import publish_advice
+
+    settings = get_settings()
+    directory = settings.knowledge_dir
+    try:
+        before = load_knowledge(directory)
+    except KnowledgeError:
+        before = None  # a broken folder: the revert is the fix
+    result = revert(directory, args.version, by=args.by)
+    if result.version is None:
+        print(
+            f"知识库 {directory} 没有版本 {args.version}。运行 python -m bot kb history 查看所有版本。",
+            file=sys.stderr,
+        )
+        return 1
+    if result.problems:
+        print(f"版本 {args.version} 没有通过现在的知识库检查，没有修改任何文件：", file=sys.stderr)
+        for number, problem in enumerate(result.problems, 1):
+            print(f"  {number}. {problem}", file=sys.stderr)
+        return 1
+    if not result.written:
+        print(f"知识库已经与版本 {args.version} 相同，没有修改。")
+        return 0
+    print(
+        f"已恢复为版本 {args.version}（{_short_time(result.version.time)}，{result.version.by}，"
+        f"{result.version.label}），知识库检查通过。改动的文件：{'、'.join(result.changed_files)}"
+    )
+    print("回答、事实和固定回复已立即生效。")
+    print(publish_advice(settings, before, load_knowledge(directory)))
+    hint = undo_hint(directory)
+    if hint:
+        print(hint)
     return 0
 
 
@@ -197,4 +315,16 @@ def add_commands(kb: argparse._SubParsersAction) -> None:
     imp = kb.add_parser("import", help="检查并导入修改过的表格（默认只预览，加 --apply 才写入）")
     imp.add_argument("file", help="kb export 导出并修改过的 .xlsx 文件")
     imp.add_argument("--apply", action="store_true", help="检查通过后写入 knowledge/")
+    imp.add_argument("--by", default=default_operator(), help=BY_HELP)
     imp.set_defaults(func=kb_import)
+
+    history = kb.add_parser("history", help="知识库的历史版本：谁、何时、改了什么、发布了哪个模型")
+    history.add_argument("--show", type=int, metavar="版本号", help="列出这个版本改动的内容")
+    history.add_argument("--limit", type=int, default=20, help="最多列出多少个版本（默认 20）")
+    history.add_argument("--all", action="store_true", help="也列出其他知识库文件夹的版本")
+    history.set_defaults(func=kb_history)
+
+    back = kb.add_parser("revert", help="把知识库恢复为某个历史版本（经过同样的检查）")
+    back.add_argument("version", type=int, metavar="版本号", help="kb history 列出的版本号")
+    back.add_argument("--by", default=default_operator(), help=BY_HELP)
+    back.set_defaults(func=kb_revert)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
+from bot.kb.history import History, default_operator
 from bot.kb.loader import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.serve import MODELS_DIR, child_env, rasa_command
 from bot.settings import BUILD_DIR, PROJECT_DIR, Settings, get_settings
@@ -154,13 +155,44 @@ def standard_question_check(api: RasaApi, kb: KnowledgeBase) -> Tuple[int, List[
     return len(kb.faq) - len(wrong), wrong
 
 
-def publish(settings: Settings, model: Optional[Path] = None) -> int:
+def model_for(kb: KnowledgeBase) -> Path:
+    """Where the model trained for ``kb`` is (or would be) kept."""
+    write_training_data(kb)
+    return MODELS_DIR / f"{training_fingerprint()}.tar.gz"
+
+
+def publish_advice(
+    settings: Settings, before: Optional[KnowledgeBase], after: KnowledgeBase
+) -> str:
+    """Whether the running assistant needs ``python -m bot publish`` for ``after`` (staff text)."""
+    changed = before is None or model_for(before).name != model_for(after).name
+    needed = model_for(after)  # last, so nlu/generated/ matches the knowledge now
+    api = RasaApi(
+        f"http://127.0.0.1:{settings.port}", settings.effective_rasa_api_token(), timeout=5.0
+    )
+    try:
+        live: Optional[str] = api.current_model()
+    except (PublishError, OSError):
+        live = None  # not running (or not ours): judge by the knowledge alone
+    if live == needed.name or (live is None and not changed):
+        return "问法和问答与运行中的模型一致：无需发布。"
+    how = (
+        f"已有对应的模型 {needed.name}，不用训练，一两分钟即可切换"
+        if needed.is_file()
+        else "需要先训练（约 10 分钟），训练期间助手照常用原模型回答"
+    )
+    return f"问法或问答有变化，需要发布：python -m bot publish --by 您的名字（{how}）。"
+
+
+def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] = None) -> int:
     started = time.monotonic()
     try:
         kb = load_knowledge(settings.knowledge_dir)
     except KnowledgeError as exc:
         print(f"知识库检查未通过，没有发布：\n{exc}", file=sys.stderr)
         return 1
+    history = History.for_folder(settings.knowledge_dir)
+    version = history.record_if_unrecorded(settings.knowledge_dir)
     api = RasaApi(f"http://127.0.0.1:{settings.port}", settings.effective_rasa_api_token())
     try:
         if model is None:
@@ -206,6 +238,13 @@ def publish(settings: Settings, model: Optional[Path] = None) -> int:
     except OSError as exc:
         print(f"发布失败：连接助手出错（{exc}），助手继续使用原来的模型。", file=sys.stderr)
         return 1
+    history.record_publish(
+        settings.knowledge_dir,
+        model.name,
+        by=by or default_operator(),
+        previous_model=current,
+        version=version.version,
+    )
     print(
         f"已切换到新模型 {model.name}（加载用时 {time.monotonic() - swap_started:.0f} 秒，"
         f"标准问答对 {right}/{len(kb.faq)}），原模型 {current}。"
@@ -222,5 +261,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         description="训练（如需）并不停机地切换到与当前知识库对应的模型",
     )
     parser.add_argument("--model", type=Path, help="直接切换到这个模型（不训练），例如换回旧模型")
+    parser.add_argument(
+        "--by", default=default_operator(), help="操作人（记入知识库历史，默认当前系统用户）"
+    )
     args = parser.parse_args(argv)
-    return publish(get_settings(), args.model)
+    return publish(get_settings(), args.model, by=args.by)

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # the action server only talks to the Rasa server next to it: loopback unless told otherwise
     action_host: str = Field("127.0.0.1", env="ACTION_HOST")
     knowledge_dir: Path = Field(PROJECT_DIR / "knowledge", env="KNOWLEDGE_DIR")
+    # Versions of the knowledge folder (kb history / kb revert); unset: knowledge_history/
+    # beside the knowledge folder (bot.kb.history).
+    knowledge_history_dir: Optional[Path] = Field(None, env="KNOWLEDGE_HISTORY_DIR")
     # Pretend today is this date (tests and demos of the deadline logic).
     today: Optional[dt.date] = Field(None, env="BOT_TODAY")
     tracker_db: Path = Field(BUILD_DIR / "tracker.db", env="TRACKER_DB")

@@ -45,6 +45,7 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
     "bot.kb_cli": {
         "bot.kb.spreadsheet": _OPENPYXL,
         "bot.serve": _COMMAND,
+        "bot.publish": "kb revert only: whether a publish is needed — " + _COMMAND,
         "bot.preview": "kb try only: rasa_sdk and jieba (≈1.5 s) — " + _COMMAND,
         "bot.routing": "kb try only: jieba (≈1 s) — " + _COMMAND,
     },

@@ -16,13 +16,14 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Union
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.kb.check import check_directory
+from bot.kb.history import KNOWLEDGE_SUFFIXES, History, Version, default_operator, folder_files
 from bot.kb.loader import Problem
 from bot.normalize import normalize
 
@@ -187,47 +188,140 @@ def apply_to_document(data, edits: Sequence[object], result: EditResult) -> None
             raise TypeError(edit)
 
 
-def check_and_write(directory: Path, texts: Dict[str, str]) -> List[Problem]:
-    """Write ``texts`` (file name → new content) into ``directory`` if, and only if, the whole
-    knowledge check passes on a scratch copy with them. The one write path for program edits.
+Texts = Mapping[str, Union[str, bytes]]
 
-    Each file is replaced atomically (written beside it, then renamed); files whose content
-    would not change are not touched.
-    """
+
+def _as_bytes(text: Union[str, bytes]) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
+def _changed(directory: Path, texts: Texts) -> Dict[str, bytes]:
+    changed = {}
+    for name, text in texts.items():
+        content = _as_bytes(text)
+        path = directory / name
+        if not path.is_file() or path.read_bytes() != content:
+            changed[name] = content
+    return changed
+
+
+def check_changes(directory: Path, texts: Texts, remove: Sequence[str] = ()) -> List[Problem]:
+    """The knowledge check of ``directory`` with ``texts`` written and ``remove`` deleted,
+    run on a scratch copy; nothing is written."""
     directory = Path(directory)
-    changed = {
-        name: text
-        for name, text in texts.items()
-        if not (directory / name).exists() or (directory / name).read_text(encoding="utf-8") != text
-    }
-    if not changed:
-        return []
     with tempfile.TemporaryDirectory(prefix="kb-edit-") as scratch:
         scratch_dir = Path(scratch) / "knowledge"
         shutil.copytree(directory, scratch_dir)
-        for name, text in changed.items():
-            (scratch_dir / name).write_text(text, encoding="utf-8")
-        problems = check_directory(scratch_dir)
-    if problems:
-        return problems
-    temporaries = []
-    for name, text in changed.items():
-        temporary = directory / f".{name}.tmp"
-        temporary.write_text(text, encoding="utf-8")
-        temporaries.append((temporary, directory / name))
-    for temporary, path in temporaries:
-        os.replace(temporary, path)
+        for name, content in texts.items():
+            (scratch_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            (scratch_dir / name).write_bytes(_as_bytes(content))
+        for name in remove:
+            (scratch_dir / name).unlink(missing_ok=True)
+        return check_directory(scratch_dir)
+
+
+def check_and_write(
+    directory: Path,
+    texts: Texts,
+    *,
+    by: Optional[str] = None,
+    action: str = "edit",
+    summary: Optional[Sequence[str]] = None,
+    remove: Sequence[str] = (),
+) -> List[Problem]:
+    """Write ``texts`` (file name → new content) into ``directory`` — and delete the files
+    named in ``remove`` — if, and only if, the whole knowledge check passes on a scratch copy
+    with them. The one write path for program edits (spreadsheet and review import, revert,
+    the web console).
+
+    ``by`` names the operator (default: the OS user); ``action`` and ``summary`` say what
+    was done. The state before (if nobody recorded it yet) and the state after are kept as
+    versions in the history folder (``bot.kb.history``), under its lock, so two writers
+    never interleave. Each file is replaced atomically (written beside it, then renamed);
+    files whose content would not change are not touched.
+    """
+    directory = Path(directory)
+    history = History.for_folder(directory)
+    with history.locked():
+        changed = _changed(directory, texts)
+        removed = [name for name in remove if (directory / name).exists()]
+        if not changed and not removed:
+            return []
+        problems = check_changes(directory, changed, removed)
+        if problems:
+            return problems
+        history.record_if_unrecorded(directory)
+        temporaries = []
+        for name, content in changed.items():
+            path = directory / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.tmp")
+            temporary.write_bytes(content)
+            temporaries.append((temporary, path))
+        for temporary, path in temporaries:
+            os.replace(temporary, path)
+        for name in removed:
+            (directory / name).unlink()
+        history.record(
+            directory, by=by or default_operator(), action=action, summary=list(summary or [])
+        )
     return []
 
 
-def apply_edits(directory: Path, edits: Sequence[object]) -> EditResult:
-    """Apply edits to ``directory``/faq.yml if, and only if, the knowledge check then passes."""
+def apply_edits(
+    directory: Path,
+    edits: Sequence[object],
+    *,
+    by: Optional[str] = None,
+    action: str = "review",
+) -> EditResult:
+    """Apply edits to ``directory``/faq.yml if, and only if, the knowledge check then passes
+    (``by``: the operator, recorded in the history; default the OS user)."""
     directory = Path(directory)
     result = EditResult()
     data = load(directory / FAQ_FILE)
     apply_to_document(data, edits, result)
     if not result.changes:
         return result
-    result.problems = check_and_write(directory, {FAQ_FILE: dump(data)})
+    result.problems = check_and_write(
+        directory, {FAQ_FILE: dump(data)}, by=by, action=action, summary=result.changes
+    )
+    result.written = not result.problems
+    return result
+
+
+@dataclass
+class RevertResult:
+    version: Optional[Version]  # the version asked for (None: no such version of this folder)
+    problems: List[Problem] = field(default_factory=list)
+    written: bool = False
+    changed_files: List[str] = field(default_factory=list)
+
+
+def revert(directory: Path, number: int, *, by: Optional[str] = None) -> RevertResult:
+    """Write version ``number`` of ``directory`` back, through the same check as every write.
+
+    Knowledge files (``*.yml``) the version did not have are removed; other files are left
+    alone. The state before is kept in the history, so a revert can be reverted.
+    """
+    directory = Path(directory)
+    history = History.for_folder(directory)
+    version = history.get(number)
+    if version is None or version.knowledge_dir != str(directory.resolve()):
+        return RevertResult(None)
+    texts = history.restore_texts(version)
+    remove = [
+        name
+        for name in folder_files(directory)
+        if name not in texts and name.endswith(KNOWLEDGE_SUFFIXES)
+    ]
+    changed = sorted([*_changed(directory, texts), *remove])
+    result = RevertResult(version, changed_files=changed)
+    if not changed:
+        return result
+    summary = [f"恢复为版本 {number}（{version.time}，{version.by}，{version.label}）"]
+    result.problems = check_and_write(
+        directory, texts, by=by, action="revert", summary=summary, remove=remove
+    )
     result.written = not result.problems
     return result

@@ -9,11 +9,9 @@ checks the result on a scratch copy (``bot.kb.edit.check_and_write``, the same c
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -21,8 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.kb.edit import FAQ_FILE, check_and_write, clean_question, dump, load
-from bot.kb.loader import Problem
+from bot.kb.edit import FAQ_FILE, check_and_write, check_changes, clean_question, dump, load
 from bot.kb.messages import MESSAGE_VALUES
 
 MESSAGES_FILE = "messages.yml"
@@ -441,8 +438,11 @@ class ImportResult:
     written: bool = False
 
 
-def import_workbook(path: Path, directory: Path, apply: bool) -> ImportResult:
-    """Validate the whole workbook against a scratch copy; write only with ``apply``."""
+def import_workbook(
+    path: Path, directory: Path, apply: bool, *, by: Optional[str] = None
+) -> ImportResult:
+    """Validate the whole workbook against a scratch copy; write only with ``apply``
+    (``by``: the operator, kept in the history with what changed; default the OS user)."""
     directory = Path(directory)
     sheets = read_workbook(path)
     if sheets.problems:
@@ -453,15 +453,9 @@ def import_workbook(path: Path, directory: Path, apply: bool) -> ImportResult:
     if changes.empty:
         return ImportResult(changes, [])
     texts = {FAQ_FILE: dump(faq_doc), MESSAGES_FILE: dump(messages_doc)}
-    problems: List[Problem] = (
-        check_and_write(directory, texts) if apply else _dry_run(directory, texts)
-    )
+    if apply:
+        summary = [f"导入表格 {Path(path).name}", *changes.lines()]
+        problems = check_and_write(directory, texts, by=by, action="import", summary=summary)
+    else:
+        problems = check_changes(directory, texts)
     return ImportResult(changes, [str(p) for p in problems], written=apply and not problems)
-
-
-def _dry_run(directory: Path, texts: Dict[str, str]) -> List[Problem]:
-    """The checks ``check_and_write`` would run, on a scratch copy, without writing."""
-    with tempfile.TemporaryDirectory(prefix="kb-import-") as scratch:
-        copy = Path(scratch) / "knowledge"
-        shutil.copytree(directory, copy)
-        return check_and_write(copy, texts)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from bot.kb.edit import AddSimilar, NewFaq, apply_edits
+from bot.kb.history import default_operator, undo_hint
 from bot.questionlog.report import parse_date, today_china
 from bot.questionlog.safe_cells import safe_cell, unquote
 from bot.questionlog.similarity import nearest
@@ -51,7 +52,7 @@ INSTRUCTIONS = [
     "     回答中不要直接写电话、邮箱、日期，请用 {phone}、{email}、{deadline} 等引用（可用名称见 python -m bot kb facts）。",
     f"   · {IGNORE} 或留空：不处理。",
     "   “类别”列：未能回答 = 助手没有听懂；通知未涉及 = 助手已说明通知没有规定并给出咨询电话（可考虑补充问答）。",
-    "3. 保存后运行：python -m bot review import 本文件.xlsx —— 程序会修改 knowledge/faq.yml、做知识库检查，并告诉您是否需要重新训练（make train）。",
+    "3. 保存后运行：python -m bot review import 本文件.xlsx —— 程序会修改 knowledge/faq.yml、做知识库检查，并告诉您是否需要发布新模型（python -m bot publish）。",
     "   检查不通过时不会修改任何文件，请按提示改表格后重新导入。",
 ]
 
@@ -203,7 +204,7 @@ def read_decisions(path: Path):
     return edits, ignored, problems
 
 
-def import_review(path: Path, knowledge_dir: Path) -> int:
+def import_review(path: Path, knowledge_dir: Path, by: str | None = None) -> int:
     edits, ignored, problems = read_decisions(path)
     if problems:
         print("表格中有需要先改正的地方（没有修改任何文件）：", file=sys.stderr)
@@ -213,7 +214,7 @@ def import_review(path: Path, knowledge_dir: Path) -> int:
     if not edits:
         print(f"没有需要处理的行（忽略 {ignored} 行），知识库未改动。")
         return 0
-    result = apply_edits(knowledge_dir, edits)
+    result = apply_edits(knowledge_dir, edits, by=by, action="review")
     for note in result.skipped:
         print(f"  跳过：{note}")
     if result.problems:
@@ -231,9 +232,10 @@ def import_review(path: Path, knowledge_dir: Path) -> int:
     for change in result.changes:
         print(f"  ✓ {change}")
     print(f"忽略 {ignored} 行。")
-    print(
-        "新问法要重新训练后才能被识别：请运行 make train（或重启 make run，会自动训练）。新回答文字在训练后生效。"
-    )
+    print("新问法要训练后才能被识别：运行 python -m bot publish（后台训练，训练好后不停机切换）。")
+    hint = undo_hint(knowledge_dir)
+    if hint:
+        print(hint)
     return 0
 
 
@@ -251,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     import_parser = commands.add_parser("import", help="把标注好的表格应用到 knowledge/faq.yml")
     import_parser.add_argument("file", type=Path)
     import_parser.add_argument("--knowledge-dir", type=Path)
+    import_parser.add_argument(
+        "--by", default=default_operator(), help="操作人（记入知识库历史，默认当前系统用户）"
+    )
     return parser
 
 
@@ -273,4 +278,4 @@ def main(argv: List[str] | None = None) -> int:
     if not args.file.exists():
         print(f"找不到文件 {args.file}", file=sys.stderr)
         return 1
-    return import_review(args.file, knowledge_dir)
+    return import_review(args.file, knowledge_dir, by=args.by)

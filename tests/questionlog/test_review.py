@@ -110,7 +110,7 @@ def test_round_trip_into_knowledge(exported, knowledge_copy, capsys):
     printed = capsys.readouterr().out
     assert "问答 deadline 新增相似问 1 条：截止日期到底是几号啊" in printed
     assert "新建问答 makeup_materials" in printed
-    assert "make train" in printed
+    assert "python -m bot publish" in printed and "kb revert 1" in printed
     kb = load_knowledge(knowledge_copy)
     assert "截止日期到底是几号啊" in kb.faq_entry("deadline").similar
     new = kb.faq_entry("makeup_materials")
