@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     def empty_means_unset(cls, value):
         return None if value == "" else value
 
+    @validator("knowledge_dir", "knowledge_history_dir")
+    def relative_to_the_project(cls, value: Optional[Path]) -> Optional[Path]:
+        """``KNOWLEDGE_DIR=knowledge-2022`` means the folder in the project, whichever the
+        current directory of the command (the servers run in the project folder)."""
+        return value if value is None or value.is_absolute() else PROJECT_DIR / value
+
     class Config:
         env_file = ".env"
         env_file_encoding = "utf-8"

@@ -35,8 +35,15 @@ from bot.kb.models import (
     NoticeTextFile,
     NotInNoticeFile,
 )
+from bot.settings import get_settings
 
-DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+
+def default_knowledge_dir() -> Path:
+    """The knowledge folder when none is given: ``KNOWLEDGE_DIR`` (``Settings.knowledge_dir``,
+    default knowledge/). Every reader without an explicit folder — the NLU components
+    (``knowledge_dir: null`` in config.yml), training, the servers, the CLI — ends up here."""
+    return get_settings().knowledge_dir
+
 
 KNOWLEDGE_FILES: Dict[str, Type[BaseModel]] = {
     "notice.yml": NoticeFile,
@@ -247,7 +254,7 @@ def load_knowledge(directory: Optional[Path] = None) -> KnowledgeBase:
     """Load and fully check knowledge/; raise ``KnowledgeError`` listing every problem."""
     from bot.kb.check import cross_file_problems
 
-    directory = Path(directory or DEFAULT_KNOWLEDGE_DIR)
+    directory = Path(directory or default_knowledge_dir())
     parsed, problems = parse_files(directory)
     if problems:
         raise KnowledgeError(problems)
@@ -285,7 +292,7 @@ class KnowledgeCache:
     """
 
     def __init__(self, directory: Optional[Path] = None):
-        self.directory = Path(directory or DEFAULT_KNOWLEDGE_DIR)
+        self.directory = Path(directory or default_knowledge_dir())
         self._lock = threading.Lock()
         self._fingerprint: Optional[Tuple[Tuple[str, int, int], ...]] = None
         self._kb: Optional[KnowledgeBase] = None
