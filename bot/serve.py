@@ -94,7 +94,11 @@ def write_runtime_config(settings: Settings, build_dir: Path = BUILD_DIR) -> Dic
     endpoints.yml may hold store passwords: it is readable by its owner only.
     """
     build_dir.mkdir(parents=True, exist_ok=True)
-    credentials: Dict[str, Optional[dict]] = {"channels.rest.RestInput": None}
+    credentials: Dict[str, Optional[dict]] = {
+        "channels.rest.RestInput": None,
+        # python -m bot publish: load a new model beside the event loop, then swap it in
+        "channels.model_swap.ModelSwapInput": None,
+    }
     if settings.wechat_token:
         credentials["channels.wechat.WeChatInput"] = {}
     if settings.telegram_token:
@@ -214,7 +218,7 @@ def serve(settings: Settings, model: Path) -> int:
                 str(paths["credentials"]),
                 "--endpoints",
                 str(paths["endpoints"]),
-                # the model API, for python -m bot publish (PUT /model); every call needs the token
+                # the model API (status, parse), for python -m bot publish; every call needs the token
                 "--enable-api",
                 "--auth-token",
                 settings.effective_rasa_api_token(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -71,8 +72,11 @@ def telegram_api() -> Iterator[BackgroundBotAPI]:
 @pytest.fixture(scope="session")
 def assistant_env(tmp_path_factory, telegram_api) -> Dict[str, str]:
     workdir = tmp_path_factory.mktemp("assistant")
+    # the servers read a copy of knowledge/ (KNOWLEDGE_DIR), which the publish test edits
+    shutil.copytree(PROJECT_DIR / "knowledge", workdir / "knowledge")
     env = dict(os.environ)
     env.update(
+        KNOWLEDGE_DIR=str(workdir / "knowledge"),
         PORT=str(free_port()),
         ACTION_PORT=str(free_port()),
         TRACKER_DB=str(workdir / "tracker.db"),

@@ -1,4 +1,13 @@
-"""python -m bot publish against the running assistant: swap while questions flow, refuse a bad model."""
+"""python -m bot publish against the running assistant, as staff would use it, while
+questions flow at 10 a second: swap a model in (no request fails or waits), refuse a model
+that does not load or fails the check, and the whole staff round — spreadsheet import of a
+new similar question, publish (training beside the live server), the new question
+answered, kb revert, publish back.
+
+Figures (failed requests, latency p50/p95/max before/during/after the swap, time from saving
+the similar question to the live answer) are printed as JSON lines starting with
+``PUBLISH-FIGURES``: run with ``-s`` to see them.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +19,30 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
-from bot.publish import RasaApi
+import pytest
+from openpyxl import load_workbook
+
+from bot.publish import PublishError, RasaApi
 from bot.serve import MODELS_DIR
 from bot.settings import Settings
 from tests.e2e.client import say_text
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-# questions per second while publishing; the issue's figure is 10/s (PUBLISH_LOAD_RATE=10),
-# the default stays below what a shared 2-core test machine sustains next to other jobs
-RATE = float(os.environ.get("PUBLISH_LOAD_RATE", "3"))
+# questions per second while publishing: the issue's figure
+RATE = float(os.environ.get("PUBLISH_LOAD_RATE", "10"))
+DEADLINE = "申报截止时间是什么时候？"
+DEADLINE_FACT = "11月28日"
+# What an applicant tolerates (a WeChat reply must come within 5 s): slower is a failure.
+CLIENT_TIMEOUT_S = 5.0
+# The new similar question of the staff round: before publishing the live model does not
+# give the deadline for it; after, it must.
+NEW_SIMILAR = "交件的最后一天"
+NEW_SIMILAR_TOPIC = "deadline"
 
 
 def api_for(env: Dict[str, str]) -> RasaApi:
@@ -30,52 +50,60 @@ def api_for(env: Dict[str, str]) -> RasaApi:
     return RasaApi(f"http://127.0.0.1:{env['PORT']}", settings.effective_rasa_api_token())
 
 
-def publish(env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
+def bot(env: Dict[str, str], *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot", "publish", *args],
+        [sys.executable, "-m", "bot", *args],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
     )
 
 
+def publish(env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return bot(env, "publish", *args)
+
+
+def figures(**values) -> None:
+    print("PUBLISH-FIGURES " + json.dumps(values, ensure_ascii=False), flush=True)
+
+
 class Load:
-    """RATE questions per second over REST, each its own conversation, until stopped."""
+    """RATE questions per second over REST, each its own conversation, until stopped.
+    A reply slower than CLIENT_TIMEOUT_S or without the deadline counts as failed."""
 
     def __init__(self, url: str):
         self.url = url
-        self.results: List[Tuple[bool, float]] = []
-        self.log: List[
-            Tuple[float, float, str]
-        ] = []  # (sent at, latency, reply or error) per request
+        # (sent at, latency, error or "") per request
+        self.log: List[Tuple[float, float, str]] = []
         self.t0 = time.monotonic()
         self.stop = threading.Event()
         self.threads: List[threading.Thread] = []
         self.ticker = threading.Thread(target=self._tick, daemon=True)
 
+    def now(self) -> float:
+        return time.monotonic() - self.t0
+
     def _one(self, number: int) -> None:
         started = time.monotonic()
         try:
-            # slow is measured, not failed: Rasa's PUT /model blocks its loop while it loads (see note)
-            reply = say_text(
-                self.url, f"publish-load-{number}", "申报截止时间是什么时候？", timeout=240
-            )
-        except OSError as exc:
-            reply = f"error: {exc}"
-        ok = "11月28日" in reply
-        self.results.append((ok, time.monotonic() - started))
-        self.log.append((started - self.t0, time.monotonic() - started, "" if ok else reply[:80]))
+            reply = say_text(self.url, f"publish-load-{number}", DEADLINE, timeout=CLIENT_TIMEOUT_S)
+            error = "" if DEADLINE_FACT in reply else f"wrong reply: {reply[:80]}"
+        except (OSError, ValueError) as exc:
+            error = f"error: {exc}"
+        self.log.append((started - self.t0, time.monotonic() - started, error))
 
     def _tick(self) -> None:
         number = 0
+        next_at = time.monotonic()
         while not self.stop.is_set():
             thread = threading.Thread(target=self._one, args=(number,), daemon=True)
             thread.start()
             self.threads.append(thread)
             number += 1
-            time.sleep(1 / RATE)
+            next_at += 1 / RATE
+            time.sleep(max(0.0, next_at - time.monotonic()))
 
     def __enter__(self) -> Load:
         self.ticker.start()
@@ -85,7 +113,24 @@ class Load:
         self.stop.set()
         self.ticker.join()
         for thread in self.threads:
-            thread.join(timeout=300)
+            thread.join(timeout=60)
+
+    def stats(self, start: float = 0.0, end: Optional[float] = None) -> Dict[str, object]:
+        """Requests sent in [start, end]: count, failures, latency percentiles (seconds)."""
+        window = [e for e in self.log if start <= e[0] <= (end if end is not None else 1e9)]
+        latencies = sorted(e[1] for e in window)
+        if not latencies:
+            return {"n": 0}
+        return {
+            "n": len(window),
+            "failed": sum(1 for e in window if e[2]),
+            "p50_s": round(statistics.median(latencies), 3),
+            "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3),
+            "max_s": round(latencies[-1], 3),
+        }
+
+    def failures(self) -> List[Tuple[float, float, str]]:
+        return [e for e in self.log if e[2]]
 
 
 def test_publish_swaps_the_model_while_questions_flow(assistant_server, assistant_url, tmp_path):
@@ -95,54 +140,29 @@ def test_publish_swaps_the_model_while_questions_flow(assistant_server, assistan
     shutil.copyfile(original, copy)
     try:
         with Load(assistant_url) as load:
-            time.sleep(20)  # the latency before the swap, for comparison
-            swap = (time.monotonic() - load.t0, 0.0)
+            time.sleep(15)  # the latency before the swap, for comparison
+            start = load.now()
             result = publish(assistant_server, "--model", str(copy))
-            swap = (swap[0], time.monotonic() - load.t0)
+            end = load.now()
             time.sleep(10)
-        before = sorted(lat for sent, lat, _ in load.log if sent < swap[0])
-        during = sorted(lat for sent, lat, _ in load.log if swap[0] <= sent <= swap[1])
-        print(
-            json.dumps(
-                {
-                    "before_swap": {
-                        "n": len(before),
-                        "p50_s": round(statistics.median(before), 3),
-                        "max_s": round(before[-1], 3),
-                    },
-                    "during_swap": {
-                        "n": len(during),
-                        "p50_s": round(statistics.median(during), 3),
-                        "max_s": round(during[-1], 3),
-                    },
-                    "swap_window_s": [round(swap[0], 1), round(swap[1], 1)],
-                    "failed": [entry for entry in load.log if entry[2]],
-                },
-                ensure_ascii=False,
-            )
-        )
-        failures = [latency for ok, latency in load.results if not ok]
-        latencies = sorted(latency for _, latency in load.results)
-        print(
-            json.dumps(
-                {
-                    "rate": RATE,
-                    "requests": len(latencies),
-                    "failed": len(failures),
-                    "p50_s": round(statistics.median(latencies), 3),
-                    "max_s": round(latencies[-1], 3),
-                    "publish": result.stdout.strip().splitlines()[-2:]
-                    + result.stderr.strip().splitlines()[-2:],
-                },
-                ensure_ascii=False,
-            )
+        figures(
+            test="swap",
+            rate=RATE,
+            before=load.stats(0, start),
+            during=load.stats(start, end),
+            after=load.stats(end),
+            swap_window_s=[round(start, 1), round(end, 1)],
+            failed=load.failures()[:10],
+            publish=result.stdout.strip().splitlines()[-3:] + result.stderr.strip().splitlines(),
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "已切换到新模型 republished.tar.gz" in result.stdout
+        assert "瞬间切换" in result.stdout
         assert api.current_model() == "republished.tar.gz"
-        assert len(latencies) >= 4 * RATE and failures == []
+        assert load.stats()["n"] >= 20 * RATE
+        assert load.failures() == []
     finally:
-        api.load_model(original)
+        api.swap_model(original)
 
 
 def test_a_model_that_does_not_load_leaves_the_old_one_serving(
@@ -156,7 +176,18 @@ def test_a_model_that_does_not_load_leaves_the_old_one_serving(
     assert result.returncode == 1
     assert "发布失败：助手没能加载新模型" in result.stderr
     assert api.current_model() == before
-    assert "11月28日" in say_text(assistant_url, "after-broken", "申报截止时间是什么时候？")
+    assert DEADLINE_FACT in say_text(assistant_url, "after-broken", DEADLINE)
+
+
+def test_a_model_that_fails_the_check_never_serves(assistant_server, assistant_url, tmp_path):
+    api = api_for(assistant_server)
+    before = api.current_model()
+    copy = tmp_path / "wanting.tar.gz"
+    shutil.copyfile(MODELS_DIR / before, copy)
+    with pytest.raises(PublishError, match="没有切换"):
+        api.swap_model(copy, {DEADLINE: "no_such_topic"}, 1.0)
+    assert api.current_model() == before
+    assert DEADLINE_FACT in say_text(assistant_url, "after-wanting", DEADLINE)
 
 
 def test_publish_without_a_model_file_or_server(assistant_server, tmp_path):
@@ -169,11 +200,87 @@ def test_publish_without_a_model_file_or_server(assistant_server, tmp_path):
     assert result.returncode == 0 and "助手没有在运行" in result.stdout
 
 
-def test_the_model_api_needs_the_token(assistant_server):
-    url = f"http://127.0.0.1:{assistant_server['PORT']}/status"
+@pytest.mark.parametrize("path", ["/status", "/webhooks/model/status"])
+def test_the_model_apis_need_the_token(assistant_server, path):
+    url = f"http://127.0.0.1:{assistant_server['PORT']}{path}"
     try:
         urllib.request.urlopen(url, timeout=10)
         status = 200
     except urllib.error.HTTPError as err:
         status = err.code
     assert status == 401
+
+
+def add_similar_question(workbook_path: Path, faq_id: str, question: str) -> None:
+    """What staff do in Excel: one more line in the similar-questions cell of an entry."""
+    workbook = load_workbook(workbook_path)
+    sheet = workbook.worksheets[0]
+    headers = [cell.value for cell in sheet[1]]
+    similar = next(i for i, h in enumerate(headers, 1) if h and "相似问" in str(h))
+    for row in range(2, sheet.max_row + 1):
+        if sheet.cell(row=row, column=1).value == faq_id:
+            cell = sheet.cell(row=row, column=similar)
+            cell.value = f"{cell.value}\n{question}"
+    workbook.save(workbook_path)
+
+
+def answers_new_question(url: str, sender: str) -> bool:
+    return DEADLINE_FACT in say_text(url, sender, NEW_SIMILAR, timeout=30)
+
+
+def test_staff_round_import_publish_answer_undo(assistant_server, assistant_url, tmp_path):
+    """Spreadsheet import of a new similar question → publish trains beside the live server
+    and swaps → the question is answered → kb revert → publish swaps the old model back."""
+    env = assistant_server
+    api = api_for(env)
+    original = api.current_model()
+    assert not answers_new_question(assistant_url, "staff-before")
+    sheet = tmp_path / "faq.xlsx"
+    assert bot(env, "kb", "export", "--out", str(sheet)).returncode == 0
+    add_similar_question(sheet, NEW_SIMILAR_TOPIC, NEW_SIMILAR)
+    try:
+        with Load(assistant_url) as load:
+            saved = time.monotonic()
+            imported = bot(env, "kb", "import", str(sheet), "--apply", "--by", "e2e-staff")
+            assert imported.returncode == 0, imported.stdout + imported.stderr
+            assert NEW_SIMILAR in imported.stdout and "kb revert" in imported.stdout
+            start = load.now()
+            published = publish(env, "--by", "e2e-staff")
+            end = load.now()
+            assert published.returncode == 0, published.stdout + published.stderr
+            number = 0
+            while not answers_new_question(assistant_url, f"staff-after-{number}"):
+                number += 1
+                assert time.monotonic() - saved < 3600
+                time.sleep(1)
+            answered = time.monotonic() - saved
+            history = bot(env, "kb", "history")
+            reverted = bot(env, "kb", "revert", "1", "--by", "e2e-staff")
+            undo_start = load.now()
+            back = publish(env, "--by", "e2e-staff")
+            undo_end = load.now()
+            time.sleep(5)
+        figures(
+            test="staff round",
+            rate=RATE,
+            save_to_answer_s=round(answered, 1),
+            publish_s=round(end - start, 1),
+            publish_window=load.stats(start, end),
+            undo_publish_s=round(undo_end - undo_start, 1),
+            undo_window=load.stats(undo_start, undo_end),
+            overall=load.stats(),
+            failed=load.failures()[:10],
+            publish=published.stdout.strip().splitlines()[-3:],
+            undo=back.stdout.strip().splitlines()[-3:],
+        )
+        assert "训练完成" in published.stdout
+        assert "e2e-staff  表格导入" in history.stdout and "发布模型" in history.stdout
+        assert reverted.returncode == 0, reverted.stdout + reverted.stderr
+        assert "需要发布" in reverted.stdout and "不用训练" in reverted.stdout
+        assert back.returncode == 0 and "已有对应的模型" in back.stdout, back.stdout + back.stderr
+        assert api.current_model() == original
+        assert not answers_new_question(assistant_url, "staff-undone")
+        assert load.failures() == []
+    finally:
+        if api.current_model() != original:
+            api.swap_model(MODELS_DIR / original)
