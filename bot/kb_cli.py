@@ -1,4 +1,4 @@
-"""Staff commands on the knowledge base: ``python -m bot kb export|import|try|history|revert``.
+"""Staff commands on the knowledge base: ``python -m bot kb export|import|try|history|save|revert``.
 
 Console output is for staff (Chinese); what applicants read comes from knowledge/.
 """
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from bot.generate import training_fingerprint, write_training_data
+from bot.kb.check import check_directory
 from bot.kb.edit import revert
 from bot.kb.history import History, default_operator, undo_hint
 from bot.kb.loader import KnowledgeError, load_knowledge
@@ -145,6 +146,33 @@ def _show_version(history: History, directory: Path, number: int) -> int:
                 f"{name}（版本 {number}）",
             )
         )
+    return 0
+
+
+def kb_save(args: argparse.Namespace) -> int:
+    """Keep a folder edited in a text editor as a version, with who and why."""
+    directory = get_settings().knowledge_dir
+    problems = check_directory(directory)
+    if problems:
+        print(f"知识库检查未通过，没有记入历史（共 {len(problems)} 个问题）：", file=sys.stderr)
+        for number, problem in enumerate(problems, 1):
+            print(f"  {number}. {problem}", file=sys.stderr)
+        return 1
+    history = History.for_folder(directory)
+    with history.locked():
+        before = history.versions(directory)
+        if before and history.current(directory) == before[-1]:
+            print(f"知识库与最新的版本 {before[-1].version} 相同，无需保存。")
+            return 0
+        summary = [args.note] if args.note else []
+        if not before:
+            summary.append("开始记录历史时的状态")
+        version = history.record(directory, by=args.by, action="manual", summary=summary)
+    print(f"知识库检查通过，已记入历史：版本 {version.version}（{version.by}）。")
+    for line in version.summary:
+        print(f"  · {line}")
+    if before:
+        print(f"要撤销，运行：python -m bot kb revert {before[-1].version} --by 您的名字")
     return 0
 
 
@@ -323,6 +351,13 @@ def add_commands(kb: argparse._SubParsersAction) -> None:
     history.add_argument("--limit", type=int, default=20, help="最多列出多少个版本（默认 20）")
     history.add_argument("--all", action="store_true", help="也列出其他知识库文件夹的版本")
     history.set_defaults(func=kb_history)
+
+    save = kb.add_parser(
+        "save", help="检查并把在文本编辑器里直接改好的知识库记入历史（写明操作人和说明）"
+    )
+    save.add_argument("--by", default=default_operator(), help=BY_HELP)
+    save.add_argument("--note", default="", help="这次改了什么，例如：改了欢迎语")
+    save.set_defaults(func=kb_save)
 
     back = kb.add_parser("revert", help="把知识库恢复为某个历史版本（经过同样的检查）")
     back.add_argument("version", type=int, metavar="版本号", help="kb history 列出的版本号")

@@ -184,3 +184,30 @@ def test_cli_history_show_and_revert(knowledge_copy, tmp_path, monkeypatch, caps
         assert "李四  恢复旧版本  ← 当前" in capsys.readouterr().out
     finally:
         bot_settings.get_settings.cache_clear()
+
+
+def test_cli_save_keeps_an_editor_change_with_its_operator(knowledge_copy, monkeypatch, capsys):
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
+    bot_settings.get_settings.cache_clear()
+    history = History.for_folder(knowledge_copy)
+    messages = knowledge_copy / "messages.yml"
+    good = messages.read_text(encoding="utf-8")
+    try:
+        assert cli_main(["kb", "save", "--by", "张三"]) == 0
+        assert [v.summary for v in history.versions(knowledge_copy)] == [["开始记录历史时的状态"]]
+        assert cli_main(["kb", "save"]) == 0
+        assert "无需保存" in capsys.readouterr().out
+        messages.write_text(
+            good.replace("为准：{contacts}", "为准：{contact_list}"), encoding="utf-8"
+        )
+        assert cli_main(["kb", "save", "--by", "张三"]) == 1
+        assert "没有记入历史" in capsys.readouterr().err
+        welcome = "  welcome: |-\n"
+        messages.write_text(good.replace(welcome, welcome + "    新年好！\n"), encoding="utf-8")
+        assert cli_main(["kb", "save", "--by", "张三", "--note", "改了欢迎语"]) == 0
+        assert "kb revert 1" in capsys.readouterr().out
+        latest = history.versions(knowledge_copy)[-1]
+        assert (latest.version, latest.by, latest.label) == (2, "张三", "直接编辑")
+        assert latest.summary == ["改了欢迎语", "修改的文件：messages.yml"]
+    finally:
+        bot_settings.get_settings.cache_clear()
