@@ -238,7 +238,8 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
     try:
         if model is None:
             print(
-                "正在为当前知识库准备模型（需要训练时约 5 分钟，助手照常用原模型回答）…", flush=True
+                "正在为当前知识库准备模型（需要训练时约 10–20 分钟，助手照常用原模型回答）…",
+                flush=True,
             )
             model, trained = train_model(kb, BUILD_DIR / "publish-train.log")
             print(
@@ -272,7 +273,7 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
             if not previous.is_file():
                 previous = MODELS_DIR / current
             if previous.is_file():
-                api.swap_model(previous)
+                api.swap_model(previous, expect)  # checked only to warm it up again
                 back = f"已换回原来的模型 {current}"
             else:
                 back = f"原来的模型 {current} 不在 {MODELS_DIR}，请用 python -m bot publish --model 旧模型路径 换回"

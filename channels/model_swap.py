@@ -49,6 +49,9 @@ from bot.settings import get_settings
 logger = logging.getLogger(__name__)
 
 WARMUP_SENDER = "model-swap-warmup"
+# without texts to check, these warm the new model up: TensorFlow traces its functions per
+# input length on the first parses, which would otherwise be applicants' (seconds each)
+WARMUP_TEXTS = ("hello", "deadline of the application?", "how many can each city recommend in 2021")
 
 
 @dataclass
@@ -74,7 +77,7 @@ def build_processor(agent: Agent, model_file: Path, expect: Dict[str, str]) -> S
         http_interpreter=agent.http_interpreter,
     )
     staged = Staged(processor, 0.0)
-    texts = list(expect) or ["hello"]
+    texts = list(expect) or list(WARMUP_TEXTS)
     for text in texts:
         tracker = DialogueStateTracker.from_events(WARMUP_SENDER, [])
         parsed = processor._parse_message_with_graph(UserMessage(text), tracker)
