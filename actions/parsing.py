@@ -14,7 +14,7 @@ from typing import Dict, List, Tuple
 import cn2an
 
 from bot.entities import EntityMatcher
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
 from bot.normalize import normalize
 
 MULTIPLIERS = {"千万": 1e7, "百万": 1e6, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2}

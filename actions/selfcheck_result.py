@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
 from actions.selfcheck_flow import SKIPPED, Item, items_for
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
 from bot.replies import render_message
 
 MAX_BYTES = 2000  # a WeChat customer-service text message

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 from bot.kb.facts import quota_list
-from bot.kb.loader import KnowledgeBase
-from bot.kb.models import City
+from bot.kb.models import City, KnowledgeBase
 
 TOTAL_CUES = (
     "加起来",

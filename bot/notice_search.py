@@ -19,7 +19,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 import jieba
 import jieba.posseg
 
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
 from bot.normalize import normalize
 
 _CJK_TERM = re.compile(r"^[\u4e00-\u9fff]{2,}$")

@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
-from bot.kb.loader import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.kb.load import load_knowledge
+from bot.kb.models import KnowledgeBase
+from bot.kb.problems import KnowledgeError
 from bot.serve import MODELS_DIR, child_env, rasa_command
 from bot.settings import BUILD_DIR, PROJECT_DIR, Settings
 

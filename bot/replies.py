@@ -16,7 +16,7 @@ from bot.derived import deadline_check, quota_breakdown, quota_check, quota_tota
 from bot.english import is_english
 from bot.kb.answers import answer_faq, human_contacts, source_note
 from bot.kb.facts import FactValue, chinese_date, deadline_status, render, static_facts
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
 from bot.normalize import normalize
 
 NOT_IN_NOTICE = "not_in_notice"

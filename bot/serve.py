@@ -14,7 +14,7 @@ from typing import Callable, Dict, List, Optional
 import yaml
 
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 from bot.settings import BUILD_DIR, PROJECT_DIR, MissingSecret, Settings
 from bot.stores import StoreURLError, lock_store_endpoint, tracker_store_endpoint
 

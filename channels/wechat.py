@@ -32,7 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.kb.menu import load_asks
+from bot.kb.load import load_asks
 from bot.settings import get_settings
 from channels.limits import rate_limited
 from channels.plumbing import TTLMap

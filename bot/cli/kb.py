@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from bot.generate import training_fingerprint, write_training_data
-from bot.kb.check import check_directory
 from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
-from bot.kb.loader import KnowledgeError, load_knowledge
+from bot.kb.load import check_directory, load_knowledge
+from bot.kb.problems import KnowledgeError
 from bot.serve import MODELS_DIR
 from bot.settings import get_settings
 

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import requests
 from wechatpy.crypto import WeChatCrypto
 
-from bot.kb.menu import load_menu, menu_path
+from bot.kb.load import load_menu, menu_path
 from bot.settings import get_settings
 from channels.wechat_api import make_client
 from channels.wechat_security import make_signature

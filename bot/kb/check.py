@@ -1,7 +1,7 @@
 """Rules that span knowledge files, reported in words staff understand.
 
-``check_directory`` is what ``python -m bot kb check`` runs: schema problems
-and cross-file problems, all at once.
+``cross_file_problems`` checks a parsed ``KnowledgeBase``; ``bot.kb.load`` runs it after
+parsing (``python -m bot kb check`` is ``bot.kb.load.check_directory``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from bot.kb.facts import (
     placeholders,
     static_facts,
 )
-from bot.kb.loader import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.kb.messages import COMMON_VALUES, MESSAGE_VALUES, NO_COMMON, NO_FACTS
+from bot.kb.models import KnowledgeBase
+from bot.kb.problems import Problem
 from bot.normalize import normalize
 
 # The 14 prefecture-level divisions of Hunan: the quota table must name each once.
@@ -424,12 +425,3 @@ def _duplicate_ids(file: str, section: str, ids: List[str]) -> List[Problem]:
         Problem(file, f"{section} › {i}", "id 重复")
         for i in sorted({i for i in ids if ids.count(i) > 1})
     ]
-
-
-def check_directory(directory: Optional[Path] = None) -> List[Problem]:
-    """Every problem in knowledge/, schema and cross-file; empty when all is well."""
-    try:
-        load_knowledge(directory)
-    except KnowledgeError as exc:
-        return exc.problems
-    return []

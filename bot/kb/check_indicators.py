@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-from bot.kb.loader import KnowledgeBase, Problem
-from bot.kb.models import ID_PATTERN
+from bot.kb.models import ID_PATTERN, KnowledgeBase
+from bot.kb.problems import Problem
 
 FILE = "indicators.yml"
 KINDS = ("count", "money", "percent", "yes_no")

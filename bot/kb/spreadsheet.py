@@ -22,8 +22,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.kb.edit import FAQ_FILE, check_and_write, clean_question, dump, load
-from bot.kb.loader import Problem
 from bot.kb.messages import MESSAGE_VALUES
+from bot.kb.problems import Problem
 
 MESSAGES_FILE = "messages.yml"
 FAQ_SHEET = "常见问题"

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from sqlalchemy import select
 
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 from bot.questionlog.db import session_scope
 from bot.questionlog.models import (
     FALLBACK,

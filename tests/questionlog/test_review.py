@@ -8,8 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main as cli_main
-from bot.kb.check import check_directory
-from bot.kb.loader import load_knowledge
+from bot.kb.load import check_directory, load_knowledge
 from bot.questionlog import review
 from bot.questionlog.broker import write_rows
 from tests.questionlog.conftest import make_row

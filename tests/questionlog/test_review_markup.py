@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.entities_parser import ENTITY_REGEX
 
 from bot.cli import main as cli_main
 from bot.kb.edit import clean_question
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 from tests.questionlog.test_review import exported, fill  # noqa: F401  (fixture)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main as cli_main
-from bot.kb.check import HUNAN_CITIES, check_directory
-from bot.kb.loader import KnowledgeCache
+from bot.kb.check import HUNAN_CITIES
+from bot.kb.load import KnowledgeCache, check_directory
 
 
 def edit(path: Path, old: str, new: str) -> None:
