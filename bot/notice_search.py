@@ -72,7 +72,8 @@ class Segmenter:
         self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
 
     def nouns(self, text: str) -> List[str]:
-        """Nouns of the question (what it is about); verbs, adverbs and time words are how it is asked."""
+        """Nouns of the question (what it is about); verbs, adverbs and time words are how it is
+        asked."""
         found = []
         for word, flag in self._tagger.cut(text):
             if (

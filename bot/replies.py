@@ -51,7 +51,8 @@ def follow_up_topic(
 
 
 def render_message(kb: KnowledgeBase, name: str, today: dt.date, /, **values: str) -> str:
-    """The fixed sentence ``name`` of messages.yml with facts, contacts, deadline status and ``values``."""
+    """The fixed sentence ``name`` of messages.yml with facts, contacts, deadline status and
+    ``values``."""
     facts: Dict[str, FactValue] = dict(static_facts(kb))
     facts["contacts"] = FactValue(human_contacts(kb), kb.notice.contacts.clause)
     facts["deadline_status"] = FactValue(deadline_status(kb, today), kb.notice.deadline.clause)

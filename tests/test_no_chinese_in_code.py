@@ -62,7 +62,7 @@ INPUT_MODULES: Dict[str, str] = {
     "bot/normalize.py": "normalisation tables",
     "bot/routing.py": "routing cues",
     "bot/english.py": "language detection",
-    "channels/privacy.py": "patterns of personal data and the placeholders that replace it in stored text",
+    "channels/privacy.py": "personal-data patterns and the placeholders that replace them",
 }
 # Single strings in applicant-facing modules.
 ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {

@@ -109,7 +109,8 @@ def _read_yaml(path: Path) -> Tuple[Any, Optional[Problem]]:
         return None, Problem(
             path.name,
             "",
-            f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}（常见原因：缩进不齐、冒号后缺空格、引号不成对）",
+            f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}（常见原因：缩进不齐、"
+            "冒号后缺空格、引号不成对）",
         )
 
 

@@ -67,7 +67,8 @@ def load_rows(since: dt.date, until: dt.date, url: str | None = None) -> List[Di
 
 @dataclass
 class FaqLabels:
-    """FAQ id → standard question, direction id → name; from knowledge/ (ids shown if unreadable)."""
+    """FAQ id → standard question, direction id → name; from knowledge/ (ids shown if
+    unreadable)."""
 
     questions: Dict[str, str] = field(default_factory=dict)
     directions: Dict[str, str] = field(default_factory=dict)
