@@ -16,9 +16,15 @@ import pytest
 from bot.kb.load import load_knowledge
 from bot.settings import get_settings
 from channels.limits import RateLimiter, rate_limited
-from tests.channels.telegram_fakes import ChannelServer, FakeBotAPI, message_update, wait_until
-from tests.channels.test_rest import Assistant, RestServer, send
-from tests.channels.test_telegram import post, webhook_channel
+from tests.support.rest import Assistant, RestServer, send
+from tests.support.telegram_fakes import (
+    ChannelServer,
+    FakeBotAPI,
+    message_update,
+    post,
+    wait_until,
+    webhook_channel,
+)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
