@@ -15,7 +15,6 @@ the knowledge. Operator side: console output is for staff.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -31,9 +30,11 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
 from bot.kb.history import History, default_operator
-from bot.kb.loader import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.kb.load import load_knowledge
+from bot.kb.models import KnowledgeBase
+from bot.kb.problems import KnowledgeError
 from bot.serve import MODELS_DIR, child_env, rasa_command
-from bot.settings import BUILD_DIR, PROJECT_DIR, Settings, get_settings
+from bot.settings import BUILD_DIR, PROJECT_DIR, Settings
 
 TRAIN_NICE = 10  # the server keeps the CPU it needs while the model trains
 LOAD_TIMEOUT = 600.0  # the swap returns once the new model is loaded and checked
@@ -82,7 +83,8 @@ class RasaApi:
         status, body = self.call("GET", "/status")
         if status in (401, 403):
             raise PublishError(
-                "助手的模型接口拒绝了令牌：请确认助手是用这一版 make run 启动的（它会开启 --enable-api），"
+                "助手的模型接口拒绝了令牌：请确认助手是用这一版 make run 启动的（它会开启 "
+                "--enable-api），"
                 "且两边的 RASA_API_TOKEN 相同。"
             )
         if status != 200 or not isinstance(body, dict):
@@ -173,8 +175,8 @@ def train_model(kb: KnowledgeBase, log: Path) -> Tuple[Path, bool]:
         if result.returncode != 0 or not trained.exists():
             tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
             raise PublishError(
-                f"训练失败（退出码 {result.returncode}），助手继续使用原来的模型。训练日志 {log} 的最后几行：\n"
-                + "\n".join(tail)
+                f"训练失败（退出码 {result.returncode}），助手继续使用原来的模型。训练日志 {log} "
+                "的最后几行：\n" + "\n".join(tail)
             )
         os.replace(trained, model)
     finally:
@@ -276,7 +278,10 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
                 api.swap_model(previous, expect)  # checked only to warm it up again
                 back = f"已换回原来的模型 {current}"
             else:
-                back = f"原来的模型 {current} 不在 {MODELS_DIR}，请用 python -m bot publish --model 旧模型路径 换回"
+                back = (
+                    f"原来的模型 {current} 不在 {MODELS_DIR}，"
+                    "请用 python -m bot publish --model 旧模型路径 换回"
+                )
             raise PublishError(
                 f"切换后助手在用 {live}，标准问答对 {right}/{asked}，{back}。答错的：\n"
                 + "\n".join(f"  · {w}" for w in wrong)
@@ -295,7 +300,8 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
         version=version.version,
     )
     how = (
-        "用 Rasa 的 PUT /model 加载（助手是旧版本启动的，加载期间提问要等待；重启 make run 后不再如此）"
+        "用 Rasa 的 PUT /model 加载（助手是旧版本启动的，加载期间提问要等待；"
+        "重启 make run 后不再如此）"
         if report.get("old")
         else f"在运行中的助手旁加载并检查 {report.get('load_seconds', 0):.0f} 秒，瞬间切换"
     )
@@ -310,16 +316,3 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
     for item in [*report.get("wrong", []), *wrong]:
         print(f"  注意：标准问 {item}")
     return 0
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot publish",
-        description="训练（如需）并不停机地切换到与当前知识库对应的模型",
-    )
-    parser.add_argument("--model", type=Path, help="直接切换到这个模型（不训练），例如换回旧模型")
-    parser.add_argument(
-        "--by", default=default_operator(), help="操作人（记入知识库历史，默认当前系统用户）"
-    )
-    args = parser.parse_args(argv)
-    return publish(get_settings(), args.model, by=args.by)

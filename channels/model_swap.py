@@ -51,7 +51,11 @@ logger = logging.getLogger(__name__)
 WARMUP_SENDER = "model-swap-warmup"
 # without texts to check, these warm the new model up: TensorFlow traces its functions per
 # input length on the first parses, which would otherwise be applicants' (seconds each)
-WARMUP_TEXTS = ("hello", "deadline of the application?", "how many can each city recommend in 2021")
+WARMUP_TEXTS = (
+    "hello",
+    "deadline of the application?",
+    "how many projects can each city recommend this year",
+)
 
 
 @dataclass

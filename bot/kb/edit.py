@@ -22,9 +22,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.kb.check import check_directory
 from bot.kb.history import KNOWLEDGE_SUFFIXES, History, Version, default_operator, folder_files
-from bot.kb.loader import Problem
+from bot.kb.load import check_directory
+from bot.kb.problems import Problem
 from bot.normalize import normalize
 
 FAQ_FILE = "faq.yml"
