@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
+import threading
 import time
 from pathlib import Path
 from typing import Any, Dict, List
@@ -20,7 +21,7 @@ from sanic import Sanic
 from bot.generate import training_fingerprint
 from bot.serve import MODELS_DIR
 from bot.settings import get_settings
-from channels.model_swap import ModelSwapInput
+from channels.model_swap import LoopGovernor, ModelSwapInput
 
 # Rasa's JiebaTokenizer hands jieba.load_userdict a path; jieba opens the file and never
 # closes it (third-party, at model load): the warning comes when the file is collected.
@@ -122,6 +123,32 @@ class LoopWatch:
         self._task.cancel()
 
 
+def test_the_governor_holds_the_loader_while_the_loop_is_late():
+    governor = LoopGovernor()
+    calls = governor.CHECK_EVERY
+    governor.last_tick = time.monotonic()  # the loop has just ticked: no pause
+    for _ in range(calls):
+        governor.hook(None, "call", None)
+    assert governor.paused_s < 0.05
+    governor.last_tick = time.monotonic() - 1  # the loop is busy (late)
+    started = time.monotonic()
+
+    def loop_ticks_again() -> None:
+        time.sleep(0.2)
+        governor.last_tick = time.monotonic() + 1
+
+    threading.Thread(target=loop_ticks_again).start()
+    for _ in range(calls):
+        governor.hook(None, "call", None)
+    assert 0.15 < time.monotonic() - started < 0.9  # held until the loop ticked
+    governor.stop()
+    governor.last_tick = time.monotonic() - 5
+    started = time.monotonic()
+    for _ in range(calls):
+        governor.hook(None, "call", None)
+    assert time.monotonic() - started < 0.1  # once stopped, never held
+
+
 async def test_the_token_is_needed_and_bad_requests_change_nothing(swap_settings, tmp_path):
     agent = type("NoAgent", (), {"processor": None, "is_ready": lambda self: False})()
     async with SwapServer(agent) as server:
@@ -159,7 +186,8 @@ async def test_swap_off_the_loop_checked_first_broken_model_refused(swap_setting
         assert status == 200 and body["swapped"] is True, body
         gaps = sorted(watch.gaps)
         print(
-            f"MODEL-SWAP load {body['load_seconds']} s; loop stall max {gaps[-1]:.3f} s, "
+            f"MODEL-SWAP load {body['load_seconds']} s (yielded {body['yielded_seconds']} s); "
+            f"loop stall max {gaps[-1]:.3f} s, "
             f"p99 {gaps[int(0.99 * (len(gaps) - 1))]:.3f} s over {len(gaps)} ticks"
         )
         assert body["previous"]["model_file"] == model.name and body["right"] == 1
