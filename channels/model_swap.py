@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -51,7 +52,11 @@ logger = logging.getLogger(__name__)
 WARMUP_SENDER = "model-swap-warmup"
 # without texts to check, these warm the new model up: TensorFlow traces its functions per
 # input length on the first parses, which would otherwise be applicants' (seconds each)
-WARMUP_TEXTS = ("hello", "deadline of the application?", "how many can each city recommend in 2021")
+WARMUP_TEXTS = (
+    "hello",
+    "deadline of the application?",
+    "how many projects can each city recommend this year",
+)
 
 
 @dataclass
@@ -64,9 +69,71 @@ class Staged:
     right: int = 0
 
 
-def build_processor(agent: Agent, model_file: Path, expect: Dict[str, str]) -> Staged:
+class LoopGovernor:
+    """Lets the loading thread run only while the event loop is idle.
+
+    Both threads need the GIL. Left alone, the loader (Python-heavy: building the graph,
+    tracing TensorFlow) would take half of it, and the loop would wait for it again after
+    every I/O: answers would slow down several-fold for the whole load. Here the loop ticks
+    every ``TICK_S``; a profile hook in the loader (``hook``, set for that thread only) looks
+    at the last tick on every Python call, and while the loop is late — it is busy with a
+    request — the loader sleeps (releasing the GIL) until the loop has ticked again. The
+    loader then uses what the loop leaves; only C calls that hold the GIL themselves (up to
+    about a second inside TensorFlow, once or twice a load) still delay the loop.
+    """
+
+    TICK_S = 0.005
+    LATE_S = 0.015  # the loop counts as busy when its last tick is older than this
+    PAUSE_S = 0.005
+    CHECK_EVERY = 50  # Python calls between looks at the clock (the hook must stay cheap)
+
+    def __init__(self) -> None:
+        self.last_tick = time.monotonic()
+        self.paused_s = 0.0
+        self._calls = 0
+        self._running = True
+
+    async def tick(self) -> None:
+        while self._running:
+            self.last_tick = time.monotonic()
+            await asyncio.sleep(self.TICK_S)
+
+    def stop(self) -> None:
+        self._running = False
+
+    def hook(self, frame: Any, event: str, arg: Any) -> None:
+        if event != "call":
+            return
+        self._calls += 1
+        if self._calls < self.CHECK_EVERY:
+            return
+        self._calls = 0
+        started = time.monotonic()
+        while self._running and time.monotonic() - self.last_tick > self.LATE_S:
+            time.sleep(self.PAUSE_S)
+            if time.monotonic() - started > 1.0:
+                break  # the loop is stuck elsewhere: do not wait for ever
+        self.paused_s += time.monotonic() - started
+
+
+def build_processor(
+    agent: Agent,
+    model_file: Path,
+    expect: Dict[str, str],
+    governor: Optional[LoopGovernor] = None,
+) -> Staged:
     """Load ``model_file`` into a new processor sharing ``agent``'s stores (blocking: run it
-    in a worker thread) and parse ``expect``'s texts with it."""
+    in a worker thread) and parse ``expect``'s texts with it; with ``governor`` the thread
+    yields to the event loop whenever the loop is busy."""
+    if governor is not None:
+        sys.setprofile(governor.hook)  # this thread only
+    try:
+        return _build_processor(agent, model_file, expect)
+    finally:
+        sys.setprofile(None)
+
+
+def _build_processor(agent: Agent, model_file: Path, expect: Dict[str, str]) -> Staged:
     started = time.monotonic()
     processor = MessageProcessor(
         model_path=model_file,
@@ -166,19 +233,25 @@ class ModelSwapInput(InputChannel):
                 before = _model_info(agent)
                 loop = asyncio.get_running_loop()
                 executor = ThreadPoolExecutor(1, thread_name_prefix="model-swap")
+                governor = LoopGovernor() if body.get("yield_to_requests", True) else None
+                ticker = loop.create_task(governor.tick()) if governor else None
                 try:
                     staged = await loop.run_in_executor(
-                        executor, build_processor, agent, model_file, dict(expect)
+                        executor, build_processor, agent, model_file, dict(expect), governor
                     )
                 except Exception as exc:  # any failure to load leaves the old model serving
                     logger.exception("model %s could not be loaded", model_file)
                     return _error(500, f"{type(exc).__name__}: {exc}", swapped=False)
                 finally:
+                    if governor is not None:
+                        governor.stop()
+                        await ticker
                     executor.shutdown(wait=False)  # its one thread is idle: never block the loop
                 result = {
                     "previous": before,
                     "model_file": staged.processor.model_filename,
                     "load_seconds": round(staged.load_seconds, 2),
+                    "yielded_seconds": round(governor.paused_s, 2) if governor else 0.0,
                     "right": staged.right,
                     "checked": len(expect),
                     "wrong": staged.wrong,
