@@ -27,6 +27,7 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 from openpyxl import load_workbook
 
+from bot.kb.spreadsheet import FAQ_COLUMNS, FAQ_SHEET
 from bot.publish import PublishError, RasaApi
 from bot.serve import MODELS_DIR
 from bot.settings import Settings
@@ -221,9 +222,8 @@ def test_the_model_apis_need_the_token(assistant_server, path):
 def add_similar_questions(workbook_path: Path, faq_id: str, questions: List[str]) -> None:
     """What staff do in Excel: more lines in the similar-questions cell of an entry."""
     workbook = load_workbook(workbook_path)
-    sheet = workbook.worksheets[0]
-    headers = [cell.value for cell in sheet[1]]
-    similar = next(i for i, h in enumerate(headers, 1) if h and "相似问" in str(h))
+    sheet = workbook[FAQ_SHEET]
+    similar = [key for _, key, _ in FAQ_COLUMNS].index("similar") + 1
     for row in range(2, sheet.max_row + 1):
         if sheet.cell(row=row, column=1).value == faq_id:
             cell = sheet.cell(row=row, column=similar)
