@@ -22,7 +22,10 @@ from typing import Dict, List, Optional, Tuple
 
 # command → (group module, one-line help shown by ``python -m bot --help``)
 COMMANDS: Dict[str, Tuple[str, str]] = {
-    "kb": ("bot.cli.kb", "知识库 knowledge base：check、facts、try、export、import"),
+    "kb": (
+        "bot.cli.kb",
+        "知识库 knowledge base：check、facts、try、export、import、history、save、revert",
+    ),
     "train": ("bot.cli.serve", "从知识库生成训练数据，必要时训练模型"),
     "run": ("bot.cli.serve", "训练（如需）并启动助手"),
     "chat": ("bot.cli.serve", "在终端与运行中的助手对话"),
