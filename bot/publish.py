@@ -37,7 +37,9 @@ from bot.serve import MODELS_DIR, child_env, rasa_command
 from bot.settings import BUILD_DIR, PROJECT_DIR, Settings
 
 TRAIN_NICE = 10  # the server keeps the CPU it needs while the model trains
-LOAD_TIMEOUT = 600.0  # the swap returns once the new model is loaded and checked
+# the swap returns once the new model is loaded and checked; loading yields to requests, so
+# on a busy server it takes minutes (rasa run answers a request for up to an hour)
+LOAD_TIMEOUT = 1800.0
 SWAP_PATH = "/webhooks/model/swap"  # channels.model_swap
 # share of FAQ standard questions the new model must answer with their own topic
 MIN_STANDARD_QUESTIONS_RIGHT = 0.8

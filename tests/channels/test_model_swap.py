@@ -66,6 +66,7 @@ class SwapServer:
         Sanic.test_mode = True
         app = Sanic(f"model_swap_test_{id(self)}", configure_logging=False)
         app.ctx.agent = self.agent
+        app.config.RESPONSE_TIMEOUT = 3600  # as rasa run sets it (--response-timeout)
         register([ModelSwapInput()], app, route="/webhooks/")
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
