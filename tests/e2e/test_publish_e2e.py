@@ -49,7 +49,7 @@ NEW_SIMILAR = "交件的最后一天"
 MORE_SIMILAR = ("收件到哪天为止", "过了哪天就不收了")
 NEW_SIMILAR_TOPIC = "deadline"
 # training (nice 10, beside the live server and the load) takes 10-20 min on a busy 2-core machine
-STAFF_ROUND_TIMEOUT_S = 3600
+STAFF_ROUND_TIMEOUT_S = 5400
 
 
 def api_for(env: Dict[str, str]) -> RasaApi:
@@ -69,7 +69,7 @@ def bot(env: Dict[str, str], *args: str, timeout: float = 1800) -> subprocess.Co
 
 
 def publish(env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return bot(env, "publish", *args)
+    return bot(env, "publish", *args, timeout=STAFF_ROUND_TIMEOUT_S)
 
 
 def figures(**values) -> None:
