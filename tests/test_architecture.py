@@ -48,6 +48,7 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
         "bot.preview": "kb try only: rasa_sdk and jieba (≈1.5 s) — " + _COMMAND,
         "bot.routing": "kb try only: jieba (≈1 s) — " + _COMMAND,
     },
+    "bot.console.cli": {"aiohttp": _COMMAND, "bot.console.app": _COMMAND},
     "bot.cluster": {"rasa.core.tracker_store": _RASA, "rasa.utils.endpoints": _RASA},
     "bot.preview": {
         "rasa.core.agent": _RASA,
@@ -136,7 +137,12 @@ GRAPH = {module: _imports(module) for module in MODULES}
 
 
 def is_operator(module: str) -> bool:
-    return module in OPERATOR or (module.startswith("bot.") and module.endswith("_cli"))
+    return (
+        module in OPERATOR
+        or (module.startswith("bot.") and module.endswith("_cli"))
+        or module == "bot.console"
+        or module.startswith("bot.console.")  # the staff web console (python -m bot console)
+    )
 
 
 def is_runtime_library(module: str) -> bool:
@@ -246,6 +252,7 @@ def test_channels_actions_and_nlu_import_only_down(module):
         ("bot.wechat_cli", "operator"),
         ("bot.kb_cli", "operator"),
         ("bot.preview", "operator"),
+        ("bot.console.app", "operator"),
         ("bot.kb.loader", "runtime"),
         ("channels.texts", "runtime"),
         ("bot.questionlog.broker", "runtime"),

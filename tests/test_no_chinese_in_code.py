@@ -47,6 +47,10 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/settings.py": "configuration errors for the operator",
     "bot/cluster.py": "operator console output (make cluster)",
     "bot/stores.py": "configuration errors for the operator (store URLs)",
+    "bot/console/app.py": "staff web console pages",
+    "bot/console/store.py": "staff web console: account errors and audit labels",
+    "bot/console/cli.py": "operator CLI console output (python -m bot console)",
+    "bot/console/publisher.py": "staff web console: publish progress",
 }
 # Modules that only match what applicants type: cue words, patterns, vocabulary.
 INPUT_MODULES: Dict[str, str] = {

@@ -207,7 +207,9 @@ async def test_add_similar_goes_through_the_validated_write(staff, config):
     )
     html = await response.text()
     assert "已完成" in html and "新增相似问 1 条" in html
-    assert "材料交错了还能补交吗" in load_knowledge(config.knowledge_dir).faq_entry("deadline").similar
+    assert (
+        "材料交错了还能补交吗" in load_knowledge(config.knowledge_dir).faq_entry("deadline").similar
+    )
     assert 'id="pending-count">1<' in html
     assert 'id="unpublished"' in html
     [entry] = [e for e in store.recent(url=config.database_url) if e.action == store.ADD_SIMILAR]
@@ -244,7 +246,16 @@ async def test_a_decision_the_check_refuses_changes_nothing(staff, config):
 @pytest.mark.parametrize(
     ("form", "problem"),
     [
-        ({"action": "new_faq", "faq_id": "Bad Id", "question": "q", "answer": "a", "clause": "一"}, "问答ID"),
+        (
+            {
+                "action": "new_faq",
+                "faq_id": "Bad Id",
+                "question": "q",
+                "answer": "a",
+                "clause": "一",
+            },
+            "问答ID",
+        ),
         ({"action": "new_faq"}, "请填写回答"),
         ({"action": "add_similar", "faq_id": "deadline", "questions": ""}, "要加入的问法"),
         ({"action": "not_in_notice", "topic_id": "__new__", "new_topic_id": "x"}, "事项ID"),
@@ -254,7 +265,9 @@ async def test_a_decision_the_check_refuses_changes_nothing(staff, config):
 async def test_incomplete_forms_are_explained(staff, form, problem):
     _, token = await review(staff)
     html = await (
-        await staff.post("/review/decide", data={"csrf": token, **BACK, "key": "食堂几点开饭", **form})
+        await staff.post(
+            "/review/decide", data={"csrf": token, **BACK, "key": "食堂几点开饭", **form}
+        )
     ).text()
     assert problem in html and "未完成" in html
 
