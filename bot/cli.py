@@ -237,6 +237,7 @@ DELEGATED = {
     "review": ("bot.questionlog.review", "未答问题导出/导入"),
     "purge": ("bot.questionlog.purge", "按保留期限删除提问记录"),
     "publish": ("bot.publish", "训练（如需）并不停机地切换到新模型"),
+    "console": ("bot.console.cli", "工作人员网页工作台（报告、待审问题、发布）；adduser 创建账号"),
 }
 
 
