@@ -60,7 +60,7 @@ def seed(url: str) -> int:
                 {
                     "created_at": local - dt.timedelta(hours=8),  # stored in UTC
                     "channel": channel,
-                    "sender_id": f"{channel[:2]}_e2e_sender_{day}_{number % 3}",
+                    "sender_id": f"e2e_sender_{day}_{number % 2}",
                     "channel_message_id": f"m{day}-{number}",
                     "text": text,
                     "topic": topic,
@@ -304,6 +304,7 @@ def test_the_whole_round(console, browser):
     wait_url(browser, r"/conversation/\d+$")
     assert "e2e_sender" not in browser.page_source
     assert browser.find_elements(By.CSS_SELECTOR, ".turn.here")
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".turn")) == 3  # the sender's day
     screenshot(browser, "console-conversation.png")
 
     # publishing is offered; the change is on the audit page with the account name
