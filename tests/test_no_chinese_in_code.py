@@ -23,10 +23,15 @@ SCANNED = ("actions", "channels", "bot")
 
 # Whole modules whose Chinese is not for applicants.
 STAFF_MODULES: Dict[str, str] = {
-    "bot/cli.py": "operator CLI console output",
-    "bot/wechat_cli.py": "operator CLI console output",
-    "bot/telegram_cli.py": "operator CLI console output",
-    "bot/kb_cli.py": "operator CLI console output (kb export/import/try)",
+    "bot/cli/__init__.py": "operator CLI: command list for --help",
+    "bot/cli/kb.py": "operator CLI console output (kb check/facts/try/export/import)",
+    "bot/cli/serve.py": "operator CLI console output (chat)",
+    "bot/cli/evaluate.py": "operator CLI console output (eval)",
+    "bot/cli/questionlog.py": "operator CLI console output (report/review/purge)",
+    "bot/cli/console.py": "operator CLI console output (console, console adduser)",
+    "bot/cli/publish.py": "operator CLI option help (publish)",
+    "bot/cli/wechat.py": "operator CLI console output",
+    "bot/cli/telegram.py": "operator CLI console output",
     "bot/kb/check.py": "kb check problem messages for staff",
     "bot/kb/check_indicators.py": "kb check problem messages for staff",
     "bot/kb/loader.py": "kb check problem messages (schema errors) for staff",
@@ -49,7 +54,6 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/stores.py": "configuration errors for the operator (store URLs)",
     "bot/console/app.py": "staff web console pages",
     "bot/console/store.py": "staff web console: account errors and audit labels",
-    "bot/console/cli.py": "operator CLI console output (python -m bot console)",
     "bot/console/publisher.py": "staff web console: publish progress",
 }
 # Modules that only match what applicants type: cue words, patterns, vocabulary.
@@ -203,7 +207,8 @@ def test_a_new_sentence_in_an_action_is_caught(tmp_path):
     for top in SCANNED:
         (tmp_path / top).mkdir()
     (tmp_path / "actions" / "answers.py").write_text('TEXT = "您好！"\n', encoding="utf-8")
-    (tmp_path / "bot" / "cli.py").write_text('print("知识库检查通过。")\n', encoding="utf-8")
+    (tmp_path / "bot" / "cli").mkdir()
+    (tmp_path / "bot" / "cli" / "kb.py").write_text('print("知识库检查通过。")\n', encoding="utf-8")
     assert offending(tmp_path) == ["actions/answers.py:1: '您好！'"]
 
 

@@ -651,3 +651,8 @@ def create_app(config: ConsoleConfig) -> web.Application:
     app.router.add_post("/publish", publish)
     app.router.add_get("/audit", audit_page)
     return app
+
+
+def run(config: ConsoleConfig, host: str, port: int) -> None:
+    """Serve the console until interrupted."""
+    web.run_app(create_app(config), host=host, port=port, print=None, access_log=None)
