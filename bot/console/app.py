@@ -533,7 +533,9 @@ async def decide(request: web.Request) -> web.StreamResponse:
         changes: List[str] = []
         skipped: List[str] = []
         if not problems:
-            result = await db(apply_edits, config.knowledge_dir, edits)
+            result = await db(
+                apply_edits, config.knowledge_dir, edits, by=user, action=f"console {action}"
+            )
             changes, skipped = result.changes, result.skipped
             problems = [str(p) for p in result.problems]
             if not result.written and not problems:

@@ -16,7 +16,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -280,9 +280,16 @@ def check_and_write(directory: Path, texts: Dict[str, str]) -> List[Problem]:
     return []
 
 
-def apply_edits(directory: Path, edits: Sequence[object]) -> EditResult:
+def apply_edits(
+    directory: Path,
+    edits: Sequence[object],
+    *,
+    by: Optional[str] = None,
+    action: str = "review",
+) -> EditResult:
     """Apply edits to ``directory``/faq.yml (and not_in_notice.yml for ``MarkNotInNotice``)
-    if, and only if, the knowledge check then passes."""
+    if, and only if, the knowledge check then passes. ``by`` names the operator and ``action``
+    what was done, for the knowledge history once check_and_write keeps one."""
     directory = Path(directory)
     result = EditResult()
     silent = [e for e in edits if isinstance(e, MarkNotInNotice)]
