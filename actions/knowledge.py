@@ -6,7 +6,8 @@ import datetime as dt
 from functools import lru_cache
 from typing import Dict, List
 
-from bot.kb.loader import KnowledgeBase, KnowledgeCache
+from bot.kb.load import KnowledgeCache
+from bot.kb.models import KnowledgeBase
 from bot.replies import render_message
 from bot.settings import get_settings
 

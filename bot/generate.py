@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List
 
 import yaml
 
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
 from bot.settings import PROJECT_DIR
 
 GENERATED_DIR = PROJECT_DIR / "nlu" / "generated"

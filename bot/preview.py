@@ -22,7 +22,7 @@ import yaml
 
 from actions.answers import choose_topic, fallback_text, suggested_questions
 from actions.knowledge import ENTITY_KINDS
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
 from bot.normalize import normalize
 from bot.replies import NOT_IN_NOTICE, clause_reply, faq_reply, not_in_notice_reply, render_message
 from bot.routing import NLU_FALLBACK, OUT_OF_SCOPE, QuestionRouter, Thresholds, apply_route

@@ -38,8 +38,7 @@ from bot.documents import documents_named
 from bot.english import english_topic, is_english
 from bot.entities import EntityMatcher
 from bot.kb.answers import answer_faq
-from bot.kb.loader import KnowledgeBase
-from bot.kb.models import SilentTopic
+from bot.kb.models import KnowledgeBase, SilentTopic
 from bot.normalize import normalize
 from bot.notice_search import ClauseHit, NoticeIndex
 from bot.replies import BLOCKED, NOT_IN_NOTICE, NOTICE_CLAUSE, blocked_words

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from bot.kb.loader import KnowledgeCache, KnowledgeError
+from bot.kb.load import KnowledgeCache
+from bot.kb.problems import KnowledgeError
 from bot.replies import render_message
 from bot.settings import get_settings
 

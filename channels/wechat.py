@@ -32,7 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.kb.menu import load_asks
+from bot.kb.load import load_asks
 from bot.settings import get_settings
 from channels.limits import rate_limited
 from channels.plumbing import TTLMap
@@ -146,7 +146,8 @@ class WeChatInput(InputChannel):
     # -- HTTP ---------------------------------------------------------------
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        # per-sender limit before the NLU (a WeChat retry never gets here twice); one question at a time
+        # per-sender limit before the NLU (a WeChat retry never gets here twice);
+        # then one question at a time
         # (an empty reply gets the channel's own welcome or sorry reply, see _run_turn)
         on_new_message = rate_limited(one_question_at_a_time(on_new_message, unavailable=str))
         module = inspect.getmodule(self)

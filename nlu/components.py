@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.entities import EntityMatcher
-from bot.kb.loader import KnowledgeCache
+from bot.kb.load import KnowledgeCache
 from bot.normalize import normalize
 from bot.routing import QuestionRouter, Thresholds, apply_route
 

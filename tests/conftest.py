@@ -19,6 +19,6 @@ def knowledge_copy(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def kb():
-    from bot.kb.loader import load_knowledge
+    from bot.kb.load import load_knowledge
 
     return load_knowledge(KNOWLEDGE_DIR)

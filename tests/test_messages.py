@@ -13,9 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import ActionGoodbye, ActionHumanHandoff, ActionWelcome
 from actions.selfcheck import ActionAskScCity
 from bot import settings
-from bot.kb.check import check_directory
 from bot.kb.facts import deadline_status
-from bot.kb.loader import load_knowledge
+from bot.kb.load import check_directory, load_knowledge
 from bot.kb.messages import MESSAGE_VALUES
 from bot.replies import render_message
 from channels import texts

@@ -28,7 +28,7 @@ from bot.console import store
 from bot.console.auth import COOKIE, SESSION_SECONDS, LoginLimits, Session, Sessions, csrf_ok
 from bot.console.publisher import PUBLISH_COMMAND, Publisher, PublishJob
 from bot.kb.edit import AddSimilar, MarkNotInNotice, NewFaq, apply_edits
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 from bot.questionlog.db import session_scope
 from bot.questionlog.models import QuestionLogEntry
 from bot.questionlog.report import (

@@ -22,8 +22,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.kb.check import check_directory
-from bot.kb.loader import Problem
+from bot.kb.load import check_directory
+from bot.kb.problems import Problem
 from bot.normalize import normalize
 
 FAQ_FILE = "faq.yml"
@@ -233,15 +233,16 @@ def apply_to_not_in_notice(data, edits: Sequence[MarkNotInNotice], result: EditR
                 entry[name].append(value)
                 present.add(key)
                 added[name].append(value)
+        keywords = "、".join(added["keywords"]) or "无"
+        examples = len(added["examples"])
         if created:
             result.changes.append(
                 f"新建“通知未涉及”事项 {edit.topic_id}：{entry['name']}"
-                f"（关键词 {'、'.join(added['keywords']) or '无'}；例句 {len(added['examples'])} 条）"
+                f"（关键词 {keywords}；例句 {examples} 条）"
             )
         elif added["keywords"] or added["examples"]:
             result.changes.append(
-                f"“通知未涉及”事项 {edit.topic_id} 新增关键词 {'、'.join(added['keywords']) or '无'}，"
-                f"例句 {len(added['examples'])} 条"
+                f"“通知未涉及”事项 {edit.topic_id} 新增关键词 {keywords}，例句 {examples} 条"
             )
         else:
             result.skipped.append(f"“通知未涉及”事项 {edit.topic_id} 已有这些关键词和例句")

@@ -30,7 +30,8 @@ def similarity(x: str, y: str) -> float:
 
 @dataclass
 class Group:
-    """Similar questions: ``key`` is the most frequent wording, ``examples`` the distinct texts shown."""
+    """Similar questions: ``key`` is the most frequent wording, ``examples`` the distinct texts
+    shown."""
 
     key: str
     count: int = 0
@@ -129,7 +130,8 @@ def _prefix_length(size: int, threshold: float) -> int:
 def nearest(text: str, candidates: Sequence[Tuple[str, Sequence[str]]]) -> Tuple[str | None, float]:
     """(id, score) of the candidate whose wordings are most similar to ``text``.
 
-    ``candidates`` are (id, [wording, …]) pairs, e.g. a FAQ id with its question and similar questions.
+    ``candidates`` are (id, [wording, …]) pairs, e.g. a FAQ id with its question and similar
+    questions.
     """
     grams = shingles(text)
     best_id, best_score = None, 0.0

@@ -10,7 +10,8 @@ from tests.channels.wechat_fakes import FakeWeChatApi, free_socket
 
 @pytest.fixture
 def channel_settings(monkeypatch):
-    """protect() needs a pseudonymisation key (every channel); never write one into the project's .build/."""
+    """protect() needs a pseudonymisation key (every channel); never write one into the project's
+    .build/."""
     from bot.settings import get_settings
 
     monkeypatch.setenv("QUESTION_LOG_SECRET", "test-secret")

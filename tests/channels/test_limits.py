@@ -13,7 +13,7 @@ from typing import Any, List
 import aiohttp
 import pytest
 
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 from bot.settings import get_settings
 from channels.limits import RateLimiter, rate_limited
 from tests.channels.telegram_fakes import ChannelServer, FakeBotAPI, message_update, wait_until

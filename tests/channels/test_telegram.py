@@ -33,7 +33,8 @@ NON_TEXT_START = "抱歉，我目前只能看懂文字消息"
 
 @pytest.fixture(autouse=True)
 def _settings(monkeypatch, channel_settings):
-    """Telegram settings come only from each test (the shared fixture sets the pseudonymisation key)."""
+    """Telegram settings come only from each test (the shared fixture sets the pseudonymisation
+    key)."""
     for var in (
         "TELEGRAM_TOKEN",
         "TELEGRAM_SECRET_TOKEN",

@@ -1,4 +1,5 @@
-"""明文, 兼容 and 安全 modes: requests encrypted with wechatpy's own crypto, key rotation, bad input."""
+"""明文, 兼容 and 安全 modes: requests encrypted with wechatpy's own crypto, key rotation, bad
+input."""
 
 from __future__ import annotations
 

@@ -124,7 +124,8 @@ async def test_personal_data_is_masked_before_the_assistant_sees_it():
         b"",
         "<xml><Content>没有发送者</Content></xml>".encode(),
         b"<root><MsgType>text</MsgType></root>",
-        b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>',
+        b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><Content>&a;'
+        b"</Content></xml>",
         b"\xff\xfe<xml/>",
     ],
 )

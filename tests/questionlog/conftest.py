@@ -1,4 +1,5 @@
-"""Question-log fixtures: a fresh database per test — SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+"""Question-log fixtures: a fresh database per test — SQLite always, PostgreSQL when
+TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 

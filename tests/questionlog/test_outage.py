@@ -1,4 +1,5 @@
-"""Database outages: applicants are still answered, rows wait in a bounded buffer and arrive once."""
+"""Database outages: applicants are still answered, rows wait in a bounded buffer and arrive
+once."""
 
 from __future__ import annotations
 

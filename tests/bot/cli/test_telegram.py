@@ -1,4 +1,5 @@
-"""``python -m bot telegram set-webhook URL`` / ``delete-webhook`` / ``info`` against the fake Bot API."""
+"""``python -m bot telegram set-webhook URL`` / ``delete-webhook`` / ``info`` against the fake
+Bot API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The console over HTTP (aiohttp's test server): access, CSRF, report, review, conversation, publish."""
+"""The console over HTTP (aiohttp's test server): access, CSRF, report, review, conversation,
+publish."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from openpyxl import load_workbook
 from bot.console import store
 from bot.console.app import PUBLISHER, create_app
 from bot.console.auth import COOKIE
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 from bot.questionlog.stats import compute, load_rows
 from tests.bot.console.conftest import PASSWORD, USER, csrf_of, csrf_token, log_in
 from tests.questionlog.seed import SINCE, TOTAL, UNTIL

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.kb.edit import AddSimilar, MarkNotInNotice, apply_edits
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 
 
 def topic(directory, topic_id):
