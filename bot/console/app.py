@@ -147,7 +147,7 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
     user = None
     if session is not None and session.user:
         config = request.app[CONFIG]
-        if await db(store.is_active, session.user, config.database_url):
+        if await db(store.is_active, session.user, session.issued, config.database_url):
             user = session.user
     # a first visit gets a session (no user) at once, so the log-in form carries a CSRF token
     request["session"] = session or request.app[SESSIONS].new()
@@ -250,6 +250,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
+    await db(store.end_sessions, request["user"], config.database_url)
     await db(store.record, request["user"], store.LOGOUT, "", "", True, config.database_url)
     response = web.HTTPSeeOther("/login")
     _set_session(request, response, request.app[SESSIONS].new())

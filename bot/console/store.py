@@ -77,6 +77,7 @@ def add_user(username: str, password: str, url: str | None = None) -> None:
         else:
             account.password_hash = hashed
             account.disabled = False
+            account.sessions_after = utcnow()  # a new password ends every open session
 
 
 def verify(username: str, password: str, url: str | None = None) -> bool:
@@ -97,16 +98,31 @@ def verify(username: str, password: str, url: str | None = None) -> bool:
         return True
 
 
-def is_active(username: str, url: str | None = None) -> bool:
+def is_active(username: str, issued: float | None = None, url: str | None = None) -> bool:
+    """Whether the account may use a session issued at ``issued`` (a Unix time): it exists, is
+    not disabled, and has not logged out or changed its password since."""
     with session_scope(url) as session:
-        return (
-            session.execute(
-                select(StaffAccount.id).where(
-                    StaffAccount.username == username, StaffAccount.disabled.is_(False)
-                )
-            ).first()
-            is not None
-        )
+        account = session.execute(
+            select(StaffAccount).where(
+                StaffAccount.username == username, StaffAccount.disabled.is_(False)
+            )
+        ).scalar_one_or_none()
+        if account is None:
+            return False
+        if account.sessions_after is None or issued is None:
+            return True
+        when = dt.datetime.fromtimestamp(issued, dt.timezone.utc).replace(tzinfo=None)
+        return when > account.sessions_after
+
+
+def end_sessions(username: str, url: str | None = None) -> None:
+    """Void every session of the account issued until now (log-out)."""
+    with session_scope(url) as session:
+        account = session.execute(
+            select(StaffAccount).where(StaffAccount.username == username)
+        ).scalar_one_or_none()
+        if account is not None:
+            account.sessions_after = utcnow()
 
 
 @dataclass

@@ -66,6 +66,8 @@ class StaffAccount(Base):
     password_hash = Column(String(255), nullable=False)
     created_at = Column(DateTime, nullable=False)  # UTC, naive
     disabled = Column(Boolean, nullable=False, default=False)
+    # sessions issued before this (UTC, naive) are void: set at log-out and password change
+    sessions_after = Column(DateTime)
 
 
 class AuditEntry(Base):

@@ -21,7 +21,7 @@ def test_adduser_reads_the_password_from_stdin(db_url, capsys):  # noqa: F811
 def test_adduser_refuses_a_short_password(db_url, capsys):  # noqa: F811
     assert cli.adduser("li.ming", db_url, io.StringIO("short\n")) == 1
     assert "至少" in capsys.readouterr().err
-    assert not store.is_active("li.ming", db_url)
+    assert not store.is_active("li.ming", url=db_url)
 
 
 class Terminal(io.StringIO):

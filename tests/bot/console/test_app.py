@@ -135,10 +135,16 @@ async def test_a_tampered_session_cookie_is_no_session(staff):
 
 async def test_logout(staff, config):
     token = await csrf_token(staff)
+    old = staff.session.cookie_jar.filter_cookies(staff.make_url("/"))[COOKIE].value
     response = await staff.post("/logout", data={"csrf": token}, allow_redirects=False)
     assert response.status == 303
     assert (await staff.get("/report", allow_redirects=False)).status == 303
-    assert [e.action for e in store.recent(url=config.database_url)][:2] == [
+    staff.session.cookie_jar.update_cookies({COOKIE: old})  # a copy kept from before: void
+    assert (await staff.get("/report", allow_redirects=False)).status == 303
+    staff.session.cookie_jar.clear()
+    assert (await log_in(staff)).status == 303  # logging in again works at once
+    assert (await staff.get("/report", allow_redirects=False)).status == 200
+    assert [e.action for e in store.recent(url=config.database_url)][1:3] == [
         store.LOGOUT,
         store.LOGIN,
     ]
@@ -334,3 +340,25 @@ async def test_publish_runs_in_the_background_and_is_recorded(staff, config):
     actions = [e.action for e in store.recent(url=config.database_url)]
     assert actions[:2] == [store.PUBLISH_DONE, store.PUBLISH]
     assert store.unpublished(config.database_url) == []
+
+
+async def test_a_new_faq_entry_from_a_group(staff, config):
+    _, token = await review(staff)
+    response = await staff.post(
+        "/review/decide",
+        data={
+            "csrf": token,
+            **BACK,
+            "action": "new_faq",
+            "key": "食堂几点开饭",
+            "faq_id": "canteen_hours",
+            "question": "食堂几点开饭",
+            "answer": "通知没有涉及食堂安排，请咨询 {phone}。",
+            "clause": "四、2",
+            "questions": "食堂几点开饭\n食堂开饭时间\n几点能吃饭\n食堂什么时候开",
+        },
+    )
+    html = await response.text()
+    assert "新建问答 canteen_hours" in html and "已完成" in html
+    entry = load_knowledge(config.knowledge_dir).faq_entry("canteen_hours")
+    assert entry.question == "食堂几点开饭" and len(entry.similar) == 3

@@ -35,7 +35,7 @@ def test_passwords_are_argon2_hashes_and_can_be_reset(db_url):  # noqa: F811
     store.add_user("li.ming", "second password", db_url)
     assert store.verify("li.ming", "second password", db_url)
     assert not store.verify("li.ming", "first password", db_url)
-    assert store.is_active("li.ming", db_url) and not store.is_active("nobody", db_url)
+    assert store.is_active("li.ming", url=db_url) and not store.is_active("nobody", url=db_url)
     assert store.usernames(db_url) == {"li.ming"}
 
 
@@ -44,7 +44,7 @@ def test_a_disabled_account_cannot_log_in(db_url):  # noqa: F811
     with session_scope(db_url) as session:
         session.execute(select(StaffAccount)).scalar_one().disabled = True
     assert not store.verify("li.ming", "first password", db_url)
-    assert not store.is_active("li.ming", db_url)
+    assert not store.is_active("li.ming", url=db_url)
 
 
 def test_decisions_and_what_is_left_to_publish(db_url):  # noqa: F811
@@ -76,3 +76,19 @@ def test_decisions_and_what_is_left_to_publish(db_url):  # noqa: F811
 )
 def test_audit_lines(detail, lines):
     assert store.Audit(1, None, "a", store.IGNORE, "", detail, True).lines == lines
+
+
+def test_log_out_and_a_new_password_end_open_sessions(db_url):  # noqa: F811
+    import time
+
+    store.add_user("li.ming", "first password", db_url)
+    before = time.time()
+    assert store.is_active("li.ming", before, db_url)
+    store.end_sessions("li.ming", db_url)
+    assert not store.is_active("li.ming", before, db_url)
+    after_logout = time.time()
+    assert store.is_active("li.ming", after_logout, db_url)
+    store.add_user("li.ming", "second password", db_url)
+    assert not store.is_active("li.ming", after_logout, db_url)
+    assert store.is_active("li.ming", time.time(), db_url)
+    store.end_sessions("nobody", db_url)  # no such account: nothing to do

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("disabled", sa.Boolean(), nullable=False),
+        sa.Column("sessions_after", sa.DateTime()),
         sa.UniqueConstraint("username", name="uq_console_account_username"),
     )
     op.create_table(
