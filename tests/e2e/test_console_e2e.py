@@ -311,6 +311,7 @@ def test_the_whole_round(console, browser):
     browser.get(base + "/publish")
     assert browser.find_element(By.ID, "unpublished-count").text == "1"
     assert browser.find_element(By.ID, "publish").text == "发布"
+    screenshot(browser, "console-publish.png")
     browser.get(base + "/audit")
     audit = browser.find_element(By.ID, "audit").text
     assert "加为相似问" in audit and USER in audit
