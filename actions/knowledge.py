@@ -8,14 +8,13 @@ from typing import Dict, List
 
 from bot.kb.load import KnowledgeCache
 from bot.kb.models import KnowledgeBase
+from bot.names import ENTITIES
 from bot.replies import render_message
 from bot.settings import get_settings
 
 # the knowledge entities, and what bot.routing adds (see nlu.components.QuestionRouterComponent)
 ENTITY_KINDS = (
-    "city",
-    "applicant_type",
-    "direction",
+    *ENTITIES,
     "silent_topic",
     "unknown_term",
     "notice_clause",

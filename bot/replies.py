@@ -17,9 +17,9 @@ from bot.english import is_english
 from bot.kb.answers import answer_faq, human_contacts, source_note
 from bot.kb.facts import FactValue, chinese_date, deadline_status, render, static_facts
 from bot.kb.models import KnowledgeBase
+from bot.names import NOT_IN_NOTICE
 from bot.normalize import normalize
 
-NOT_IN_NOTICE = "not_in_notice"
 NOTICE_CLAUSE = "notice_clause"
 BLOCKED = "blocked"
 MAX_ECHOED_TERMS = 2

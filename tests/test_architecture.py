@@ -60,7 +60,6 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
         "openpyxl.styles": _OPENPYXL,
         "openpyxl.worksheet.datavalidation": _OPENPYXL,
     },
-    "channels.limits": {"redis.asyncio": _REDIS},
     "channels.plumbing": {"redis.asyncio": _REDIS},
     "channels.wechat_api": {"redis": _REDIS, "wechatpy.session.redisstorage": _REDIS},
 }
