@@ -55,6 +55,7 @@ from bot.settings import BUILD_DIR, get_settings
 
 HERE = Path(__file__).resolve().parent
 MAX_DAYS = 400
+SHOWN_GROUPS = 100  # pending groups on one review page, most frequent first
 NEAREST = 3
 ID = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 
@@ -445,7 +446,8 @@ async def review_page(request: web.Request) -> web.Response:
         since=since,
         until=until,
         problem=problem,
-        pending=pending,
+        pending=pending[:SHOWN_GROUPS],
+        pending_count=len(pending),
         done=done,
         show_done=show_done,
         choices=choices,

@@ -362,3 +362,12 @@ async def test_a_new_faq_entry_from_a_group(staff, config):
     assert "新建问答 canteen_hours" in html and "已完成" in html
     entry = load_knowledge(config.knowledge_dir).faq_entry("canteen_hours")
     assert entry.question == "食堂几点开饭" and len(entry.similar) == 3
+
+
+async def test_a_long_queue_shows_the_most_frequent_groups(staff, monkeypatch):
+    from bot.console import app
+
+    monkeypatch.setattr(app, "SHOWN_GROUPS", 1)
+    html, _ = await review(staff)
+    assert 'id="pending-count">2<' in html and "最常见的 1 组" in html
+    assert html.count('class="card group"') == 1
