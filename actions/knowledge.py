@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Dict, List
 
-from bot.kb.load import KnowledgeCache
+from bot.kb.load import shared_cache
 from bot.kb.models import KnowledgeBase
 from bot.names import ENTITIES
 from bot.replies import render_message
@@ -25,13 +24,8 @@ ENTITY_KINDS = (
 )
 
 
-@lru_cache(maxsize=1)
-def _cache() -> KnowledgeCache:
-    return KnowledgeCache(get_settings().knowledge_dir)
-
-
 def knowledge() -> KnowledgeBase:
-    return _cache().get()
+    return shared_cache(get_settings().knowledge_dir).get()
 
 
 def today() -> dt.date:

@@ -332,3 +332,42 @@ def _reachable(module: str) -> Set[str]:
                 seen.add(target)
                 todo.append(target)
     return seen
+
+
+# -- tests mirror the source tree ------------------------------------------------------------
+
+TESTS = ROOT / "tests"
+APART = ("e2e", "cluster", "support", "data", "stories")  # not unit tests of one module
+# test modules that check several modules together, with what they check
+ACROSS_MODULES = {
+    "tests/bot/cli/test_commands.py": "bot/cli/__init__.py: every documented command line",
+    "tests/bot/questionlog/test_not_in_notice.py": "the not-in-notice topic from turns to review",
+    "tests/channels/test_shared_dedupe.py": "wechat_dedupe and telegram_updates shared in Redis",
+}
+
+
+def _tested_module(test: Path) -> bool:
+    folder = ROOT / test.parent.relative_to(TESTS)
+    name = test.stem.removeprefix("test_")
+    if (folder / f"{name}.py").is_file() or (folder / name).is_dir():
+        return True
+    return any(name.startswith(f"{module.stem}_") for module in folder.glob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "test",
+    sorted(
+        str(p.relative_to(ROOT))
+        for p in TESTS.rglob("test_*.py")
+        if p.parent != TESTS and p.relative_to(TESTS).parts[0] not in APART
+    ),
+)
+def test_each_test_module_sits_beside_the_module_it_tests(test):
+    assert test in ACROSS_MODULES or _tested_module(ROOT / test), (
+        f"{test}: name it tests/<folder>/test_<module>[_<aspect>].py after <folder>/<module>.py"
+    )
+
+
+def test_the_cross_module_list_stays_true():
+    assert all((ROOT / test).is_file() for test in ACROSS_MODULES)
+    assert not [t for t in ACROSS_MODULES if _tested_module(ROOT / t)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import cache
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -50,6 +51,17 @@ def knowledge_fingerprint(directory: Path) -> Tuple[Tuple[str, int, int], ...]:
     return tuple(
         (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.yml"))
     )
+
+
+@cache
+def _shared(directory: Path) -> KnowledgeCache:
+    return KnowledgeCache(directory)
+
+
+def shared_cache(directory: Optional[Path] = None) -> KnowledgeCache:
+    """The process's one ``KnowledgeCache`` of ``directory`` (default knowledge/): the channels,
+    the actions and the NLU components share it, so an edit is read once per process."""
+    return _shared(Path(directory or DEFAULT_KNOWLEDGE_DIR).resolve())
 
 
 class KnowledgeCache:

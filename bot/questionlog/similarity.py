@@ -54,7 +54,7 @@ def group_similar(
     over those prefixes of the groups' leading wordings gives the candidates; where the
     first shared bigram sits bounds how many can be shared (positional filter). So 50,000
     distinct texts group in seconds, with exactly the groups a comparison with every group
-    would give (tests/questionlog/test_similarity.py compares the two).
+    would give (tests/bot/questionlog/test_similarity.py compares the two).
     """
     counts: Counter = Counter()
     display: Dict[str, List[str]] = {}

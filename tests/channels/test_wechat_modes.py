@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from wechatpy.crypto import WeChatCrypto
 
-from tests.channels.wechat_fakes import (
+from tests.support.wechat_fakes import (
     AES_KEY,
     APPID,
     OLD_AES_KEY,

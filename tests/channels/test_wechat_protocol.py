@@ -9,7 +9,7 @@ import pytest
 from channels.texts import channel_text
 from channels.wechat_messages import VOICE_OFF_REPLY, WELCOME_FALLBACK, non_text_reply
 from channels.wechat_reply import TRIMMED_SUFFIX
-from tests.channels.wechat_fakes import (
+from tests.support.wechat_fakes import (
     ACCOUNT,
     FakeBot,
     WeChatServer,

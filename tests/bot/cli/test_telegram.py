@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main as cli_main
 from bot.settings import get_settings
-from tests.channels.telegram_fakes import SECRET, TOKEN, FakeBotAPI
+from tests.support.telegram_fakes import SECRET, TOKEN, FakeBotAPI
 
 
 def main(argv):

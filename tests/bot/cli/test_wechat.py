@@ -13,7 +13,7 @@ from bot.cli import main as cli_main
 from bot.kb.load import load_menu
 from bot.kb.models import Menu
 from channels.wechat import WeChatInput
-from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, FakeBot, make_channel, serve_channel
+from tests.support.wechat_fakes import AES_KEY, APPID, TOKEN, FakeBot, make_channel, serve_channel
 
 
 def main(argv):

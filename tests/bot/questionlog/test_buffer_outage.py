@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from bot.questionlog import db
 from bot.questionlog.broker import QuestionLogBroker
 from bot.questionlog.models import QuestionLogEntry
-from tests.questionlog.test_broker import fallback_turn, faq_turn, stream
+from tests.support.question_log import fallback_turn, faq_turn, stream
 
 
 def count(url: str) -> int:

@@ -1,11 +1,11 @@
-"""Fixtures for the WeChat channel tests (helpers live in wechat_fakes.py)."""
+"""Fixtures shared by the channel and CLI tests (tests/conftest.py offers them everywhere)."""
 
 from __future__ import annotations
 
 import pytest
 from aiohttp import web
 
-from tests.channels.wechat_fakes import FakeWeChatApi, free_socket
+from tests.support.wechat_fakes import FakeWeChatApi, free_socket
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from bot.cli import main as cli_main
 from bot.kb.load import check_directory, load_knowledge
 from bot.questionlog import review
 from bot.questionlog.broker import write_rows
-from tests.questionlog.conftest import make_row
+from tests.support.question_log import make_row
 
 WHEN = dt.datetime(2026, 11, 2, 3, 0)
 UNANSWERED = [

@@ -12,7 +12,7 @@ from rasa.shared.nlu.training_data.entities_parser import ENTITY_REGEX
 from bot.cli import main as cli_main
 from bot.kb.edit import clean_question
 from bot.kb.load import load_knowledge
-from tests.questionlog.test_review import exported, fill  # noqa: F401  (fixture)
+from tests.bot.questionlog.test_review import exported, fill  # noqa: F401  (fixture)
 
 
 @pytest.mark.parametrize(
