@@ -9,7 +9,7 @@ import pytest
 from bot.cli import build_parser
 from bot.cli import console as cli
 from bot.console import store
-from tests.questionlog.conftest import db_url, postgres_schema  # noqa: F401
+from tests.bot.questionlog.conftest import db_url, postgres_schema  # noqa: F401
 
 
 def test_adduser_reads_the_password_from_stdin(db_url, capsys):  # noqa: F811

@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.console import store
 from bot.console.app import ConsoleConfig, create_app
 from bot.questionlog.store import write_rows
-from tests.questionlog.conftest import db_url, knowledge_copy, postgres_schema  # noqa: F401
-from tests.questionlog.seed import ROWS
+from tests.bot.questionlog.conftest import db_url, postgres_schema  # noqa: F401
+from tests.support.question_log_seed import ROWS
 
 USER = "li.ming"
 PASSWORD = "correct horse battery"

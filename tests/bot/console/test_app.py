@@ -16,7 +16,7 @@ from bot.console.auth import COOKIE
 from bot.kb.load import load_knowledge
 from bot.questionlog.stats import compute, load_rows
 from tests.bot.console.conftest import PASSWORD, USER, csrf_of, csrf_token, log_in
-from tests.questionlog.seed import SINCE, TOTAL, UNTIL
+from tests.support.question_log_seed import SINCE, TOTAL, UNTIL
 
 BACK = {"since": SINCE.isoformat(), "until": UNTIL.isoformat()}
 RANGE = f"since={SINCE.isoformat()}&until={UNTIL.isoformat()}"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.console import store
 from bot.questionlog.db import session_scope
 from bot.questionlog.models import StaffAccount
-from tests.questionlog.conftest import db_url, postgres_schema  # noqa: F401
+from tests.bot.questionlog.conftest import db_url, postgres_schema  # noqa: F401
 
 
 @pytest.mark.parametrize(
