@@ -371,3 +371,19 @@ async def test_a_long_queue_shows_the_most_frequent_groups(staff, monkeypatch):
     html, _ = await review(staff)
     assert 'id="pending-count">2<' in html and "最常见的 1 组" in html
     assert html.count('class="card group"') == 1
+
+
+async def test_the_page_has_every_table_of_the_cli_report(staff, config):
+    """The same sections as python -m bot report, including ones added there later."""
+    from markupsafe import escape
+
+    from bot.questionlog.report import sections
+    from bot.questionlog.stats import FaqLabels
+
+    html = await (await staff.get("/report?" + RANGE)).text()
+    labels = FaqLabels.from_knowledge(config.knowledge_dir)
+    report = compute(load_rows(SINCE, UNTIL, config.database_url), SINCE, UNTIL, labels)
+    for title, header, rows in sections(report):
+        assert f"<h2>{title}</h2>" in html
+        for cell in [*header, *(cell for row in rows for cell in row)]:
+            assert str(escape(str(cell))) in html, (title, cell)
