@@ -96,11 +96,15 @@ class ActionFeedback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        kb = knowledge()
         given = fb.from_entities(tracker.latest_message.get("entities"))
-        helpful = given.helpful if given else fb.YES
-        dispatcher.utter_message(
-            text=render_message(knowledge(), fb.THANKS_MESSAGES[helpful], today())
+        words = {value: kb.message(fb.WORD_MESSAGES[value]) for value in fb.VALUES}
+        helpful = (
+            given.helpful
+            if given
+            else fb.typed_word(tracker.latest_message.get("text"), words) or fb.YES
         )
+        dispatcher.utter_message(text=render_message(kb, fb.THANKS_MESSAGES[helpful], today()))
         return []
 
 

@@ -178,6 +178,14 @@ INTERRUPTING_INTENTS = {
 }
 
 
+def feedback_examples(kb: KnowledgeBase) -> List[str]:
+    """The two button words (messages.yml): the channels turn them into the trigger themselves;
+    these examples only keep ``rasa data validate`` clean and a bare word typed elsewhere
+    (the command line) understood."""
+    words = [kb.message(fb.WORD_MESSAGES[value]).strip() for value in fb.VALUES]
+    return [word for word in dict.fromkeys(words) if word]
+
+
 def feedback_domain() -> Dict[str, object]:
     return {
         "version": "3.1",
@@ -240,6 +248,7 @@ def write_training_data(kb: KnowledgeBase) -> None:
             "examples": _Literal(_literal_block(not_in_notice_examples(kb))),
         }
     )
+    nlu.append({"intent": fb.INTENT, "examples": _Literal(_literal_block(feedback_examples(kb)))})
     _dump(DATA_DIR / "faq_nlu.yml", {"version": "3.1", "nlu": nlu})
     rules = [
         {"rule": f"answer {intent}", "steps": [{"intent": intent}, {"action": "action_answer"}]}
