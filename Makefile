@@ -38,9 +38,9 @@ run: train
 
 INSTANCES ?= 2
 # N Rasa instances behind nginx, on PostgreSQL (tracker store, question log) and Redis
-# (lock store, shared channel memories): see bot/cluster.py and docs/deploy.md
+# (lock store, shared channel memories): see bot/cluster.py (python -m bot cluster) and docs/deploy.md
 cluster: train
-	$(PY) -m bot.cluster --instances $(INSTANCES) --port $(PORT)
+	$(PY) -m bot cluster --instances $(INSTANCES) --port $(PORT)
 
 chat: $(STAMP)
 	$(PY) -m bot chat --port $(PORT)

@@ -1,6 +1,6 @@
 """``make cluster INSTANCES=N``: N Rasa servers and one action server behind nginx.
 
-    python -m bot.cluster --instances 2 [--port 5005] [--model models/<hash>.tar.gz]
+    python -m bot cluster --instances 2 [--port 5005] [--model models/<hash>.tar.gz]
 
 Every Rasa instance is the same model with the same endpoints: the tracker store in
 PostgreSQL (``TRACKER_STORE_URL``), Rasa's Redis lock store (``LOCK_STORE_URL``: one
@@ -18,14 +18,12 @@ action server.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from string import Template
@@ -310,33 +308,22 @@ def newest_model() -> Path:
     return models[-1]
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot.cluster",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--instances", type=int, default=2)
-    parser.add_argument("--port", type=int, help="public port (nginx); default PORT")
-    parser.add_argument(
-        "--first-instance-port",
-        type=int,
-        help="loopback port of the first instance (default: public port + 1)",
-    )
-    parser.add_argument("--model", type=Path, help="model archive (default: train if stale)")
-    parser.add_argument("--state-dir", type=Path, default=STATE_DIR)
-    args = parser.parse_args(argv)
-    if args.instances < 1:
-        parser.error("--instances must be at least 1")
-
+def run(
+    instances: int,
+    port: Optional[int],
+    first_instance_port: Optional[int],
+    model: Optional[Path],
+    state_dir: Path,
+) -> int:
+    """Start the cluster and wait until Ctrl+C or SIGTERM; ``python -m bot cluster``."""
     env = cluster_environment(dict(os.environ))
     if not env.get("QUESTION_LOG_SECRET"):
         # one machine: every instance reads the same machine-local key
         env["QUESTION_LOG_SECRET"] = read_or_create_secret(BUILD_DIR / "question_log_secret")
     os.environ.update(env)
     settings = Settings()
-    if args.port:
-        settings.port = args.port
+    if port:
+        settings.port = port
     check_secret(settings)
     check_stores(settings)
     missing = check_services(env)
@@ -345,13 +332,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     for name in ("TRACKER_STORE_URL", "DATABASE_URL"):
         if ensure_postgres_database(env[name]):
             print(f"已创建数据库 {make_url(env[name]).database}", flush=True)
-    model = args.model or train()
+    model = model or train()
     cluster = Cluster(
         settings,
         model.resolve(),
-        args.instances,
-        args.state_dir.resolve(),
-        args.first_instance_port,
+        instances,
+        state_dir.resolve(),
+        first_instance_port,
     )
     stopping = False
 
@@ -365,9 +352,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         cluster.start()
         print(
-            f"\n集群已启动：{args.instances} 个 Rasa 实例（端口 "
+            f"\n集群已启动：{instances} 个 Rasa 实例（端口 "
             f"{', '.join(map(str, cluster.ports))}）+ 动作服务器，nginx 在 "
-            f"http://localhost:{settings.port}/ ；进程与端口见 {args.state_dir}/cluster.json\n"
+            f"http://localhost:{settings.port}/ ；进程与端口见 {state_dir}/cluster.json\n"
             "  Ctrl+C 停止\n",
             flush=True,
         )
@@ -377,7 +364,3 @@ def main(argv: Optional[List[str]] = None) -> int:
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         cluster.stop()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

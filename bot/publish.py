@@ -11,7 +11,6 @@ printed. Operator side: console output is for staff.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -28,7 +27,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
 from bot.kb.loader import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.serve import MODELS_DIR, child_env, rasa_command
-from bot.settings import BUILD_DIR, PROJECT_DIR, Settings, get_settings
+from bot.settings import BUILD_DIR, PROJECT_DIR, Settings
 
 TRAIN_NICE = 10  # the server keeps the CPU it needs while the model trains
 LOAD_TIMEOUT = 600.0  # PUT /model returns once the new model is loaded
@@ -214,13 +213,3 @@ def publish(settings: Settings, model: Optional[Path] = None) -> int:
     for item in wrong:
         print(f"  注意：标准问 {item}")
     return 0
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot publish",
-        description="训练（如需）并不停机地切换到与当前知识库对应的模型",
-    )
-    parser.add_argument("--model", type=Path, help="直接切换到这个模型（不训练），例如换回旧模型")
-    args = parser.parse_args(argv)
-    return publish(get_settings(), args.model)

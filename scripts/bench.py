@@ -380,7 +380,7 @@ def bench_stock(args: argparse.Namespace) -> Dict[str, object]:
 
 def bench_assistant(args: argparse.Namespace) -> Dict[str, object]:
     """`python -m bot run` (one instance, SQLite), or with ``--instances N`` the cluster (N
-    instances behind nginx on PostgreSQL and Redis, ``python -m bot.cluster``)."""
+    instances behind nginx on PostgreSQL and Redis, ``python -m bot cluster``)."""
     token, appid = "benchtoken", "wxbench0000000000"
     aes_key = "".join(random.choices(string.ascii_letters + string.digits, k=43))
     work = Path(tempfile.mkdtemp(prefix="bench-assistant-"))
@@ -417,7 +417,8 @@ def bench_assistant(args: argparse.Namespace) -> Dict[str, object]:
         command = [
             sys.executable,
             "-m",
-            "bot.cluster",
+            "bot",
+            "cluster",
             "--instances",
             str(args.instances),
             "--port",

@@ -17,7 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("actions", "channels", "bot", "nlu")
 
-OPERATOR = {"bot.__main__", "bot.cli", "bot.serve", "bot.cluster", "bot.publish", "bot.preview"}
+# The operator layer: the CLI package (bot/cli/, the only place that parses arguments) and the
+# operator tools it drives (processes, model swap, kb try).
+OPERATOR_TOOLS = {"bot.__main__", "bot.serve", "bot.cluster", "bot.publish", "bot.preview"}
 SHARED_CHANNEL_MODULES = {
     "channels.plumbing",
     "channels.questions",
@@ -41,10 +43,8 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
         "bot.kb.check": "cycle: bot.kb.check imports the loader's KnowledgeBase and Problem; "
         "goes when bot/kb is split into problems/models/parse/check/load (issue 9)",
     },
-    "bot.cli": {"bot.serve": _COMMAND, "bot.wechat_cli": _COMMAND},
-    "bot.kb_cli": {
+    "bot.cli.kb": {
         "bot.kb.spreadsheet": _OPENPYXL,
-        "bot.serve": _COMMAND,
         "bot.preview": "kb try only: rasa_sdk and jieba (≈1.5 s) — " + _COMMAND,
         "bot.routing": "kb try only: jieba (≈1 s) — " + _COMMAND,
     },
@@ -135,8 +135,12 @@ def _imports(module: str) -> Tuple[Set[str], List[str]]:
 GRAPH = {module: _imports(module) for module in MODULES}
 
 
+def is_cli(module: str) -> bool:
+    return module == "bot.cli" or module.startswith("bot.cli.")
+
+
 def is_operator(module: str) -> bool:
-    return module in OPERATOR or (module.startswith("bot.") and module.endswith("_cli"))
+    return module in OPERATOR_TOOLS or is_cli(module)
 
 
 def is_runtime_library(module: str) -> bool:
@@ -190,7 +194,9 @@ def test_the_graph_covers_the_tree():
         "bot.questionlog.broker",
     } <= set(GRAPH)
     assert "bot.kb.loader" in GRAPH["bot.kb.check"][0]
+    assert "channels.wechat_api" in GRAPH["bot.cli.wechat"][0]
     assert "redis.asyncio" in GRAPH["channels.plumbing"][1]
+    assert "argparse" in _third_party("bot.cli.kb")
 
 
 @pytest.mark.parametrize(
@@ -243,8 +249,9 @@ def test_channels_actions_and_nlu_import_only_down(module):
     ("module", "layer"),
     [
         ("bot.cli", "operator"),
-        ("bot.wechat_cli", "operator"),
-        ("bot.kb_cli", "operator"),
+        ("bot.cli.wechat", "operator"),
+        ("bot.cli.kb", "operator"),
+        ("bot.cluster", "operator"),
         ("bot.preview", "operator"),
         ("bot.kb.loader", "runtime"),
         ("channels.texts", "runtime"),
@@ -273,3 +280,28 @@ def test_every_import_inside_a_function_has_a_reason():
     stale = {module: names for module, names in stale.items() if names}
     assert stale == {}, "these are no longer imported inside a function: drop them from the list"
     assert all(reason.strip() for names in FUNCTION_IMPORTS.values() for reason in names.values())
+
+
+def _third_party(module: str) -> Set[str]:
+    """Every top-level name ``module`` imports (anywhere in it), e.g. {"argparse", "bot", …}."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    names: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("module", sorted(m for m in GRAPH if not is_cli(m)))
+def test_only_the_cli_parses_arguments(module):
+    assert "argparse" not in _third_party(module), (
+        f"{module} parses arguments: declare the options in bot/cli/ and keep a plain function here"
+    )
+
+
+@pytest.mark.parametrize("module", sorted(m for m in GRAPH if m in OPERATOR_TOOLS))
+def test_only_the_cli_imports_channels_for_tooling(module):
+    channels = sorted(m for m in _all_project_imports(module) if m.startswith("channels."))
+    assert channels == [], f"{module} imports {channels}: only bot/cli/ may"

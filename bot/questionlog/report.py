@@ -6,26 +6,20 @@ a phone) or a spreadsheet (CSV with BOM / XLSX) that opens in Excel and WPS.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import html
 import io
-import sys
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
 from bot.questionlog.safe_cells import clean_text, safe_cell
 from bot.questionlog.stats import (
     CHINA,
-    FaqLabels,
     Report,
     channel_label,
-    compute,
-    load_rows,
     percent,
 )
-from bot.settings import get_settings
 
 TOP_TOPICS = 20
 TOP_UNANSWERED = 20
@@ -349,61 +343,5 @@ def write_report(report: Report, path: Path, fmt: str) -> None:
         raise ValueError(fmt)
 
 
-# -- command line ------------------------------------------------------------------
-
-
-def parse_date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{value}") from exc
-
-
 def today_china() -> dt.date:
     return dt.datetime.now(CHINA).date()
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot report", description="问题日志报告（HTML / CSV / XLSX）"
-    )
-    parser.add_argument("--since", type=parse_date, help="起始日期（含），默认截止日期前 29 天")
-    parser.add_argument("--until", type=parse_date, help="截止日期（含），默认今天")
-    parser.add_argument(
-        "--out", type=Path, default=Path("report.html"), help="输出文件，默认 report.html"
-    )
-    parser.add_argument("--format", choices=("html", "csv", "xlsx"), help="默认按 --out 的扩展名")
-    parser.add_argument(
-        "--database-url", help="默认 DATABASE_URL（未设置时为 .build/question_log.db）"
-    )
-    parser.add_argument("--knowledge-dir", type=Path, help="默认 knowledge/")
-    return parser
-
-
-def main(argv: List[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    until = args.until or today_china()
-    since = args.since or (until - dt.timedelta(days=29))
-    if since > until:
-        print("起始日期晚于截止日期。", file=sys.stderr)
-        return 2
-    fmt = args.format or (
-        args.out.suffix.lstrip(".").lower()
-        if args.out.suffix.lower() in (".html", ".csv", ".xlsx")
-        else "html"
-    )
-    knowledge_dir = args.knowledge_dir
-    if knowledge_dir is None:
-        knowledge_dir = get_settings().knowledge_dir
-    try:
-        rows = load_rows(since, until, args.database_url)
-    except Exception as exc:
-        print(f"读取问题日志失败：{exc}", file=sys.stderr)
-        return 1
-    report = compute(rows, since, until, FaqLabels.from_knowledge(knowledge_dir))
-    write_report(report, args.out, fmt)
-    print(
-        f"已生成 {args.out}（{since} 至 {until}）：消息 {report.total} 条，回答率 {percent(report.answer_rate)}，"
-        f"兜底率 {percent(report.fallback_rate)}，未能回答的问题 {len(report.unanswered)} 组。"
-    )
-    return 0

@@ -6,18 +6,15 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from pathlib import Path
 from typing import Dict, List
 
 from bot.kb.edit import AddSimilar, NewFaq, apply_edits
-from bot.questionlog.report import parse_date, today_china
 from bot.questionlog.safe_cells import safe_cell, unquote
 from bot.questionlog.similarity import nearest
 from bot.questionlog.stats import FaqLabels, load_rows, unanswered_by_category
-from bot.settings import get_settings
 
 SHEET = "未能回答的问题"
 ADD_SIMILAR = "加为相似问"
@@ -235,42 +232,3 @@ def import_review(path: Path, knowledge_dir: Path) -> int:
         "新问法要重新训练后才能被识别：请运行 make train（或重启 make run，会自动训练）。新回答文字在训练后生效。"
     )
     return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot review", description="未能回答的问题：导出表格 / 导入处理结果"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    export_parser = commands.add_parser("export", help="导出未能回答的问题（已合并相似问法）")
-    export_parser.add_argument("--out", type=Path, default=Path("review.xlsx"))
-    export_parser.add_argument("--since", type=parse_date, help="起始日期（含），默认保留期内全部")
-    export_parser.add_argument("--until", type=parse_date, help="截止日期（含），默认今天")
-    export_parser.add_argument("--database-url")
-    export_parser.add_argument("--knowledge-dir", type=Path)
-    import_parser = commands.add_parser("import", help="把标注好的表格应用到 knowledge/faq.yml")
-    import_parser.add_argument("file", type=Path)
-    import_parser.add_argument("--knowledge-dir", type=Path)
-    return parser
-
-
-def main(argv: List[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    settings = get_settings()
-    knowledge_dir = args.knowledge_dir or settings.knowledge_dir
-    if args.command == "export":
-        until = args.until or today_china()
-        since = args.since or (until - dt.timedelta(days=settings.retention_days))
-        try:
-            count = export(args.out, since, until, args.database_url, knowledge_dir)
-        except Exception as exc:
-            print(f"导出失败：{exc}", file=sys.stderr)
-            return 1
-        print(
-            f"已导出 {count} 组未能回答的问题到 {args.out}（{since} 至 {until}）。在“处理方式”列选择后，运行 python -m bot review import {args.out}"
-        )
-        return 0
-    if not args.file.exists():
-        print(f"找不到文件 {args.file}", file=sys.stderr)
-        return 1
-    return import_review(args.file, knowledge_dir)

@@ -1,4 +1,4 @@
-"""`python -m bot.cluster` (make cluster): two Rasa instances, one action server and nginx on
+"""`python -m bot cluster` (make cluster): two Rasa instances, one action server and nginx on
 PostgreSQL and Redis. One conversation's turns go round robin over the instances; a WeChat
 retry landing on the other instance is answered once and logged once; an instance stopped
 under load is routed around.
@@ -148,7 +148,8 @@ def cluster(tmp_path_factory) -> Iterator[ClusterUnderTest]:
             [
                 sys.executable,
                 "-m",
-                "bot.cluster",
+                "bot",
+                "cluster",
                 "--instances",
                 str(INSTANCES),
                 "--port",

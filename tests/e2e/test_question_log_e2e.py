@@ -75,13 +75,14 @@ def test_question_log_captures_each_message_once_without_personal_data(
         assert raw_sender.encode() not in content, store
 
     # the report counts what was sent
-    from bot.questionlog import report
+    from bot.cli import main as cli_main
 
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     out = tmp_path / "report.csv"
     assert (
-        report.main(
+        cli_main(
             [
+                "report",
                 "--since",
                 str(today - dt.timedelta(days=1)),
                 "--until",

@@ -10,10 +10,11 @@ import pytest
 from openpyxl import load_workbook
 from rasa.shared.core.events import BotUttered
 
-from bot.questionlog import report, review
+from bot.cli import main as cli_main
+from bot.questionlog import review
 from bot.questionlog.broker import QuestionLogBroker, write_rows
 from bot.questionlog.models import FALLBACK, NOT_IN_NOTICE
-from bot.questionlog.stats import compute, unanswered_by_category
+from bot.questionlog.stats import compute, load_rows, unanswered_by_category
 from tests.questionlog.conftest import make_row
 from tests.questionlog.test_broker import action, stream, user
 
@@ -50,9 +51,7 @@ def test_a_turn_answered_by_action_not_in_notice_has_that_topic(tmp_path):
         ],
     )
     assert broker.flush(10)
-    assert (
-        report.load_rows(dt.date(1970, 1, 1), dt.date(1970, 1, 2), url)[0]["topic"] == NOT_IN_NOTICE
-    )
+    assert load_rows(dt.date(1970, 1, 1), dt.date(1970, 1, 2), url)[0]["topic"] == NOT_IN_NOTICE
     broker.shutdown(1)
 
 
@@ -84,23 +83,23 @@ def seeded(db_url, knowledge_copy):
 
 def test_report_shows_the_category(seeded, tmp_path):
     out = tmp_path / "r.csv"
-    assert report.main([*ARGS, *seeded, "--out", str(out)]) == 0
+    assert cli_main(["report", *ARGS, *seeded, "--out", str(out)]) == 0
     with out.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
     assert ["通知未涉及", "3"] in lines
     assert ["【通知未涉及的问题（相似问法已合并）】"] in lines
     html_out = tmp_path / "r.html"
-    assert report.main([*ARGS, *seeded, "--out", str(html_out)]) == 0
+    assert cli_main(["report", *ARGS, *seeded, "--out", str(html_out)]) == 0
     page = html_out.read_text(encoding="utf-8")
     assert 'id="not-in-notice"' in page and "停车场在哪里" in page
     xlsx_out = tmp_path / "r.xlsx"
-    assert report.main([*ARGS, *seeded, "--out", str(xlsx_out), "--format", "xlsx"]) == 0
+    assert cli_main(["report", *ARGS, *seeded, "--out", str(xlsx_out), "--format", "xlsx"]) == 0
     assert any("通知未涉及" in name for name in load_workbook(xlsx_out).sheetnames)
 
 
 def test_review_export_lists_it_with_its_label(seeded, tmp_path):
     out = tmp_path / "review.xlsx"
-    assert review.main(["export", "--out", str(out), *ARGS, *seeded]) == 0
+    assert cli_main(["review", "export", "--out", str(out), *ARGS, *seeded]) == 0
     sheet = load_workbook(out)[review.SHEET]
     header = [c.value for c in sheet[1]]
     category = header.index("类别")

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from bot.cli import main as cli_main
 from bot.questionlog import db, purge
 from bot.questionlog.broker import write_rows
 from bot.questionlog.models import QuestionLogEntry
@@ -28,7 +29,7 @@ def test_purge_deletes_only_old_rows(db_url, capsys, settings_env):
         ],
         db_url,
     )
-    assert purge.main(["--database-url", db_url]) == 0  # default RETENTION_DAYS = 180
+    assert cli_main(["purge", "--database-url", db_url]) == 0  # default RETENTION_DAYS = 180
     assert "已删除 2 条" in capsys.readouterr().out
     assert remaining(db_url) == ["new", "recent"]
     assert purge.purge(0, db_url, now=now + dt.timedelta(seconds=1)) == 2
@@ -45,5 +46,5 @@ def test_retention_days_comes_from_settings(db_url, monkeypatch, capsys, setting
         [make_row(now - dt.timedelta(days=8), "a"), make_row(now - dt.timedelta(days=6), "b")],
         db_url,
     )
-    assert purge.main(["--database-url", db_url]) == 0
+    assert cli_main(["purge", "--database-url", db_url]) == 0
     assert remaining(db_url) == ["b"]

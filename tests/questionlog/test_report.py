@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.questionlog import report
+from bot.cli import main as cli_main
 from bot.questionlog.broker import write_rows
 from tests.questionlog import seed
 
@@ -35,7 +35,7 @@ def sections_of(path):
 
 def test_csv_numbers(seeded, tmp_path):
     out = tmp_path / "report.csv"
-    assert report.main([*ARGS, *seeded, "--out", str(out)]) == 0
+    assert cli_main(["report", *ARGS, *seeded, "--out", str(out)]) == 0
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel/WPS read it as UTF-8
     tables = sections_of(out)
     summary = dict(tables["概览"][1:])
@@ -75,7 +75,7 @@ def test_csv_numbers(seeded, tmp_path):
 
 def test_html_is_self_contained_and_shows_the_numbers(seeded, tmp_path):
     out = tmp_path / "report.html"
-    assert report.main([*ARGS, *seeded, "--out", str(out)]) == 0
+    assert cli_main(["report", *ARGS, *seeded, "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
     assert '<meta name="viewport"' in page
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # no external assets
@@ -96,7 +96,7 @@ def test_xlsx_sheets(seeded, tmp_path):
     from openpyxl import load_workbook
 
     out = tmp_path / "report.xlsx"
-    assert report.main([*ARGS, *seeded, "--out", str(out)]) == 0
+    assert cli_main(["report", *ARGS, *seeded, "--out", str(out)]) == 0
     workbook = load_workbook(out)
     summary = {row[0]: row[1] for row in workbook["概览"].iter_rows(min_row=2, values_only=True)}
     assert summary["消息总数"] == 10 and summary["回答率"] == "40.0%"
@@ -117,8 +117,9 @@ def test_through_the_bot_command_line(seeded, tmp_path, capsys, settings_env):
 def test_empty_log(db_url, tmp_path, knowledge_copy):
     out = tmp_path / "empty.html"
     assert (
-        report.main(
+        cli_main(
             [
+                "report",
                 *ARGS,
                 "--database-url",
                 db_url,

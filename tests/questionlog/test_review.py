@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
+from bot.cli import main as cli_main
 from bot.kb.check import check_directory
 from bot.kb.loader import load_knowledge
 from bot.questionlog import review
@@ -51,7 +52,7 @@ def exported(db_url, knowledge_copy, tmp_path):
         "--knowledge-dir",
         str(knowledge_copy),
     ]
-    assert review.main(args) == 0
+    assert cli_main(["review", *args]) == 0
     return out
 
 
@@ -106,7 +107,9 @@ def test_round_trip_into_knowledge(exported, knowledge_copy, capsys):
             },
         },
     )
-    assert review.main(["import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 0
+    assert (
+        cli_main(["review", "import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 0
+    )
     printed = capsys.readouterr().out
     assert "问答 deadline 新增相似问 1 条：截止日期到底是几号啊" in printed
     assert "新建问答 makeup_materials" in printed
@@ -127,7 +130,9 @@ def test_round_trip_into_knowledge(exported, knowledge_copy, capsys):
     assert faq_after.startswith(faq_before.split("faq:")[0])
     assert faq_before.rstrip("\n") in faq_after.replace("      - 截止日期到底是几号啊\n", "")
     # importing the same sheet again changes nothing
-    assert review.main(["import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 0
+    assert (
+        cli_main(["review", "import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 0
+    )
     assert (knowledge_copy / "faq.yml").read_text(encoding="utf-8").count("makeup_materials") == 1
 
 
@@ -146,13 +151,17 @@ def test_a_row_that_breaks_the_check_changes_nothing(exported, knowledge_copy, c
             },
         },
     )
-    assert review.main(["import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 1
+    assert (
+        cli_main(["review", "import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 1
+    )
     assert "{phone}" in capsys.readouterr().err
     assert (knowledge_copy / "faq.yml").read_text(encoding="utf-8") == before
 
 
 def test_incomplete_rows_are_reported_in_words(exported, knowledge_copy, capsys):
     fill(exported, {2: {"处理方式": "新建问答", "问答ID": ""}, 3: {"处理方式": "随便"}})
-    assert review.main(["import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 1
+    assert (
+        cli_main(["review", "import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 1
+    )
     err = capsys.readouterr().err
     assert "没有填问答ID、新问答的回答、出处条款" in err and "无法识别" in err

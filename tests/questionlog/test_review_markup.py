@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rasa.shared.nlu.training_data.entities_parser import ENTITY_REGEX
 
+from bot.cli import main as cli_main
 from bot.kb.edit import clean_question
 from bot.kb.loader import load_knowledge
-from bot.questionlog import review
 from tests.questionlog.test_review import exported, fill  # noqa: F401  (fixture)
 
 
@@ -77,7 +77,9 @@ def test_review_import_cleans_new_questions(exported, knowledge_copy):  # noqa: 
             },
         },
     )
-    assert review.main(["import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 0
+    assert (
+        cli_main(["review", "import", str(exported), "--knowledge-dir", str(knowledge_copy)]) == 0
+    )
     kb = load_knowledge(knowledge_copy)
     assert {"deadline", "截止日期到底是几号啊"} <= set(kb.faq_entry("deadline").similar)
     new = kb.faq_entry("makeup_materials")

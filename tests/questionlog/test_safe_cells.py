@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from bot.questionlog import db, report, review
+from bot.cli import main as cli_main
+from bot.questionlog import db, review
 from bot.questionlog.broker import write_rows
 from bot.questionlog.safe_cells import MAX_CELL_CHARS, clean_text, safe_cell, unquote
 from tests.questionlog.conftest import make_row
@@ -155,8 +156,9 @@ ARGS = ["--since", "2026-11-01", "--until", "2026-11-30"]
 def test_report_csv_from_hostile_text_is_inert(hostile_log, knowledge_copy, tmp_path):
     out = tmp_path / "report.csv"
     assert (
-        report.main(
+        cli_main(
             [
+                "report",
                 *ARGS,
                 "--database-url",
                 hostile_log,
@@ -179,8 +181,9 @@ def test_report_csv_from_hostile_text_is_inert(hostile_log, knowledge_copy, tmp_
 def test_report_xlsx_from_hostile_text_is_inert(hostile_log, knowledge_copy, tmp_path):
     out = tmp_path / "report.xlsx"
     assert (
-        report.main(
+        cli_main(
             [
+                "report",
                 *ARGS,
                 "--database-url",
                 hostile_log,
@@ -198,8 +201,9 @@ def test_report_xlsx_from_hostile_text_is_inert(hostile_log, knowledge_copy, tmp
 def test_report_html_from_hostile_text_is_escaped(hostile_log, knowledge_copy, tmp_path):
     out = tmp_path / "report.html"
     assert (
-        report.main(
+        cli_main(
             [
+                "report",
                 *ARGS,
                 "--database-url",
                 hostile_log,
@@ -230,7 +234,7 @@ def test_review_export_from_hostile_text_is_inert_and_round_trips(
         "--knowledge-dir",
         str(knowledge_copy),
     ]
-    assert review.main(args) == 0
+    assert cli_main(["review", *args]) == 0
     assert assert_workbook_inert(out) > 100
     # staff pick a formula-looking group: the import sees the text, not the added quote
     workbook = load_workbook(out)

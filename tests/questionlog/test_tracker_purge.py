@@ -13,6 +13,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
 
+from bot.cli import main as cli_main
 from bot.questionlog import db, purge
 from bot.questionlog.broker import QuestionLogBroker
 
@@ -113,7 +114,7 @@ async def test_purge_command_purges_both_stores(tmp_path, monkeypatch, capsys, s
     await make_tracker_db(path, time.time())
     monkeypatch.setenv("TRACKER_DB", str(path))
     get_settings.cache_clear()
-    assert purge.main([]) == 0
+    assert cli_main(["purge"]) == 0
     out = capsys.readouterr().out
     assert "对话记录事件" in out and "14 条对话记录事件" in out
     assert set(event_counts(f"sqlite:///{path}")) == {"re_back", "re_recent", "re_edge"}

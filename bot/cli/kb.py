@@ -1,4 +1,4 @@
-"""Staff commands on the knowledge base: ``python -m bot kb export|import|try``.
+"""Staff commands on the knowledge base: ``python -m bot kb check|facts|try|export|import``.
 
 Console output is for staff (Chinese); what applicants read comes from knowledge/.
 """
@@ -10,8 +10,34 @@ import sys
 from pathlib import Path
 
 from bot.generate import training_fingerprint, write_training_data
+from bot.kb.check import check_directory
+from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
 from bot.kb.loader import KnowledgeError, load_knowledge
+from bot.serve import MODELS_DIR
 from bot.settings import get_settings
+
+
+def kb_check(_: argparse.Namespace) -> int:
+    problems = check_directory(get_settings().knowledge_dir)
+    if problems:
+        print(f"知识库检查未通过，共 {len(problems)} 个问题：", file=sys.stderr)
+        for number, problem in enumerate(problems, 1):
+            print(f"  {number}. {problem}", file=sys.stderr)
+        return 1
+    print("知识库检查通过。")
+    return 0
+
+
+def kb_facts(_: argparse.Namespace) -> int:
+    kb = load_knowledge(get_settings().knowledge_dir)
+    print("回答模板中可用的事实名称（{名称}）：")
+    for name, fact in static_facts(kb).items():
+        preview = fact.text.replace("\n", " ")
+        print(f"  {{{name}}}  〔{fact.clause}〕 {preview[:60]}{'…' if len(preview) > 60 else ''}")
+    print("随日期变化：" + "、".join(f"{{{n}}}" for n in sorted(DYNAMIC_NAMES)))
+    for kind, names in CONTEXT_NAMES.items():
+        print(f"仅在 when.{kind} 中可用：" + "、".join(f"{{{n}}}" for n in sorted(names)))
+    return 0
 
 
 def kb_export(args: argparse.Namespace) -> int:
@@ -68,8 +94,6 @@ def kb_import(args: argparse.Namespace) -> int:
 
 def _latest_model(wanted: Path | None) -> tuple:
     """(model path or None, note for staff)."""
-    from bot.serve import MODELS_DIR
-
     if wanted is not None:
         return (wanted if wanted.is_file() else None), ""
     write_training_data(load_knowledge(get_settings().knowledge_dir))
@@ -176,7 +200,11 @@ def kb_try(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(kb: argparse._SubParsersAction) -> None:
+def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
+    kb = parser.add_subparsers(dest="kb_command", required=True)
+    kb.add_parser("check", help="检查 knowledge/ 的所有文件").set_defaults(func=kb_check)
+    kb.add_parser("facts", help="列出回答模板可引用的事实").set_defaults(func=kb_facts)
+
     attempt = kb.add_parser("try", help="预览：用当前知识库和模型回答问题（不经过任何通道）")
     attempt.add_argument("questions", nargs="*", metavar="问题", help="要试的问题，可以写多个")
     attempt.add_argument("--file", help="问题文件（UTF-8，每行一个，# 开头的行忽略）")

@@ -9,10 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.cli import main as cli_main
 from bot.kb.menu import Menu, load_menu
-from bot.wechat_cli import main
 from channels.wechat import WeChatInput
 from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, FakeBot, make_channel, serve_channel
+
+
+def main(argv):
+    """``python -m bot wechat …``"""
+    return cli_main(["wechat", *argv])
+
 
 pytestmark = pytest.mark.usefixtures("channel_settings")
 

@@ -6,9 +6,15 @@ import asyncio
 
 import pytest
 
+from bot.cli import main as cli_main
 from bot.settings import get_settings
-from bot.telegram_cli import main
 from tests.channels.telegram_fakes import SECRET, TOKEN, FakeBotAPI
+
+
+def main(argv):
+    """``python -m bot telegram …``"""
+    return cli_main(["telegram", *argv])
+
 
 URL = "https://assistant.example.test/webhooks/telegram/webhook"
 

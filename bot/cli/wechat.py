@@ -15,7 +15,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import List, Tuple
+from typing import Callable, Tuple
 from urllib.parse import urlencode
 
 import requests
@@ -30,22 +30,10 @@ WEBHOOK_PATH = "/webhooks/wechat/webhook"
 SIM_ACCOUNT = "gh_simulator"
 
 
-def main(argv: List[str]) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        return 130
-
-
-def _parser() -> argparse.ArgumentParser:
+def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
     s = get_settings()
-    ap = argparse.ArgumentParser(
-        prog="python -m bot wechat",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = ap.add_subparsers(dest="command", required=True)
+    parser.description = __doc__
+    sub = parser.add_subparsers(dest="wechat_command", required=True)
 
     menu = sub.add_parser("menu", help="创建/更新公众号自定义菜单")
     menu.add_argument("--file", help="菜单文件（默认 knowledge/wechat_menu.yml）")
@@ -77,7 +65,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--timeout", type=float, default=10.0)
     sim.set_defaults(func=cmd_simulate)
-    return ap
+    for command_parser in (menu, config, sim):
+        command_parser.set_defaults(func=_ctrl_c_ends(command_parser.get_default("func")))
+
+
+def _ctrl_c_ends(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Ctrl+C (e.g. leaving the interactive simulator) ends the command with 130, no traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except KeyboardInterrupt:
+            return 130
+
+    return run
 
 
 # -- menu -------------------------------------------------------------------

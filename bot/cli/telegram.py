@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import re
 import sys
-from typing import List
 
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
@@ -26,9 +25,9 @@ SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot telegram", description="Telegram 渠道管理")
-    commands = parser.add_subparsers(dest="command", required=True)
+def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
+    parser.description = "Telegram 渠道管理"
+    commands = parser.add_subparsers(dest="telegram_command", required=True)
     set_hook = commands.add_parser("set-webhook", help="把 Telegram 的推送地址设为 URL（带密钥）")
     set_hook.add_argument("url", help=f"公网 HTTPS 地址，以 {WEBHOOK_PATH} 结尾")
     set_hook.add_argument(
@@ -39,18 +38,16 @@ def _parser() -> argparse.ArgumentParser:
         "--drop-pending-updates", action="store_true", help="丢弃 Telegram 尚未投递的消息"
     )
     commands.add_parser("info", help="查看 Telegram 记录的推送地址与待投递数量")
-    return parser
+    parser.set_defaults(func=telegram)
 
 
-def main(argv: List[str]) -> int:
-    args = _parser().parse_args(argv)
-
+def telegram(args: argparse.Namespace) -> int:
     settings = get_settings()
     if not settings.telegram_token:
         print("错误：未设置 TELEGRAM_TOKEN（在 BotFather 创建机器人后获得）。", file=sys.stderr)
         return 2
     secret = settings.telegram_secret_token
-    if args.command == "set-webhook":
+    if args.telegram_command == "set-webhook":
         problem = _webhook_problem(args.url, secret)
         if problem:
             print(f"错误：{problem}", file=sys.stderr)
@@ -83,7 +80,7 @@ def _webhook_problem(url: str, secret: str | None) -> str | None:
 
 async def _run(bot: Bot, args: argparse.Namespace, secret: str | None) -> int:
     async with bot:  # getMe first: a wrong token fails before anything changes
-        if args.command == "set-webhook":
+        if args.telegram_command == "set-webhook":
             await bot.set_webhook(
                 args.url,
                 secret_token=secret,
@@ -91,7 +88,7 @@ async def _run(bot: Bot, args: argparse.Namespace, secret: str | None) -> int:
                 drop_pending_updates=args.drop_pending_updates or None,
             )
             print(f"已设置推送地址：{args.url}")
-        elif args.command == "delete-webhook":
+        elif args.telegram_command == "delete-webhook":
             await bot.delete_webhook(drop_pending_updates=args.drop_pending_updates or None)
             print("已删除推送地址；启动助手时将使用轮询（getUpdates）。")
         else:
