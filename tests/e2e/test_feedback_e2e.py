@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main as cli_main
 from bot.questionlog import report
 from tests.channels.telegram_fakes import SECRET, callback_update, message_update
 from tests.channels.wechat_fakes import AES_KEY, WeChatServer, payload, reply_content
@@ -35,7 +36,7 @@ def telegram_buttons(telegram_api, chat: int) -> dict:
 def feedback_table(database_url: str, out: Path) -> dict:
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     arguments = ["--since", str(today - dt.timedelta(days=1)), "--until", str(today)]
-    assert report.main([*arguments, "--database-url", database_url, "--out", str(out)]) == 0
+    assert cli_main(["report", *arguments, "--database-url", database_url, "--out", str(out)]) == 0
     with out.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
     start = lines.index(["【回答是否有帮助（按问答条目）】"])

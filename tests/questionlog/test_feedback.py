@@ -12,6 +12,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, 
 from sqlalchemy import select
 
 from bot import feedback as fb
+from bot.cli import main as cli_main
 from bot.questionlog import report
 from bot.questionlog.broker import QuestionLogBroker, TurnAssembler, write_rows
 from bot.questionlog.models import QuestionLogEntry
@@ -160,8 +161,8 @@ async def test_feedback_is_tied_to_the_answer_once_and_reported_per_topic(
 
     out = tmp_path / "report.csv"
     assert (
-        report.main(
-            ["--since", "2026-11-02", "--until", "2026-11-02", "--database-url", db_url]
+        cli_main(
+            ["report", "--since", "2026-11-02", "--until", "2026-11-02", "--database-url", db_url]
             + ["--knowledge-dir", str(knowledge_copy), "--out", str(out)]
         )
         == 0
