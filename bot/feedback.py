@@ -21,10 +21,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
-INTENT = "feedback"
-ACTION = "action_feedback"
-HELPFUL_ENTITY = "helpful"
-ANSWER_ENTITY = "answer"
+from bot import names
+
+INTENT = names.FEEDBACK
+ACTION = names.ACTION_FEEDBACK
+HELPFUL_ENTITY = names.HELPFUL
+ANSWER_ENTITY = names.ANSWER
 ENTITIES = (HELPFUL_ENTITY, ANSWER_ENTITY)
 YES, NO = "yes", "no"
 VALUES = (YES, NO)

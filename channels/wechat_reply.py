@@ -128,10 +128,9 @@ def format_messages(messages: Iterable[Dict[str, Any]]) -> FormattedReply:
                 choices.append(
                     Choice(plain_text(str(button["title"])), str(button.get("payload") or ""))
                 )
-                choice = choices[-1]
-                lines.append(
-                    f"{len(choices)}. {menu_link(choice.as_user_text(), len(choices), choice.title)}"
-                )
+                choice, number = choices[-1], len(choices)
+                link = menu_link(choice.as_user_text(), number, choice.title)
+                lines.append(f"{number}. {link}")
             parts.append("\n".join(lines))
     if choices:
         parts.append(channel_text(CHOICE_HINT))

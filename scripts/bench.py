@@ -2,7 +2,7 @@
 """Benchmark the assistant: latency percentiles, throughput, memory — alone or beside stock Rasa.
 
     python scripts/bench.py --compare              # make bench: stock `rasa init` bot, then the
-                                                   # assistant through its WeChat webhook (safe mode)
+                                                   # assistant via its WeChat webhook (safe mode)
     python scripts/bench.py --compare --instances 2   # make bench INSTANCES=2: the assistant as
                                                    # 2 instances behind nginx (PostgreSQL, Redis)
     python scripts/bench.py --url http://localhost:5005            # a running assistant, REST

@@ -33,9 +33,8 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/cli/telegram.py": "operator CLI console output",
     "bot/kb/check.py": "kb check problem messages for staff",
     "bot/kb/check_indicators.py": "kb check problem messages for staff",
-    "bot/kb/loader.py": "kb check problem messages (schema errors) for staff",
+    "bot/kb/parse.py": "kb check problem messages (YAML and schema errors) for staff",
     "bot/kb/models.py": "kb check problem messages (field validators) for staff",
-    "bot/kb/menu.py": "kb check problem messages about the WeChat menu, for staff",
     "bot/kb/edit.py": "review/import problem messages for staff",
     "bot/kb/spreadsheet.py": "spreadsheet headers and import report for staff",
     "bot/preview.py": "kb try mechanism names and notes, for staff",
@@ -63,7 +62,7 @@ INPUT_MODULES: Dict[str, str] = {
     "bot/normalize.py": "normalisation tables",
     "bot/routing.py": "routing cues",
     "bot/english.py": "language detection",
-    "channels/privacy.py": "patterns of personal data and the placeholders that replace it in stored text",
+    "channels/privacy.py": "personal-data patterns and the placeholders that replace them",
 }
 # Single strings in applicant-facing modules.
 ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from bot.generate import training_fingerprint, write_training_data
-from bot.kb.check import check_directory
 from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
-from bot.kb.loader import KnowledgeError, load_knowledge
+from bot.kb.load import check_directory, load_knowledge
+from bot.kb.problems import KnowledgeError
 from bot.serve import MODELS_DIR
 from bot.settings import get_settings
 
@@ -87,7 +87,8 @@ def kb_import(args: argparse.Namespace) -> int:
     print("回答和固定回复已立即生效。")
     if result.changes.needs_training:
         print(
-            "新增/删除了问答或问法：运行 python -m bot publish 在后台训练并无停机切换（或 make train 后重启）。"
+            "新增/删除了问答或问法：运行 python -m bot publish 在后台训练并无停机切换"
+            "（或 make train 后重启）。"
         )
     return 0
 
@@ -104,7 +105,8 @@ def _latest_model(wanted: Path | None) -> tuple:
     if not models:
         return None, ""
     note = (
-        f"注意：知识库有需要训练的修改（新问法或新问答），还没有对应的模型；下面用最近的模型 {models[-1].name}，"
+        "注意：知识库有需要训练的修改（新问法或新问答），还没有对应的模型；下面用最近的模型 "
+        f"{models[-1].name}，"
         "新问法要在 python -m bot publish 之后才能被识别。"
     )
     return models[-1], note

@@ -18,11 +18,11 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
 from bot.settings import get_settings
+from channels.telegram_polling import ALLOWED_UPDATES
 
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
 # Telegram: 1-256 characters, only A-Z, a-z, 0-9, "_" and "-".
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import requests
 from wechatpy.crypto import WeChatCrypto
 
-from bot.kb.menu import load_menu, menu_path
+from bot.kb.load import load_menu, menu_path
 from bot.settings import get_settings
 from channels.wechat_api import make_client
 from channels.wechat_security import make_signature
@@ -119,17 +119,24 @@ def cmd_config(args: argparse.Namespace) -> int:
         if s.wechat_aes_key
         else "明文模式（设置 WECHAT_AES_KEY 后可改用安全模式）"
     )
+    token_store = (
+        f"Redis（{s.redis_url.split('@')[-1]}）"
+        if s.redis_url
+        else "进程内存（多台服务器请设置 REDIS_URL）"
+    )
     lines = [
         "在 公众号后台 → 设置与开发 → 基本配置 → 服务器配置 中填写：",
         f"  服务器地址(URL)：       {args.public_url.rstrip('/')}{WEBHOOK_PATH}",
         f"  令牌(Token)：           {s.wechat_token or '（未设置 WECHAT_TOKEN，通道不会启用）'}",
-        f"  消息加解密密钥：        {s.wechat_aes_key or '（未设置 WECHAT_AES_KEY；可在后台随机生成后填入环境变量）'}",
+        "  消息加解密密钥：        "
+        f"{s.wechat_aes_key or '（未设置 WECHAT_AES_KEY；可在后台随机生成后填入环境变量）'}",
         f"  消息加解密方式：        {mode}",
         "",
         f"  AppID：                 {s.wechat_appid or '（未设置 WECHAT_APPID）'}",
-        f"  AppSecret：             {'已设置' if s.wechat_secret else '未设置（回答超过 5 秒时无法用客服消息补发）'}",
+        "  AppSecret：             "
+        f"{'已设置' if s.wechat_secret else '未设置（回答超过 5 秒时无法用客服消息补发）'}",
         f"  API 地址：              {s.wechat_api_base_url}",
-        f"  access_token 存储：     {'Redis（' + s.redis_url.split('@')[-1] + '）' if s.redis_url else '进程内存（多台服务器请设置 REDIS_URL）'}",
+        f"  access_token 存储：     {token_store}",
         "",
         "  IP 白名单：把本服务器的出口公网 IP 加入 基本配置 → IP白名单，否则获取 access_token、",
         "  发送客服消息和发布菜单都会失败（errcode 40164）。",

@@ -27,8 +27,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, WeChatServer, payload, reply_content
 from tests.e2e.client import say_text
+from tests.support.wechat_fakes import AES_KEY, APPID, TOKEN, WeChatServer, payload, reply_content
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL")

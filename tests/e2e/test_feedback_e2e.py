@@ -1,5 +1,6 @@
-"""Real servers: applicants say whether an answer helped — a Telegram button and a typed word, a
-tapped WeChat link (safe mode, with and without bizmsgmenuid) — and the report counts it per topic."""
+"""Real servers: applicants say whether an answer helped — a Telegram button and a typed word,
+a tapped WeChat link (safe mode, with and without bizmsgmenuid) — and the report counts it per
+topic."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import pytest
 
 from bot.cli import main as cli_main
 from bot.questionlog import report
-from tests.channels.telegram_fakes import SECRET, callback_update, message_update
-from tests.channels.wechat_fakes import AES_KEY, WeChatServer, payload, reply_content
 from tests.e2e.test_telegram_e2e import _chat_ids, _update_ids, post_update, replies
+from tests.support.telegram_fakes import SECRET, callback_update, message_update
+from tests.support.wechat_fakes import AES_KEY, WeChatServer, payload, reply_content
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,5 @@
-"""Real servers: every REST message lands in the question log exactly once, with no personal data anywhere."""
+"""Real servers: every REST message lands in the question log exactly once, with no personal data
+anywhere."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def log_rows(database: Path, expected: int, timeout: float = 20.0) -> list:
             with sqlite3.connect(database) as connection:
                 try:
                     rows = connection.execute(
-                        "select channel_message_id, sender_id, text, topic, reply from question_log order by id"
+                        "select channel_message_id, sender_id, text, topic, reply from "
+                        "question_log order by id"
                     ).fetchall()
                 except sqlite3.OperationalError:
                     rows = []

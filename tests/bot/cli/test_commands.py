@@ -2,7 +2,7 @@
 
 The command lines are the ones README.md, docs/*.md and the Makefile tell staff to type; each
 must still parse to the command's function. What each command does is tested beside it
-(tests/bot/cli/test_wechat.py, tests/bot/kb/test_check.py, tests/questionlog/test_report.py, …).
+(tests/bot/cli/test_wechat.py, tests/bot/kb/test_check.py, tests/bot/questionlog/test_report.py, …).
 """
 
 from __future__ import annotations

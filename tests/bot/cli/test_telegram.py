@@ -1,4 +1,5 @@
-"""``python -m bot telegram set-webhook URL`` / ``delete-webhook`` / ``info`` against the fake Bot API."""
+"""``python -m bot telegram set-webhook URL`` / ``delete-webhook`` / ``info`` against the fake
+Bot API."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from bot.cli import main as cli_main
 from bot.settings import get_settings
-from tests.channels.telegram_fakes import SECRET, TOKEN, FakeBotAPI
+from tests.support.telegram_fakes import SECRET, TOKEN, FakeBotAPI
 
 
 def main(argv):

@@ -10,9 +10,10 @@ import pytest
 import yaml
 
 from bot.cli import main as cli_main
-from bot.kb.menu import Menu, load_menu
+from bot.kb.load import load_menu
+from bot.kb.models import Menu
 from channels.wechat import WeChatInput
-from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, FakeBot, make_channel, serve_channel
+from tests.support.wechat_fakes import AES_KEY, APPID, TOKEN, FakeBot, make_channel, serve_channel
 
 
 def main(argv):

@@ -1,4 +1,5 @@
-"""Database outages: applicants are still answered, rows wait in a bounded buffer and arrive once."""
+"""Database outages: applicants are still answered, rows wait in a bounded buffer and arrive
+once."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy.engine import make_url
 from bot.questionlog import db
 from bot.questionlog.broker import QuestionLogBroker
 from bot.questionlog.models import QuestionLogEntry
-from tests.questionlog.test_broker import fallback_turn, faq_turn, stream
+from tests.support.question_log import fallback_turn, faq_turn, stream
 
 
 def count(url: str) -> int:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main as cli_main
 from bot.questionlog.broker import write_rows
-from tests.questionlog import seed
+from tests.support import question_log_seed as seed
 
 ARGS = ["--since", "2026-11-01", "--until", "2026-11-03"]
 

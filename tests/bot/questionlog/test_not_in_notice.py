@@ -15,8 +15,7 @@ from bot.questionlog import review
 from bot.questionlog.broker import QuestionLogBroker, write_rows
 from bot.questionlog.models import FALLBACK, NOT_IN_NOTICE
 from bot.questionlog.stats import compute, load_rows, unanswered_by_category
-from tests.questionlog.conftest import make_row
-from tests.questionlog.test_broker import action, stream, user
+from tests.support.question_log import action, make_row, stream, user
 
 WHEN = dt.datetime(2026, 11, 2, 3, 0)
 DAY = dt.date(2026, 11, 2)

@@ -10,7 +10,7 @@ import pytest
 from bot import settings as bot_settings
 from bot.cli import main as cli_main
 from bot.generate import training_fingerprint, write_training_data
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 from bot.preview import (
     CLAUSE,
     DIALOGUE,

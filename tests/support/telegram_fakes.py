@@ -16,14 +16,18 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Awaitable, Callable, Dict, List
 
+import aiohttp
 from aiohttp import web
 from rasa.core.channels.channel import register
 from sanic import Sanic
+
+from channels.telegram import TelegramInput
 
 TOKEN = "123456:TEST-token"
 BOT_ID = 999
 BOT_USERNAME = "shuangchuang_bot"
 SECRET = "s3cret_token-for-tests"
+WEBHOOK_URL = "https://assistant.example.test/webhooks/telegram/webhook"
 PRIVATE_CHAT = 4242
 GROUP_CHAT = -100777
 
@@ -355,3 +359,22 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0) -> None
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.01)
+
+
+def webhook_channel(api: FakeBotAPI, **overrides: Any) -> TelegramInput:
+    settings = {
+        "token": TOKEN,
+        "secret_token": SECRET,
+        "webhook_url": WEBHOOK_URL,
+        "base_url": api.base_url,
+        **overrides,
+    }
+    return TelegramInput.from_credentials(settings)
+
+
+async def post(
+    http: aiohttp.ClientSession, server: ChannelServer, body: Any, secret: str | None = SECRET
+) -> int:
+    headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+    async with http.post(f"{server.url}/webhook", json=body, headers=headers) as resp:
+        return resp.status

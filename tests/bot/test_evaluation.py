@@ -40,8 +40,9 @@ from bot.evaluation import (
     run_cases,
     tally,
 )
+from tests.conftest import PROJECT_DIR
 
-DATA = Path(__file__).parent / "data"
+DATA = PROJECT_DIR / "tests" / "data"
 SILENT = (("没有", "未", "不涉及", "未提及", "未作", "没有说明", "没有规定"), ("0731-89991015",))
 HONEST_REPLY = "通知中没有规定申报费用。具体请咨询陈求生、周佳，电话0731-89991015。"
 

@@ -16,7 +16,7 @@ from bot.questionlog.buffer import RowBuffer, SpillFile, default_spill_path
 from bot.questionlog.models import NOT_IN_NOTICE, QuestionLogEntry
 from bot.questionlog.store import is_transient, write_rows
 from bot.questionlog.turns import TurnAssembler
-from tests.questionlog.test_broker import action, faq_turn, feed, stream, user
+from tests.support.question_log import action, faq_turn, feed, stream, user
 
 
 def _dbapi(error_class, message: str = "boom", invalidated: bool = False):

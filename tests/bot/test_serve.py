@@ -115,7 +115,7 @@ def _listening_addresses(port: int) -> set:
 
 
 def test_action_server_listens_on_loopback_only(clean_env):
-    from tests.questionlog.pg_server import spare_port
+    from tests.support.postgres import spare_port
 
     settings = Settings(action_port=spare_port())
     assert settings.action_host == "127.0.0.1"

@@ -1,16 +1,17 @@
-"""Fixtures for the WeChat channel tests (helpers live in wechat_fakes.py)."""
+"""Fixtures shared by the channel and CLI tests (tests/conftest.py offers them everywhere)."""
 
 from __future__ import annotations
 
 import pytest
 from aiohttp import web
 
-from tests.channels.wechat_fakes import FakeWeChatApi, free_socket
+from tests.support.wechat_fakes import FakeWeChatApi, free_socket
 
 
 @pytest.fixture
 def channel_settings(monkeypatch):
-    """protect() needs a pseudonymisation key (every channel); never write one into the project's .build/."""
+    """protect() needs a pseudonymisation key (every channel); never write one into the project's
+    .build/."""
     from bot.settings import get_settings
 
     monkeypatch.setenv("QUESTION_LOG_SECRET", "test-secret")

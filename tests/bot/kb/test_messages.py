@@ -13,12 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import ActionGoodbye, ActionHumanHandoff, ActionWelcome
 from actions.selfcheck import ActionAskScCity
 from bot import settings
-from bot.kb.check import check_directory
 from bot.kb.facts import deadline_status
-from bot.kb.loader import load_knowledge
+from bot.kb.load import check_directory, load_knowledge
 from bot.kb.messages import MESSAGE_VALUES
 from bot.replies import render_message
-from channels import texts
 from channels.texts import channel_text
 
 DAY = dt.date(2021, 11, 20)
@@ -114,17 +112,12 @@ def test_year_comes_from_the_notice_facts(knowledge_copy):
 @pytest.fixture()
 def live_knowledge(knowledge_copy, monkeypatch):
     """Actions and channels read ``knowledge_copy`` (KNOWLEDGE_DIR), as the servers would."""
-    from actions import knowledge as action_knowledge
 
     monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
     monkeypatch.setenv("BOT_TODAY", "2021-11-20")
     settings.get_settings.cache_clear()
-    action_knowledge._cache.cache_clear()
-    texts.knowledge_cache.cache_clear()
     yield knowledge_copy
     settings.get_settings.cache_clear()
-    action_knowledge._cache.cache_clear()
-    texts.knowledge_cache.cache_clear()
 
 
 def _said(action, slots=None) -> list:

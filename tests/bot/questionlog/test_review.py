@@ -1,4 +1,5 @@
-"""Close the loop: export unanswered groups → staff fill the xlsx → import into a copy of knowledge/."""
+"""Close the loop: export unanswered groups → staff fill the xlsx → import into a copy of
+knowledge/."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main as cli_main
-from bot.kb.check import check_directory
-from bot.kb.loader import load_knowledge
+from bot.kb.load import check_directory, load_knowledge
 from bot.questionlog import review
 from bot.questionlog.broker import write_rows
-from tests.questionlog.conftest import make_row
+from tests.support.question_log import make_row
 
 WHEN = dt.datetime(2026, 11, 2, 3, 0)
 UNANSWERED = [
@@ -103,7 +103,9 @@ def test_round_trip_into_knowledge(exported, knowledge_copy, capsys):
                 "新问答的标准问": "材料漏交了能补交吗？",
                 "新问答的回答": "通知未规定补交办法，具体请咨询所在市州发展改革委。",
                 "出处条款": "一",
-                "要加入的问法（每行一条）": "材料交错了能不能补交\n可以补交材料吗\n漏交的材料还能补吗\n补交材料找谁",
+                "要加入的问法（每行一条）": (
+                    "材料交错了能不能补交\n可以补交材料吗\n漏交的材料还能补吗\n补交材料找谁"
+                ),
             },
         },
     )
@@ -145,7 +147,8 @@ def test_a_row_that_breaks_the_check_changes_nothing(exported, knowledge_copy, c
             4: {
                 "处理方式": "新建问答",
                 "问答ID": "makeup_materials",
-                "新问答的回答": "请致电 0731-89991015 咨询。",  # a literal phone number: the check refuses it
+                # a literal phone number: the check refuses it
+                "新问答的回答": "请致电 0731-89991015 咨询。",
                 "出处条款": "一",
                 "要加入的问法（每行一条）": "可以补交材料吗\n漏交的材料还能补吗\n补交材料找谁",
             },

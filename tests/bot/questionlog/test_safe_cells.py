@@ -19,7 +19,7 @@ from bot.cli import main as cli_main
 from bot.questionlog import db, review
 from bot.questionlog.broker import write_rows
 from bot.questionlog.safe_cells import MAX_CELL_CHARS, clean_text, safe_cell, unquote
-from tests.questionlog.conftest import make_row
+from tests.support.question_log import make_row
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 ILLEGAL = re.compile(

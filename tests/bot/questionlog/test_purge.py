@@ -10,7 +10,7 @@ from bot.cli import main as cli_main
 from bot.questionlog import db, purge
 from bot.questionlog.broker import write_rows
 from bot.questionlog.models import QuestionLogEntry
-from tests.questionlog.conftest import make_row
+from tests.support.question_log import make_row
 
 
 def remaining(url):

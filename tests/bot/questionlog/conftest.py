@@ -1,20 +1,16 @@
-"""Question-log fixtures: a fresh database per test — SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+"""Question-log fixtures: a fresh database per test — SQLite always, PostgreSQL when
+TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import shutil
 import uuid
-from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from bot.questionlog import db
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def postgres_url_with_schema(base: str, schema: str) -> str:
@@ -65,37 +61,3 @@ def settings_env(monkeypatch, tmp_path):
     yield
     get_settings.cache_clear()
     db.dispose()
-
-
-@pytest.fixture
-def knowledge_copy(tmp_path) -> Path:
-    target = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_DIR / "knowledge", target)
-    return target
-
-
-def make_row(created_at: dt.datetime, message_id: str, **fields: Any) -> Dict[str, Any]:
-    """A question-log row as the broker would write it (created_at in naive UTC)."""
-    row: Dict[str, Any] = {
-        "created_at": created_at,
-        "channel": "rest",
-        "sender_id": "re_sender1",
-        "channel_message_id": message_id,
-        "text": "",
-        "normalized": "",
-        "intent": None,
-        "confidence": None,
-        "topic": None,
-        "action": None,
-        "reply": "",
-        "latency_ms": 100,
-        "in_selfcheck": False,
-        "selfcheck_event": None,
-        "slots": None,
-    }
-    row.update(fields)
-    if fields.get("text") and not fields.get("normalized"):
-        from bot.normalize import normalize
-
-        row["normalized"] = normalize(fields["text"])
-    return row

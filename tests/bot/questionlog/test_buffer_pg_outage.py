@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, func, select, text
 from bot.questionlog import db
 from bot.questionlog.broker import QuestionLogBroker
 from bot.questionlog.models import QuestionLogEntry
-from tests.questionlog.pg_server import AVAILABLE, PrivatePostgres
-from tests.questionlog.test_broker import action, faq_turn, stream, user
+from tests.support.postgres import AVAILABLE, PrivatePostgres
+from tests.support.question_log import action, faq_turn, stream, user
 
 pytestmark = pytest.mark.skipif(
     not AVAILABLE, reason="PostgreSQL server binaries (initdb, pg_ctl) not installed"

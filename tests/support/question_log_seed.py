@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from tests.questionlog.conftest import make_row
+from tests.support.question_log import make_row
 
 
 def T(day: int, hour: int, minute: int = 0, month: int = 11) -> dt.datetime:

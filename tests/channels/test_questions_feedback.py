@@ -11,17 +11,17 @@ import pytest
 
 from bot import feedback as fb
 from channels.texts import channel_text
-from tests.channels.telegram_fakes import (
+from tests.support.rest import RestServer, send
+from tests.support.telegram_fakes import (
     ChannelServer,
     FakeBotAPI,
     callback_update,
     message_update,
+    post,
     wait_until,
+    webhook_channel,
 )
-from tests.channels.test_rest import RestServer, send
-from tests.channels.test_telegram import Assistant as TelegramAssistant
-from tests.channels.test_telegram import post, webhook_channel
-from tests.channels.wechat_fakes import (
+from tests.support.wechat_fakes import (
     AES_KEY,
     APPID,
     FakeBot,
@@ -116,6 +116,23 @@ async def test_rest_buttons_carry_the_payload_and_typing_the_word_works_the_same
         assert not any(fb.is_trigger(m.text) for m in assistant.messages)
     else:
         assert [m.text for m in assistant.messages][1:] == [received]
+
+
+class TelegramAssistant:
+    """Stands in for Rasa's agent on Telegram: records what it was asked, replies as told."""
+
+    def __init__(self, reply) -> None:
+        self.messages: List[Any] = []
+        self._reply = reply
+
+    async def __call__(self, message: Any) -> None:
+        self.messages.append(message)
+        for response in self._reply(message):
+            await message.output_channel.send_response(message.sender_id, dict(response))
+
+    @property
+    def texts(self) -> List[str]:
+        return [m.text for m in self.messages]
 
 
 # -- Telegram ------------------------------------------------------------------------------------

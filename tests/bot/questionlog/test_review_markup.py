@@ -11,8 +11,8 @@ from rasa.shared.nlu.training_data.entities_parser import ENTITY_REGEX
 
 from bot.cli import main as cli_main
 from bot.kb.edit import clean_question
-from bot.kb.loader import load_knowledge
-from tests.questionlog.test_review import exported, fill  # noqa: F401  (fixture)
+from bot.kb.load import load_knowledge
+from tests.bot.questionlog.test_review import exported, fill  # noqa: F401  (fixture)
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,10 @@ def test_review_import_cleans_new_questions(exported, knowledge_copy):  # noqa: 
                 "新问答的标准问": "材料漏交了\n能补交吗？",
                 "新问答的回答": "通知未规定补交办法，具体请咨询所在市州发展改革委。",
                 "出处条款": "一",
-                "要加入的问法（每行一条）": '[材料](city)交错了能不能补交\n{"intent": "greet"}可以补交材料吗\n漏交的材料还能补吗\n补交材料找谁',
+                "要加入的问法（每行一条）": (
+                    '[材料](city)交错了能不能补交\n{"intent": "greet"}可以补交材料吗\n'
+                    "漏交的材料还能补吗\n补交材料找谁"
+                ),
             },
         },
     )
