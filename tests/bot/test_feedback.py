@@ -4,7 +4,6 @@ after the project's NLU pipeline (nlu.components) and the generated domain (bot/
 from __future__ import annotations
 
 import pytest
-from bot.kb.load import load_knowledge
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.constants import TEXT
@@ -12,6 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot import feedback as fb
 from bot import generate
+from bot.kb.load import load_knowledge
 from nlu.components import TextNormalizer
 
 WORDS = {fb.YES: "有帮助", fb.NO: "没帮助"}
