@@ -241,7 +241,9 @@ def compute(
     directions: Counter = Counter()
     last_direction: Dict[str, str | None] = {}
     latencies: List[int] = []
-    for row in sorted(rows, key=lambda r: (r["created_at"], r.get("id") or 0)):
+    # a 有帮助/没帮助 message rates an answer (shown per topic below); it is not a question
+    questions = [row for row in rows if not row.get("feedback")]
+    for row in sorted(questions, key=lambda r: (r["created_at"], r.get("id") or 0)):
         when = local_time(row["created_at"])
         per_day[when.date()] += 1
         per_hour[when.hour] += 1
@@ -277,7 +279,7 @@ def compute(
     while day <= until:
         days.append((day, per_day.get(day, 0)))
         day += dt.timedelta(days=1)
-    total = len(rows)
+    total = len(questions)
     return Report(
         since=since,
         until=until,
@@ -297,7 +299,7 @@ def compute(
         selfcheck_completions=completions,
         selfcheck_cancels=cancels,
         directions=sorted(directions.items(), key=lambda kv: (-kv[1], kv[0])),
-        unanswered=unanswered_groups(rows),
+        unanswered=unanswered_groups(questions),
         latency_median_ms=_percentile(latencies, 0.5),
         latency_p95_ms=_percentile(latencies, 0.95),
         not_in_notice=not_in_notice,

@@ -158,6 +158,9 @@ async def test_feedback_is_tied_to_the_answer_once_and_reported_per_topic(
     assert deadline.unhelpful_questions == ["截止时间", "截止时间是哪天？"]  # newest first
     assert (submission.answers, submission.feedback, submission.helpful_rate) == (2, 1, 1.0)
     assert (result.feedback_count, result.helpful_count) == (3, 1)
+    # the 9 有帮助/没帮助 messages rate answers; they are not counted as questions
+    assert (result.total, result.answered, result.other) == (5, 5, 0)
+    assert not result.unanswered
 
     out = tmp_path / "report.csv"
     assert (
