@@ -35,6 +35,7 @@ from bot.questionlog.report import (
     TOP_TOPICS,
     bar_chart,
     hbar_chart,
+    rate,
     render_csv,
     sections,
     write_xlsx,
@@ -322,6 +323,8 @@ async def report_page(request: web.Request) -> web.Response:
         ("selfcheck-starts", "自测开始", report.selfcheck_starts),
         ("selfcheck-completions", "自测完成", report.selfcheck_completions),
         ("latency-median", "回复耗时中位数（毫秒）", report.latency_median_ms or "—"),
+        ("feedback-count", "回答后的反馈", report.feedback_count),
+        ("helpful-rate", "有帮助比例", rate(report.helpful_rate) or "—"),
     ]
     return render(
         request,

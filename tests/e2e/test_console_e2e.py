@@ -45,6 +45,7 @@ DAILY = [
     ("fallback", "现场有停车位吗", "rest"),
     ("not_in_notice", "申报要交钱吗", "wechat"),
 ]
+FEEDBACK = {"deadline": "yes", "materials": "no"}
 TURNS_PER_DAY = len(DAILY) + 1 + 2  # and one greeting, and a self-check started and finished
 
 
@@ -67,6 +68,23 @@ def seed(url: str) -> int:
                     "intent": topic or "greet",
                     "reply": "（示例回复）",
                     "latency_ms": 100 + 10 * number,
+                    "in_selfcheck": False,
+                    "feedback_offered": topic in FEEDBACK,
+                }
+            )
+        # “did it help?”: the deadline answer helped, the materials answer did not
+        for number, (topic, verdict) in enumerate(FEEDBACK.items()):
+            answered = next(i for i, item in enumerate(DAILY) if item[0] == topic)
+            rows.append(
+                {
+                    "created_at": dt.datetime.combine(date, dt.time(9 + answered, 5 * day, 30))
+                    - dt.timedelta(hours=8),
+                    "channel": DAILY[answered][2],
+                    "sender_id": f"e2e_sender_{day}_{answered % 2}",
+                    "channel_message_id": f"f{day}-{number}",
+                    "text": "有帮助" if verdict == "yes" else "没帮助",
+                    "feedback": verdict,
+                    "feedback_for": f"m{day}-{answered}",
                     "in_selfcheck": False,
                 }
             )
@@ -109,7 +127,7 @@ def console(tmp_path_factory) -> Iterator[dict]:
     knowledge = workdir / "knowledge"
     shutil.copytree(PROJECT_DIR / "knowledge", knowledge)
     url = f"sqlite:///{workdir / 'question_log.db'}"
-    assert seed(url) == 7 * TURNS_PER_DAY
+    assert seed(url) == 7 * (TURNS_PER_DAY + len(FEEDBACK))
     port = free_port()
     env = dict(
         os.environ,
@@ -260,6 +278,9 @@ def test_the_whole_round(console, browser):
     assert browser.find_element(By.ID, "senders").text.isdigit()
     assert browser.find_element(By.ID, "selfcheck-starts").text == "7"
     assert browser.find_element(By.ID, "selfcheck-completions").text == "7"
+    assert browser.find_element(By.ID, "feedback-count").text == "14"
+    assert browser.find_element(By.ID, "helpful-rate").text == "50.0%"
+    assert "回答是否有帮助" in browser.page_source
     page = browser.page_source
     assert "每日消息数" in page and "每小时消息数" in page and "热门问题" in page
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg")) == 4

@@ -156,6 +156,7 @@ async def test_report_shows_the_numbers_of_the_range(staff, config):
     expected = compute(load_rows(SINCE, UNTIL, config.database_url), SINCE, UNTIL)
     assert f'<b id="total">{TOTAL}</b>' in html
     assert f'<b id="senders">{expected.senders}</b>' in html
+    assert 'id="helpful-rate"' in html and 'id="feedback-count"' in html
     for title in ("每日消息数", "每小时消息数（北京时间）", "渠道", "热门问题", "自测选择的方向"):
         assert f"<h2>{title}</h2>" in html
     assert html.count("<svg") == 4

@@ -1,15 +1,15 @@
 """staff console: accounts and the audit log
 
-Revision ID: 0002_console
-Revises: 0001
+Revision ID: 0003_console
+Revises: 0002
 Create Date: 2026-11-26
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_console"
-down_revision = "0001"
+revision = "0003_console"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
