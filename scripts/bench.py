@@ -5,6 +5,8 @@
                                                    # assistant through its WeChat webhook (safe mode)
     python scripts/bench.py --compare --instances 2   # make bench INSTANCES=2: the assistant as
                                                    # 2 instances behind nginx (PostgreSQL, Redis)
+    python scripts/bench.py --variant '' --variant 'MALLOC_ARENA_MAX=2'   # the assistant
+                                                   # once per environment: RSS, latency
     python scripts/bench.py --url http://localhost:5005            # a running assistant, REST
     python scripts/bench.py --url http://localhost:5005 --wechat --token T [--aes-key K --appid A]
 
@@ -475,6 +477,35 @@ def compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def variants(args: argparse.Namespace) -> int:
+    """The assistant once per ``--variant`` (environment settings), one after the other in
+    one run: latency, throughput and peak RSS side by side (memory tuning, issue 12)."""
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start "
+        "(other work on the machine slows every variant)",
+        flush=True,
+    )
+    results = []
+    base_env = list(args.assistant_env)
+    for variant in args.variant:
+        settings = [item for item in variant.split() if "=" in item]
+        print(f"\n== variant: {variant or '(none)'}", flush=True)
+        args.assistant_env = base_env + settings
+        results.append((variant or "(none)", bench_assistant(args)))
+    print(f"\nsummary at {args.concurrency} senders (load average now {os.getloadavg()[0]:.2f}):")
+    for name, result in results:
+        level = result["concurrent"]
+        memory: Dict[int, float] = result["memory"]  # type: ignore[assignment]
+        rasa_peak = max(memory.values() or [0.0])
+        print(
+            f"  {name:<60} {level.throughput:5.1f} req/s "  # type: ignore[attr-defined]
+            f"p50 {percentile(level.latencies or [0.0], 0.5):4.0f} ms "  # type: ignore
+            f"p99 {percentile(level.latencies or [0.0], 0.99):5.0f} ms "  # type: ignore
+            f"errors {level.errors}  largest process peak RSS {rasa_peak:.0f} MiB"  # type: ignore
+        )
+    return 0
+
+
 def run_against(args: argparse.Namespace) -> int:
     wechat = WeChatClient(args.token, args.aes_key, args.appid) if args.wechat else None
     port = int(args.url.rsplit(":", 1)[-1].split("/")[0])
@@ -523,8 +554,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         metavar="NAME=VALUE",
         help="extra environment for the assistant in --compare",
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="'NAME=VALUE …'",
+        help="the assistant alone, once per variant (its extra environment; '' = none)",
+    )
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = compare if args.compare else run_against
+    if args.variant:
+        run = variants
     return run(args)
 
 
