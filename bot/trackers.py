@@ -13,7 +13,8 @@ and only while no form is active (a self-check in progress finishes first), it a
 ``action_session_start`` appends with ``carry_over_slots_to_new_session``: ``session_started``,
 a ``slot`` event for every slot that has a value (the follow-up context: last topic, city,
 applicant type, direction; the self-check's result), then ``action_listen``. Rasa's
-``retrieve`` then loads only the new session. Nothing is deleted: ``retrieve_full_tracker``
+``retrieve`` then loads only the new session. The event broker (the question log) gets the
+new events from a count of the stored ones instead of a second load of the session. Nothing is deleted: ``retrieve_full_tracker``
 (and the question log) still see the whole conversation; the daily purge may remove the
 closed sessions once they are older than ``RETENTION_DAYS``.
 
@@ -95,3 +96,13 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         roll_over(tracker, self.max_session_events)
         await super().save(tracker)
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publish the events not stored yet. Rasa's own finds them by loading and replaying
+        the whole session once more each turn; counting the stored rows (the count ``save``
+        makes anyway) gives the same events."""
+        if self.event_broker is None:
+            return
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import pytest
+from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -215,5 +216,34 @@ async def test_an_active_self_check_is_never_cut_and_rolls_over_when_it_ends(mak
     assert done.active_loop_name is None
     assert isinstance(done.events[0], SessionStarted) and events_in_session(done) < LIMIT
     assert done.get_slot("sc_result_code") == "ZC-TEST" and done.get_slot("city") == "长沙"
+    if isinstance(store, SQLTrackerStore):
+        store.engine.dispose()
+
+
+class Collecting(EventBroker):
+    def __init__(self) -> None:
+        self.published: List[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+@pytest.mark.parametrize("make_store", BACKENDS)
+async def test_the_event_broker_gets_each_new_event_once(make_store, tmp_path):
+    """What Rasa's own stream_events would publish (it reloads the session to find it)."""
+    store = make_store(tmp_path)
+    store.event_broker = Collecting()
+    sender = f"broker-{uuid.uuid4().hex[:8]}"
+    for n in range(12):
+        before = len(store.event_broker.published)
+        await turn(store, sender, *question(f"问题{n}", city="长沙"))
+        new = store.event_broker.published[before:]
+        assert new and all(e["sender_id"] == sender for e in new)
+        assert new[-1]["event"] == "action" and new[-1]["name"] == "action_listen"
+    everything = await store.retrieve_full_tracker(sender)
+    assert [e["event"] for e in store.event_broker.published] == [
+        e.as_dict()["event"] for e in everything.events
+    ]
+    assert sum(e["event"] == "session_started" for e in store.event_broker.published) > 1
     if isinstance(store, SQLTrackerStore):
         store.engine.dispose()
