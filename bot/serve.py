@@ -34,7 +34,8 @@ def child_env() -> Dict[str, str]:
 
 
 def rasa_command(*args: str) -> List[str]:
-    return [sys.executable, "-m", "rasa", *args]
+    """``python -m rasa …`` without the modules a Rasa process never uses (bot/rasa_main.py)."""
+    return [sys.executable, "-m", "bot.rasa_main", *args]
 
 
 def train(force: bool = False) -> Path:
