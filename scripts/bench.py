@@ -156,6 +156,7 @@ class Level:
     latencies: List[float] = field(default_factory=list)
     errors: int = 0
     elapsed: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time the server processes used during the level
 
     @property
     def throughput(self) -> float:
@@ -168,7 +169,20 @@ class Level:
             f"p50={percentile(values, 0.5):.0f} ms p95={percentile(values, 0.95):.0f} ms "
             f"p99={percentile(values, 0.99):.0f} ms mean={statistics.mean(values):.0f} ms "
             f"throughput={self.throughput:.1f} req/s"
+            + (
+                f" cpu={self.cpu_per_request:.0f} ms/req (≈{1000 / self.cpu_per_request:.0f} "
+                "req/s per free core)"
+                if self.cpu_per_request
+                else ""
+            )
         )
+
+    @property
+    def cpu_per_request(self) -> float:
+        """CPU milliseconds the servers spent per answered request: unlike req/s, hardly
+        moved by other work on the machine (that takes wall-clock time, not this CPU time)."""
+        done = len(self.latencies) + self.errors
+        return self.cpu_seconds * 1000 / done if done and self.cpu_seconds else 0.0
 
 
 @dataclass
@@ -223,11 +237,13 @@ async def run_level(
     )
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         start = random.randrange(len(target.questions))
+        cpu_before = cpu_seconds(target.pids)
         began = time.perf_counter()
         await asyncio.gather(
             *(one_sender(session, target, turns, level, start + n * 37) for n in range(senders))
         )
         level.elapsed = time.perf_counter() - began
+        level.cpu_seconds = cpu_seconds(target.pids) - cpu_before
     if sampler is not None:
         sampler.cancel()
     return level
@@ -242,6 +258,18 @@ def process_tree(pids: List[int]) -> List[psutil.Process]:
         except psutil.NoSuchProcess:
             pass
     return found
+
+
+def cpu_seconds(pids: List[int]) -> float:
+    """User + system CPU time of the server processes (and their children) so far."""
+    total = 0.0
+    for process in process_tree(pids):
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def describe(process: psutil.Process) -> str:
@@ -502,6 +530,7 @@ def variants(args: argparse.Namespace) -> int:
             f"p50 {percentile(level.latencies or [0.0], 0.5):4.0f} ms "  # type: ignore
             f"p99 {percentile(level.latencies or [0.0], 0.99):5.0f} ms "  # type: ignore
             f"errors {level.errors}  largest process peak RSS {rasa_peak:.0f} MiB"  # type: ignore
+            f"  cpu {level.cpu_per_request:.0f} ms/req"  # type: ignore[attr-defined]
         )
     return 0
 
