@@ -40,15 +40,17 @@ INSTANCES ?= 2
 # N Rasa instances behind nginx, on PostgreSQL (tracker store, question log) and Redis
 # (lock store, shared channel memories): see bot/cluster.py and docs/deploy.md
 cluster: train
-	$(PY) -m bot.cluster --instances $(INSTANCES) --port $(PORT)
+	$(PY) -m bot cluster --instances $(INSTANCES) --port $(PORT)
 
 chat: $(STAMP)
 	$(PY) -m bot chat --port $(PORT)
 
 lint: $(STAMP)
+	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 
 test: check
+	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 	$(PY) -m bot train
 	$(PY) -m pytest

@@ -10,6 +10,23 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import entities_of, knowledge, today
 from bot.kb.answers import topics_overview
+from bot.names import (
+    ACTION_ANSWER,
+    ACTION_CAPABILITIES,
+    ACTION_FALLBACK_ANSWER,
+    ACTION_GOODBYE,
+    ACTION_HUMAN_HANDOFF,
+    ACTION_IDENTITY,
+    ACTION_NOT_IN_NOTICE,
+    ACTION_THANKS,
+    ACTION_WELCOME,
+    APPLICANT_TYPE,
+    CITY,
+    DIRECTION,
+    LAST_TOPIC,
+    NLU_FALLBACK,
+    OUT_OF_SCOPE,
+)
 from bot.replies import (
     NOTICE_CLAUSE,
     blocked_reply,
@@ -22,9 +39,9 @@ from bot.replies import (
 
 # When a follow-up names only an entity and no topic was asked before.
 DEFAULT_TOPIC_FOR_ENTITY = {
-    "city": "quota",
-    "applicant_type": "directions",
-    "direction": "directions",
+    CITY: "quota",
+    APPLICANT_TYPE: "directions",
+    DIRECTION: "directions",
 }
 
 
@@ -45,7 +62,7 @@ class ActionAnswer(Action):
     """Answers the FAQ topic asked (or continued by a follow-up like “那株洲呢？”)."""
 
     def name(self) -> Text:
-        return "action_answer"
+        return ACTION_ANSWER
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -55,15 +72,15 @@ class ActionAnswer(Action):
         entities = entities_of(message)
         question = message.get("text") or ""
         intent = (message.get("intent") or {}).get("name")
-        last_topic = tracker.get_slot("last_topic")
+        last_topic = tracker.get_slot(LAST_TOPIC)
         intent = follow_up_topic(intent, last_topic, question)
         topic = choose_topic(intent, last_topic, entities, {e.id for e in kb.faq})
         reply = faq_reply(kb, topic, question, entities, today()) if topic else None
         if reply is None:
             dispatcher.utter_message(text=fallback_text(kb))
-            return [SlotSet("last_topic", None)]
+            return [SlotSet(LAST_TOPIC, None)]
         dispatcher.utter_message(text=reply.text)
-        return [SlotSet("last_topic", reply.topic)]
+        return [SlotSet(LAST_TOPIC, reply.topic)]
 
 
 SUGGESTION_FLOOR = 0.15  # below this a topic is not worth offering
@@ -79,9 +96,9 @@ def suggested_questions(kb, latest_message: Dict[str, Any], limit: int = 3) -> L
     Offered for the applicant to choose — the assistant does not pick one itself.
     """
     ranking = [
-        r for r in latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"
+        r for r in latest_message.get("intent_ranking") or [] if r.get("name") != NLU_FALLBACK
     ]
-    if not ranking or ranking[0].get("name") == "out_of_scope":
+    if not ranking or ranking[0].get("name") == OUT_OF_SCOPE:
         return []
     questions = []
     for candidate in ranking:
@@ -95,7 +112,7 @@ class ActionFallbackAnswer(Action):
     """Honest fallback: what the assistant can answer and whom to ask instead. Never a guess."""
 
     def name(self) -> Text:
-        return "action_fallback_answer"
+        return ACTION_FALLBACK_ANSWER
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -105,11 +122,11 @@ class ActionFallbackAnswer(Action):
         refused = blocked_reply(kb, entities, today())
         if refused is not None:  # abuse or a sensitive word: a fixed reply, nothing repeated back
             dispatcher.utter_message(text=refused.text)
-            return [SlotSet("last_topic", refused.topic)]
+            return [SlotSet(LAST_TOPIC, refused.topic)]
         quoted = clause_reply(kb, entities, today())
         if quoted is not None:  # one clause of the notice says it: quote it, with its number
             dispatcher.utter_message(text=quoted.text)
-            return [SlotSet("last_topic", NOTICE_CLAUSE)]
+            return [SlotSet(LAST_TOPIC, NOTICE_CLAUSE)]
         questions = suggested_questions(kb, tracker.latest_message)
         if not questions:
             dispatcher.utter_message(text=fallback_text(kb))
@@ -125,7 +142,7 @@ class ActionNotInNotice(Action):
     """What the notice does not regulate: say so, name it, give the contacts. Never a neighbour."""
 
     def name(self) -> Text:
-        return "action_not_in_notice"
+        return ACTION_NOT_IN_NOTICE
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -135,12 +152,12 @@ class ActionNotInNotice(Action):
             knowledge(), message.get("text") or "", entities_of(message), today()
         )
         dispatcher.utter_message(text=reply.text)
-        return [SlotSet("last_topic", None)]
+        return [SlotSet(LAST_TOPIC, None)]
 
 
 class ActionIdentity(Action):
     def name(self) -> Text:
-        return "action_identity"
+        return ACTION_IDENTITY
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -151,7 +168,7 @@ class ActionIdentity(Action):
 
 class ActionWelcome(Action):
     def name(self) -> Text:
-        return "action_welcome"
+        return ACTION_WELCOME
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -165,7 +182,7 @@ class ActionWelcome(Action):
 
 class ActionCapabilities(Action):
     def name(self) -> Text:
-        return "action_capabilities"
+        return ACTION_CAPABILITIES
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -178,7 +195,7 @@ class ActionCapabilities(Action):
 
 class ActionHumanHandoff(Action):
     def name(self) -> Text:
-        return "action_human_handoff"
+        return ACTION_HUMAN_HANDOFF
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -189,7 +206,7 @@ class ActionHumanHandoff(Action):
 
 class ActionGoodbye(Action):
     def name(self) -> Text:
-        return "action_goodbye"
+        return ACTION_GOODBYE
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -200,7 +217,7 @@ class ActionGoodbye(Action):
 
 class ActionThanks(Action):
     def name(self) -> Text:
-        return "action_thanks"
+        return ACTION_THANKS
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Dict, List
 
-from bot.kb.loader import KnowledgeBase, KnowledgeCache
+from bot.kb.load import shared_cache
+from bot.kb.models import KnowledgeBase
+from bot.names import ENTITIES
 from bot.replies import render_message
 from bot.settings import get_settings
 
 # the knowledge entities, and what bot.routing adds (see nlu.components.QuestionRouterComponent)
 ENTITY_KINDS = (
-    "city",
-    "applicant_type",
-    "direction",
+    *ENTITIES,
     "silent_topic",
     "unknown_term",
     "notice_clause",
@@ -25,13 +24,8 @@ ENTITY_KINDS = (
 )
 
 
-@lru_cache(maxsize=1)
-def _cache() -> KnowledgeCache:
-    return KnowledgeCache(get_settings().knowledge_dir)
-
-
 def knowledge() -> KnowledgeBase:
-    return _cache().get()
+    return shared_cache(get_settings().knowledge_dir).get()
 
 
 def today() -> dt.date:

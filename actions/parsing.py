@@ -14,7 +14,7 @@ from typing import Dict, List, Tuple
 import cn2an
 
 from bot.entities import EntityMatcher
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
 from bot.normalize import normalize
 
 MULTIPLIERS = {"千万": 1e7, "百万": 1e6, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2}
@@ -180,7 +180,8 @@ def parse_percent(text: str | None) -> float | None:
 
 
 def parse_amount(text: str | None, kind: str, unit: str | None) -> float | None:
-    """An answer to an indicator of ``kind`` in the indicator's ``unit`` (e.g. 三百万 → 300 for 万元)."""
+    """An answer to an indicator of ``kind`` in the indicator's ``unit`` (e.g. 三百万 → 300 for
+    万元)."""
     if kind == "percent":
         return parse_percent(text)
     number = parse_number(text)
@@ -209,7 +210,8 @@ _YES_NO: Dict[str, bool | None] = {
 
 
 def parse_yes_no(text: str | None) -> bool | None:
-    """True / False from the first decisive word (有，没问题 → True; 还没有 → False); None when unclear."""
+    """True / False from the first decisive word (有，没问题 → True; 还没有 → False); None when
+    unclear."""
     cleaned = clean(text)
     if cleaned in WHOLE_WORD_YES:
         return True
@@ -242,7 +244,8 @@ def matcher_for(kb: KnowledgeBase) -> EntityMatcher:
 
 
 def find_values(kb: KnowledgeBase, text: str | None, entity: str) -> List[str]:
-    """Canonical values of ``entity`` (city / applicant_type / direction) named in ``text``, in order."""
+    """Canonical values of ``entity`` (city / applicant_type / direction) named in ``text``, in
+    order."""
     values: List[str] = []
     for match in matcher_for(kb).find(clean(text)):
         if match.entity == entity and match.value not in values:

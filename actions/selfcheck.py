@@ -35,19 +35,35 @@ from actions.selfcheck_flow import (
 )
 from actions.selfcheck_result import SelfcheckState, city_label, compose_result, reference_code
 from bot.kb.answers import answer_faq
-
-FORM_SLOTS = (
-    "sc_type",
-    "sc_city",
-    "sc_direction",
-    "sc_answer",
-    "selfcheck_answers",
-    "sc_failures",
-    "sc_reask",
+from bot.names import (
+    ACTION_SELFCHECK_RESET,
+    ACTION_SELFCHECK_RESULT,
+    ACTION_SELFCHECK_SHOW,
+    ACTION_SELFCHECK_STOP,
+    DIRECTION,
+    ENTITY_OF_SLOT,
+    FORM_SLOTS,
+    REQUESTED_SLOT,
+    SC_ANSWER,
+    SC_CITY,
+    SC_DIRECTION,
+    SC_FAILURES,
+    SC_REASK,
+    SC_RESULT,
+    SC_RESULT_CODE,
+    SC_TYPE,
+    SELFCHECK,
+    SELFCHECK_ANSWERS,
+    SELFCHECK_FORM,
+    VALIDATE_SELFCHECK_FORM,
+    ask_action,
 )
+from bot.rasa_config import fallback_threshold
+
 CODE = re.compile(r"zc-?([0-9a-z]{4})", re.IGNORECASE)
-ENTITY_OF_SLOT = {"sc_type": "applicant_type", "sc_city": "city", "sc_direction": "direction"}
-ANSWER_ALONG_CONFIDENCE = 0.5  # the NLU fallback threshold (config.yml)
+# a question asked along with an answer is answered when the NLU is as sure as it must be
+# to answer at all (the FallbackClassifier threshold of config.yml)
+ANSWER_ALONG_CONFIDENCE = fallback_threshold()
 
 
 def answer_question_asked_along(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -60,7 +76,7 @@ def answer_question_asked_along(dispatcher: CollectingDispatcher, tracker: Track
 
 
 def reset_events() -> List[Dict[str, Any]]:
-    return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
+    return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet(REQUESTED_SLOT, None)]
 
 
 def said(tracker: Tracker) -> str:
@@ -69,12 +85,12 @@ def said(tracker: Tracker) -> str:
 
 def failed(tracker: Tracker, slot: str, reask: str) -> Dict[str, Any]:
     """The slot stays empty; the ask action sends ``reask`` instead of the plain question."""
-    failures = int(tracker.get_slot("sc_failures") or 0) + 1
-    return {slot: None, "sc_failures": failures, "sc_reask": reask}
+    failures = int(tracker.get_slot(SC_FAILURES) or 0) + 1
+    return {slot: None, SC_FAILURES: failures, SC_REASK: reask}
 
 
 def accepted(slot: str, value: Any, **more: Any) -> Dict[str, Any]:
-    return {slot: value, "sc_failures": 0, "sc_reask": None, **more}
+    return {slot: value, SC_FAILURES: 0, SC_REASK: None, **more}
 
 
 def type_names() -> str:
@@ -117,7 +133,7 @@ class ValidateSelfcheckForm(FormValidationAction):
     """Validates each answer; ``required_slots`` adds one ``sc_answer`` turn per open question."""
 
     def name(self) -> str:
-        return "validate_selfcheck_form"
+        return VALIDATE_SELFCHECK_FORM
 
     async def required_slots(
         self,
@@ -126,16 +142,16 @@ class ValidateSelfcheckForm(FormValidationAction):
         tracker: Tracker,
         domain: Dict,
     ) -> List[str]:
-        direction = tracker.get_slot("sc_direction")
+        direction = tracker.get_slot(SC_DIRECTION)
         if direction and not pending_items(
-            knowledge(), direction, tracker.get_slot("selfcheck_answers")
+            knowledge(), direction, tracker.get_slot(SELFCHECK_ANSWERS)
         ):
-            return [slot for slot in domain_slots if slot != "sc_answer"]
+            return [slot for slot in domain_slots if slot != SC_ANSWER]
         return domain_slots
 
     def _mentioned(self, slot: str, tracker: Tracker) -> Dict[str, Any]:
         """A type / 市州 / direction named at the start or as a correction (“不对，我们是企业”)."""
-        requested = tracker.get_slot("requested_slot")
+        requested = tracker.get_slot(REQUESTED_SLOT)
         if requested == slot:
             return {}
         if requested is not None and not is_correction(said(tracker)):
@@ -148,71 +164,67 @@ class ValidateSelfcheckForm(FormValidationAction):
     async def extract_sc_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     ) -> Dict[str, Any]:
-        return self._mentioned("sc_type", tracker)
+        return self._mentioned(SC_TYPE, tracker)
 
     async def extract_sc_city(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     ) -> Dict[str, Any]:
-        return self._mentioned("sc_city", tracker)
+        return self._mentioned(SC_CITY, tracker)
 
     async def extract_sc_direction(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     ) -> Dict[str, Any]:
-        return self._mentioned("sc_direction", tracker)
+        return self._mentioned(SC_DIRECTION, tracker)
 
     def validate_sc_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     ) -> Dict[str, Any]:
         if value is None:
-            return {"sc_type": None}
+            return {SC_TYPE: None}
         kb = knowledge()
         kind = kb.applicant_type(value) or kb.applicant_type(parse_applicant_type(kb, value))
         if kind is None:
-            return failed(
-                tracker, "sc_type", type_reask(int(tracker.get_slot("sc_failures") or 0) + 1)
-            )
+            return failed(tracker, SC_TYPE, type_reask(int(tracker.get_slot(SC_FAILURES) or 0) + 1))
         more: Dict[str, Any] = {}
-        if tracker.get_slot("requested_slot") not in (None, "sc_type") and not find_values(
-            kb, said(tracker), "direction"
+        if tracker.get_slot(REQUESTED_SLOT) not in (None, SC_TYPE) and not find_values(
+            kb, said(tracker), DIRECTION
         ):
-            more["sc_direction"] = None  # a new type means the direction must be chosen again
+            more[SC_DIRECTION] = None  # a new type means the direction must be chosen again
             dispatcher.utter_message(text=say("selfcheck_type_changed", type=kind.name))
         answer_question_asked_along(dispatcher, tracker)
-        return accepted("sc_type", kind.id, **more)
+        return accepted(SC_TYPE, kind.id, **more)
 
     def validate_sc_city(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     ) -> Dict[str, Any]:
         if value is None:
-            return {"sc_city": None}
+            return {SC_CITY: None}
         if is_skip(value):
-            return accepted("sc_city", SKIPPED)
+            return accepted(SC_CITY, SKIPPED)
         city = parse_city(knowledge(), value)
         if city is None:
-            return failed(
-                tracker, "sc_city", city_reask(int(tracker.get_slot("sc_failures") or 0) + 1)
-            )
-        if tracker.get_slot("requested_slot") not in (None, "sc_city"):
+            return failed(tracker, SC_CITY, city_reask(int(tracker.get_slot(SC_FAILURES) or 0) + 1))
+        if tracker.get_slot(REQUESTED_SLOT) not in (None, SC_CITY):
             dispatcher.utter_message(text=say("selfcheck_city_changed", city=city))
         answer_question_asked_along(dispatcher, tracker)
-        return accepted("sc_city", city)
+        return accepted(SC_CITY, city)
 
     def validate_sc_direction(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     ) -> Dict[str, Any]:
         if value is None:
-            return {"sc_direction": None}
+            return {SC_DIRECTION: None}
         kb = knowledge()
-        kind = kb.applicant_type(tracker.get_slot("sc_type"))
+        kind = kb.applicant_type(tracker.get_slot(SC_TYPE))
         default = kb.direction(kind.default_direction if kind else None)
         chosen = kb.direction(value) or kb.direction(
             parse_direction(kb, value, default.id if default else None)
         )
         if chosen is None:
-            failures = int(tracker.get_slot("sc_failures") or 0) + 1
+            failures = int(tracker.get_slot(SC_FAILURES) or 0) + 1
             return failed(
                 tracker,
-                "sc_direction",
+                SC_DIRECTION,
                 direction_reask(failures, default.name if default else None),
             )
         if default and chosen.id != default.id:
@@ -224,26 +236,24 @@ class ValidateSelfcheckForm(FormValidationAction):
                     chosen=chosen.name,
                 )
             )
-        return accepted("sc_direction", chosen.id)
+        return accepted(SC_DIRECTION, chosen.id)
 
     def validate_sc_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     ) -> Dict[str, Any]:
         kb = knowledge()
-        answers = dict(tracker.get_slot("selfcheck_answers") or {})
-        pending = pending_items(kb, tracker.get_slot("sc_direction"), answers)
+        answers = dict(tracker.get_slot(SELFCHECK_ANSWERS) or {})
+        pending = pending_items(kb, tracker.get_slot(SC_DIRECTION), answers)
         if value is None or not pending:
-            return {"sc_answer": None}
+            return {SC_ANSWER: None}
         if is_correction(value) and any(find_values(kb, value, e) for e in ENTITY_OF_SLOT.values()):
-            return {"sc_answer": None}  # handled by extract_sc_*; ask the same question again
+            return {SC_ANSWER: None}  # handled by extract_sc_*; ask the same question again
         entry = record_answer(pending[0], value)
         if entry is None:
-            failures = int(tracker.get_slot("sc_failures") or 0) + 1
-            return failed(
-                tracker, "sc_answer", reask_text(kb, pending[0], failures, value, today())
-            )
+            failures = int(tracker.get_slot(SC_FAILURES) or 0) + 1
+            return failed(tracker, SC_ANSWER, reask_text(kb, pending[0], failures, value, today()))
         answers[pending[0].id] = entry
-        return accepted("sc_answer", None, selfcheck_answers=answers)
+        return accepted(SC_ANSWER, None, selfcheck_answers=answers)
 
 
 class AskSelfcheckSlot(Action):
@@ -252,7 +262,7 @@ class AskSelfcheckSlot(Action):
     slot = ""
 
     def name(self) -> str:
-        return f"action_ask_{self.slot}"
+        return ask_action(self.slot)
 
     def question(self, tracker: Tracker) -> str:
         raise NotImplementedError
@@ -260,53 +270,53 @@ class AskSelfcheckSlot(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        reask = tracker.get_slot("sc_reask")
+        reask = tracker.get_slot(SC_REASK)
         if not reask:
             text = self.question(tracker)
-            if self.slot != "sc_type" and just_started(tracker):
+            if self.slot != SC_TYPE and just_started(tracker):
                 text = f"{say('selfcheck_intro')}\n{already_known(tracker)}\n{text}"
-        elif self.slot == "sc_answer":
+        elif self.slot == SC_ANSWER:
             text = f"{reask}\n{self.question(tracker)}"
         else:
             text = reask
         dispatcher.utter_message(text=text)
-        return [SlotSet("sc_reask", None)]
+        return [SlotSet(SC_REASK, None)]
 
 
 def just_started(tracker: Tracker) -> bool:
     """The message that started the self-check already answered the first question(s)."""
-    return (tracker.latest_message.get("intent") or {}).get("name") == "selfcheck"
+    return (tracker.latest_message.get("intent") or {}).get("name") == SELFCHECK
 
 
 def already_known(tracker: Tracker) -> str:
     kb = knowledge()
-    kind = kb.applicant_type(tracker.get_slot("sc_type"))
+    kind = kb.applicant_type(tracker.get_slot(SC_TYPE))
     known = [say("selfcheck_known_type", type=kind.name)] if kind else []
-    if tracker.get_slot("sc_city"):
-        known.append(say("selfcheck_known_city", city=tracker.get_slot("sc_city")))
+    if tracker.get_slot(SC_CITY):
+        known.append(say("selfcheck_known_city", city=tracker.get_slot(SC_CITY)))
     return say("selfcheck_known", known="，".join(known)) if known else ""
 
 
 class ActionAskScType(AskSelfcheckSlot):
-    slot = "sc_type"
+    slot = SC_TYPE
 
     def question(self, tracker: Tracker) -> str:
         return f"{say('selfcheck_intro')}\n{say('selfcheck_ask_type', types=type_names())}"
 
 
 class ActionAskScCity(AskSelfcheckSlot):
-    slot = "sc_city"
+    slot = SC_CITY
 
     def question(self, tracker: Tracker) -> str:
         return say("selfcheck_ask_city")
 
 
 class ActionAskScDirection(AskSelfcheckSlot):
-    slot = "sc_direction"
+    slot = SC_DIRECTION
 
     def question(self, tracker: Tracker) -> str:
         kb = knowledge()
-        kind = kb.applicant_type(tracker.get_slot("sc_type"))
+        kind = kb.applicant_type(tracker.get_slot(SC_TYPE))
         default = kb.direction(kind.default_direction if kind else None)
         if default is None:
             return say("selfcheck_ask_direction_free", directions=direction_names())
@@ -320,24 +330,24 @@ class ActionAskScDirection(AskSelfcheckSlot):
 
 
 class ActionAskScAnswer(AskSelfcheckSlot):
-    slot = "sc_answer"
+    slot = SC_ANSWER
 
     def question(self, tracker: Tracker) -> str:
         kb = knowledge()
-        answers = tracker.get_slot("selfcheck_answers") or {}
-        pending = pending_items(kb, tracker.get_slot("sc_direction"), answers)
+        answers = tracker.get_slot(SELFCHECK_ANSWERS) or {}
+        pending = pending_items(kb, tracker.get_slot(SC_DIRECTION), answers)
         if not pending:
             return say("selfcheck_all_answered")
-        total = len(items_for(kb, tracker.get_slot("sc_direction")))
+        total = len(items_for(kb, tracker.get_slot(SC_DIRECTION)))
         return question_text(kb, pending[0], total - len(pending) + 1, total, today())
 
 
 def state_of(tracker: Tracker) -> SelfcheckState:
     return SelfcheckState(
-        tracker.get_slot("sc_type"),
-        city_label(tracker.get_slot("sc_city")),
-        tracker.get_slot("sc_direction"),
-        dict(tracker.get_slot("selfcheck_answers") or {}),
+        tracker.get_slot(SC_TYPE),
+        city_label(tracker.get_slot(SC_CITY)),
+        tracker.get_slot(SC_DIRECTION),
+        dict(tracker.get_slot(SELFCHECK_ANSWERS) or {}),
     )
 
 
@@ -345,7 +355,7 @@ class ActionSelfcheckResult(Action):
     """Sends the written result, keeps it under a reference code, and clears the form slots."""
 
     def name(self) -> str:
-        return "action_selfcheck_result"
+        return ACTION_SELFCHECK_RESULT
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
@@ -356,19 +366,19 @@ class ActionSelfcheckResult(Action):
         messages = compose_result(knowledge(), state_of(tracker), today(), code)
         for message in messages:
             dispatcher.utter_message(text=message)
-        return reset_events() + [SlotSet("sc_result_code", code), SlotSet("sc_result", messages)]
+        return reset_events() + [SlotSet(SC_RESULT_CODE, code), SlotSet(SC_RESULT, messages)]
 
 
 class ActionSelfcheckShow(Action):
     """“查看自测结果 ZC-1A2B” / “再看一下自测结果”: re-sends the result of this conversation."""
 
     def name(self) -> str:
-        return "action_selfcheck_show"
+        return ACTION_SELFCHECK_SHOW
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        code, messages = tracker.get_slot("sc_result_code"), tracker.get_slot("sc_result") or []
+        code, messages = tracker.get_slot(SC_RESULT_CODE), tracker.get_slot(SC_RESULT) or []
         asked = CODE.search(said(tracker))
         if not messages:
             dispatcher.utter_message(text=say("selfcheck_no_result"))
@@ -385,12 +395,12 @@ class ActionSelfcheckShow(Action):
 
 class ActionSelfcheckStop(Action):
     def name(self) -> str:
-        return "action_selfcheck_stop"
+        return ACTION_SELFCHECK_STOP
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        if tracker.active_loop.get("name") == "selfcheck_form":
+        if tracker.active_loop.get("name") == SELFCHECK_FORM:
             dispatcher.utter_message(text=say("selfcheck_stopped"))
         else:
             dispatcher.utter_message(text=say("selfcheck_stop_idle"))
@@ -399,7 +409,7 @@ class ActionSelfcheckStop(Action):
 
 class ActionSelfcheckReset(Action):
     def name(self) -> str:
-        return "action_selfcheck_reset"
+        return ACTION_SELFCHECK_RESET
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]

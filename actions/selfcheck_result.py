@@ -1,4 +1,5 @@
-"""The written self-check result (pure functions): verdicts, checklist, next step, WeChat-sized parts."""
+"""The written self-check result (pure functions): verdicts, checklist, next step, WeChat-sized
+parts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
 from actions.selfcheck_flow import SKIPPED, Item, items_for
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
 from bot.replies import render_message
 
 MAX_BYTES = 2000  # a WeChat customer-service text message
@@ -42,7 +43,8 @@ def _number(value: float) -> str:
 
 
 def verdict(item: Item, answer: Dict[str, Any] | None) -> Tuple[str, str]:
-    """(verdict, what the applicant said) for one question; a yes/no answer is said as "yes"/"no"."""
+    """(verdict, what the applicant said) for one question; a yes/no answer is said as
+    "yes"/"no"."""
     if not answer or answer.get("skipped") or answer.get("value") is None:
         return UNANSWERED, ""
     value = answer["value"]
@@ -157,7 +159,8 @@ def _materials(kb: KnowledgeBase, say: _Words, state: SelfcheckState, code: str)
 
 
 def split_messages(lines: List[str], limit: int = MAX_BYTES) -> List[str]:
-    """Pack lines into messages of at most ``limit`` UTF-8 bytes (a line longer than that is cut)."""
+    """Pack lines into messages of at most ``limit`` UTF-8 bytes (a line longer than that is
+    cut)."""
     messages: List[str] = []
     current = ""
     for line in lines:

@@ -1,7 +1,7 @@
 """``make cluster INSTANCES=N``: N Rasa servers and one action server behind nginx.
 
-    python -m bot.cluster --instances 2 [--port 5005] [--model models/<hash>.tar.gz]
-    python -m bot.cluster --prepare --instances 2 --state-dir /var/lib/shuangchuang
+    python -m bot cluster --instances 2 [--port 5005] [--model models/<hash>.tar.gz]
+    python -m bot cluster --prepare --instances 2 --state-dir /var/lib/shuangchuang
         # only the configuration and the tables, for systemd units (deploy/systemd/)
 
 Every Rasa instance is the same model with the same endpoints: the tracker store in
@@ -20,14 +20,12 @@ action server.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from string import Template
@@ -319,39 +317,25 @@ def newest_model() -> Path:
     return models[-1]
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot.cluster",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--instances", type=int, default=2)
-    parser.add_argument("--port", type=int, help="public port (nginx); default PORT")
-    parser.add_argument(
-        "--first-instance-port",
-        type=int,
-        help="loopback port of the first instance (default: public port + 1)",
-    )
-    parser.add_argument("--model", type=Path, help="model archive (default: train if stale)")
-    parser.add_argument("--state-dir", type=Path, default=STATE_DIR)
-    parser.add_argument(
-        "--prepare",
-        action="store_true",
-        help="only write nginx.conf, credentials.yml and endpoints.yml into --state-dir and "
-        "create the databases and tables, then exit (systemd: deploy/systemd/, docs/deploy.md)",
-    )
-    args = parser.parse_args(argv)
-    if args.instances < 1:
-        parser.error("--instances must be at least 1")
-
+def run(
+    instances: int,
+    port: Optional[int],
+    first_instance_port: Optional[int],
+    model: Optional[Path],
+    state_dir: Path,
+    prepare: bool = False,
+) -> int:
+    """Start the cluster and wait until Ctrl+C or SIGTERM; ``python -m bot cluster``.
+    With ``prepare``: only write nginx.conf, credentials.yml and endpoints.yml into
+    ``state_dir`` and create the databases and tables (the systemd units, deploy/systemd/)."""
     env = cluster_environment(dict(os.environ))
     if not env.get("QUESTION_LOG_SECRET"):
         # one machine: every instance reads the same machine-local key
         env["QUESTION_LOG_SECRET"] = read_or_create_secret(BUILD_DIR / "question_log_secret")
     os.environ.update(env)
     settings = Settings()
-    if args.port:
-        settings.port = args.port
+    if port:
+        settings.port = port
     check_secret(settings)
     check_stores(settings)
     missing = check_services(env)
@@ -360,23 +344,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     for name in ("TRACKER_STORE_URL", "DATABASE_URL"):
         if ensure_postgres_database(env[name]):
             print(f"已创建数据库 {make_url(env[name]).database}", flush=True)
-    if args.prepare:
+    if prepare:
         nginx = nginx_binary()
         if nginx is None:
             raise SystemExit(NO_NGINX)
-        prepared = Cluster(
-            settings, Path(), args.instances, args.state_dir.resolve(), args.first_instance_port
-        )
+        prepared = Cluster(settings, Path(), instances, state_dir.resolve(), first_instance_port)
         config, paths = prepared.prepare(nginx)
         print(f"已写入 {config}、{paths['credentials']}、{paths['endpoints']}", flush=True)
         return 0
-    model = args.model or train()
+    model = model or train()
     cluster = Cluster(
         settings,
         model.resolve(),
-        args.instances,
-        args.state_dir.resolve(),
-        args.first_instance_port,
+        instances,
+        state_dir.resolve(),
+        first_instance_port,
     )
     stopping = False
 
@@ -390,9 +372,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         cluster.start()
         print(
-            f"\n集群已启动：{args.instances} 个 Rasa 实例（端口 "
+            f"\n集群已启动：{instances} 个 Rasa 实例（端口 "
             f"{', '.join(map(str, cluster.ports))}）+ 动作服务器，nginx 在 "
-            f"http://localhost:{settings.port}/ ；进程与端口见 {args.state_dir}/cluster.json\n"
+            f"http://localhost:{settings.port}/ ；进程与端口见 {state_dir}/cluster.json\n"
             "  Ctrl+C 停止\n",
             flush=True,
         )
@@ -402,7 +384,3 @@ def main(argv: Optional[List[str]] = None) -> int:
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         cluster.stop()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

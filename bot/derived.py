@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 from bot.kb.facts import quota_list
-from bot.kb.loader import KnowledgeBase
-from bot.kb.models import City
+from bot.kb.models import City, KnowledgeBase
 
 TOTAL_CUES = (
     "加起来",
@@ -166,7 +165,8 @@ def _safe_date(year: int, month: int, day: int) -> Optional[dt.date]:
 
 
 def deadline_check(kb: KnowledgeBase, question: str) -> Optional[DeadlineCheck]:
-    """“11月30号交还来得及吗”: a date compared with the deadline (the notice's year unless given)."""
+    """“11月30号交还来得及吗”: a date compared with the deadline (the notice's year unless
+    given)."""
     if not any(cue in question for cue in YES_NO_CUES):
         return None
     deadline = kb.notice.deadline.date

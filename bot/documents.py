@@ -61,7 +61,8 @@ def _by_number(question: str, documents: Sequence[PolicyDocument]) -> List[Polic
 
 
 def _common_fragments(title: str, question: str) -> List[str]:
-    """The maximal pieces of ``title`` that the question contains (titles and questions are short)."""
+    """The maximal pieces of ``title`` that the question contains (titles and questions are
+    short)."""
     fragments = []
     i = 0
     while i < len(title):

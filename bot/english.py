@@ -1,4 +1,5 @@
-"""English questions: recognise them and map them to a FAQ topic with the words in knowledge/english.yml."""
+"""English questions: recognise them and map them to a FAQ topic with the words in
+knowledge/english.yml."""
 
 from __future__ import annotations
 

@@ -20,7 +20,8 @@ from typing import Dict, Iterable, List
 
 import yaml
 
-from bot.kb.loader import KnowledgeBase
+from bot import names
+from bot.kb.models import KnowledgeBase
 from bot.settings import PROJECT_DIR
 
 GENERATED_DIR = PROJECT_DIR / "nlu" / "generated"
@@ -89,7 +90,7 @@ def _swap_variants(
     example: str, vocabulary: Dict[str, Dict[str, str]], rng: random.Random
 ) -> List[str]:
     """Copies of ``example`` with its 市州 / type word replaced by others of the same kind."""
-    for entity in ("city", "applicant_type"):
+    for entity in (names.CITY, names.APPLICANT_TYPE):
         words = sorted(vocabulary[entity], key=len, reverse=True)
         present = next((w for w in words if w in example), None)
         if present:
@@ -145,14 +146,14 @@ def not_in_notice_examples(kb: KnowledgeBase) -> List[str]:
 def out_of_scope_examples() -> List[str]:
     """Hand-written out-of-scope questions, some with applicant openings in front."""
     data = yaml.safe_load((HAND_WRITTEN_DATA / "nlu.yml").read_text(encoding="utf-8"))
-    block = next(item["examples"] for item in data["nlu"] if item["intent"] == "out_of_scope")
+    block = next(item["examples"] for item in data["nlu"] if item["intent"] == names.OUT_OF_SCOPE)
     lines = [line[2:].strip() for line in block.splitlines() if line.startswith("- ")]
     rng = random.Random(13)
     return [line for line in with_context(lines, rng, share=0.4) if line not in lines]
 
 
 def inform_examples(kb: KnowledgeBase) -> List[str]:
-    templates = _templates()["inform"]
+    templates = _templates()[names.INFORM]
     vocabulary = kb.entity_vocabulary()
     rng = random.Random(11)
     lines: List[str] = []
@@ -164,26 +165,25 @@ def inform_examples(kb: KnowledgeBase) -> List[str]:
     return list(dict.fromkeys(lines))
 
 
-SELFCHECK_FORM = "selfcheck_form"
-
-
 # Intents that are answered mid-form like a FAQ question, and the action that answers them.
 INTERRUPTING_INTENTS = {
-    "not_in_notice": "action_not_in_notice",
-    "bot_identity": "action_identity",
+    names.NOT_IN_NOTICE: names.ACTION_NOT_IN_NOTICE,
+    names.BOT_IDENTITY: names.ACTION_IDENTITY,
 }
 
 
-def selfcheck_interruption_rule(intent: str, action: str = "action_answer") -> Dict[str, object]:
+def selfcheck_interruption_rule(
+    intent: str, action: str = names.ACTION_ANSWER
+) -> Dict[str, object]:
     """A FAQ question asked during the self-check is answered, then the form asks again."""
     return {
         "rule": f"answer {intent} during the self-check",
-        "condition": [{"active_loop": SELFCHECK_FORM}],
+        "condition": [{"active_loop": names.SELFCHECK_FORM}],
         "steps": [
             {"intent": intent},
             {"action": action},
-            {"action": SELFCHECK_FORM},
-            {"active_loop": SELFCHECK_FORM},
+            {"action": names.SELFCHECK_FORM},
+            {"active_loop": names.SELFCHECK_FORM},
         ],
     }
 
@@ -195,7 +195,7 @@ def domain_with_faq_interruptions(faq_intents: List[str]) -> Dict[str, object]:
     for slot in (domain.get("slots") or {}).values():
         for mapping in slot.get("mappings") or []:
             loops = [c.get("active_loop") for c in mapping.get("conditions") or []]
-            if mapping.get("type") == "from_text" and SELFCHECK_FORM in loops:
+            if mapping.get("type") == "from_text" and names.SELFCHECK_FORM in loops:
                 mapping["not_intent"] = list(
                     dict.fromkeys([*(mapping.get("not_intent") or []), *faq_intents])
                 )
@@ -210,19 +210,22 @@ def write_training_data(kb: KnowledgeBase) -> None:
         {"intent": intent, "examples": _Literal(_literal_block(lines))}
         for intent, lines in faq.items()
     ]
-    nlu.append({"intent": "inform", "examples": _Literal(_literal_block(inform_examples(kb)))})
+    nlu.append({"intent": names.INFORM, "examples": _Literal(_literal_block(inform_examples(kb)))})
     nlu.append(
-        {"intent": "out_of_scope", "examples": _Literal(_literal_block(out_of_scope_examples()))}
+        {
+            "intent": names.OUT_OF_SCOPE,
+            "examples": _Literal(_literal_block(out_of_scope_examples())),
+        }
     )
     nlu.append(
         {
-            "intent": "not_in_notice",
+            "intent": names.NOT_IN_NOTICE,
             "examples": _Literal(_literal_block(not_in_notice_examples(kb))),
         }
     )
     _dump(DATA_DIR / "faq_nlu.yml", {"version": "3.1", "nlu": nlu})
     rules = [
-        {"rule": f"answer {intent}", "steps": [{"intent": intent}, {"action": "action_answer"}]}
+        {"rule": f"answer {intent}", "steps": [{"intent": intent}, {"action": names.ACTION_ANSWER}]}
         for intent in faq
     ]
     rules += [selfcheck_interruption_rule(intent) for intent in faq]

@@ -19,7 +19,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 import jieba
 import jieba.posseg
 
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
 from bot.normalize import normalize
 
 _CJK_TERM = re.compile(r"^[\u4e00-\u9fff]{2,}$")
@@ -72,7 +72,8 @@ class Segmenter:
         self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
 
     def nouns(self, text: str) -> List[str]:
-        """Nouns of the question (what it is about); verbs, adverbs and time words are how it is asked."""
+        """Nouns of the question (what it is about); verbs, adverbs and time words are how it is
+        asked."""
         found = []
         for word, flag in self._tagger.cut(text):
             if (

@@ -18,15 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-import yaml
-
 from actions.answers import choose_topic, fallback_text, suggested_questions
 from actions.knowledge import ENTITY_KINDS
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
+from bot.names import NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE
 from bot.normalize import normalize
-from bot.replies import NOT_IN_NOTICE, clause_reply, faq_reply, not_in_notice_reply, render_message
-from bot.routing import NLU_FALLBACK, OUT_OF_SCOPE, QuestionRouter, Thresholds, apply_route
-from bot.settings import PROJECT_DIR
+from bot.rasa_config import CONFIG_FILE, pipeline_component
+from bot.replies import clause_reply, faq_reply, not_in_notice_reply, render_message
+from bot.routing import QuestionRouter, Thresholds, apply_route
 
 ROUTER_COMPONENT = "nlu.components.QuestionRouterComponent"
 # mechanisms as staff read them
@@ -55,19 +54,14 @@ class Preview:
     suggestions: Sequence[str] = ()
 
 
-def thresholds_from_config(config: Path = PROJECT_DIR / "config.yml") -> Thresholds:
+def thresholds_from_config(config: Path = CONFIG_FILE) -> Thresholds:
     """The router's thresholds as config.yml sets them for the served model."""
-    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    for component in data.get("pipeline") or []:
-        if component.get("name") == ROUTER_COMPONENT:
-            return Thresholds(
-                fallback=float(component.get("fallback_threshold", Thresholds.fallback)),
-                trust_model=float(component.get("trust_model_threshold", Thresholds.trust_model)),
-                clause_score=float(
-                    component.get("clause_score_threshold", Thresholds.clause_score)
-                ),
-            )
-    return Thresholds()
+    component = pipeline_component(ROUTER_COMPONENT, config)
+    return Thresholds(
+        fallback=float(component.get("fallback_threshold", Thresholds.fallback)),
+        trust_model=float(component.get("trust_model_threshold", Thresholds.trust_model)),
+        clause_score=float(component.get("clause_score_threshold", Thresholds.clause_score)),
+    )
 
 
 def _model_view(parse: Dict[str, Any]) -> tuple:

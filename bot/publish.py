@@ -11,7 +11,6 @@ printed. Operator side: console output is for staff.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -26,9 +25,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
-from bot.kb.loader import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.kb.load import load_knowledge
+from bot.kb.models import KnowledgeBase
+from bot.kb.problems import KnowledgeError
 from bot.serve import MODELS_DIR, child_env, rasa_command
-from bot.settings import BUILD_DIR, PROJECT_DIR, Settings, get_settings
+from bot.settings import BUILD_DIR, PROJECT_DIR, Settings
 
 TRAIN_NICE = 10  # the server keeps the CPU it needs while the model trains
 LOAD_TIMEOUT = 600.0  # PUT /model returns once the new model is loaded
@@ -75,7 +76,8 @@ class RasaApi:
         status, body = self.call("GET", "/status")
         if status in (401, 403):
             raise PublishError(
-                "助手的模型接口拒绝了令牌：请确认助手是用这一版 make run 启动的（它会开启 --enable-api），"
+                "助手的模型接口拒绝了令牌：请确认助手是用这一版 make run 启动的（它会开启 "
+                "--enable-api），"
                 "且两边的 RASA_API_TOKEN 相同。"
             )
         if status != 200 or not isinstance(body, dict):
@@ -135,8 +137,8 @@ def train_model(kb: KnowledgeBase, log: Path) -> Tuple[Path, bool]:
         if result.returncode != 0 or not trained.exists():
             tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
             raise PublishError(
-                f"训练失败（退出码 {result.returncode}），助手继续使用原来的模型。训练日志 {log} 的最后几行：\n"
-                + "\n".join(tail)
+                f"训练失败（退出码 {result.returncode}），助手继续使用原来的模型。训练日志 {log} "
+                "的最后几行：\n" + "\n".join(tail)
             )
         os.replace(trained, model)
     finally:
@@ -195,7 +197,10 @@ def publish(settings: Settings, model: Optional[Path] = None) -> int:
                 api.load_model(previous)
                 back = f"已换回原来的模型 {current}"
             else:
-                back = f"原来的模型 {current} 不在 {MODELS_DIR}，请用 python -m bot publish --model 旧模型路径 换回"
+                back = (
+                    f"原来的模型 {current} 不在 {MODELS_DIR}，"
+                    "请用 python -m bot publish --model 旧模型路径 换回"
+                )
             raise PublishError(
                 f"新模型只答对了 {right}/{len(kb.faq)} 个标准问，{back}。答错的：\n"
                 + "\n".join(f"  · {w}" for w in wrong)
@@ -214,13 +219,3 @@ def publish(settings: Settings, model: Optional[Path] = None) -> int:
     for item in wrong:
         print(f"  注意：标准问 {item}")
     return 0
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot publish",
-        description="训练（如需）并不停机地切换到与当前知识库对应的模型",
-    )
-    parser.add_argument("--model", type=Path, help="直接切换到这个模型（不训练），例如换回旧模型")
-    args = parser.parse_args(argv)
-    return publish(get_settings(), args.model)

@@ -16,10 +16,10 @@ from bot.derived import deadline_check, quota_breakdown, quota_check, quota_tota
 from bot.english import is_english
 from bot.kb.answers import answer_faq, human_contacts, source_note
 from bot.kb.facts import FactValue, chinese_date, deadline_status, render, static_facts
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
+from bot.names import NOT_IN_NOTICE
 from bot.normalize import normalize
 
-NOT_IN_NOTICE = "not_in_notice"
 NOTICE_CLAUSE = "notice_clause"
 BLOCKED = "blocked"
 MAX_ECHOED_TERMS = 2
@@ -51,7 +51,8 @@ def follow_up_topic(
 
 
 def render_message(kb: KnowledgeBase, name: str, today: dt.date, /, **values: str) -> str:
-    """The fixed sentence ``name`` of messages.yml with facts, contacts, deadline status and ``values``."""
+    """The fixed sentence ``name`` of messages.yml with facts, contacts, deadline status and
+    ``values``."""
     facts: Dict[str, FactValue] = dict(static_facts(kb))
     facts["contacts"] = FactValue(human_contacts(kb), kb.notice.contacts.clause)
     facts["deadline_status"] = FactValue(deadline_status(kb, today), kb.notice.deadline.clause)

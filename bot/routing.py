@@ -38,15 +38,12 @@ from bot.documents import documents_named
 from bot.english import english_topic, is_english
 from bot.entities import EntityMatcher
 from bot.kb.answers import answer_faq
-from bot.kb.loader import KnowledgeBase
-from bot.kb.models import SilentTopic
+from bot.kb.models import KnowledgeBase, SilentTopic
+from bot.names import INFORM, NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE
 from bot.normalize import normalize
 from bot.notice_search import ClauseHit, NoticeIndex
-from bot.replies import BLOCKED, NOT_IN_NOTICE, NOTICE_CLAUSE, blocked_words
+from bot.replies import BLOCKED, NOTICE_CLAUSE, blocked_words
 
-OUT_OF_SCOPE = "out_of_scope"
-NLU_FALLBACK = "nlu_fallback"
-INFORM = "inform"  # a follow-up naming only a 市州, type or direction
 # Intents that are not questions about the notice: the model decides them alone.
 CONVERSATION_INTENTS = frozenset(
     {

@@ -14,7 +14,7 @@ from typing import Callable, Dict, List, Optional
 import yaml
 
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 from bot.settings import BUILD_DIR, PROJECT_DIR, MissingSecret, Settings
 from bot.stores import (
     StoreURLError,
@@ -151,7 +151,8 @@ def wait_until_up(url: str, timeout: float, process: subprocess.Popen) -> None:
 
 def action_server_env(settings: Settings) -> Dict[str, str]:
     """The action server's environment: rasa_sdk binds to SANIC_HOST (its own default: all
-    interfaces); it only talks to the Rasa server next to it, so loopback unless ACTION_HOST says."""
+    interfaces); it only talks to the Rasa server next to it, so loopback unless ACTION_HOST says.
+    """
     env = child_env()
     env["SANIC_HOST"] = settings.action_host
     return env
@@ -184,14 +185,16 @@ def supervise(
     poll_seconds: float = 1.0,
 ) -> int:
     """Wait for the Rasa server to end; an action server that dies is started again (and logged),
-    so applicants get answers again within seconds instead of empty replies until someone notices."""
+    so applicants get answers again within seconds instead of empty replies until someone notices.
+    """
     while True:
         code = rasa.poll()
         if code is not None:
             return code
         if actions.poll() is not None:
             print(
-                f"动作服务器意外退出（退出码 {actions.returncode}），正在重新启动 / action server died, restarting",
+                f"动作服务器意外退出（退出码 {actions.returncode}），正在重新启动 / action server "
+                "died, restarting",
                 file=sys.stderr,
                 flush=True,
             )
@@ -234,7 +237,8 @@ def serve(settings: Settings, model: Path) -> int:
         print(
             "\n双创申报助手已启动 / the assistant is up:\n"
             f"  REST:   curl -s localhost:{settings.port}/webhooks/rest/webhook "
-            '-H \'Content-Type: application/json\' -d \'{"sender":"me","message":"申报截止时间是什么时候？"}\'\n'
+            '-H \'Content-Type: application/json\' -d \'{"sender":"me",'
+            '"message":"申报截止时间是什么时候？"}\'\n'
             "  终端对话 / terminal chat:  make chat\n"
             + (
                 f"  WeChat: http://<公网地址>:{settings.port}/webhooks/wechat/webhook\n"

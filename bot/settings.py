@@ -15,6 +15,11 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 BUILD_DIR = PROJECT_DIR / ".build"
 
 
+# The platforms' public API addresses (the channels' defaults; tests point them at fakes).
+WECHAT_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+
+
 class Settings(BaseSettings):
     port: int = Field(5005, env="PORT")
     action_port: int = Field(5055, env="ACTION_PORT")
@@ -49,9 +54,7 @@ class Settings(BaseSettings):
     wechat_previous_aes_key: Optional[str] = Field(None, env="WECHAT_PREVIOUS_AES_KEY")
     wechat_appid: Optional[str] = Field(None, env="WECHAT_APPID")
     wechat_secret: Optional[str] = Field(None, env="WECHAT_SECRET")
-    wechat_api_base_url: str = Field(
-        "https://api.weixin.qq.com/cgi-bin/", env="WECHAT_API_BASE_URL"
-    )
+    wechat_api_base_url: str = Field(WECHAT_API_BASE_URL, env="WECHAT_API_BASE_URL")
     # Bodies above this are refused (413) before they are read in full or parsed.
     wechat_max_body_bytes: int = Field(64 * 1024, env="WECHAT_MAX_BODY_BYTES", gt=0)
     # At shutdown, wait this long for 客服消息 (customer-service replies) still going out.
@@ -60,7 +63,7 @@ class Settings(BaseSettings):
     telegram_token: Optional[str] = Field(None, env="TELEGRAM_TOKEN")
     telegram_secret_token: Optional[str] = Field(None, env="TELEGRAM_SECRET_TOKEN")
     telegram_webhook_url: Optional[str] = Field(None, env="TELEGRAM_WEBHOOK_URL")
-    telegram_base_url: str = Field("https://api.telegram.org/bot", env="TELEGRAM_BASE_URL")
+    telegram_base_url: str = Field(TELEGRAM_BASE_URL, env="TELEGRAM_BASE_URL")
 
     @validator("*", pre=True)
     def empty_means_unset(cls, value):

@@ -14,9 +14,10 @@ and only while no form is active (a self-check in progress finishes first), it a
 a ``slot`` event for every slot that has a value (the follow-up context: last topic, city,
 applicant type, direction; the self-check's result), then ``action_listen``. Rasa's
 ``retrieve`` then loads only the new session. The event broker (the question log) gets the
-new events from a count of the stored ones instead of a second load of the session. Nothing is deleted: ``retrieve_full_tracker``
-(and the question log) still see the whole conversation; the daily purge may remove the
-closed sessions once they are older than ``RETENTION_DAYS``.
+new events from a count of the stored ones instead of a second load of the session.
+Nothing is deleted: ``retrieve_full_tracker`` (and the question log) still see the whole
+conversation; the daily purge may remove the closed sessions once they are older than
+``RETENTION_DAYS``.
 
 Every event of a rollover carries one timestamp, never earlier than the turn's last event,
 because the SQL store finds the latest session by timestamp (instances must keep their

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from typing import Any, Awaitable, Callable, Optional, Tuple
@@ -21,7 +20,7 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 
 from bot.settings import get_settings
-from channels.plumbing import TTLMap
+from channels.plumbing import LazyRedis, TTLMap
 from channels.texts import knowledge_cache
 
 logger = logging.getLogger(__name__)
@@ -69,6 +68,9 @@ async def read_body(request: Request, limit: int) -> Optional[bytes]:
 # -- per-sender rate limit -----------------------------------------------------------
 
 
+REDIS_TIMEOUT_SECONDS = 0.5
+
+
 class RateLimiter:
     """``per_minute`` messages per sender and minute (0: no limit)."""
 
@@ -88,15 +90,16 @@ class RateLimiter:
         self._clock = clock
         # sender → (start of its current window, messages in it); bounded, forgotten after a minute
         self._counts: TTLMap[Tuple[float, int]] = TTLMap(maxsize, self.window, clock)
-        self._redis: Any = None
-        self._redis_loop: Any = None
+        self._redis = (
+            LazyRedis(redis_url, 0.5, "the Redis rate-limit counter") if redis_url else None
+        )
         self._redis_failed_at: float | None = None
 
     async def allow(self, sender_id: str) -> bool:
         """Count one message of ``sender_id``; False when it is over the limit."""
         if self.per_minute <= 0:
             return True
-        count = await self._count_in_redis(sender_id) if self.redis_url else None
+        count = await self._count_in_redis(sender_id) if self._redis else None
         if count is None:
             count = self._count_in_memory(sender_id)
         if count == self.per_minute + 1:  # once per sender and minute: no log flood
@@ -120,7 +123,7 @@ class RateLimiter:
         bucket = int(self._wall_clock() // self.window)
         key = f"ratelimit:{sender_id}:{bucket}"
         try:
-            client = self._client()
+            client = self._redis()
             async with client.pipeline(transaction=True) as pipe:
                 pipe.incr(key)
                 pipe.expire(key, int(self.window) * 2)
@@ -134,21 +137,9 @@ class RateLimiter:
         self._redis_failed_at = None
         return int(count)
 
-    def _client(self) -> Any:
-        import redis.asyncio as redis_asyncio
-
-        loop = asyncio.get_running_loop()
-        if self._redis is None or self._redis_loop is not loop:
-            self._redis = redis_asyncio.Redis.from_url(
-                self.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
-            )
-            self._redis_loop = loop
-        return self._redis
-
     async def close(self) -> None:
-        client, self._redis = self._redis, None
-        if client is not None:
-            await client.close(close_connection_pool=True)
+        if self._redis is not None:
+            await self._redis.close()
 
 
 def limiter_from_settings() -> RateLimiter:

@@ -8,10 +8,11 @@ met). It backs de-duplication, replay (nonce) memories and per-sender counters.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Generic, Hashable, Optional, Tuple, TypeVar
+from typing import Any, Callable, Generic, Hashable, Mapping, Optional, Tuple, TypeVar
 
 V = TypeVar("V")
 logger = logging.getLogger(__name__)
@@ -75,19 +76,23 @@ class TTLMap(Generic[V]):
 
 class LazyRedis:
     """One asyncio Redis client, created on first use (in the server's event loop, not at import
-    or construction), closed without ever keeping the server from stopping."""
+    or construction) and again if it is used from another event loop, closed without ever
+    keeping the server from stopping."""
 
     def __init__(self, url: str, timeout: float, what: str) -> None:
         self.url, self.timeout, self.what = url, timeout, what
         self._client: Any = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
 
     def __call__(self) -> Any:
-        if self._client is None:
+        loop = _running_loop()
+        if self._client is None or self._loop is not loop:
             import redis.asyncio as aioredis  # only needed when REDIS_URL is set
 
             self._client = aioredis.Redis.from_url(
                 self.url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout
             )
+            self._loop = loop
         return self._client
 
     async def close(self) -> None:
@@ -97,3 +102,25 @@ class LazyRedis:
                 await client.close(close_connection_pool=True)
             except Exception as err:  # closing must not keep the server from stopping
                 logger.warning("closing %s failed: %s", self.what, type(err).__name__)
+
+
+def _running_loop() -> Optional[asyncio.AbstractEventLoop]:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def setting(credentials: Mapping[str, Any] | None, key: str, fallback: Any = None) -> Any:
+    """A channel setting: ``credentials.yml``'s value for ``key`` unless it is missing or empty,
+    else ``fallback`` (the environment, through ``bot.settings``, or a default)."""
+    value = (credentials or {}).get(key)
+    return fallback if value in (None, "") else value
+
+
+def text_setting(
+    credentials: Mapping[str, Any] | None, key: str, fallback: str | None
+) -> str | None:
+    """``setting`` for a text value (credentials.yml may hold a number, e.g. an AppID)."""
+    value = setting(credentials, key, fallback)
+    return None if value is None else str(value)

@@ -27,8 +27,9 @@ from sanic.response import HTTPResponse
 from telegram import Bot, Update, User
 from telegram.error import InvalidToken, TelegramError
 
-from bot.settings import get_settings
+from bot.settings import TELEGRAM_BASE_URL, get_settings
 from channels.limits import rate_limited, read_body
+from channels.plumbing import text_setting
 from channels.privacy import protect
 from channels.questions import one_question_at_a_time
 from channels.telegram_output import CallbackPayloads, TelegramOutput
@@ -45,7 +46,6 @@ from channels.texts import channel_text
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
 
 class TelegramInput(InputChannel):
@@ -63,14 +63,13 @@ class TelegramInput(InputChannel):
         settings = get_settings()
 
         def pick(key: str, fallback: str | None) -> str | None:
-            value = credentials.get(key)
-            return str(value) if value not in (None, "") else fallback
+            return text_setting(credentials, key, fallback)
 
         return cls(
             token=pick("token", settings.telegram_token),
             secret_token=pick("secret_token", settings.telegram_secret_token),
             webhook_url=pick("webhook_url", settings.telegram_webhook_url),
-            base_url=pick("base_url", settings.telegram_base_url) or DEFAULT_BASE_URL,
+            base_url=pick("base_url", settings.telegram_base_url) or TELEGRAM_BASE_URL,
             poll_timeout=int(credentials.get("poll_timeout") or 30),
             redis_url=pick("redis_url", settings.redis_url),
         )
@@ -80,7 +79,7 @@ class TelegramInput(InputChannel):
         token: str | None,
         secret_token: str | None = None,
         webhook_url: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str = TELEGRAM_BASE_URL,
         poll_timeout: int = 30,
         redis_url: str | None = None,
     ) -> None:

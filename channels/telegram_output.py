@@ -190,7 +190,8 @@ class TelegramOutput(OutputChannel):
                 wait = retry_after_seconds(exc)
                 if attempt == self.max_attempts or wait > self.max_retry_wait:
                     logger.warning(
-                        "telegram: flood control, reply dropped after %d attempt(s) (retry_after=%ss)",
+                        "telegram: flood control, reply dropped after %d attempt(s) "
+                        "(retry_after=%ss)",
                         attempt,
                         wait,
                     )

@@ -14,6 +14,8 @@ from channels.telegram_output import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
+# the updates the assistant handles: polling asks for these, and the webhook is set for them
+# (python -m bot telegram set-webhook)
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 

@@ -7,18 +7,18 @@ message, and a broken edit keeps the last good version (``KnowledgeCache``).
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
-from bot.kb.loader import KnowledgeCache, KnowledgeError
+from bot.kb.load import KnowledgeCache, shared_cache
+from bot.kb.problems import KnowledgeError
 from bot.replies import render_message
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=1)
 def knowledge_cache() -> KnowledgeCache:
-    return KnowledgeCache(get_settings().knowledge_dir)
+    """The process's knowledge cache (``bot.kb.load.shared_cache``) for the configured folder."""
+    return shared_cache(get_settings().knowledge_dir)
 
 
 def channel_text(name: str, /, **values: str) -> str:

@@ -32,10 +32,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.kb.menu import load_asks
+from bot.kb.load import load_asks
 from bot.settings import get_settings
 from channels.limits import rate_limited
-from channels.plumbing import TTLMap
+from channels.plumbing import TTLMap, setting
 from channels.privacy import protect
 from channels.questions import one_question_at_a_time
 from channels.texts import channel_text
@@ -82,10 +82,7 @@ class WeChatInput(InputChannel):
         credentials, settings = credentials or {}, get_settings()
 
         def pick(key: str, default: Any = None) -> Any:
-            value = credentials.get(key)
-            if value in (None, ""):
-                return getattr(settings, f"wechat_{key}", default)
-            return value
+            return setting(credentials, key, getattr(settings, f"wechat_{key}", default))
 
         token = pick("token")
         if not token:
@@ -101,7 +98,7 @@ class WeChatInput(InputChannel):
             replay_window_seconds=float(
                 pick("replay_window_seconds", DEFAULT_REPLAY_WINDOW_SECONDS)
             ),
-            redis_url=credentials.get("redis_url") or settings.redis_url,
+            redis_url=setting(credentials, "redis_url", settings.redis_url),
             max_body_bytes=int(pick("max_body_bytes", MAX_BODY_BYTES)),
             drain_seconds=float(pick("drain_seconds", DEFAULT_DRAIN_SECONDS)),
         )
@@ -146,7 +143,8 @@ class WeChatInput(InputChannel):
     # -- HTTP ---------------------------------------------------------------
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        # per-sender limit before the NLU (a WeChat retry never gets here twice); one question at a time
+        # per-sender limit before the NLU (a WeChat retry never gets here twice);
+        # then one question at a time
         # (an empty reply gets the channel's own welcome or sorry reply, see _run_turn)
         on_new_message = rate_limited(one_question_at_a_time(on_new_message, unavailable=str))
         module = inspect.getmodule(self)

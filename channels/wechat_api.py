@@ -30,9 +30,10 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 
+from bot.settings import WECHAT_API_BASE_URL
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
 HTTP_TIMEOUT_SECONDS = 10.0
 
 
@@ -124,7 +125,7 @@ class ConfigurableWeChatClient(WeChatClient):
         self,
         appid: str,
         secret: str,
-        api_base_url: str = DEFAULT_API_BASE_URL,
+        api_base_url: str = WECHAT_API_BASE_URL,
         session: SessionStorage | None = None,
         timeout: float = HTTP_TIMEOUT_SECONDS,
     ):
@@ -184,7 +185,7 @@ def make_client(
 ) -> ConfigurableWeChatClient:
     install_log_redaction()
     return ConfigurableWeChatClient(
-        appid, secret, api_base_url or DEFAULT_API_BASE_URL, session=session_storage(redis_url)
+        appid, secret, api_base_url or WECHAT_API_BASE_URL, session=session_storage(redis_url)
     )
 
 

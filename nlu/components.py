@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.entities import EntityMatcher
-from bot.kb.loader import KnowledgeCache
+from bot.kb.load import shared_cache
 from bot.normalize import normalize
 from bot.routing import QuestionRouter, Thresholds, apply_route
 
@@ -58,7 +58,7 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
     """
 
     def __init__(self, knowledge_dir: Optional[str] = None) -> None:
-        self._cache = KnowledgeCache(knowledge_dir)
+        self._cache = shared_cache(knowledge_dir)
         self._matcher: Optional[EntityMatcher] = None
         self._matcher_for: Optional[object] = None
 
@@ -106,7 +106,7 @@ class QuestionRouterComponent(GraphComponent):
     (see ``bot.routing``). Reads knowledge/ live, like the entity extractor."""
 
     def __init__(self, config: Dict[str, Any]) -> None:
-        self._cache = KnowledgeCache(config.get("knowledge_dir"))
+        self._cache = shared_cache(config.get("knowledge_dir"))
         self._thresholds = Thresholds(
             fallback=float(config["fallback_threshold"]),
             trust_model=float(config["trust_model_threshold"]),

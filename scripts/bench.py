@@ -2,7 +2,7 @@
 """Benchmark the assistant: latency percentiles, throughput, memory — alone or beside stock Rasa.
 
     python scripts/bench.py --compare              # make bench: stock `rasa init` bot, then the
-                                                   # assistant through its WeChat webhook (safe mode)
+                                                   # assistant via its WeChat webhook (safe mode)
     python scripts/bench.py --compare --instances 2   # make bench INSTANCES=2: the assistant as
                                                    # 2 instances behind nginx (PostgreSQL, Redis)
     python scripts/bench.py --variant '' --variant 'MALLOC_ARENA_MAX=2'   # the assistant
@@ -410,7 +410,7 @@ def bench_stock(args: argparse.Namespace) -> Dict[str, object]:
 
 def bench_assistant(args: argparse.Namespace) -> Dict[str, object]:
     """`python -m bot run` (one instance, SQLite), or with ``--instances N`` the cluster (N
-    instances behind nginx on PostgreSQL and Redis, ``python -m bot.cluster``)."""
+    instances behind nginx on PostgreSQL and Redis, ``python -m bot cluster``)."""
     token, appid = "benchtoken", "wxbench0000000000"
     aes_key = "".join(random.choices(string.ascii_letters + string.digits, k=43))
     work = Path(tempfile.mkdtemp(prefix="bench-assistant-"))
@@ -447,7 +447,8 @@ def bench_assistant(args: argparse.Namespace) -> Dict[str, object]:
         command = [
             sys.executable,
             "-m",
-            "bot.cluster",
+            "bot",
+            "cluster",
             "--instances",
             str(args.instances),
             "--port",

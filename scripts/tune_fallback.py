@@ -6,7 +6,8 @@ right intent, how many would get the honest fallback, and how many would get a
 wrong answer (the costly case: a confident wrong fact). out_of_scope examples
 count as handled when they end in out_of_scope or the fallback.
 
-    python scripts/tune_fallback.py [--model models/<hash>.tar.gz] [--nlu tests/data/nlu_heldout.yml]
+    python scripts/tune_fallback.py [--model models/<hash>.tar.gz]
+                                    [--nlu tests/data/nlu_heldout.yml]
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from bot.kb.loader import load_knowledge  # noqa: E402
+from bot.kb.load import load_knowledge  # noqa: E402
 from bot.normalize import normalize  # noqa: E402
 from bot.routing import QuestionRouter, Thresholds  # noqa: E402
 from scripts.tune_fallback import held_out  # noqa: E402  (the same held-out reader)

@@ -19,6 +19,13 @@ def knowledge_copy(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def kb():
-    from bot.kb.loader import load_knowledge
+    from bot.kb.load import load_knowledge
 
     return load_knowledge(KNOWLEDGE_DIR)
+
+
+# fixtures shared across folders live in tests/support/ (with the fakes); importing them here
+# makes pytest offer them to every test
+from tests.support.fixtures import channel_settings, fake_wechat_api  # noqa: E402
+
+__all__ = ["channel_settings", "fake_wechat_api", "kb", "knowledge_copy"]

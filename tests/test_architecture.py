@@ -17,7 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("actions", "channels", "bot", "nlu")
 
-OPERATOR = {"bot.__main__", "bot.cli", "bot.serve", "bot.cluster", "bot.publish", "bot.preview"}
+# The operator layer: the CLI package (bot/cli/, the only place that parses arguments) and the
+# operator tools it drives (processes, model swap, kb try).
+OPERATOR_TOOLS = {"bot.__main__", "bot.serve", "bot.cluster", "bot.publish", "bot.preview"}
 SHARED_CHANNEL_MODULES = {
     "channels.plumbing",
     "channels.questions",
@@ -37,14 +39,8 @@ _COMMAND = (
 # module → {imported module: reason}. Anything imported inside a function and not listed here
 # fails the test; an entry no longer needed fails it too, so the list stays true.
 FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
-    "bot.kb.loader": {
-        "bot.kb.check": "cycle: bot.kb.check imports the loader's KnowledgeBase and Problem; "
-        "goes when bot/kb is split into problems/models/parse/check/load (issue 9)",
-    },
-    "bot.cli": {"bot.serve": _COMMAND, "bot.wechat_cli": _COMMAND},
-    "bot.kb_cli": {
+    "bot.cli.kb": {
         "bot.kb.spreadsheet": _OPENPYXL,
-        "bot.serve": _COMMAND,
         "bot.preview": "kb try only: rasa_sdk and jieba (≈1.5 s) — " + _COMMAND,
         "bot.routing": "kb try only: jieba (≈1 s) — " + _COMMAND,
     },
@@ -68,7 +64,6 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
         "openpyxl.styles": _OPENPYXL,
         "openpyxl.worksheet.datavalidation": _OPENPYXL,
     },
-    "channels.limits": {"redis.asyncio": _REDIS},
     "channels.plumbing": {"redis.asyncio": _REDIS},
     "channels.wechat_api": {"redis": _REDIS, "wechatpy.session.redisstorage": _REDIS},
 }
@@ -139,8 +134,12 @@ def _imports(module: str) -> Tuple[Set[str], List[str]]:
 GRAPH = {module: _imports(module) for module in MODULES}
 
 
+def is_cli(module: str) -> bool:
+    return module == "bot.cli" or module.startswith("bot.cli.")
+
+
 def is_operator(module: str) -> bool:
-    return module in OPERATOR or (module.startswith("bot.") and module.endswith("_cli"))
+    return module in OPERATOR_TOOLS or is_cli(module)
 
 
 def is_runtime_library(module: str) -> bool:
@@ -187,14 +186,16 @@ def _cycles(edges: Dict[str, Set[str]]) -> List[List[str]]:
 def test_the_graph_covers_the_tree():
     assert {
         "bot.cli",
-        "bot.kb.loader",
+        "bot.kb.load",
         "channels.wechat",
         "actions.answers",
         "nlu.components",
         "bot.questionlog.broker",
     } <= set(GRAPH)
-    assert "bot.kb.loader" in GRAPH["bot.kb.check"][0]
+    assert "bot.kb.models" in GRAPH["bot.kb.check"][0]
+    assert "channels.wechat_api" in GRAPH["bot.cli.wechat"][0]
     assert "redis.asyncio" in GRAPH["channels.plumbing"][1]
+    assert "argparse" in _third_party("bot.cli.kb")
 
 
 @pytest.mark.parametrize(
@@ -247,10 +248,11 @@ def test_channels_actions_and_nlu_import_only_down(module):
     ("module", "layer"),
     [
         ("bot.cli", "operator"),
-        ("bot.wechat_cli", "operator"),
-        ("bot.kb_cli", "operator"),
+        ("bot.cli.wechat", "operator"),
+        ("bot.cli.kb", "operator"),
+        ("bot.cluster", "operator"),
         ("bot.preview", "operator"),
-        ("bot.kb.loader", "runtime"),
+        ("bot.kb.load", "runtime"),
         ("channels.texts", "runtime"),
         ("bot.questionlog.broker", "runtime"),
         ("channels.wechat", "top"),
@@ -277,3 +279,93 @@ def test_every_import_inside_a_function_has_a_reason():
     stale = {module: names for module, names in stale.items() if names}
     assert stale == {}, "these are no longer imported inside a function: drop them from the list"
     assert all(reason.strip() for names in FUNCTION_IMPORTS.values() for reason in names.values())
+
+
+def _third_party(module: str) -> Set[str]:
+    """Every top-level name ``module`` imports (anywhere in it), e.g. {"argparse", "bot", …}."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    names: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("module", sorted(m for m in GRAPH if not is_cli(m)))
+def test_only_the_cli_parses_arguments(module):
+    assert "argparse" not in _third_party(module), (
+        f"{module} parses arguments: declare the options in bot/cli/ and keep a plain function here"
+    )
+
+
+@pytest.mark.parametrize("module", sorted(m for m in GRAPH if m in OPERATOR_TOOLS))
+def test_only_the_cli_imports_channels_for_tooling(module):
+    channels = sorted(m for m in _all_project_imports(module) if m.startswith("channels."))
+    assert channels == [], f"{module} imports {channels}: only bot/cli/ may"
+
+
+# bot/kb composes one way: each module imports only the ones before it (and helpers such as
+# facts/messages/check_indicators, which sit between models and check).
+KB_ORDER = ["bot.kb.problems", "bot.kb.models", "bot.kb.parse", "bot.kb.check", "bot.kb.load"]
+
+
+@pytest.mark.parametrize("position", range(len(KB_ORDER)))
+def test_bot_kb_parses_checks_and_loads_in_one_direction(position):
+    module = KB_ORDER[position]
+    later = set(KB_ORDER[position + 1 :])
+    assert not (_all_project_imports(module) & later), f"{module} imports a later kb module"
+    if module != "bot.kb.load":
+        reach = _reachable(module)
+        assert not (reach & later), f"{module} reaches {sorted(reach & later)}"
+
+
+def _reachable(module: str) -> Set[str]:
+    seen: Set[str] = set()
+    todo = [module]
+    while todo:
+        for target in _all_project_imports(todo.pop()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+# -- tests mirror the source tree ------------------------------------------------------------
+
+TESTS = ROOT / "tests"
+APART = ("e2e", "cluster", "support", "data", "stories")  # not unit tests of one module
+# test modules that check several modules together, with what they check
+ACROSS_MODULES = {
+    "tests/bot/cli/test_commands.py": "bot/cli/__init__.py: every documented command line",
+    "tests/bot/questionlog/test_not_in_notice.py": "the not-in-notice topic from turns to review",
+    "tests/channels/test_shared_dedupe.py": "wechat_dedupe and telegram_updates shared in Redis",
+}
+
+
+def _tested_module(test: Path) -> bool:
+    folder = ROOT / test.parent.relative_to(TESTS)
+    name = test.stem.removeprefix("test_")
+    if (folder / f"{name}.py").is_file() or (folder / name).is_dir():
+        return True
+    return any(name.startswith(f"{module.stem}_") for module in folder.glob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "test",
+    sorted(
+        str(p.relative_to(ROOT))
+        for p in TESTS.rglob("test_*.py")
+        if p.parent != TESTS and p.relative_to(TESTS).parts[0] not in APART
+    ),
+)
+def test_each_test_module_sits_beside_the_module_it_tests(test):
+    assert test in ACROSS_MODULES or _tested_module(ROOT / test), (
+        f"{test}: name it tests/<folder>/test_<module>[_<aspect>].py after <folder>/<module>.py"
+    )
+
+
+def test_the_cross_module_list_stays_true():
+    assert all((ROOT / test).is_file() for test in ACROSS_MODULES)
+    assert not [t for t in ACROSS_MODULES if _tested_module(ROOT / t)]

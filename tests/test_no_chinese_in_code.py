@@ -23,15 +23,18 @@ SCANNED = ("actions", "channels", "bot")
 
 # Whole modules whose Chinese is not for applicants.
 STAFF_MODULES: Dict[str, str] = {
-    "bot/cli.py": "operator CLI console output",
-    "bot/wechat_cli.py": "operator CLI console output",
-    "bot/telegram_cli.py": "operator CLI console output",
-    "bot/kb_cli.py": "operator CLI console output (kb export/import/try)",
+    "bot/cli/__init__.py": "operator CLI: command list for --help",
+    "bot/cli/kb.py": "operator CLI console output (kb check/facts/try/export/import)",
+    "bot/cli/serve.py": "operator CLI console output (chat)",
+    "bot/cli/evaluate.py": "operator CLI console output (eval)",
+    "bot/cli/questionlog.py": "operator CLI console output (report/review/purge)",
+    "bot/cli/publish.py": "operator CLI option help (publish)",
+    "bot/cli/wechat.py": "operator CLI console output",
+    "bot/cli/telegram.py": "operator CLI console output",
     "bot/kb/check.py": "kb check problem messages for staff",
     "bot/kb/check_indicators.py": "kb check problem messages for staff",
-    "bot/kb/loader.py": "kb check problem messages (schema errors) for staff",
+    "bot/kb/parse.py": "kb check problem messages (YAML and schema errors) for staff",
     "bot/kb/models.py": "kb check problem messages (field validators) for staff",
-    "bot/kb/menu.py": "kb check problem messages about the WeChat menu, for staff",
     "bot/kb/edit.py": "review/import problem messages for staff",
     "bot/kb/spreadsheet.py": "spreadsheet headers and import report for staff",
     "bot/preview.py": "kb try mechanism names and notes, for staff",
@@ -59,7 +62,7 @@ INPUT_MODULES: Dict[str, str] = {
     "bot/normalize.py": "normalisation tables",
     "bot/routing.py": "routing cues",
     "bot/english.py": "language detection",
-    "channels/privacy.py": "patterns of personal data and the placeholders that replace it in stored text",
+    "channels/privacy.py": "personal-data patterns and the placeholders that replace them",
 }
 # Single strings in applicant-facing modules.
 ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {
@@ -199,7 +202,8 @@ def test_a_new_sentence_in_an_action_is_caught(tmp_path):
     for top in SCANNED:
         (tmp_path / top).mkdir()
     (tmp_path / "actions" / "answers.py").write_text('TEXT = "您好！"\n', encoding="utf-8")
-    (tmp_path / "bot" / "cli.py").write_text('print("知识库检查通过。")\n', encoding="utf-8")
+    (tmp_path / "bot" / "cli").mkdir()
+    (tmp_path / "bot" / "cli" / "kb.py").write_text('print("知识库检查通过。")\n', encoding="utf-8")
     assert offending(tmp_path) == ["actions/answers.py:1: '您好！'"]
 
 

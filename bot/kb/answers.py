@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 from bot.kb.facts import FactValue, context_facts, deadline_status, render, static_facts, tidy
-from bot.kb.loader import KnowledgeBase
+from bot.kb.models import KnowledgeBase
 
 ENTITY_PRIORITY = ("city", "applicant_type", "direction")
 

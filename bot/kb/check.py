@@ -1,7 +1,7 @@
 """Rules that span knowledge files, reported in words staff understand.
 
-``check_directory`` is what ``python -m bot kb check`` runs: schema problems
-and cross-file problems, all at once.
+``cross_file_problems`` checks a parsed ``KnowledgeBase``; ``bot.kb.load`` runs it after
+parsing (``python -m bot kb check`` is ``bot.kb.load.check_directory``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from bot.kb.facts import (
     placeholders,
     static_facts,
 )
-from bot.kb.loader import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.kb.messages import COMMON_VALUES, MESSAGE_VALUES, NO_COMMON, NO_FACTS
+from bot.kb.models import KnowledgeBase
+from bot.kb.problems import Problem
 from bot.normalize import normalize
 
 # The 14 prefecture-level divisions of Hunan: the quota table must name each once.
@@ -106,7 +107,10 @@ def reserved_id_problem(faq_id: str, domain_file: Path = DOMAIN_FILE) -> Optiona
     if faq_id in reserved_names(domain_file):
         return f"id “{faq_id}”是系统保留的名称（Rasa 或本项目的意图/动作），请换一个"
     if faq_id.startswith(RESERVED_PREFIXES):
-        return f"id “{faq_id}”不能以 {'、'.join(RESERVED_PREFIXES)} 开头（Rasa 会把它当作动作或回复），请换一个"
+        return (
+            f"id “{faq_id}”不能以 {'、'.join(RESERVED_PREFIXES)} 开头"
+            "（Rasa 会把它当作动作或回复），请换一个"
+        )
     return None
 
 
@@ -179,7 +183,8 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
                 Problem(
                     "directions.yml",
                     f"applicant_types › {kind.name}",
-                    f"default_direction “{kind.default_direction}”不是已有方向的 id（可选：{'、'.join(sorted(direction_ids))}）",
+                    f"default_direction “{kind.default_direction}”不是已有方向的 id（可选："
+                    f"{'、'.join(sorted(direction_ids))}）",
                 )
             )
     problems += _duplicate_ids("directions.yml", "directions", [d.id for d in kb.directions])
@@ -238,7 +243,8 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
                     Problem(
                         "faq.yml",
                         label,
-                        f"{names} 是网页页脚的信息（省发改委地址、网站维护电话），只能用在标了 footer: true 的条目里",
+                        f"{names} 是网页页脚的信息（省发改委地址、网站维护电话），只能用在标了 "
+                        "footer: true 的条目里",
                     )
                 )
         for question in entry.similar:
@@ -249,7 +255,8 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
                     Problem(
                         "faq.yml",
                         label,
-                        f"相似问“{question}”含有“通知未涉及”事项（{clash}）的关键词，会被当作通知没有规定的问题；请改写或删除（见 not_in_notice.yml）",
+                        f"相似问“{question}”含有“通知未涉及”事项（{clash}）的关键词，"
+                        "会被当作通知没有规定的问题；请改写或删除（见 not_in_notice.yml）",
                     )
                 )
         reserved = reserved_id_problem(entry.id)
@@ -271,7 +278,8 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
                 Problem(
                     "faq.yml",
                     label,
-                    f"answer 中的 {'、'.join('{' + s + '}' for s in sorted(stray))} 只能用在 when 里对应的专门回答中",
+                    f"answer 中的 {'、'.join('{' + s + '}' for s in sorted(stray))} 只能用在 when "
+                    "里对应的专门回答中",
                 )
             )
         if len(entry.similar) < 3:
@@ -288,7 +296,8 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
                     Problem(
                         "faq.yml",
                         label,
-                        f"相似问“{question}”同时出现在 {seen_questions[key]} 和 {entry.id} 两个条目下，请只保留一处",
+                        f"相似问“{question}”同时出现在 {seen_questions[key]} 和 {entry.id} "
+                        "两个条目下，请只保留一处",
                     )
                 )
             seen_questions.setdefault(key, entry.id)
@@ -424,12 +433,3 @@ def _duplicate_ids(file: str, section: str, ids: List[str]) -> List[Problem]:
         Problem(file, f"{section} › {i}", "id 重复")
         for i in sorted({i for i in ids if ids.count(i) > 1})
     ]
-
-
-def check_directory(directory: Optional[Path] = None) -> List[Problem]:
-    """Every problem in knowledge/, schema and cross-file; empty when all is well."""
-    try:
-        load_knowledge(directory)
-    except KnowledgeError as exc:
-        return exc.problems
-    return []

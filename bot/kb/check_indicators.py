@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-from bot.kb.loader import KnowledgeBase, Problem
-from bot.kb.models import ID_PATTERN
+from bot.kb.models import ID_PATTERN, KnowledgeBase
+from bot.kb.problems import Problem
 
 FILE = "indicators.yml"
 KINDS = ("count", "money", "percent", "yes_no")
@@ -45,7 +45,8 @@ def indicator_problems(kb: KnowledgeBase) -> List[Problem]:
             Problem(
                 FILE,
                 "directions",
-                f"缺少方向 {direction_id} 的自测题目（没有题目也要写 checks: [] 和 indicators: []）",
+                f"缺少方向 {direction_id} 的自测题目（没有题目也要写 checks: [] 和 indicators: "
+                "[]）",
             )
         )
     for entry in data.directions:
@@ -55,7 +56,8 @@ def indicator_problems(kb: KnowledgeBase) -> List[Problem]:
                 Problem(
                     FILE,
                     label,
-                    f"“{entry.direction}”不是 directions.yml 中方向的 id（可选：{'、'.join(sorted(direction_ids))}）",
+                    f"“{entry.direction}”不是 directions.yml 中方向的 id（可选："
+                    f"{'、'.join(sorted(direction_ids))}）",
                 )
             )
         if listed.count(entry.direction) > 1:
@@ -84,7 +86,8 @@ def _indicator_problems(indicator, where: str) -> List[Problem]:
             Problem(
                 FILE,
                 where,
-                f"{indicator.kind} 指标的 unit 应为 {'、'.join(units)} 之一（现在是“{indicator.unit or '空'}”）",
+                f"{indicator.kind} 指标的 unit 应为 {'、'.join(units)} "
+                f"之一（现在是“{indicator.unit or '空'}”）",
             )
         )
     threshold = indicator.threshold

@@ -22,8 +22,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.kb.check import check_directory
-from bot.kb.loader import Problem
+from bot.kb.load import check_directory
+from bot.kb.problems import Problem
 from bot.normalize import normalize
 
 FAQ_FILE = "faq.yml"

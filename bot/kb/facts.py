@@ -12,8 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Set
 
-from bot.kb.loader import KnowledgeBase
-from bot.kb.models import ApplicantType, City
+from bot.kb.models import ApplicantType, City, KnowledgeBase
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 MAX_DEPTH = 5

@@ -1,16 +1,19 @@
-"""Pydantic models of the knowledge files (knowledge/*.yml).
+"""Pydantic models of the knowledge files (knowledge/*.yml) and ``KnowledgeBase``, all of them.
 
 They describe shape only; cross-file rules (unknown fact names, duplicate
-similar questions, missing 市州) live in ``bot.kb.check``.
+similar questions, missing 市州) live in ``bot.kb.check``. Reading the files is
+``bot.kb.parse``'s; ``bot.kb.load`` parses, checks and caches.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Dict, List, Optional
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Literal, Optional
 
-from pydantic import BaseModel, Extra, Field, validator
+from pydantic import BaseModel, Extra, Field, root_validator, validator
 
 PHONE_PATTERN = re.compile(r"^0\d{2,3}-\d{7,8}$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -294,3 +297,168 @@ class BlockedWordsFile(Strict):
 
 class MessagesFile(Strict):
     messages: Dict[str, str]
+
+
+# -- knowledge/wechat_menu.yml: the official account's custom menu ------------------------
+#
+# A CLICK leaf carries a ``key`` and the question (``ask``) the channel sends to the assistant
+# when it is tapped; a VIEW leaf opens ``url``. The same file feeds ``python -m bot wechat menu``
+# (which uploads it) and the channel (which maps CLICK keys to questions).
+
+
+class MenuButton(BaseModel):
+    name: str
+    type: Literal["click", "view"] | None = None
+    key: str | None = None
+    ask: str | None = None
+    url: str | None = None
+    sub_button: List[MenuButton] = []
+
+    class Config:
+        extra = Extra.forbid
+
+    @validator("sub_button")
+    def _at_most_five(cls, value):  # noqa: N805 - pydantic validators are classmethods
+        if len(value) > 5:
+            raise ValueError("一个一级菜单下最多 5 个二级菜单")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _leaf_is_complete(cls, values):  # noqa: N805
+        if values.get("sub_button"):
+            if values.get("type"):
+                raise ValueError(f"“{values['name']}”有二级菜单，就不能再设 type")
+            return values
+        kind = values.get("type")
+        if kind == "click" and not (values.get("key") and values.get("ask")):
+            raise ValueError(f"点击菜单“{values['name']}”需要 key 和 ask（发给助手的问题）")
+        if kind == "view" and not (values.get("url") or "").startswith(("http://", "https://")):
+            raise ValueError(f"跳转菜单“{values['name']}”需要以 http(s):// 开头的 url")
+        if kind is None:
+            raise ValueError(f"菜单“{values['name']}”需要 type: click 或 type: view")
+        return values
+
+    def leaves(self) -> List[MenuButton]:
+        return (
+            [leaf for sub in self.sub_button for leaf in sub.leaves()]
+            if self.sub_button
+            else [self]
+        )
+
+    def to_wechat(self) -> Dict[str, Any]:
+        if self.sub_button:
+            return {"name": self.name, "sub_button": [b.to_wechat() for b in self.sub_button]}
+        if self.type == "click":
+            return {"type": "click", "name": self.name, "key": self.key}
+        return {"type": "view", "name": self.name, "url": self.url}
+
+
+MenuButton.update_forward_refs()
+
+
+class Menu(BaseModel):
+    button: List[MenuButton]
+
+    class Config:
+        extra = Extra.forbid
+
+    @validator("button")
+    def _one_to_three(cls, value):  # noqa: N805
+        if not 1 <= len(value) <= 3:
+            raise ValueError("一级菜单需要 1 到 3 个")
+        return value
+
+    def asks(self) -> Dict[str, str]:
+        """CLICK key → the question sent to the assistant."""
+        return {
+            leaf.key: leaf.ask
+            for b in self.button
+            for leaf in b.leaves()
+            if leaf.type == "click" and leaf.key and leaf.ask
+        }
+
+    def to_wechat(self) -> Dict[str, Any]:
+        return {"button": [b.to_wechat() for b in self.button]}
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything the assistant knows, with lookups by id and by everyday word."""
+
+    notice: NoticeFile
+    directions_file: DirectionsFile
+    cities_file: CitiesFile
+    faq_file: FaqFile
+    directory: Path
+    _faq_by_id: Dict[str, FaqEntry] = field(default_factory=dict)
+    indicators_file: IndicatorsFile | None = None
+    wechat_menu: Menu | None = None
+    notice_text: NoticeTextFile | None = None
+    not_in_notice: NotInNoticeFile | None = None
+    english: EnglishFile | None = None
+    blocked_words: BlockedWordsFile | None = None
+    messages_file: MessagesFile | None = None
+
+    def __post_init__(self) -> None:
+        self._faq_by_id = {entry.id: entry for entry in self.faq_file.faq}
+
+    @property
+    def faq(self) -> List[FaqEntry]:
+        return self.faq_file.faq
+
+    @property
+    def directions(self) -> List[Direction]:
+        return self.directions_file.directions
+
+    @property
+    def applicant_types(self) -> List[ApplicantType]:
+        return self.directions_file.applicant_types
+
+    @property
+    def cities(self) -> List[City]:
+        return self.cities_file.cities
+
+    def selfcheck_for(self, direction_id: str | None) -> DirectionIndicators | None:
+        """The self-check questions (indicators.yml) for one direction."""
+        if self.indicators_file is None:
+            return None
+        return next(
+            (d for d in self.indicators_file.directions if d.direction == direction_id), None
+        )
+
+    @property
+    def clauses(self) -> List[NoticeClause]:
+        return self.notice_text.clauses if self.notice_text else []
+
+    def clause(self, number: str) -> Optional[NoticeClause]:
+        return next((c for c in self.clauses if c.clause == number), None)
+
+    def message(self, name: str) -> str:
+        """A fixed sentence from messages.yml (``kb check`` guarantees the ones code asks for)."""
+        return self.messages_file.messages.get(name, "") if self.messages_file else ""
+
+    def faq_entry(self, faq_id: str) -> Optional[FaqEntry]:
+        return self._faq_by_id.get(faq_id)
+
+    def direction(self, direction_id: Optional[str]) -> Optional[Direction]:
+        return next((d for d in self.directions if direction_id in (d.id, d.name)), None)
+
+    def applicant_type(self, type_id: Optional[str]) -> Optional[ApplicantType]:
+        return next((t for t in self.applicant_types if type_id in (t.id, t.name)), None)
+
+    def city(self, name: Optional[str]) -> Optional[City]:
+        return next((c for c in self.cities if name == c.name), None)
+
+    def entity_vocabulary(self) -> Dict[str, Dict[str, str]]:
+        """entity type → {word people use: canonical value}. Feeds NLU, jieba and the self-check."""
+        vocabulary: Dict[str, Dict[str, str]] = {"city": {}, "applicant_type": {}, "direction": {}}
+        for city in self.cities:
+            for word in [city.name, *city.aliases]:
+                vocabulary["city"][word] = city.name
+        for kind in self.applicant_types:
+            for word in [kind.name, *kind.synonyms]:
+                vocabulary["applicant_type"][word] = kind.id
+        for direction in self.directions:
+            for word in [direction.name, *direction.synonyms]:
+                vocabulary["direction"][word] = direction.id
+        return vocabulary

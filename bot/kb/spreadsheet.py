@@ -22,8 +22,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.kb.edit import FAQ_FILE, check_and_write, clean_question, dump, load
-from bot.kb.loader import Problem
 from bot.kb.messages import MESSAGE_VALUES
+from bot.kb.problems import Problem
 
 MESSAGES_FILE = "messages.yml"
 FAQ_SHEET = "常见问题"
@@ -54,14 +54,18 @@ MESSAGE_COLUMNS: List[Tuple[str, str, int]] = [
 ]
 HELP = [
     "使用说明",
-    "1. “常见问题”表每行一个问答。可以改标准问、相似问（单元格内每行一条，Alt+Enter 换行）、回答模板、出处、标签；",
-    "   新增一行即新增问答（编号用小写英文字母、数字、下划线，如 parking_info）；删除一行即删除该问答。",
-    "2. 回答中用 {名称} 引用事实（如 {deadline}、{phone}），不要直接写日期、电话、邮箱；可用名称见 python -m bot kb facts。",
+    "1. “常见问题”表每行一个问答。可以改标准问、相似问（单元格内每行一条，Alt+Enter 换行）、"
+    "回答模板、出处、标签；",
+    "   新增一行即新增问答（编号用小写英文字母、数字、下划线，如 parking_info）；"
+    "删除一行即删除该问答。",
+    "2. 回答中用 {名称} 引用事实（如 {deadline}、{phone}），不要直接写日期、电话、邮箱；"
+    "可用名称见 python -m bot kb facts。",
     "3. “问到某市州/某类主体/某方向时的回答”可留空；填写后，提问中带有市州等时用这段专门回答。",
     "4. “固定回复”表是欢迎语、兜底回复、自测的提问和结果等固定的话，只改“内容”列，不要改“名称”。",
     "5. 保存后先预览：python -m bot kb import 本文件.xlsx —— 只检查并列出会改动什么，不写文件；",
     "   确认无误后：python -m bot kb import 本文件.xlsx --apply。检查不通过时不会修改任何文件。",
-    "6. 回答和固定回复改后立即生效；新增相似问或新问答需要重新训练：python -m bot publish（不停机）。",
+    "6. 回答和固定回复改后立即生效；新增相似问或新问答需要重新训练：python -m bot "
+    "publish（不停机）。",
 ]
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 

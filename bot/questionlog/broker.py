@@ -27,10 +27,11 @@ from typing import Any, Dict, Optional
 
 from rasa.core.brokers.broker import EventBroker
 
+from bot.names import SELFCHECK_FORM
 from bot.questionlog.buffer import RowBuffer
 from bot.questionlog.purge import DAY, DailyPurge
 from bot.questionlog.store import is_transient, write_rows
-from bot.questionlog.turns import SELFCHECK_FORM, LoggedTurn, TurnAssembler
+from bot.questionlog.turns import LoggedTurn, TurnAssembler
 from bot.settings import MISSING_SECRET_MESSAGE, MissingSecret, get_settings
 
 logger = logging.getLogger(__name__)

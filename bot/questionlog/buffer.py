@@ -191,7 +191,8 @@ class RowBuffer:
         return True
 
     def stop(self, timeout: float = 5.0) -> int:
-        """Write what can be written within ``timeout``, then stop; spill the rest. Returns spilled."""
+        """Write what can be written within ``timeout``, then stop; spill the rest. Returns
+        spilled."""
         self.flush(timeout)
         with self._cond:
             self._stopping = True

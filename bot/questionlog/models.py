@@ -11,12 +11,14 @@ import datetime as dt
 from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
+from bot import names
+
 Base = declarative_base()
 
 FALLBACK = "fallback"  # the topic recorded when the assistant said it could not answer
 # the topic recorded when the assistant said the notice does not cover the question
 # (action_not_in_notice): unanswered too, but reported as its own category
-NOT_IN_NOTICE = "not_in_notice"
+NOT_IN_NOTICE = names.NOT_IN_NOTICE
 UNANSWERED_TOPICS = (FALLBACK, NOT_IN_NOTICE)
 
 # selfcheck_event values

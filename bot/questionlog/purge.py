@@ -6,13 +6,11 @@ broker inside the running Rasa server) does it once a day by itself.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import logging
-import sys
 import threading
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Optional
 
 from sqlalchemy import (
     Column,
@@ -31,7 +29,6 @@ from sqlalchemy.engine import make_url
 
 from bot.questionlog.db import get_engine, session_scope
 from bot.questionlog.models import QuestionLogEntry
-from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -172,31 +169,3 @@ class DailyPurge:
             self.run_once()
             if self._stop.wait(self.interval):
                 return
-
-
-def main(argv: List[str] | None = None) -> int:
-    settings = get_settings()
-    parser = argparse.ArgumentParser(
-        prog="python -m bot purge", description="删除超过保留期的问题日志和对话记录"
-    )
-    parser.add_argument(
-        "--days",
-        type=int,
-        default=settings.retention_days,
-        help=f"保留天数，默认 RETENTION_DAYS={settings.retention_days}",
-    )
-    parser.add_argument("--database-url", help="问题日志数据库（默认 DATABASE_URL）")
-    parser.add_argument("--tracker-url", help="对话记录数据库（默认 TRACKER_DB 的 SQLite 文件）")
-    args = parser.parse_args(argv)
-    if args.days < 0:
-        print("--days 不能为负数", file=sys.stderr)
-        return 2
-    tracker_url = args.tracker_url or settings.tracker_database_url()
-    try:
-        deleted = purge(args.days, args.database_url)
-        events = purge_tracker(args.days, tracker_url)
-    except Exception as exc:
-        print(f"清理失败：{exc.__class__.__name__}", file=sys.stderr)
-        return 1
-    print(f"已删除 {deleted} 条超过 {args.days} 天的问题日志，{events} 条对话记录事件。")
-    return 0

@@ -1,4 +1,4 @@
-"""``python -m bot report --since YYYY-MM-DD --until YYYY-MM-DD --out report.html [--format html|csv|xlsx]``
+"""The question-log report (``python -m bot report``, options in ``bot/cli/questionlog.py``).
 
 A self-contained HTML page (inline CSS and SVG, no external assets, readable on
 a phone) or a spreadsheet (CSV with BOM / XLSX) that opens in Excel and WPS.
@@ -6,26 +6,20 @@ a phone) or a spreadsheet (CSV with BOM / XLSX) that opens in Excel and WPS.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import html
 import io
-import sys
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
 from bot.questionlog.safe_cells import clean_text, safe_cell
 from bot.questionlog.stats import (
     CHINA,
-    FaqLabels,
     Report,
     channel_label,
-    compute,
-    load_rows,
     percent,
 )
-from bot.settings import get_settings
 
 TOP_TOPICS = 20
 TOP_UNANSWERED = 20
@@ -101,16 +95,24 @@ def sections(report: Report) -> List[Tuple[str, List[str], List[Sequence[object]
 
 # -- HTML ----------------------------------------------------------------------------
 
-CSS = """
-body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;padding:12px;color:#222;background:#f6f7f9;line-height:1.5}
-h1{font-size:1.3em;margin:.2em 0}h2{font-size:1.1em;margin:1.2em 0 .4em;border-left:4px solid #c0392b;padding-left:8px}
-.card{background:#fff;border-radius:8px;padding:12px;margin:10px 0;box-shadow:0 1px 3px rgba(0,0,0,.08);overflow-x:auto}
-.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:8px}
-.kpi{background:#fff;border-radius:8px;padding:10px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-.kpi b{display:block;font-size:1.5em;color:#c0392b}.kpi span{font-size:.85em;color:#666}
-table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border-bottom:1px solid #eee;padding:6px 4px;text-align:left;vertical-align:top}
-td.n{text-align:right;white-space:nowrap}svg{width:100%;height:auto;display:block}.muted{color:#888;font-size:.85em}
-"""
+CSS = (
+    "\n"
+    'body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;'
+    "padding:12px;color:#222;background:#f6f7f9;line-height:1.5}\n"
+    "h1{font-size:1.3em;margin:.2em 0}h2{font-size:1.1em;margin:1.2em 0 .4em;"
+    "border-left:4px solid #c0392b;padding-left:8px}\n"
+    ".card{background:#fff;border-radius:8px;padding:12px;margin:10px 0;"
+    "box-shadow:0 1px 3px rgba(0,0,0,.08);overflow-x:auto}\n"
+    ".kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:8px}\n"
+    ".kpi{background:#fff;border-radius:8px;padding:10px;"
+    "box-shadow:0 1px 3px rgba(0,0,0,.08)}\n"
+    ".kpi b{display:block;font-size:1.5em;color:#c0392b}.kpi span{font-size:.85em;color:#666}"
+    "\n"
+    "table{border-collapse:collapse;width:100%;font-size:.9em}"
+    "th,td{border-bottom:1px solid #eee;padding:6px 4px;text-align:left;vertical-align:top}\n"
+    "td.n{text-align:right;white-space:nowrap}svg{width:100%;height:auto;display:block}"
+    ".muted{color:#888;font-size:.85em}\n"
+)
 
 
 def esc(value: object) -> str:
@@ -129,18 +131,22 @@ def bar_chart(labels: Sequence[str], values: Sequence[int], title: str, every: i
         x = i * slot + slot * 0.15
         y = height - bottom - bar
         parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bar:.1f}" fill="#c0392b"><title>{esc(label)}：{value}</title></rect>'
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bar:.1f}" '
+            f'fill="#c0392b"><title>{esc(label)}：{value}</title></rect>'
         )
         if value:
             parts.append(
-                f'<text x="{x + slot * 0.35:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{value}</text>'
+                f'<text x="{x + slot * 0.35:.1f}" y="{y - 3:.1f}" font-size="10" '
+                f'text-anchor="middle">{value}</text>'
             )
         if i % every == 0:
             parts.append(
-                f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 14}" font-size="10" text-anchor="middle">{esc(label)}</text>'
+                f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 14}" font-size="10" '
+                f'text-anchor="middle">{esc(label)}</text>'
             )
     parts.append(
-        f'<line x1="0" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" stroke="#999"/></svg>'
+        f'<line x1="0" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" '
+        'stroke="#999"/></svg>'
     )
     return "".join(parts)
 
@@ -200,7 +206,8 @@ def render_html(report: Report) -> str:
         for i, g in enumerate(report.unanswered[:TOP_UNANSWERED], 1)
     ]
     unanswered_html = (
-        '<table id="unanswered"><thead><tr><th>排名</th><th>代表问法</th><th>次数</th><th>例句</th></tr></thead><tbody>'
+        '<table id="unanswered"><thead><tr><th>排名</th><th>代表问法</th><th>次数</th>'
+        "<th>例句</th></tr></thead><tbody>"
         + "".join(
             f'<tr><td class="n">{i}</td><td>{esc(k)}</td><td class="n">{n}</td><td>{ex}</td></tr>'
             for i, k, n, ex in unanswered_rows
@@ -210,7 +217,9 @@ def render_html(report: Report) -> str:
         else '<p class="muted">没有未能回答的问题</p>'
     )
     body = [
-        f'<h1>双创示范基地申报助手 · 问题日志报告</h1><p class="muted">{esc(report.since)} 至 {esc(report.until)}（北京时间）· 生成于 {esc(dt.datetime.now(dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M"))}</p>',
+        f'<h1>双创示范基地申报助手 · 问题日志报告</h1><p class="muted">{esc(report.since)} 至 '
+        f"{esc(report.until)}（北京时间）· 生成于 "
+        f"{esc(dt.datetime.now(dt.timezone.utc).astimezone().strftime('%Y-%m-%d %H:%M'))}</p>",
         f'<div class="kpis">{kpi_html}</div>',
         '<h2>概览</h2><div class="card">' + html_table(*tables[0][1:], "summary") + "</div>",
         '<h2>每日消息数</h2><div class="card">'
@@ -239,23 +248,28 @@ def render_html(report: Report) -> str:
             "回答情况",
         )
         + "</div>",
-        f'<h2>申报条件自测</h2><div class="card"><p>开始 <b>{report.selfcheck_starts}</b> 次，完成 <b>{report.selfcheck_completions}</b> 次，中途退出 <b>{report.selfcheck_cancels}</b> 次。</p>'
+        f'<h2>申报条件自测</h2><div class="card"><p>开始 <b>{report.selfcheck_starts}</b> 次，'
+        f"完成 <b>{report.selfcheck_completions}</b> 次，中途退出 "
+        f"<b>{report.selfcheck_cancels}</b> 次。</p>"
         + html_table(*tables[5][1:], "directions")
         + "</div>",
-        '<h2>未能回答的问题（相似问法已合并）</h2><div class="card"><p class="muted">可用 <code>python -m bot review export</code> 导出表格，标注后补充到问答库。</p>'
+        '<h2>未能回答的问题（相似问法已合并）</h2><div class="card"><p class="muted">可用 '
+        "<code>python -m bot review export</code> 导出表格，标注后补充到问答库。</p>"
         + unanswered_html
         + "</div>",
-        '<h2>通知未涉及的问题</h2><div class="card"><p class="muted">助手已说明通知没有规定并给出咨询电话；也可考虑补充问答。</p>'
+        '<h2>通知未涉及的问题</h2><div class="card">'
+        '<p class="muted">助手已说明通知没有规定并给出咨询电话；也可考虑补充问答。</p>'
         + html_table(*tables[7][1:], "not-in-notice")
         + "</div>",
-        '<p class="muted">说明：回答率 = 按问答条目回答的消息 ÷ 消息总数；兜底率 = 助手表示无法回答的消息 ÷ 消息总数；“其他”为问候、感谢、转人工、自测步骤等。提问人只以匿名编号统计，手机号、身份证号、个人邮箱在进入系统前已被遮盖。</p>',
+        '<p class="muted">说明：回答率 = 按问答条目回答的消息 ÷ 消息总数；兜底率 = '
+        "助手表示无法回答的消息 ÷ 消息总数；“其他”为问候、感谢、转人工、自测步骤等。"
+        "提问人只以匿名编号统计，手机号、身份证号、个人邮箱在进入系统前已被遮盖。</p>",
     ]
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>问题日志报告 {esc(report.since)}—{esc(report.until)}</title><style>{CSS}</style></head><body>"
-        + "".join(body)
-        + "</body></html>"
+        f"<title>问题日志报告 {esc(report.since)}—{esc(report.until)}</title>"
+        f"<style>{CSS}</style></head><body>" + "".join(body) + "</body></html>"
     )
 
 
@@ -309,61 +323,5 @@ def write_report(report: Report, path: Path, fmt: str) -> None:
         raise ValueError(fmt)
 
 
-# -- command line ------------------------------------------------------------------
-
-
-def parse_date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{value}") from exc
-
-
 def today_china() -> dt.date:
     return dt.datetime.now(CHINA).date()
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot report", description="问题日志报告（HTML / CSV / XLSX）"
-    )
-    parser.add_argument("--since", type=parse_date, help="起始日期（含），默认截止日期前 29 天")
-    parser.add_argument("--until", type=parse_date, help="截止日期（含），默认今天")
-    parser.add_argument(
-        "--out", type=Path, default=Path("report.html"), help="输出文件，默认 report.html"
-    )
-    parser.add_argument("--format", choices=("html", "csv", "xlsx"), help="默认按 --out 的扩展名")
-    parser.add_argument(
-        "--database-url", help="默认 DATABASE_URL（未设置时为 .build/question_log.db）"
-    )
-    parser.add_argument("--knowledge-dir", type=Path, help="默认 knowledge/")
-    return parser
-
-
-def main(argv: List[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    until = args.until or today_china()
-    since = args.since or (until - dt.timedelta(days=29))
-    if since > until:
-        print("起始日期晚于截止日期。", file=sys.stderr)
-        return 2
-    fmt = args.format or (
-        args.out.suffix.lstrip(".").lower()
-        if args.out.suffix.lower() in (".html", ".csv", ".xlsx")
-        else "html"
-    )
-    knowledge_dir = args.knowledge_dir
-    if knowledge_dir is None:
-        knowledge_dir = get_settings().knowledge_dir
-    try:
-        rows = load_rows(since, until, args.database_url)
-    except Exception as exc:
-        print(f"读取问题日志失败：{exc}", file=sys.stderr)
-        return 1
-    report = compute(rows, since, until, FaqLabels.from_knowledge(knowledge_dir))
-    write_report(report, args.out, fmt)
-    print(
-        f"已生成 {args.out}（{since} 至 {until}）：消息 {report.total} 条，回答率 {percent(report.answer_rate)}，"
-        f"兜底率 {percent(report.fallback_rate)}，未能回答的问题 {len(report.unanswered)} 组。"
-    )
-    return 0

@@ -6,18 +6,15 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from pathlib import Path
 from typing import Dict, List
 
 from bot.kb.edit import AddSimilar, NewFaq, apply_edits
-from bot.questionlog.report import parse_date, today_china
 from bot.questionlog.safe_cells import safe_cell, unquote
 from bot.questionlog.similarity import nearest
 from bot.questionlog.stats import FaqLabels, load_rows, unanswered_by_category
-from bot.settings import get_settings
 
 SHEET = "未能回答的问题"
 ADD_SIMILAR = "加为相似问"
@@ -46,12 +43,18 @@ INSTRUCTIONS = [
     "使用说明",
     "1. 每一行是一组意思相近、助手没能回答的提问（已合并相似问法，手机号等个人信息已遮盖）。",
     "2. 在“处理方式”列下拉选择：",
-    f"   · {ADD_SIMILAR}：这些问法其实是已有问答能回答的。“问答ID”列默认填了最相近的问答，如不对请改成正确的 id；“要加入的问法”列可删改，每行一条。",
-    f"   · {NEW_FAQ}：需要新的问答。“问答ID”填一个新的英文 id（小写字母、数字、下划线，如 parking_info）；填写“新问答的标准问”“新问答的回答”“出处条款”（通知第几条，如 四、2）；“要加入的问法”至少 3 条。",
-    "     回答中不要直接写电话、邮箱、日期，请用 {phone}、{email}、{deadline} 等引用（可用名称见 python -m bot kb facts）。",
+    f"   · {ADD_SIMILAR}：这些问法其实是已有问答能回答的。“问答ID”列默认填了最相近的问答，"
+    "如不对请改成正确的 id；“要加入的问法”列可删改，每行一条。",
+    f"   · {NEW_FAQ}：需要新的问答。“问答ID”填一个新的英文 id（小写字母、数字、下划线，如 "
+    "parking_info）；填写“新问答的标准问”“新问答的回答”“出处条款”（通知第几条，如 四、2）；"
+    "“要加入的问法”至少 3 条。",
+    "     回答中不要直接写电话、邮箱、日期，请用 {phone}、{email}、{deadline} 等引用（可用名称见 "
+    "python -m bot kb facts）。",
     f"   · {IGNORE} 或留空：不处理。",
-    "   “类别”列：未能回答 = 助手没有听懂；通知未涉及 = 助手已说明通知没有规定并给出咨询电话（可考虑补充问答）。",
-    "3. 保存后运行：python -m bot review import 本文件.xlsx —— 程序会修改 knowledge/faq.yml、做知识库检查，并告诉您是否需要重新训练（make train）。",
+    "   “类别”列：未能回答 = 助手没有听懂；通知未涉及 = "
+    "助手已说明通知没有规定并给出咨询电话（可考虑补充问答）。",
+    "3. 保存后运行：python -m bot review import 本文件.xlsx —— 程序会修改 knowledge/faq.yml、"
+    "做知识库检查，并告诉您是否需要重新训练（make train）。",
     "   检查不通过时不会修改任何文件，请按提示改表格后重新导入。",
 ]
 
@@ -232,45 +235,7 @@ def import_review(path: Path, knowledge_dir: Path) -> int:
         print(f"  ✓ {change}")
     print(f"忽略 {ignored} 行。")
     print(
-        "新问法要重新训练后才能被识别：请运行 make train（或重启 make run，会自动训练）。新回答文字在训练后生效。"
+        "新问法要重新训练后才能被识别：请运行 make train（或重启 make run，会自动训练）。"
+        "新回答文字在训练后生效。"
     )
     return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot review", description="未能回答的问题：导出表格 / 导入处理结果"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    export_parser = commands.add_parser("export", help="导出未能回答的问题（已合并相似问法）")
-    export_parser.add_argument("--out", type=Path, default=Path("review.xlsx"))
-    export_parser.add_argument("--since", type=parse_date, help="起始日期（含），默认保留期内全部")
-    export_parser.add_argument("--until", type=parse_date, help="截止日期（含），默认今天")
-    export_parser.add_argument("--database-url")
-    export_parser.add_argument("--knowledge-dir", type=Path)
-    import_parser = commands.add_parser("import", help="把标注好的表格应用到 knowledge/faq.yml")
-    import_parser.add_argument("file", type=Path)
-    import_parser.add_argument("--knowledge-dir", type=Path)
-    return parser
-
-
-def main(argv: List[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    settings = get_settings()
-    knowledge_dir = args.knowledge_dir or settings.knowledge_dir
-    if args.command == "export":
-        until = args.until or today_china()
-        since = args.since or (until - dt.timedelta(days=settings.retention_days))
-        try:
-            count = export(args.out, since, until, args.database_url, knowledge_dir)
-        except Exception as exc:
-            print(f"导出失败：{exc}", file=sys.stderr)
-            return 1
-        print(
-            f"已导出 {count} 组未能回答的问题到 {args.out}（{since} 至 {until}）。在“处理方式”列选择后，运行 python -m bot review import {args.out}"
-        )
-        return 0
-    if not args.file.exists():
-        print(f"找不到文件 {args.file}", file=sys.stderr)
-        return 1
-    return import_review(args.file, knowledge_dir)

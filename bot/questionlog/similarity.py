@@ -30,7 +30,8 @@ def similarity(x: str, y: str) -> float:
 
 @dataclass
 class Group:
-    """Similar questions: ``key`` is the most frequent wording, ``examples`` the distinct texts shown."""
+    """Similar questions: ``key`` is the most frequent wording, ``examples`` the distinct texts
+    shown."""
 
     key: str
     count: int = 0
@@ -53,7 +54,7 @@ def group_similar(
     over those prefixes of the groups' leading wordings gives the candidates; where the
     first shared bigram sits bounds how many can be shared (positional filter). So 50,000
     distinct texts group in seconds, with exactly the groups a comparison with every group
-    would give (tests/questionlog/test_similarity.py compares the two).
+    would give (tests/bot/questionlog/test_similarity.py compares the two).
     """
     counts: Counter = Counter()
     display: Dict[str, List[str]] = {}
@@ -129,7 +130,8 @@ def _prefix_length(size: int, threshold: float) -> int:
 def nearest(text: str, candidates: Sequence[Tuple[str, Sequence[str]]]) -> Tuple[str | None, float]:
     """(id, score) of the candidate whose wordings are most similar to ``text``.
 
-    ``candidates`` are (id, [wording, …]) pairs, e.g. a FAQ id with its question and similar questions.
+    ``candidates`` are (id, [wording, …]) pairs, e.g. a FAQ id with its question and similar
+    questions.
     """
     grams = shingles(text)
     best_id, best_score = None, 0.0

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from sqlalchemy import select
 
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 from bot.questionlog.db import session_scope
 from bot.questionlog.models import (
     FALLBACK,
@@ -67,7 +67,8 @@ def load_rows(since: dt.date, until: dt.date, url: str | None = None) -> List[Di
 
 @dataclass
 class FaqLabels:
-    """FAQ id → standard question, direction id → name; from knowledge/ (ids shown if unreadable)."""
+    """FAQ id → standard question, direction id → name; from knowledge/ (ids shown if
+    unreadable)."""
 
     questions: Dict[str, str] = field(default_factory=dict)
     directions: Dict[str, str] = field(default_factory=dict)

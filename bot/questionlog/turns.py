@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from typing import Any, Dict, List, Mapping, Optional
 
+from bot import names
 from bot.questionlog.models import (
     FALLBACK,
     NOT_IN_NOTICE,
@@ -23,19 +24,16 @@ from bot.questionlog.models import (
     utc_from_timestamp,
 )
 
-SELFCHECK_FORM = "selfcheck_form"
-TOPIC_SLOT = "last_topic"
-ANSWER_ACTION = "action_answer"
-FALLBACK_ACTIONS = frozenset({"action_fallback_answer", "action_default_fallback"})
+TOPIC_SLOT = names.LAST_TOPIC
+ANSWER_ACTION = names.ACTION_ANSWER
+FALLBACK_ACTIONS = frozenset({names.ACTION_FALLBACK_ANSWER, names.ACTION_DEFAULT_FALLBACK})
 # the notice does not cover the question: said so, with the human contacts (actions/)
-NOT_IN_NOTICE_ACTIONS = frozenset({"action_not_in_notice"})
+NOT_IN_NOTICE_ACTIONS = frozenset({names.ACTION_NOT_IN_NOTICE})
 # actions that end the self-check without a result (actions/selfcheck.py) / start it over
-CANCEL_ACTIONS = frozenset({"action_deactivate_loop", "action_selfcheck_stop"})
-RESTART_ACTIONS = frozenset({"action_selfcheck_reset"})
+CANCEL_ACTIONS = frozenset({names.ACTION_DEACTIVATE_LOOP, names.ACTION_SELFCHECK_STOP})
+RESTART_ACTIONS = frozenset({names.ACTION_SELFCHECK_RESET})
 # slots worth keeping for the report (self-check answers; entities asked about)
-RECORDED_SLOTS = frozenset(
-    {"city", "applicant_type", "direction", "sc_type", "sc_city", "sc_direction"}
-)
+RECORDED_SLOTS = frozenset({*names.ENTITIES, names.SC_TYPE, names.SC_CITY, names.SC_DIRECTION})
 MAX_PENDING_SENDERS = 10_000
 
 # column widths of models.QuestionLogEntry
@@ -148,7 +146,9 @@ def _name(value: Any) -> Optional[str]:
 class TurnAssembler:
     """Events of many conversations in → finished turns out."""
 
-    def __init__(self, selfcheck_form: str = SELFCHECK_FORM, max_open: int = MAX_PENDING_SENDERS):
+    def __init__(
+        self, selfcheck_form: str = names.SELFCHECK_FORM, max_open: int = MAX_PENDING_SENDERS
+    ):
         self.selfcheck_form = selfcheck_form
         self.max_open = max_open
         self._turns: collections.OrderedDict[str, OpenTurn] = collections.OrderedDict()
@@ -200,7 +200,7 @@ class TurnAssembler:
     # -- internals ---------------------------------------------------------
 
     def _on_action(self, sender: str, turn: OpenTurn, name: str, done: List[LoggedTurn]) -> None:
-        if name == "action_listen":
+        if name == names.ACTION_LISTEN:
             self._finish(sender, done)
             return
         turn.actions.append(name)

@@ -24,7 +24,8 @@ def tracker(
     slots: Optional[Dict[str, Any]] = None,
     candidates: Optional[Dict[str, Any]] = None,
 ) -> Tracker:
-    """The tracker the form hands to the validation action: the user's message, then the slot candidates."""
+    """The tracker the form hands to the validation action: the user's message, then the slot
+    candidates."""
     values = {"requested_slot": requested, **(slots or {}), **(candidates or {})}
     events: List[Dict[str, Any]] = [
         {"event": "action", "name": "action_listen"},

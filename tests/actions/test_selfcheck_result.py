@@ -20,8 +20,7 @@ from actions.selfcheck_result import (
     split_messages,
     verdict,
 )
-from bot.kb.check import check_directory
-from bot.kb.loader import load_knowledge
+from bot.kb.load import check_directory, load_knowledge
 
 BEFORE = dt.date(2021, 11, 20)
 AFTER = dt.date(2026, 11, 26)

@@ -47,7 +47,10 @@ def test_english_not_in_notice_is_bilingual(kb):
 
 def test_clause_reply_quotes_only_the_notices_words(kb):
     clause = kb.clause("二（三）")
-    sentence = "大力弘扬科学家精神、劳动精神和工匠精神，构建专业化、全链条的创新创业服务体系，增强持续创新创业能力，加快培育成长型初创企业、“隐形冠军”企业和“专精特新”中小企业。"
+    sentence = (
+        "大力弘扬科学家精神、劳动精神和工匠精神，构建专业化、全链条的创新创业服务体系，"
+        "增强持续创新创业能力，加快培育成长型初创企业、“隐形冠军”企业和“专精特新”中小企业。"
+    )
     assert sentence in clause.text
     reply = clause_reply(kb, {"notice_clause": ["二（三）"], "notice_quote": [sentence]}, TODAY)
     assert sentence in reply.text and "二（三）" in reply.text and PHONE in reply.text

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.names import NLU_FALLBACK
 from bot.normalize import normalize
-from bot.routing import NLU_FALLBACK, QuestionRouter, apply_route
+from bot.routing import QuestionRouter, apply_route
 
 
 @pytest.fixture(scope="module")

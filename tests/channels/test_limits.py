@@ -13,12 +13,18 @@ from typing import Any, List
 import aiohttp
 import pytest
 
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 from bot.settings import get_settings
 from channels.limits import RateLimiter, rate_limited
-from tests.channels.telegram_fakes import ChannelServer, FakeBotAPI, message_update, wait_until
-from tests.channels.test_rest import Assistant, RestServer, send
-from tests.channels.test_telegram import post, webhook_channel
+from tests.support.rest import Assistant, RestServer, send
+from tests.support.telegram_fakes import (
+    ChannelServer,
+    FakeBotAPI,
+    message_update,
+    post,
+    wait_until,
+    webhook_channel,
+)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
@@ -137,27 +143,21 @@ async def test_the_polite_reply_is_read_from_knowledge(limit_settings, tmp_path,
     assert shipped in text
     messages.write_text(text.replace(shipped, "请慢一点。"), encoding="utf-8")
     limit_settings.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
-    from channels import privacy
-
     get_settings.cache_clear()
-    privacy.knowledge_cache.cache_clear()
-    try:
-        sent: List[Any] = []
+    sent: List[Any] = []
 
-        class Output:
-            async def send_text_message(self, recipient: str, text: str) -> None:
-                sent.append((recipient, text))
+    class Output:
+        async def send_text_message(self, recipient: str, text: str) -> None:
+            sent.append((recipient, text))
 
-        async def nlu(message: Any) -> None:
-            raise AssertionError("the NLU must not be called")
+    async def nlu(message: Any) -> None:
+        raise AssertionError("the NLU must not be called")
 
-        from rasa.core.channels.channel import UserMessage
+    from rasa.core.channels.channel import UserMessage
 
-        handle = rate_limited(nlu, RateLimiter(1, clock=Clock()))
-        await handle.limiter.allow("te_x")  # the one allowed message of this minute
-        await handle(UserMessage("你好", Output(), "te_x"))
-    finally:
-        privacy.knowledge_cache.cache_clear()
+    handle = rate_limited(nlu, RateLimiter(1, clock=Clock()))
+    await handle.limiter.allow("te_x")  # the one allowed message of this minute
+    await handle(UserMessage("你好", Output(), "te_x"))
     assert sent == [("te_x", "请慢一点。")]
 
 

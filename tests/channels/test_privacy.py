@@ -46,10 +46,8 @@ def knowledge_settings(monkeypatch, tmp_path):
 
     monkeypatch.setenv("QUESTION_LOG_SECRET", "test-secret")
     get_settings.cache_clear()
-    privacy.knowledge_cache.cache_clear()
     yield monkeypatch
     get_settings.cache_clear()
-    privacy.knowledge_cache.cache_clear()
 
 
 def test_pseudonym_is_keyed_stable_and_per_channel():
@@ -169,7 +167,6 @@ def test_a_changed_notice_changes_what_is_public(knowledge_settings, knowledge_c
     from bot.settings import get_settings
 
     get_settings.cache_clear()
-    privacy.knowledge_cache.cache_clear()
     assert mask_text("0731-85550000 office@hn.gov.cn") == "0731-85550000 office@hn.gov.cn"
     assert mask_text("0731-89991015 hnfgwhzc@126.com") == f"{MASKED_LANDLINE} {MASKED_EMAIL}"
 
@@ -179,7 +176,6 @@ def test_unreadable_knowledge_masks_everything(knowledge_settings, tmp_path):
     from bot.settings import get_settings
 
     get_settings.cache_clear()
-    privacy.knowledge_cache.cache_clear()
     assert mask_text("0731-89991015") == MASKED_LANDLINE
 
 

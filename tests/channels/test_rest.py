@@ -6,26 +6,13 @@ from __future__ import annotations
 import io
 import json
 import re
-from typing import Any, List
 
 import aiohttp
 import pytest
 
 from bot.settings import get_settings
 from channels.privacy import MASKED_ID_CARD, MASKED_MOBILE, MAX_MESSAGE_CHARS, pseudonymous_id
-from channels.rest import RestInput
-from tests.channels.telegram_fakes import ChannelServer
-
-
-class Assistant:
-    """Stands in for Rasa's agent: records each message and answers through the channel."""
-
-    def __init__(self) -> None:
-        self.messages: List[Any] = []
-
-    async def __call__(self, message: Any) -> None:
-        self.messages.append(message)
-        await message.output_channel.send_text_message(message.sender_id, f"收到：{message.text}")
+from tests.support.rest import Assistant, RestServer, send
 
 
 @pytest.fixture
@@ -41,31 +28,6 @@ def rest_settings(monkeypatch, channel_settings):
 async def http():
     async with aiohttp.ClientSession() as session:
         yield session
-
-
-class RestServer:
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-        self._server = ChannelServer(RestInput(), assistant)
-        self.url = ""
-
-    async def __aenter__(self) -> RestServer:
-        await self._server.__aenter__()
-        self.url = self._server.url.rsplit("/", 1)[0] + "/rest/webhook"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._server.__aexit__(*exc)
-
-
-async def send(http: aiohttp.ClientSession, url: str, body: Any, **kwargs: Any):
-    plain = isinstance(body, (bytes, str)) or hasattr(body, "__aiter__")
-    data = body if plain else json.dumps(body, ensure_ascii=False)
-    if isinstance(data, bytes) and len(data) > 1_000_000:
-        data = io.BytesIO(data)  # aiohttp warns about large raw bytes
-    headers = {"Content-Type": "application/json"}
-    async with http.post(url, data=data, headers=headers, **kwargs) as resp:
-        return resp.status, await resp.json(content_type=None)
 
 
 async def test_rasa_gets_pseudonym_masked_text_and_the_servers_channel(rest_settings, http):

@@ -14,7 +14,7 @@ import pytest
 from channels.telegram import TelegramInput
 from channels.telegram_updates import SeenUpdates, SharedSeenUpdates, make_seen_updates
 from channels.wechat_dedupe import TurnCache, make_turn_cache
-from tests.channels.telegram_fakes import SECRET, TOKEN, ChannelServer, FakeBotAPI, message_update
+from tests.support.telegram_fakes import SECRET, TOKEN, ChannelServer, FakeBotAPI, message_update
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set (.ci/run sets it)")

@@ -13,27 +13,30 @@ import pytest
 
 from bot.settings import get_settings
 from channels.telegram import TelegramInput
-from tests.channels.telegram_fakes import (
+from tests.support.telegram_fakes import (
     BOT_USERNAME,
     GROUP_CHAT,
     PRIVATE_CHAT,
     SECRET,
     TOKEN,
+    WEBHOOK_URL,
     ChannelServer,
     FakeBotAPI,
     bot_message,
     callback_update,
     message_update,
+    post,
     wait_until,
+    webhook_channel,
 )
 
-WEBHOOK_URL = "https://assistant.example.test/webhooks/telegram/webhook"
 NON_TEXT_START = "抱歉，我目前只能看懂文字消息"
 
 
 @pytest.fixture(autouse=True)
 def _settings(monkeypatch, channel_settings):
-    """Telegram settings come only from each test (the shared fixture sets the pseudonymisation key)."""
+    """Telegram settings come only from each test (the shared fixture sets the pseudonymisation
+    key)."""
     for var in (
         "TELEGRAM_TOKEN",
         "TELEGRAM_SECRET_TOKEN",
@@ -72,25 +75,6 @@ class Assistant:
     @property
     def texts(self) -> List[str]:
         return [m.text for m in self.messages]
-
-
-def webhook_channel(api: FakeBotAPI, **overrides: Any) -> TelegramInput:
-    settings = {
-        "token": TOKEN,
-        "secret_token": SECRET,
-        "webhook_url": WEBHOOK_URL,
-        "base_url": api.base_url,
-        **overrides,
-    }
-    return TelegramInput.from_credentials(settings)
-
-
-async def post(
-    http: aiohttp.ClientSession, server: ChannelServer, body: Any, secret: str | None = SECRET
-) -> int:
-    headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
-    async with http.post(f"{server.url}/webhook", json=body, headers=headers) as resp:
-        return resp.status
 
 
 # -- webhook: who may post -----------------------------------------------------------------

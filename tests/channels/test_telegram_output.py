@@ -16,7 +16,7 @@ from channels.telegram_output import (
     split_message,
 )
 from channels.telegram_updates import SeenUpdates, command_text
-from tests.channels.telegram_fakes import PRIVATE_CHAT, TOKEN, FakeBotAPI
+from tests.support.telegram_fakes import PRIVATE_CHAT, TOKEN, FakeBotAPI
 
 
 def units(text: str) -> int:

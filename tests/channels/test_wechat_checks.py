@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, make_channel, serve_channel
+from tests.support.wechat_fakes import AES_KEY, APPID, TOKEN, make_channel, serve_channel
 
 pytestmark = pytest.mark.usefixtures("channel_settings")
 

@@ -1,4 +1,5 @@
-"""明文, 兼容 and 安全 modes: requests encrypted with wechatpy's own crypto, key rotation, bad input."""
+"""明文, 兼容 and 安全 modes: requests encrypted with wechatpy's own crypto, key rotation, bad
+input."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from wechatpy.crypto import WeChatCrypto
 
-from tests.channels.wechat_fakes import (
+from tests.support.wechat_fakes import (
     AES_KEY,
     APPID,
     OLD_AES_KEY,

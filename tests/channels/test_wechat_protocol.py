@@ -9,7 +9,7 @@ import pytest
 from channels.texts import channel_text
 from channels.wechat_messages import VOICE_OFF_REPLY, WELCOME_FALLBACK, non_text_reply
 from channels.wechat_reply import TRIMMED_SUFFIX
-from tests.channels.wechat_fakes import (
+from tests.support.wechat_fakes import (
     ACCOUNT,
     FakeBot,
     WeChatServer,
@@ -124,7 +124,8 @@ async def test_personal_data_is_masked_before_the_assistant_sees_it():
         b"",
         "<xml><Content>没有发送者</Content></xml>".encode(),
         b"<root><MsgType>text</MsgType></root>",
-        b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>',
+        b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><Content>&a;'
+        b"</Content></xml>",
         b"\xff\xfe<xml/>",
     ],
 )

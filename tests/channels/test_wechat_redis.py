@@ -11,7 +11,7 @@ import pytest
 from channels.wechat_api import AsyncWeChatApi, make_client
 from channels.wechat_dedupe import SharedTurnCache
 from channels.wechat_nonces import RedisNonceCache, make_nonce_cache
-from tests.channels.wechat_fakes import (
+from tests.support.wechat_fakes import (
     AES_KEY,
     APPID,
     FakeBot,

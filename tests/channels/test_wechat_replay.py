@@ -25,7 +25,7 @@ from channels.wechat_security import (
     RequestVerifier,
     SignatureError,
 )
-from tests.channels.wechat_fakes import (
+from tests.support.wechat_fakes import (
     AES_KEY,
     APPID,
     TOKEN,

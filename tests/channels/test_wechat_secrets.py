@@ -12,7 +12,7 @@ import logging
 import pytest
 
 from channels.wechat_api import AsyncWeChatApi, WeChatApiError, make_client, redact
-from tests.channels.wechat_fakes import (
+from tests.support.wechat_fakes import (
     APPID,
     FakeBot,
     WeChatServer,

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.channels.wechat_fakes import (
+from tests.support.wechat_fakes import (
     APPID,
     FakeBot,
     WeChatServer,

@@ -12,7 +12,7 @@ from channels.texts import channel_text
 from channels.wechat_api import AsyncWeChatApi, make_client, session_storage
 from channels.wechat_dedupe import TurnCache
 from channels.wechat_messages import ASK_AGAIN_REPLY
-from tests.channels.wechat_fakes import (
+from tests.support.wechat_fakes import (
     APPID,
     FakeBot,
     WeChatServer,

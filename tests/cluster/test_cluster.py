@@ -1,4 +1,4 @@
-"""`python -m bot.cluster` (make cluster): two Rasa instances, one action server and nginx on
+"""`python -m bot cluster` (make cluster): two Rasa instances, one action server and nginx on
 PostgreSQL and Redis. One conversation's turns go round robin over the instances; a WeChat
 retry landing on the other instance is answered once and logged once; an instance stopped
 under load is routed around.
@@ -27,8 +27,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN, WeChatServer, payload, reply_content
 from tests.e2e.client import say_text
+from tests.support.wechat_fakes import AES_KEY, APPID, TOKEN, WeChatServer, payload, reply_content
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -148,7 +148,8 @@ def cluster(tmp_path_factory) -> Iterator[ClusterUnderTest]:
             [
                 sys.executable,
                 "-m",
-                "bot.cluster",
+                "bot",
+                "cluster",
                 "--instances",
                 str(INSTANCES),
                 "--port",

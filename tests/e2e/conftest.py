@@ -44,7 +44,7 @@ class BackgroundBotAPI:
     """The fake Telegram Bot API on its own event loop, alive for the whole session."""
 
     def __init__(self) -> None:
-        from tests.channels.telegram_fakes import FakeBotAPI
+        from tests.support.telegram_fakes import FakeBotAPI
 
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -81,8 +81,8 @@ def assistant_env(tmp_path_factory, telegram_api) -> Dict[str, str]:
         BOT_TODAY="2026-11-26",
         PYTHONPATH=str(PROJECT_DIR),
     )
-    from tests.channels import telegram_fakes
-    from tests.channels.wechat_fakes import AES_KEY, APPID, TOKEN
+    from tests.support import telegram_fakes
+    from tests.support.wechat_fakes import AES_KEY, APPID, TOKEN
 
     env.update(WECHAT_TOKEN=TOKEN, WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID)
     env.update(

@@ -1,4 +1,5 @@
-"""Real servers: questions the FAQ does not cover are answered from the notice, or honestly declined."""
+"""Real servers: questions the FAQ does not cover are answered from the notice, or honestly
+declined."""
 
 from __future__ import annotations
 

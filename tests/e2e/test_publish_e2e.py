@@ -1,4 +1,5 @@
-"""python -m bot publish against the running assistant: swap while questions flow, refuse a bad model."""
+"""python -m bot publish against the running assistant: swap while questions flow, refuse a bad
+model."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ class Load:
     def _one(self, number: int) -> None:
         started = time.monotonic()
         try:
-            # slow is measured, not failed: Rasa's PUT /model blocks its loop while it loads (see note)
+            # slow is measured, not failed: Rasa's PUT /model blocks its loop while it
+            # loads (see note)
             reply = say_text(
                 self.url, f"publish-load-{number}", "申报截止时间是什么时候？", timeout=240
             )

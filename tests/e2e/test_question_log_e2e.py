@@ -1,4 +1,5 @@
-"""Real servers: every REST message lands in the question log exactly once, with no personal data anywhere."""
+"""Real servers: every REST message lands in the question log exactly once, with no personal data
+anywhere."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def log_rows(database: Path, expected: int, timeout: float = 20.0) -> list:
             with sqlite3.connect(database) as connection:
                 try:
                     rows = connection.execute(
-                        "select channel_message_id, sender_id, text, topic, reply from question_log order by id"
+                        "select channel_message_id, sender_id, text, topic, reply from "
+                        "question_log order by id"
                     ).fetchall()
                 except sqlite3.OperationalError:
                     rows = []
@@ -75,13 +77,14 @@ def test_question_log_captures_each_message_once_without_personal_data(
         assert raw_sender.encode() not in content, store
 
     # the report counts what was sent
-    from bot.questionlog import report
+    from bot.cli import main as cli_main
 
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     out = tmp_path / "report.csv"
     assert (
-        report.main(
+        cli_main(
             [
+                "report",
                 "--since",
                 str(today - dt.timedelta(days=1)),
                 "--until",

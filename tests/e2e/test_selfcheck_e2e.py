@@ -1,4 +1,5 @@
-"""The guided self-check over HTTP against the real servers (assistant_url from tests/e2e/conftest.py)."""
+"""The guided self-check over HTTP against the real servers (assistant_url from
+tests/e2e/conftest.py)."""
 
 from __future__ import annotations
 

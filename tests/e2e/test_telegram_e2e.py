@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.channels.telegram_fakes import SECRET, message_update
+from tests.support.telegram_fakes import SECRET, message_update
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.channels.wechat_fakes import AES_KEY, WeChatServer, open_reply, payload, reply_content
 from tests.e2e.test_question_log_e2e import log_rows
+from tests.support.wechat_fakes import AES_KEY, WeChatServer, open_reply, payload, reply_content
 
 pytestmark = pytest.mark.e2e
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main as cli_main
-from bot.kb.check import HUNAN_CITIES, check_directory
-from bot.kb.loader import KnowledgeCache
+from bot.kb.check import HUNAN_CITIES
+from bot.kb.load import KnowledgeCache, check_directory
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -119,7 +119,8 @@ def test_facts_of_the_notice(kb):
             "wechat_menu.yml",
             "        type: click\n        key: DEADLINE",
             "        type: clik\n        key: DEADLINE",
-            r"wechat_menu\.yml › button › 第1项（申报指南） › sub_button › 第1项（截止时间） › type：只能填：click、view",
+            r"wechat_menu\.yml › button › 第1项（申报指南） › sub_button › 第1项（截止时间） › "
+            r"type：只能填：click、view",
         ),
         ("wechat_menu.yml", "        ask: 申报截止时间是什么时候？\n", "", r"需要 key 和 ask"),
         # the notice's own text must hold the facts taken from it
@@ -127,7 +128,8 @@ def test_facts_of_the_notice(kb):
             "notice.yml",
             "银杏路6号",
             "银杏路8号",
-            r"notice_text\.yml › clauses：notice\.yml 中的报送地址“.*银杏路8号.*”在通知正文原文里找不到",
+            r"notice_text\.yml › clauses：notice\.yml "
+            r"中的报送地址“.*银杏路8号.*”在通知正文原文里找不到",
         ),
         (
             "notice_text.yml",

@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from bot import settings as bot_settings
 from bot.cli import main as cli_main
 from bot.kb.edit import clean_question
-from bot.kb.loader import load_knowledge
+from bot.kb.load import load_knowledge
 from bot.kb.spreadsheet import (
     FAQ_COLUMNS,
     FAQ_SHEET,

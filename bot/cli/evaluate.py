@@ -1,0 +1,123 @@
+"""``python -m bot eval FILE…``: right / honest / wrong counts against a running assistant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Callable
+
+from bot import evaluation
+from bot.cli.wechat import build_message, post_as_wechat
+from bot.settings import get_settings
+
+
+def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="用例文件（YAML）")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--rest",
+        metavar="URL",
+        help="REST 通道地址（默认 http://localhost:PORT/webhooks/rest/webhook）",
+    )
+    where.add_argument("--wechat", metavar="URL", help="微信通道地址（模拟微信服务器签名发送）")
+    parser.add_argument("--token", default="", help="微信令牌（与 --wechat 一起用）")
+    parser.add_argument("--aes-key", default="", help="EncodingAESKey：用安全模式加密发送")
+    parser.add_argument("--appid", default="", help="AppID（与 --aes-key 一起用）")
+    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.set_defaults(func=eval_cases)
+
+
+def rest_sender(url: str, timeout: float) -> Callable[[str, evaluation.Turn], str]:
+    """Send one turn through Rasa's REST channel; the reply texts joined by newlines."""
+
+    def send(sender: str, turn: evaluation.Turn) -> str:
+        body = json.dumps({"sender": sender, "message": turn.say}).encode()
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            replies = json.loads(response.read().decode("utf-8") or "[]")
+        if not isinstance(replies, list):
+            raise ValueError(f"REST reply is not a list: {str(replies)[:100]}")
+        return "\n".join(
+            r.get("text", "") for r in replies if isinstance(r, dict) and r.get("text")
+        )
+
+    return send
+
+
+def wechat_sender(args: argparse.Namespace) -> Callable[[str, evaluation.Turn], str]:
+    """Send one turn as WeChat's server would (signed; encrypted with --aes-key)."""
+    msg_ids = iter(range(10**15 + uuid.uuid4().int % 10**15, 10**17))
+
+    def send(sender: str, turn: evaluation.Turn) -> str:
+        sim = SimpleNamespace(
+            url=args.wechat,
+            token=args.token,
+            aes_key=args.aes_key,
+            appid=args.appid or "wx_eval",
+            plain=not args.aes_key,
+            openid=sender,
+            event=turn.event or None,
+            key=turn.key,
+            voice=False,
+            timeout=args.timeout,
+        )
+        status, reply = post_as_wechat(sim, build_message(sim, turn.say, next(msg_ids)))
+        if status != 200:
+            raise ValueError(f"HTTP {status}: {reply.strip()[:100]}")
+        return "" if reply.strip() == "success" else reply
+
+    return send
+
+
+def reachable(url: str, timeout: float) -> bool:
+    """Whether anything answers HTTP at ``url`` (any status, even 403/405, counts)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def eval_cases(args: argparse.Namespace) -> int:
+    """Right / honest / wrong counts per cases file against a running assistant."""
+    try:
+        files = [(path, evaluation.load_cases(Path(path))) for path in args.files]
+    except evaluation.CaseFileError as err:
+        print(f"用例文件有问题：{err}", file=sys.stderr)
+        return 2
+    if args.wechat:
+        if not args.token:
+            print("--wechat 需要 --token（公众号令牌）。", file=sys.stderr)
+            return 2
+        url, send, events = args.wechat, wechat_sender(args), True
+    else:
+        url = args.rest or f"http://localhost:{get_settings().port}/webhooks/rest/webhook"
+        send, events = rest_sender(url, args.timeout), False
+    if not reachable(url, args.timeout):
+        print(f"连不上助手（{url}）。请先在另一个终端运行 make run。", file=sys.stderr)
+        return 2
+    total = evaluation.Tally()
+    answered = 0
+    for path, cases in files:
+        results, skipped = evaluation.run_cases(cases, send, events=events)
+        answered += sum(not evaluation.request_failed(r) for r in results)
+        counts = evaluation.tally(results, skipped)
+        print(evaluation.format_report(path, counts, results))
+        for outcome in evaluation.OUTCOMES:
+            total.counts[outcome] += counts.counts[outcome]
+        total.skipped += counts.skipped
+        total.latencies += counts.latencies
+    if not answered and total.total:
+        print("连不上助手：没有一个请求得到回答。请先在另一个终端运行 make run。", file=sys.stderr)
+        return 2
+    if len(files) > 1:
+        print("== all files\n  " + evaluation.format_counts(total))
+    return 1 if total.counts[evaluation.WRONG] else 0

@@ -1,0 +1,230 @@
+"""Staff commands on the knowledge base: ``python -m bot kb check|facts|try|export|import``.
+
+Console output is for staff (Chinese); what applicants read comes from knowledge/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.generate import training_fingerprint, write_training_data
+from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
+from bot.kb.load import check_directory, load_knowledge
+from bot.kb.problems import KnowledgeError
+from bot.serve import MODELS_DIR
+from bot.settings import get_settings
+
+
+def kb_check(_: argparse.Namespace) -> int:
+    problems = check_directory(get_settings().knowledge_dir)
+    if problems:
+        print(f"知识库检查未通过，共 {len(problems)} 个问题：", file=sys.stderr)
+        for number, problem in enumerate(problems, 1):
+            print(f"  {number}. {problem}", file=sys.stderr)
+        return 1
+    print("知识库检查通过。")
+    return 0
+
+
+def kb_facts(_: argparse.Namespace) -> int:
+    kb = load_knowledge(get_settings().knowledge_dir)
+    print("回答模板中可用的事实名称（{名称}）：")
+    for name, fact in static_facts(kb).items():
+        preview = fact.text.replace("\n", " ")
+        print(f"  {{{name}}}  〔{fact.clause}〕 {preview[:60]}{'…' if len(preview) > 60 else ''}")
+    print("随日期变化：" + "、".join(f"{{{n}}}" for n in sorted(DYNAMIC_NAMES)))
+    for kind, names in CONTEXT_NAMES.items():
+        print(f"仅在 when.{kind} 中可用：" + "、".join(f"{{{n}}}" for n in sorted(names)))
+    return 0
+
+
+def kb_export(args: argparse.Namespace) -> int:
+    from bot.kb.spreadsheet import export_workbook
+
+    directory = get_settings().knowledge_dir
+    out = Path(args.out)
+    try:
+        entries, messages = export_workbook(directory, out)
+    except OSError as exc:
+        print(
+            f"无法写入 {out}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"已导出 {entries} 条常见问题、{messages} 条固定回复到 {out}。")
+    print(f"在 Excel/WPS 中修改后运行：python -m bot kb import {out}（先预览），确认后加 --apply。")
+    return 0
+
+
+def kb_import(args: argparse.Namespace) -> int:
+    from bot.kb.spreadsheet import import_workbook
+
+    directory = get_settings().knowledge_dir
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"找不到表格文件 {path}。", file=sys.stderr)
+        return 1
+    result = import_workbook(path, directory, apply=args.apply)
+    if result.problems:
+        print(
+            f"表格有 {len(result.problems)} 个问题，没有修改任何文件。请改正后重新导入：",
+            file=sys.stderr,
+        )
+        for number, problem in enumerate(result.problems, 1):
+            print(f"  {number}. {problem}", file=sys.stderr)
+        return 1
+    if result.changes.empty:
+        print("表格与知识库一致，没有需要修改的内容。")
+        return 0
+    print("将要修改的内容：" if not result.written else f"已修改 {directory}（知识库检查通过）：")
+    for line in result.changes.lines():
+        print(f"  · {line}")
+    if not result.written:
+        print("知识库检查通过。以上只是预览，没有写入；确认无误后加 --apply 重新运行。")
+        return 0
+    print("回答和固定回复已立即生效。")
+    if result.changes.needs_training:
+        print(
+            "新增/删除了问答或问法：运行 python -m bot publish 在后台训练并无停机切换"
+            "（或 make train 后重启）。"
+        )
+    return 0
+
+
+def _latest_model(wanted: Path | None) -> tuple:
+    """(model path or None, note for staff)."""
+    if wanted is not None:
+        return (wanted if wanted.is_file() else None), ""
+    write_training_data(load_knowledge(get_settings().knowledge_dir))
+    current = MODELS_DIR / f"{training_fingerprint()}.tar.gz"
+    if current.is_file():
+        return current, ""
+    models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        return None, ""
+    note = (
+        "注意：知识库有需要训练的修改（新问法或新问答），还没有对应的模型；下面用最近的模型 "
+        f"{models[-1].name}，"
+        "新问法要在 python -m bot publish 之后才能被识别。"
+    )
+    return models[-1], note
+
+
+def _print_preview(number: int, preview, diffs) -> None:
+    print(f"{number}. 问：{preview.question}")
+    routed = f"，由规则“{preview.route}”改判" if preview.route else ""
+    print(
+        f"   主题：{preview.topic or '无'}｜机制：{preview.mechanism}{routed}"
+        f"｜模型置信度：{preview.confidence:.2f}"
+        f"｜出处：{preview.clause or '无'}"
+    )
+    for line in preview.reply.splitlines() or [""]:
+        print(f"   │ {line}")
+    for index, suggestion in enumerate(preview.suggestions, 1):
+        print(f"   │ [{index}] {suggestion}")
+    for diff in diffs:
+        print(f"   ⚠ 与对比版本不同：{diff}")
+
+
+def kb_try(args: argparse.Namespace) -> int:
+    from bot.preview import (
+        ModelParser,
+        differences,
+        preview_parse,
+        read_questions,
+        thresholds_from_config,
+    )
+    from bot.routing import QuestionRouter
+
+    settings = get_settings()
+    try:
+        questions = read_questions(args.questions, Path(args.file) if args.file else None)
+    except OSError as exc:
+        print(f"读不了问题文件 {args.file}：{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError:
+        print(f"问题文件 {args.file} 不是 UTF-8 编码，请另存为 UTF-8。", file=sys.stderr)
+        return 1
+    if not questions:
+        print(
+            '请给出要试的问题，例如：python -m bot kb try "申报截止时间是什么时候？"，'
+            "或用 --file 问题.txt（每行一个）。",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        kb = load_knowledge(settings.knowledge_dir)
+        old_kb = kb
+        compare = Path(args.compare) if args.compare else None
+        if compare is not None and compare.is_dir():
+            old_kb = load_knowledge(compare)
+    except KnowledgeError as exc:
+        print(f"知识库检查未通过，无法预览：\n{exc}", file=sys.stderr)
+        return 1
+    model, note = _latest_model(Path(args.model) if args.model else None)
+    if model is None:
+        print(
+            "没有找到训练好的模型：请先运行 python -m bot train（或 make train）。", file=sys.stderr
+        )
+        return 1
+    if compare is not None and not compare.exists():
+        print(f"找不到对比用的模型或知识库文件夹 {compare}。", file=sys.stderr)
+        return 1
+    if note:
+        print(note)
+    print(f"正在加载模型 {model.name}（约半分钟）…", flush=True)
+    parser = ModelParser(model)
+    parses = parser.parse_all(questions)
+    old_parses = parses
+    if compare is not None and compare.is_file():
+        print(f"正在加载对比模型 {compare.name} …", flush=True)
+        old_parses = ModelParser(compare).parse_all(questions)
+    thresholds = thresholds_from_config()
+    router = QuestionRouter(kb, thresholds)
+    old_router = router if old_kb is kb else QuestionRouter(old_kb, thresholds)
+    today = settings.today_or_now()
+    changed = 0
+    for number, (question, parse, old_parse) in enumerate(
+        zip(questions, parses, old_parses, strict=True), 1
+    ):
+        preview = preview_parse(kb, question, parse, router, today)
+        diffs = []
+        if compare is not None:
+            diffs = differences(
+                preview, preview_parse(old_kb, question, old_parse, old_router, today)
+            )
+            changed += bool(diffs)
+        _print_preview(number, preview, diffs)
+    if compare is not None:
+        print(f"共 {len(questions)} 个问题，{changed} 个的回答与 {compare} 不同。")
+    return 0
+
+
+def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
+    kb = parser.add_subparsers(dest="kb_command", required=True)
+    kb.add_parser("check", help="检查 knowledge/ 的所有文件").set_defaults(func=kb_check)
+    kb.add_parser("facts", help="列出回答模板可引用的事实").set_defaults(func=kb_facts)
+
+    attempt = kb.add_parser("try", help="预览：用当前知识库和模型回答问题（不经过任何通道）")
+    attempt.add_argument("questions", nargs="*", metavar="问题", help="要试的问题，可以写多个")
+    attempt.add_argument("--file", help="问题文件（UTF-8，每行一个，# 开头的行忽略）")
+    attempt.add_argument(
+        "--model", help="用这个模型（默认：与当前知识库对应的模型，没有则用最新的）"
+    )
+    attempt.add_argument(
+        "--compare",
+        metavar="旧模型或知识库文件夹",
+        help="与另一个模型（.tar.gz）或另一份知识库文件夹对比，标出回答不同的问题",
+    )
+    attempt.set_defaults(func=kb_try)
+
+    export = kb.add_parser("export", help="把常见问题和固定回复导出为 Excel 表格")
+    export.add_argument("--out", default="faq.xlsx", help="输出文件（默认 faq.xlsx）")
+    export.set_defaults(func=kb_export)
+
+    imp = kb.add_parser("import", help="检查并导入修改过的表格（默认只预览，加 --apply 才写入）")
+    imp.add_argument("file", help="kb export 导出并修改过的 .xlsx 文件")
+    imp.add_argument("--apply", action="store_true", help="检查通过后写入 knowledge/")
+    imp.set_defaults(func=kb_import)

@@ -1,0 +1,19 @@
+"""``python -m bot publish [--model PATH]``: train if needed, swap the model in without a stop."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.publish import publish
+from bot.settings import get_settings
+
+
+def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
+    parser.description = "训练（如需）并不停机地切换到与当前知识库对应的模型"
+    parser.add_argument("--model", type=Path, help="直接切换到这个模型（不训练），例如换回旧模型")
+    parser.set_defaults(func=publish_command)
+
+
+def publish_command(args: argparse.Namespace) -> int:
+    return publish(get_settings(), args.model)

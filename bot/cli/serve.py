@@ -1,0 +1,68 @@
+"""``python -m bot train | run | chat``: train the model, serve the assistant, talk to it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import urllib.request
+import uuid
+
+from bot.serve import check_secret, check_stores, serve
+from bot.serve import train as train_model
+from bot.settings import get_settings
+
+
+def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
+    if command == "train":
+        parser.add_argument("--force", action="store_true")
+        parser.set_defaults(func=train)
+    elif command == "run":
+        parser.add_argument("--port", type=int)
+        parser.set_defaults(func=run)
+    elif command == "chat":
+        parser.add_argument("--port", type=int)
+        parser.set_defaults(func=chat)
+    else:
+        raise ValueError(command)
+
+
+def train(args: argparse.Namespace) -> int:
+    train_model(force=args.force)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    check_secret(settings)  # before the minutes of training
+    check_stores(settings)
+    if args.port:
+        settings.port = args.port
+    return serve(settings, train_model())
+
+
+def chat(args: argparse.Namespace) -> int:
+    """A terminal conversation with the running assistant over the REST channel."""
+    url = f"http://localhost:{args.port or get_settings().port}/webhooks/rest/webhook"
+    sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    print("输入问题后回车；输入 exit 退出。")
+    while True:
+        try:
+            text = input("你：").strip()
+        except (EOFError, KeyboardInterrupt):
+            return 0
+        if text in ("exit", "quit", "退出"):
+            return 0
+        if not text:
+            continue
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                replies = json.loads(response.read())
+        except OSError as exc:
+            print(f"连不上助手（{exc}）。请先在另一个终端运行 make run。")
+            continue
+        for reply in replies:
+            print("助手：" + reply.get("text", ""))
+            for number, button in enumerate(reply.get("buttons") or [], 1):
+                print(f"   {number}. {button.get('title')}")

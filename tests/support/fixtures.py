@@ -1,0 +1,33 @@
+"""Fixtures shared by the channel and CLI tests (tests/conftest.py offers them everywhere)."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+
+from tests.support.wechat_fakes import FakeWeChatApi, free_socket
+
+
+@pytest.fixture
+def channel_settings(monkeypatch):
+    """protect() needs a pseudonymisation key (every channel); never write one into the project's
+    .build/."""
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("QUESTION_LOG_SECRET", "test-secret")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+async def fake_wechat_api():
+    fake = FakeWeChatApi()
+    runner = web.AppRunner(fake.app(), access_log=None)
+    await runner.setup()
+    sock = free_socket()
+    site = web.SockSite(runner, sock)
+    await site.start()
+    fake.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}/cgi-bin/"
+    yield fake
+    await runner.cleanup()
