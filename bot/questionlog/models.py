@@ -52,6 +52,13 @@ class QuestionLogEntry(Base):
     in_selfcheck = Column(Boolean, nullable=False, default=False)
     selfcheck_event = Column(String(16))  # start / complete / cancel
     slots = Column(Text)  # JSON of the slots set for this message (city, direction …)
+    # “did it help?” (bot/feedback.py). On an answer: whether it offered the two buttons, and
+    # the applicant's verdict (NULL = none given; only the first one counts).
+    feedback_offered = Column(Boolean)
+    helpful = Column(Boolean)
+    # On a feedback message: "yes"/"no", and the answered question's channel_message_id if known.
+    feedback = Column(String(8))
+    feedback_for = Column(String(128))
 
     def as_dict(self) -> dict:
         return {c.name: getattr(self, c.name) for c in self.__table__.columns}
