@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # Rasa's tracker store: postgresql://… (SQLTrackerStore) or redis://… (RedisTrackerStore);
     # unset: the SQLite file TRACKER_DB. Several instances need a shared one.
     tracker_store_url: Optional[str] = Field(None, env="TRACKER_STORE_URL")
+    # An SQL tracker store starts a new session (slots carried over) once the latest one holds
+    # more events than this, so long conversations stay fast (bot/trackers.py); 0: Rasa's own.
+    tracker_max_session_events: int = Field(100, env="TRACKER_MAX_SESSION_EVENTS", ge=0)
     # Rasa's lock store: redis://… (RedisLockStore, one conversation on one instance at a
     # time); unset: in memory, right for one instance only.
     lock_store_url: Optional[str] = Field(None, env="LOCK_STORE_URL")

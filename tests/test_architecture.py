@@ -45,6 +45,10 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
         "bot.routing": "kb try only: jieba (≈1 s) — " + _COMMAND,
     },
     "bot.cluster": {"rasa.core.tracker_store": _RASA, "rasa.utils.endpoints": _RASA},
+    "bot.rasa_main": {
+        "rasa.__main__": "Rasa itself, after the modules it never uses are "
+        "marked absent (jax: ≈105 MB per process)"
+    },
     "bot.preview": {
         "rasa.core.agent": _RASA,
         "rasa.utils.common": _RASA,

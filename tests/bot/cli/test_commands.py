@@ -30,6 +30,8 @@ DOCUMENTED = [
     "chat --port 5005",
     "cluster --instances 2 --port 5005 --model models/x.tar.gz",
     "cluster --instances 2 --port 5005 --first-instance-port 7001 --state-dir /tmp/c",
+    "cluster --prepare --state-dir /var/lib/shuangchuang --port 80 --instances 2 "
+    "--first-instance-port 5006",
     "publish",
     "publish --model models/旧模型.tar.gz",
     "eval tests/data/eval_hard.yml --rest http://localhost:5005/webhooks/rest/webhook",
