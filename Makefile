@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 # python-telegram-bot 22: durations as timedelta (no deprecation warning on 429 retry_after)
 export PTB_TIMEDELTA := true
 
-.PHONY: run cluster test chat train check lint bench eval clean help
+.PHONY: run cluster test chat train check lint bench eval console clean help
 
 help:
 	@echo "make run    - set up, check knowledge, train if stale, serve on http://localhost:$(PORT)"
@@ -19,6 +19,7 @@ help:
 	@echo "make check  - validate knowledge/ (python -m bot kb check)"
 	@echo "make bench  - stock rasa init bot vs the assistant (WeChat safe mode): latency, req/s, memory"
 	@echo "make eval   - right/honest/wrong counts per case file against a running assistant"
+	@echo "make console - the staff web console on http://127.0.0.1:$(CONSOLE_PORT) (accounts: python -m bot console adduser NAME)"
 
 $(STAMP): requirements.in requirements-dev.in constraints.txt
 	@PY310=$$(scripts/find-python310) || exit 1; \
@@ -63,6 +64,11 @@ bench: train
 EVAL_CASES ?= ../shared/eval/dev_cases.yml $(wildcard tests/data/eval_*.yml)
 eval: $(STAMP)
 	$(PY) -m bot eval $(EVAL_CASES) --rest http://localhost:$(PORT)/webhooks/rest/webhook
+
+CONSOLE_PORT ?= 5010
+# the staff web console: report, review queue, publish (bot/console; README "工作台")
+console: $(STAMP)
+	$(PY) -m bot console --port $(CONSOLE_PORT)
 
 clean:
 	rm -rf .build models nlu/generated results

@@ -4,6 +4,7 @@ from actions.answers import (  # noqa: F401  (the action server registers what t
     ActionAnswer,
     ActionCapabilities,
     ActionFallbackAnswer,
+    ActionFeedback,
     ActionGoodbye,
     ActionHumanHandoff,
     ActionIdentity,

@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import entities_of, knowledge, today
+from bot import feedback as fb
 from bot.kb.answers import topics_overview
 from bot.names import (
     ACTION_ANSWER,
@@ -79,8 +80,49 @@ class ActionAnswer(Action):
         if reply is None:
             dispatcher.utter_message(text=fallback_text(kb))
             return [SlotSet(LAST_TOPIC, None)]
-        dispatcher.utter_message(text=reply.text)
+        dispatcher.utter_message(
+            text=reply.text, buttons=feedback_buttons(kb, tracker, reply.topic) or None
+        )
         return [SlotSet(LAST_TOPIC, reply.topic)]
+
+
+def answered_message_id(latest_message: Dict[str, Any]) -> Optional[str]:
+    """The id the question log keeps for the message being answered (see questionlog/turns.py)."""
+    metadata = latest_message.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    found = metadata.get("channel_message_id") or latest_message.get("message_id")
+    return str(found) if found else None
+
+
+def feedback_buttons(kb, tracker: Tracker, topic: Optional[str]) -> List[Dict[str, str]]:
+    """有帮助 / 没帮助 under an answer — not during the self-check (its next question follows at
+    once) and not when the previous answer was on the same topic (a follow-up such as
+    “那株洲呢？”): asking again would be noise."""
+    if not topic or tracker.active_loop_name or tracker.get_slot(LAST_TOPIC) == topic:
+        return []
+    words = {value: render_message(kb, fb.WORD_MESSAGES[value], today()) for value in fb.VALUES}
+    return fb.buttons(words, answered_message_id(tracker.latest_message))
+
+
+class ActionFeedback(Action):
+    """Thanks for saying whether the answer helped (the question log records it: the broker)."""
+
+    def name(self) -> Text:
+        return fb.ACTION
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        kb = knowledge()
+        given = fb.from_entities(tracker.latest_message.get("entities"))
+        words = {value: kb.message(fb.WORD_MESSAGES[value]) for value in fb.VALUES}
+        helpful = (
+            given.helpful
+            if given
+            else fb.typed_word(tracker.latest_message.get("text"), words) or fb.YES
+        )
+        dispatcher.utter_message(text=render_message(kb, fb.THANKS_MESSAGES[helpful], today()))
+        return []
 
 
 SUGGESTION_FLOOR = 0.15  # below this a topic is not worth offering
@@ -125,7 +167,9 @@ class ActionFallbackAnswer(Action):
             return [SlotSet(LAST_TOPIC, refused.topic)]
         quoted = clause_reply(kb, entities, today())
         if quoted is not None:  # one clause of the notice says it: quote it, with its number
-            dispatcher.utter_message(text=quoted.text)
+            dispatcher.utter_message(
+                text=quoted.text, buttons=feedback_buttons(kb, tracker, NOTICE_CLAUSE) or None
+            )
             return [SlotSet(LAST_TOPIC, NOTICE_CLAUSE)]
         questions = suggested_questions(kb, tracker.latest_message)
         if not questions:

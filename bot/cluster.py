@@ -1,6 +1,8 @@
 """``make cluster INSTANCES=N``: N Rasa servers and one action server behind nginx.
 
     python -m bot cluster --instances 2 [--port 5005] [--model models/<hash>.tar.gz]
+    python -m bot cluster --prepare --instances 2 --state-dir /var/lib/shuangchuang
+        # only the configuration and the tables, for systemd units (deploy/systemd/)
 
 Every Rasa instance is the same model with the same endpoints: the tracker store in
 PostgreSQL (``TRACKER_STORE_URL``), Rasa's Redis lock store (``LOCK_STORE_URL``: one
@@ -27,7 +29,7 @@ import subprocess
 import time
 from pathlib import Path
 from string import Template
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -55,6 +57,7 @@ DEFAULTS = {
     "REDIS_URL": "redis://127.0.0.1:6379/2",
 }
 START_TIMEOUT = 300.0
+NO_NGINX = "未找到 nginx：请先安装（Debian/Ubuntu：apt-get install -y nginx）。"
 
 
 def render_nginx_config(
@@ -190,10 +193,9 @@ class Cluster:
         )
         return config
 
-    def start(self) -> None:
-        nginx = nginx_binary()
-        if nginx is None:
-            raise SystemExit("未找到 nginx：请先安装（Debian/Ubuntu：apt-get install -y nginx）。")
+    def prepare(self, nginx: str) -> Tuple[Path, Dict[str, Path]]:
+        """Everything the processes read, written once before any starts: the checked nginx
+        configuration, credentials.yml / endpoints.yml, and the database tables."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         config = self.write_nginx_config()
         checked = subprocess.run(
@@ -215,6 +217,13 @@ class Cluster:
             raise SystemExit(f"nginx 配置有误：{checked.stderr.strip()}")
         paths = write_runtime_config(self.settings, build_dir=self.state_dir)
         prepare_schemas(self.settings, paths["endpoints"])
+        return config, paths
+
+    def start(self) -> None:
+        nginx = nginx_binary()
+        if nginx is None:
+            raise SystemExit(NO_NGINX)
+        config, paths = self.prepare(nginx)
         actions = self._spawn(
             "actions", action_server_command(self.settings), action_server_env(self.settings)
         )
@@ -314,8 +323,11 @@ def run(
     first_instance_port: Optional[int],
     model: Optional[Path],
     state_dir: Path,
+    prepare: bool = False,
 ) -> int:
-    """Start the cluster and wait until Ctrl+C or SIGTERM; ``python -m bot cluster``."""
+    """Start the cluster and wait until Ctrl+C or SIGTERM; ``python -m bot cluster``.
+    With ``prepare``: only write nginx.conf, credentials.yml and endpoints.yml into
+    ``state_dir`` and create the databases and tables (the systemd units, deploy/systemd/)."""
     env = cluster_environment(dict(os.environ))
     if not env.get("QUESTION_LOG_SECRET"):
         # one machine: every instance reads the same machine-local key
@@ -332,6 +344,14 @@ def run(
     for name in ("TRACKER_STORE_URL", "DATABASE_URL"):
         if ensure_postgres_database(env[name]):
             print(f"已创建数据库 {make_url(env[name]).database}", flush=True)
+    if prepare:
+        nginx = nginx_binary()
+        if nginx is None:
+            raise SystemExit(NO_NGINX)
+        prepared = Cluster(settings, Path(), instances, state_dir.resolve(), first_instance_port)
+        config, paths = prepared.prepare(nginx)
+        print(f"已写入 {config}、{paths['credentials']}、{paths['endpoints']}", flush=True)
+        return 0
     model = model or train()
     cluster = Cluster(
         settings,

@@ -7,6 +7,8 @@
 - the domain fragment declaring the FAQ intents;
 - for the self-check form: the FAQ intents added to the free-text slots' ``not_intent`` and one
   rule per FAQ intent that answers it mid-form and then resumes the form;
+- the "did it help?" feedback (bot/feedback.py): intent, entities, action, its rule — the intent
+  is only ever triggered (``/feedback{…}``, sent by the channels), so it has no examples;
 - a jieba user dictionary of the knowledge terms.
 """
 
@@ -20,6 +22,7 @@ from typing import Dict, Iterable, List
 
 import yaml
 
+from bot import feedback as fb
 from bot import names
 from bot.kb.models import KnowledgeBase
 from bot.settings import PROJECT_DIR
@@ -169,7 +172,32 @@ def inform_examples(kb: KnowledgeBase) -> List[str]:
 INTERRUPTING_INTENTS = {
     names.NOT_IN_NOTICE: names.ACTION_NOT_IN_NOTICE,
     names.BOT_IDENTITY: names.ACTION_IDENTITY,
+    fb.INTENT: fb.ACTION,
 }
+
+
+def feedback_examples(kb: KnowledgeBase) -> List[str]:
+    """The two button words (messages.yml): the channels turn them into the trigger themselves;
+    these examples only keep ``rasa data validate`` clean and a bare word typed elsewhere
+    (the command line) understood."""
+    words = [kb.message(fb.WORD_MESSAGES[value]).strip() for value in fb.VALUES]
+    return [word for word in dict.fromkeys(words) if word]
+
+
+def feedback_domain() -> Dict[str, object]:
+    return {
+        "version": "3.1",
+        "intents": [fb.INTENT],
+        "entities": list(fb.ENTITIES),
+        "actions": [fb.ACTION],
+    }
+
+
+def feedback_rule() -> Dict[str, object]:
+    return {
+        "rule": "thank the applicant for saying whether the answer helped",
+        "steps": [{"intent": fb.INTENT}, {"action": fb.ACTION}],
+    }
 
 
 def selfcheck_interruption_rule(
@@ -223,6 +251,7 @@ def write_training_data(kb: KnowledgeBase) -> None:
             "examples": _Literal(_literal_block(not_in_notice_examples(kb))),
         }
     )
+    nlu.append({"intent": fb.INTENT, "examples": _Literal(_literal_block(feedback_examples(kb)))})
     _dump(DATA_DIR / "faq_nlu.yml", {"version": "3.1", "nlu": nlu})
     rules = [
         {"rule": f"answer {intent}", "steps": [{"intent": intent}, {"action": names.ACTION_ANSWER}]}
@@ -230,10 +259,12 @@ def write_training_data(kb: KnowledgeBase) -> None:
     ]
     rules += [selfcheck_interruption_rule(intent) for intent in faq]
     rules += [selfcheck_interruption_rule(i, a) for i, a in INTERRUPTING_INTENTS.items()]
+    rules.append(feedback_rule())
     _dump(DATA_DIR / "faq_rules.yml", {"version": "3.1", "rules": rules})
     DOMAIN_DIR.mkdir(parents=True, exist_ok=True)
     _dump(DOMAIN_DIR / "domain.yml", domain_with_faq_interruptions([*faq, *INTERRUPTING_INTENTS]))
     _dump(DOMAIN_DIR / "faq_intents.yml", {"version": "3.1", "intents": list(faq)})
+    _dump(DOMAIN_DIR / "feedback.yml", feedback_domain())
     JIEBA_DIR.mkdir(parents=True, exist_ok=True)
     words = sorted({*TERMS, *(w for mapping in kb.entity_vocabulary().values() for w in mapping)})
     (JIEBA_DIR / "userdict.txt").write_text(

@@ -108,6 +108,15 @@ ACTIONS = (
     ACTION_SELFCHECK_STOP,
     ACTION_SELFCHECK_RESET,
 )
+# -- declared by bot.generate in the generated domain, not in domain.yml ----------------------
+# “did it help?” (bot/feedback.py): an intent only the channels' /feedback{…} trigger sends,
+# its two entities and the action that thanks
+FEEDBACK = "feedback"
+HELPFUL = "helpful"
+ANSWER = "answer"
+ACTION_FEEDBACK = "action_feedback"
+GENERATED_ACTIONS = (ACTION_FEEDBACK,)
+
 # Rasa's own actions the question log recognises
 ACTION_DEFAULT_FALLBACK = "action_default_fallback"
 ACTION_DEACTIVATE_LOOP = "action_deactivate_loop"

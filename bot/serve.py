@@ -16,7 +16,12 @@ import yaml
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
 from bot.kb.load import load_knowledge
 from bot.settings import BUILD_DIR, PROJECT_DIR, MissingSecret, Settings
-from bot.stores import StoreURLError, lock_store_endpoint, tracker_store_endpoint
+from bot.stores import (
+    StoreURLError,
+    bounded_tracker_store,
+    lock_store_endpoint,
+    tracker_store_endpoint,
+)
 
 MODELS_DIR = PROJECT_DIR / "models"
 
@@ -29,7 +34,8 @@ def child_env() -> Dict[str, str]:
 
 
 def rasa_command(*args: str) -> List[str]:
-    return [sys.executable, "-m", "rasa", *args]
+    """``python -m rasa …`` without the modules a Rasa process never uses (bot/rasa_main.py)."""
+    return [sys.executable, "-m", "bot.rasa_main", *args]
 
 
 def train(force: bool = False) -> Path:
@@ -69,10 +75,11 @@ def train(force: bool = False) -> Path:
 
 def store_endpoints(settings: Settings) -> Dict[str, dict]:
     """``tracker_store`` (and ``lock_store`` when LOCK_STORE_URL is set) for endpoints.yml."""
+    tracker_store = tracker_store_endpoint(
+        settings.tracker_store_url, settings.tracker_db, settings.retention_days
+    )
     endpoints = {
-        "tracker_store": tracker_store_endpoint(
-            settings.tracker_store_url, settings.tracker_db, settings.retention_days
-        )
+        "tracker_store": bounded_tracker_store(tracker_store, settings.tracker_max_session_events)
     }
     lock_store = lock_store_endpoint(settings.lock_store_url)
     if lock_store is not None:

@@ -43,11 +43,20 @@ class Settings(BaseSettings):
     # Rasa's tracker store: postgresql://… (SQLTrackerStore) or redis://… (RedisTrackerStore);
     # unset: the SQLite file TRACKER_DB. Several instances need a shared one.
     tracker_store_url: Optional[str] = Field(None, env="TRACKER_STORE_URL")
+    # An SQL tracker store starts a new session (slots carried over) once the latest one holds
+    # more events than this, so long conversations stay fast (bot/trackers.py); 0: Rasa's own.
+    tracker_max_session_events: int = Field(100, env="TRACKER_MAX_SESSION_EVENTS", ge=0)
     # Rasa's lock store: redis://… (RedisLockStore, one conversation on one instance at a
     # time); unset: in memory, right for one instance only.
     lock_store_url: Optional[str] = Field(None, env="LOCK_STORE_URL")
     # Token of Rasa's HTTP API (PUT /model, used by python -m bot publish); random, kept in .build/
     rasa_api_token: Optional[str] = Field(None, env="RASA_API_TOKEN")
+    # The staff web console (python -m bot console): address, cookie-signing key (random, kept
+    # in .build/ unless set), Secure cookies (set it when the console is served over HTTPS)
+    console_host: str = Field("127.0.0.1", env="CONSOLE_HOST")
+    console_port: int = Field(5010, env="CONSOLE_PORT")
+    console_secret: Optional[str] = Field(None, env="CONSOLE_SECRET")
+    console_secure_cookies: bool = Field(False, env="CONSOLE_SECURE_COOKIES")
 
     wechat_token: Optional[str] = Field(None, env="WECHAT_TOKEN")
     wechat_aes_key: Optional[str] = Field(None, env="WECHAT_AES_KEY")
@@ -95,6 +104,10 @@ class Settings(BaseSettings):
         if url and not url.startswith(("redis://", "rediss://")):
             return url
         return f"sqlite:///{self.tracker_db}"
+
+    def effective_console_secret(self) -> str:
+        """The key that signs console session cookies; a machine-local random one unless set."""
+        return self.console_secret or read_or_create_secret(BUILD_DIR / "console_secret")
 
     def effective_rasa_api_token(self) -> str:
         """The token Rasa's HTTP API requires; a machine-local random one unless configured."""

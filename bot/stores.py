@@ -6,6 +6,8 @@ The keys are those Rasa 3.6 reads (rasa/core/tracker_store.py, rasa/core/lock_st
 * ``type: SQL`` → ``SQLTrackerStore(host=url, dialect, port, db, username, password,
   login_db, query)``; ``login_db`` (PostgreSQL only) is the database Rasa connects to first
   to create ``db`` when it is missing;
+* ``type: bot.trackers.BoundedSQLTrackerStore`` → the same with ``max_session_events``
+  (``TRACKER_MAX_SESSION_EVENTS``; see bot/trackers.py);
 * ``type: redis`` → ``RedisTrackerStore(host=url, port, db, username, password, use_ssl,
   record_exp)`` — conversations expire after the retention period;
 * ``type: redis`` → ``RedisLockStore(host=url, port, db, username, password, use_ssl,
@@ -27,6 +29,7 @@ REDIS_SCHEMES = ("redis", "rediss")
 SQL_BACKENDS = ("postgresql", "sqlite")
 LOCK_KEY_PREFIX = "shuangchuang"
 DAY_SECONDS = 24 * 3600
+BOUNDED_SQL_TRACKER_STORE = "bot.trackers.BoundedSQLTrackerStore"
 
 
 class StoreURLError(ValueError):
@@ -115,6 +118,15 @@ def tracker_store_endpoint(
         endpoint["record_exp"] = max(1, retention_days) * DAY_SECONDS
         return endpoint
     return sql_endpoint(url, "TRACKER_STORE_URL")
+
+
+def bounded_tracker_store(endpoint: Dict[str, Any], max_session_events: int) -> Dict[str, Any]:
+    """The SQL tracker store as ``bot.trackers.BoundedSQLTrackerStore`` (a new session, slots
+    carried over, once a session holds more than ``max_session_events`` events); 0 or a
+    Redis tracker store: unchanged."""
+    if max_session_events <= 0 or endpoint.get("type") != "SQL":
+        return endpoint
+    return {**endpoint, "type": BOUNDED_SQL_TRACKER_STORE, "max_session_events": max_session_events}
 
 
 def lock_store_endpoint(url: Optional[str]) -> Optional[Dict[str, Any]]:

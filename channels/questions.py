@@ -4,6 +4,10 @@ Every channel wraps the ``on_new_message`` it is given with ``one_question_at_a_
 each question becomes its own turn (its own answer with its own source, its own row in
 the question log), in the order asked, and the replies collect in the same output
 channel — one HTTP response on REST, one passive reply on WeChat.
+
+Feedback on an answer (bot/feedback.py) is never split: a button's ``/feedback{…}`` payload
+goes to Rasa as it is, and the button word typed by hand (``有帮助`` / ``没帮助``, from
+knowledge/messages.yml) becomes the same payload — typing it works like clicking.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
 
+from bot import feedback as fb
 from bot.compound import split_questions
 from bot.normalize import normalize
 from channels.texts import channel_text
@@ -31,6 +36,31 @@ def part_message(message: UserMessage, text: str, number: int) -> UserMessage:
         message_id=f"{message.message_id}#{number}",
         metadata=metadata or None,
     )
+
+
+def with_text(message: UserMessage, text: str) -> UserMessage:
+    return UserMessage(
+        text,
+        message.output_channel,
+        message.sender_id,
+        input_channel=message.input_channel,
+        message_id=message.message_id,
+        metadata=message.metadata,
+    )
+
+
+def feedback_words() -> dict:
+    """YES/NO → the button word applicants see (knowledge/messages.yml)."""
+    return {value: channel_text(fb.WORD_MESSAGES[value]) for value in fb.VALUES}
+
+
+def feedback_payload(text: str | None, answer: str | None = None) -> str | None:
+    """The ``/feedback{…}`` payload ``text`` stands for: itself if it is one, the trigger for a
+    button word; ``None`` for any other text."""
+    if fb.is_trigger(text):
+        return str(text).strip()
+    value = fb.typed_word(text, feedback_words())
+    return fb.trigger(value, answer) if value else None
 
 
 def replies_so_far(output: Any) -> int | None:
@@ -55,9 +85,14 @@ def one_question_at_a_time(
 
     async def handle(message: UserMessage) -> Any:
         before = replies_so_far(message.output_channel)
-        parts = split_questions(normalize(message.text or "")) if message.text else []
+        payload = feedback_payload(message.text)
+        parts = (
+            split_questions(normalize(message.text or "")) if message.text and not payload else []
+        )
         result = None
-        if len(parts) <= 1:
+        if payload:
+            result = await on_new_message(with_text(message, payload))
+        elif len(parts) <= 1:
             result = await on_new_message(message)
         else:
             for number, part in enumerate(parts, 1):

@@ -19,6 +19,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParam
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 from telegram.error import RetryAfter, TelegramError
 
+from bot import feedback as fb
 from channels.texts import channel_text
 
 logger = logging.getLogger(__name__)
@@ -146,7 +147,19 @@ class TelegramOutput(OutputChannel):
 
     def _keyboard(self, buttons: List[Dict[str, Any]]) -> InlineKeyboardMarkup | None:
         rows = []
+        rated = [b for b in buttons if fb.is_feedback_button(b) and b.get("title")]
+        if rated:  # 有帮助 / 没帮助 side by side under the answer
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        str(b["title"]).strip(), callback_data=self._payloads.encode(b["payload"])
+                    )
+                    for b in rated
+                ]
+            )
         for button in buttons:
+            if fb.is_feedback_button(button):
+                continue
             title = str(button.get("title") or button.get("payload") or "").strip()
             if not title:
                 continue

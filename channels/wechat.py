@@ -37,7 +37,7 @@ from bot.settings import get_settings
 from channels.limits import rate_limited
 from channels.plumbing import TTLMap, setting
 from channels.privacy import protect
-from channels.questions import one_question_at_a_time
+from channels.questions import feedback_payload, one_question_at_a_time
 from channels.texts import channel_text
 from channels.wechat_api import AsyncWeChatApi, make_client
 from channels.wechat_dedupe import Turn, make_turn_cache
@@ -53,7 +53,14 @@ from channels.wechat_messages import (
     xml_fields,
 )
 from channels.wechat_nonces import NonceCache, make_nonce_cache
-from channels.wechat_reply import Choice, format_messages, picked_choice, split_text, trim_text
+from channels.wechat_reply import (
+    Choice,
+    answer_for,
+    format_messages,
+    picked_choice,
+    split_text,
+    trim_text,
+)
 from channels.wechat_security import DecryptError, MessageCrypto, RequestVerifier, SignatureError
 
 logger = logging.getLogger(__name__)
@@ -301,6 +308,9 @@ class WeChatInput(InputChannel):
         if choice is not None:
             text = choice.as_user_text()
         sender_id, masked = protect("wechat", incoming.openid, text)
+        # 有帮助 / 没帮助 (a tapped link or typed): the feedback payload, for the tapped answer
+        # when WeChat said which (bizmsgmenuid)
+        masked = feedback_payload(masked, answer_for(incoming.menu_id)) or masked
         collector = WeChatCollector()
         metadata = {"channel_message_id": incoming.channel_message_id(sender_id)}
         try:

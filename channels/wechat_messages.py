@@ -53,6 +53,8 @@ class Incoming:
     create_time: str = ""
     event: str = ""
     welcome: bool = False
+    # a tapped weixin://bizmsgmenu link's msgmenuid (certified accounts only; channels/wechat_reply)
+    menu_id: str = ""
 
     @property
     def dedupe_key(self) -> Tuple[str, str]:
@@ -100,7 +102,7 @@ def classify(fields: Mapping[str, str], menu_asks: Mapping[str, str]) -> Incomin
         text = fields.get("Content", "")
         if not text:
             return Incoming(**base, action="reply", text=channel_text(EMPTY_TEXT_REPLY))
-        return Incoming(**base, action="ask", text=text)
+        return Incoming(**base, action="ask", text=text, menu_id=fields.get("bizmsgmenuid", ""))
     if msg_type == "voice":
         recognised = fields.get("Recognition", "")
         if recognised:

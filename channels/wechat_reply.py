@@ -2,15 +2,20 @@
 
 WeChat shows plain text only (no Markdown) and refuses a text message longer
 than 2048 bytes, so replies are flattened, joined and cut at character
-boundaries. Rasa buttons become a numbered list the user answers with a digit.
+boundaries. Rasa buttons become a numbered list; every entry is also a ``weixin://bizmsgmenu``
+link, so the user taps it (WeChat then sends its text back as an ordinary text message) or
+answers with the digit. The 有帮助 / 没帮助 buttons under an answer (bot/feedback.py) become
+two such links after a one-line question, with the answered message's id as ``msgmenuid``
+(certified accounts send it back as ``bizmsgmenuid``; without it the latest answer is meant).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, List, Optional
 
+from bot import feedback as fb
 from channels.texts import channel_text
 
 WECHAT_TEXT_LIMIT = 2048  # bytes (UTF-8) in one text message
@@ -25,6 +30,44 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 _BULLET = re.compile(r"^(\s*)[*+]\s+", re.MULTILINE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.。、)）]?\s*$")
+# what must not appear inside the link: it would end the attribute, the tag or the URL
+_LINK_UNSAFE = re.compile(r'[<>"&#\r\n]')
+# msgmenuid of a feedback link: the answered message's id when it is WeChat's own (digits, a
+# part number after "_" for one question of several), else NO_MENU_ID
+_MENU_ID = re.compile(r"^\d{1,40}(_\d{1,3})?$")
+NO_MENU_ID = "0"
+
+
+def menu_link(content: str, menu_id: str | int, label: str | None = None) -> str:
+    """A text link that makes WeChat send ``content`` back as the user's message when tapped."""
+    safe = _LINK_UNSAFE.sub(" ", content).strip()
+    shown = _LINK_UNSAFE.sub(" ", label if label is not None else content).strip()
+    return f'<a href="weixin://bizmsgmenu?msgmenucontent={safe}&msgmenuid={menu_id}">{shown}</a>'
+
+
+def menu_id_for(answer: Optional[str]) -> str:
+    """The msgmenuid standing for an answered message id ("123#2" → "123_2")."""
+    candidate = (answer or "").replace("#", "_")
+    return candidate if _MENU_ID.match(candidate) else NO_MENU_ID
+
+
+def answer_for(menu_id: Optional[str]) -> Optional[str]:
+    """The answered message id a returned bizmsgmenuid stands for (``None``: not one of ours)."""
+    candidate = (menu_id or "").strip()
+    if not _MENU_ID.match(candidate) or candidate == NO_MENU_ID:
+        return None
+    return candidate.replace("_", "#")
+
+
+def feedback_links(buttons: List[Dict[str, Any]]) -> str:
+    """有帮助 / 没帮助 as two tappable words after the one-line question."""
+    links = []
+    for button in buttons:
+        given = fb.parse_trigger(button.get("payload"))
+        word = plain_text(str(button.get("title") or ""))
+        if given and word:
+            links.append(menu_link(word, menu_id_for(given.answer)))
+    return channel_text(fb.PROMPT_MESSAGE) + " " + "　".join(links) if links else ""
 
 
 @dataclass(frozen=True)
@@ -75,13 +118,19 @@ def format_messages(messages: Iterable[Dict[str, Any]]) -> FormattedReply:
         buttons = [
             b for b in message.get("buttons") or [] if isinstance(b, dict) and b.get("title")
         ]
+        rated = [b for b in buttons if fb.is_feedback_button(b)]
+        if rated:
+            parts.append(feedback_links(rated))
+        buttons = [b for b in buttons if not fb.is_feedback_button(b)]
         if buttons:
             lines = []
             for button in buttons:
                 choices.append(
                     Choice(plain_text(str(button["title"])), str(button.get("payload") or ""))
                 )
-                lines.append(f"{len(choices)}. {choices[-1].title}")
+                choice, number = choices[-1], len(choices)
+                link = menu_link(choice.as_user_text(), number, choice.title)
+                lines.append(f"{number}. {link}")
             parts.append("\n".join(lines))
     if choices:
         parts.append(channel_text(CHOICE_HINT))

@@ -14,6 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.entities import EntityMatcher
+from bot.feedback import is_trigger
 from bot.kb.load import shared_cache
 from bot.normalize import normalize
 from bot.routing import QuestionRouter, Thresholds, apply_route
@@ -46,7 +47,7 @@ class TextNormalizer(GraphComponent):
     @staticmethod
     def _normalize(message: Message) -> None:
         text = message.get(TEXT)
-        if text:
+        if text and not is_trigger(text):  # "/feedback{…}" stays whole for the RegexMessageHandler
             message.set(TEXT, normalize(text))
 
 
@@ -148,7 +149,7 @@ class QuestionRouterComponent(GraphComponent):
         router = self._current_router()
         for message in messages:
             text = message.get(TEXT)
-            if not text:
+            if not text or is_trigger(text):
                 continue
             ranking = message.get(INTENT_RANKING_KEY) or []
             route = router.route(text, ranking)

@@ -5,6 +5,8 @@
                                                    # assistant via its WeChat webhook (safe mode)
     python scripts/bench.py --compare --instances 2   # make bench INSTANCES=2: the assistant as
                                                    # 2 instances behind nginx (PostgreSQL, Redis)
+    python scripts/bench.py --variant '' --variant 'MALLOC_ARENA_MAX=2'   # the assistant
+                                                   # once per environment: RSS, latency
     python scripts/bench.py --url http://localhost:5005            # a running assistant, REST
     python scripts/bench.py --url http://localhost:5005 --wechat --token T [--aes-key K --appid A]
 
@@ -154,6 +156,7 @@ class Level:
     latencies: List[float] = field(default_factory=list)
     errors: int = 0
     elapsed: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time the server processes used during the level
 
     @property
     def throughput(self) -> float:
@@ -166,7 +169,20 @@ class Level:
             f"p50={percentile(values, 0.5):.0f} ms p95={percentile(values, 0.95):.0f} ms "
             f"p99={percentile(values, 0.99):.0f} ms mean={statistics.mean(values):.0f} ms "
             f"throughput={self.throughput:.1f} req/s"
+            + (
+                f" cpu={self.cpu_per_request:.0f} ms/req (≈{1000 / self.cpu_per_request:.0f} "
+                "req/s per free core)"
+                if self.cpu_per_request
+                else ""
+            )
         )
+
+    @property
+    def cpu_per_request(self) -> float:
+        """CPU milliseconds the servers spent per answered request: unlike req/s, hardly
+        moved by other work on the machine (that takes wall-clock time, not this CPU time)."""
+        done = len(self.latencies) + self.errors
+        return self.cpu_seconds * 1000 / done if done and self.cpu_seconds else 0.0
 
 
 @dataclass
@@ -221,11 +237,13 @@ async def run_level(
     )
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         start = random.randrange(len(target.questions))
+        cpu_before = cpu_seconds(target.pids)
         began = time.perf_counter()
         await asyncio.gather(
             *(one_sender(session, target, turns, level, start + n * 37) for n in range(senders))
         )
         level.elapsed = time.perf_counter() - began
+        level.cpu_seconds = cpu_seconds(target.pids) - cpu_before
     if sampler is not None:
         sampler.cancel()
     return level
@@ -240,6 +258,18 @@ def process_tree(pids: List[int]) -> List[psutil.Process]:
         except psutil.NoSuchProcess:
             pass
     return found
+
+
+def cpu_seconds(pids: List[int]) -> float:
+    """User + system CPU time of the server processes (and their children) so far."""
+    total = 0.0
+    for process in process_tree(pids):
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def describe(process: psutil.Process) -> str:
@@ -476,6 +506,36 @@ def compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def variants(args: argparse.Namespace) -> int:
+    """The assistant once per ``--variant`` (environment settings), one after the other in
+    one run: latency, throughput and peak RSS side by side (memory tuning, issue 12)."""
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start "
+        "(other work on the machine slows every variant)",
+        flush=True,
+    )
+    results = []
+    base_env = list(args.assistant_env)
+    for variant in args.variant:
+        settings = [item for item in variant.split() if "=" in item]
+        print(f"\n== variant: {variant or '(none)'}", flush=True)
+        args.assistant_env = base_env + settings
+        results.append((variant or "(none)", bench_assistant(args)))
+    print(f"\nsummary at {args.concurrency} senders (load average now {os.getloadavg()[0]:.2f}):")
+    for name, result in results:
+        level = result["concurrent"]
+        memory: Dict[int, float] = result["memory"]  # type: ignore[assignment]
+        rasa_peak = max(memory.values() or [0.0])
+        print(
+            f"  {name:<60} {level.throughput:5.1f} req/s "  # type: ignore[attr-defined]
+            f"p50 {percentile(level.latencies or [0.0], 0.5):4.0f} ms "  # type: ignore
+            f"p99 {percentile(level.latencies or [0.0], 0.99):5.0f} ms "  # type: ignore
+            f"errors {level.errors}  largest process peak RSS {rasa_peak:.0f} MiB"  # type: ignore
+            f"  cpu {level.cpu_per_request:.0f} ms/req"  # type: ignore[attr-defined]
+        )
+    return 0
+
+
 def run_against(args: argparse.Namespace) -> int:
     wechat = WeChatClient(args.token, args.aes_key, args.appid) if args.wechat else None
     port = int(args.url.rsplit(":", 1)[-1].split("/")[0])
@@ -524,8 +584,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         metavar="NAME=VALUE",
         help="extra environment for the assistant in --compare",
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="'NAME=VALUE …'",
+        help="the assistant alone, once per variant (its extra environment; '' = none)",
+    )
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = compare if args.compare else run_against
+    if args.variant:
+        run = variants
     return run(args)
 
 

@@ -29,6 +29,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/cli/serve.py": "operator CLI console output (chat)",
     "bot/cli/evaluate.py": "operator CLI console output (eval)",
     "bot/cli/questionlog.py": "operator CLI console output (report/review/purge)",
+    "bot/cli/console.py": "operator CLI console output (console, console adduser)",
     "bot/cli/publish.py": "operator CLI option help (publish)",
     "bot/cli/wechat.py": "operator CLI console output",
     "bot/cli/telegram.py": "operator CLI console output",
@@ -52,6 +53,9 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/settings.py": "configuration errors for the operator",
     "bot/cluster.py": "operator console output (make cluster)",
     "bot/stores.py": "configuration errors for the operator (store URLs)",
+    "bot/console/app.py": "staff web console pages",
+    "bot/console/store.py": "staff web console: account errors and audit labels",
+    "bot/console/publisher.py": "staff web console: publish progress",
 }
 # Modules that only match what applicants type: cue words, patterns, vocabulary.
 INPUT_MODULES: Dict[str, str] = {

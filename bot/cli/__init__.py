@@ -35,6 +35,7 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
     "report": ("bot.cli.questionlog", "提问统计报表"),
     "review": ("bot.cli.questionlog", "未答问题导出/导入"),
     "purge": ("bot.cli.questionlog", "按保留期限删除提问记录"),
+    "console": ("bot.cli.console", "工作人员网页工作台（报告、待审问题、发布）；adduser 创建账号"),
     "wechat": ("bot.cli.wechat", "微信公众号：菜单、配置、模拟器"),
     "telegram": ("bot.cli.telegram", "Telegram：设置/删除 webhook"),
 }

@@ -19,6 +19,12 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--model", type=Path, help="model archive (default: train if stale)")
     parser.add_argument("--state-dir", type=Path, default=cluster.STATE_DIR)
+    parser.add_argument(
+        "--prepare",
+        action="store_true",
+        help="only write nginx.conf, credentials.yml and endpoints.yml into --state-dir and "
+        "create the databases and tables, then exit (systemd: deploy/systemd/, docs/deploy.md)",
+    )
     parser.set_defaults(func=run, parser=parser)
 
 
@@ -26,5 +32,10 @@ def run(args: argparse.Namespace) -> int:
     if args.instances < 1:
         args.parser.error("--instances must be at least 1")
     return cluster.run(
-        args.instances, args.port, args.first_instance_port, args.model, args.state_dir
+        args.instances,
+        args.port,
+        args.first_instance_port,
+        args.model,
+        args.state_dir,
+        prepare=args.prepare,
     )

@@ -28,6 +28,7 @@ from bot.kb.problems import Problem
 from bot.normalize import normalize
 
 FAQ_FILE = "faq.yml"
+NOT_IN_NOTICE_FILE = "not_in_notice.yml"
 
 
 def _yaml() -> YAML:
@@ -87,6 +88,17 @@ class NewFaq:
     clause: str
     similar: Sequence[str] = ()
     tags: Sequence[str] = ()
+
+
+@dataclass
+class MarkNotInNotice:
+    """Questions the notice does not cover: keywords and examples for a not_in_notice.yml topic
+    (added to ``topic_id`` if it exists, else a new topic called ``name``)."""
+
+    topic_id: str
+    name: str
+    keywords: Sequence[str]
+    examples: Sequence[str] = ()
 
 
 @dataclass
@@ -188,6 +200,55 @@ def apply_to_document(data, edits: Sequence[object], result: EditResult) -> None
             raise TypeError(edit)
 
 
+def _one_line(text: object) -> str:
+    return clean_question(text)
+
+
+def apply_to_not_in_notice(data, edits: Sequence[MarkNotInNotice], result: EditResult) -> None:
+    """Apply not-in-notice edits to a loaded not_in_notice.yml document in place (no I/O)."""
+    if data.get("topics") is None:
+        data["topics"] = CommentedSeq()
+    topics = data["topics"]
+    for edit in edits:
+        entry = next((t for t in topics if t.get("id") == edit.topic_id), None)
+        created = entry is None
+        if created:
+            entry = CommentedMap()
+            entry["id"] = edit.topic_id
+            entry["name"] = _one_line(edit.name)
+            for name in ("keywords", "examples"):
+                entry[name] = CommentedSeq()
+                entry[name].fa.set_flow_style()
+            topics.append(entry)
+        added = {}
+        for name, values in (("keywords", edit.keywords), ("examples", edit.examples)):
+            if entry.get(name) is None:
+                entry[name] = CommentedSeq()
+            present = {normalize(str(v)) for v in entry[name]}
+            added[name] = []
+            for value in values:
+                value = _one_line(value)
+                key = normalize(value)
+                if not key or key in present:
+                    continue
+                entry[name].append(value)
+                present.add(key)
+                added[name].append(value)
+        keywords = "、".join(added["keywords"]) or "无"
+        examples = len(added["examples"])
+        if created:
+            result.changes.append(
+                f"新建“通知未涉及”事项 {edit.topic_id}：{entry['name']}"
+                f"（关键词 {keywords}；例句 {examples} 条）"
+            )
+        elif added["keywords"] or added["examples"]:
+            result.changes.append(
+                f"“通知未涉及”事项 {edit.topic_id} 新增关键词 {keywords}，例句 {examples} 条"
+            )
+        else:
+            result.skipped.append(f"“通知未涉及”事项 {edit.topic_id} 已有这些关键词和例句")
+
+
 Texts = Mapping[str, Union[str, bytes]]
 
 
@@ -275,16 +336,27 @@ def apply_edits(
     by: Optional[str] = None,
     action: str = "review",
 ) -> EditResult:
-    """Apply edits to ``directory``/faq.yml if, and only if, the knowledge check then passes
-    (``by``: the operator, recorded in the history; default the OS user)."""
+    """Apply edits to ``directory``/faq.yml (and not_in_notice.yml for ``MarkNotInNotice``)
+    if, and only if, the knowledge check then passes (``by``: the operator, recorded in the
+    history with ``action``; default the OS user)."""
     directory = Path(directory)
     result = EditResult()
-    data = load(directory / FAQ_FILE)
-    apply_to_document(data, edits, result)
+    silent = [e for e in edits if isinstance(e, MarkNotInNotice)]
+    faq_edits = [e for e in edits if not isinstance(e, MarkNotInNotice)]
+    texts: Dict[str, str] = {}
+    if faq_edits:
+        data = load(directory / FAQ_FILE)
+        apply_to_document(data, faq_edits, result)
+        texts[FAQ_FILE] = dump(data)
+    if silent:
+        path = directory / NOT_IN_NOTICE_FILE
+        data = load(path) if path.exists() else CommentedMap()
+        apply_to_not_in_notice(data, silent, result)
+        texts[NOT_IN_NOTICE_FILE] = dump(data)
     if not result.changes:
         return result
     result.problems = check_and_write(
-        directory, {FAQ_FILE: dump(data)}, by=by, action=action, summary=result.changes
+        directory, texts, by=by, action=action, summary=result.changes
     )
     result.written = not result.problems
     return result

@@ -96,6 +96,12 @@ MESSAGE_VALUES: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {
     "human_handoff": _NONE,
     "goodbye": _NONE,
     "thanks": _NONE,
+    # did the answer help? (bot/feedback.py)
+    "feedback_yes": _NONE,
+    "feedback_no": _NONE,
+    "feedback_prompt": _NONE,
+    "feedback_thanks_yes": _NONE,
+    "feedback_thanks_no": _NONE,
     # the self-check
     **{f"selfcheck_{name}": _NONE for name in _SELFCHECK_RESULT_WORDS},
     "selfcheck_ask_type": _v(required={"types"}),

@@ -52,9 +52,45 @@ class QuestionLogEntry(Base):
     in_selfcheck = Column(Boolean, nullable=False, default=False)
     selfcheck_event = Column(String(16))  # start / complete / cancel
     slots = Column(Text)  # JSON of the slots set for this message (city, direction …)
+    # “did it help?” (bot/feedback.py). On an answer: whether it offered the two buttons, and
+    # the applicant's verdict (NULL = none given; only the first one counts).
+    feedback_offered = Column(Boolean)
+    helpful = Column(Boolean)
+    # On a feedback message: "yes"/"no", and the answered question's channel_message_id if known.
+    feedback = Column(String(8))
+    feedback_for = Column(String(128))
 
     def as_dict(self) -> dict:
         return {c.name: getattr(self, c.name) for c in self.__table__.columns}
+
+
+class StaffAccount(Base):
+    """A staff account of the web console (bot/console): name and argon2 password hash."""
+
+    __tablename__ = "console_account"
+    __table_args__ = (UniqueConstraint("username", name="uq_console_account_username"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    username = Column(String(64), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    created_at = Column(DateTime, nullable=False)  # UTC, naive
+    disabled = Column(Boolean, nullable=False, default=False)
+    # sessions issued before this (UTC, naive) are void: set at log-out and password change
+    sessions_after = Column(DateTime)
+
+
+class AuditEntry(Base):
+    """Everything staff did in the console (log-ins, review decisions, publishing), by account."""
+
+    __tablename__ = "console_audit"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    created_at = Column(DateTime, nullable=False, index=True)  # UTC, naive
+    username = Column(String(64), nullable=False)
+    action = Column(String(32), nullable=False)
+    target = Column(Text, nullable=False, default="")  # e.g. the question group decided on
+    detail = Column(Text, nullable=False, default="")  # what was changed, or why it failed
+    ok = Column(Boolean, nullable=False, default=True)
 
 
 def utc_from_timestamp(timestamp: float | None) -> dt.datetime:

@@ -23,6 +23,7 @@ from bot.questionlog.stats import (
 
 TOP_TOPICS = 20
 TOP_UNANSWERED = 20
+UNHELPFUL_EXAMPLES = 5  # questions marked unhelpful shown per topic (newest first)
 
 
 # -- tables shared by every format -------------------------------------------------
@@ -39,6 +40,8 @@ def summary_rows(report: Report) -> List[Tuple[str, object]]:
         ("兜底率", percent(report.fallback_rate)),
         ("通知未涉及", report.not_in_notice),
         ("其他（问候、感谢、自测步骤等）", report.other),
+        ("回答后的反馈（有帮助 / 没帮助）", report.feedback_count),
+        ("有帮助比例", rate(report.helpful_rate)),
         ("自测开始", report.selfcheck_starts),
         ("自测完成", report.selfcheck_completions),
         ("自测中途退出", report.selfcheck_cancels),
@@ -48,6 +51,38 @@ def summary_rows(report: Report) -> List[Tuple[str, object]]:
         ),
         ("回复耗时95分位（毫秒）", "" if report.latency_p95_ms is None else report.latency_p95_ms),
     ]
+
+
+def rate(value: float | None) -> str:
+    return "" if value is None else percent(value)
+
+
+def feedback_rows(report: Report) -> List[Sequence[object]]:
+    return [
+        (
+            t.topic,
+            t.question,
+            t.answers,
+            t.feedback,
+            t.helpful,
+            t.unhelpful,
+            rate(t.helpful_rate),
+            " / ".join(t.unhelpful_questions[:UNHELPFUL_EXAMPLES]),
+        )
+        for t in report.feedback
+    ]
+
+
+FEEDBACK_HEADER = [
+    "问答ID",
+    "标准问",
+    "回答次数",
+    "反馈次数",
+    "有帮助",
+    "没帮助",
+    "有帮助比例",
+    "标为没帮助的提问",
+]
 
 
 def sections(report: Report) -> List[Tuple[str, List[str], List[Sequence[object]]]]:
@@ -90,6 +125,7 @@ def sections(report: Report) -> List[Tuple[str, List[str], List[Sequence[object]
                 for i, g in enumerate(report.not_in_notice_groups[:TOP_UNANSWERED], 1)
             ],
         ),
+        ("回答是否有帮助（按问答条目）", FEEDBACK_HEADER, feedback_rows(report)),
     ]
 
 
@@ -260,6 +296,14 @@ def render_html(report: Report) -> str:
         '<h2>通知未涉及的问题</h2><div class="card">'
         '<p class="muted">助手已说明通知没有规定并给出咨询电话；也可考虑补充问答。</p>'
         + html_table(*tables[7][1:], "not-in-notice")
+        + "</div>",
+        '<h2>回答是否有帮助</h2><div class="card">'
+        f'<p>反馈 <b id="feedback-count">{report.feedback_count}</b> 次，'
+        f'有帮助比例 <b id="helpful-rate">{esc(rate(report.helpful_rate) or "—")}</b>。</p>'
+        '<p class="muted">常见问题的回答和通知原文引用之后，申请人可以点“有帮助”或“没帮助”'
+        "（同一主题连续回答只问一次；同一个回答只算第一次反馈）。“标为没帮助的提问”是申请人原话"
+        "（已遮盖个人信息），可据此补充相似问法或改写回答。</p>"
+        + html_table(*tables[8][1:], "feedback")
         + "</div>",
         '<p class="muted">说明：回答率 = 按问答条目回答的消息 ÷ 消息总数；兜底率 = '
         "助手表示无法回答的消息 ÷ 消息总数；“其他”为问候、感谢、转人工、自测步骤等。"

@@ -26,6 +26,8 @@ from bot.questionlog.similarity import Group, group_similar
 CHINA = dt.timezone(dt.timedelta(hours=8), "北京时间")
 # the unanswered questions, by category: not understood / the notice does not cover it
 CATEGORY_LABELS = {FALLBACK: "未能回答", NOT_IN_NOTICE: "通知未涉及"}
+# answered topics that are not FAQ ids
+TOPIC_LABELS = {"notice_clause": "（引用通知原文回答）"}
 CHANNEL_LABELS = {
     "rest": "网页/接口",
     "wechat": "微信公众号",
@@ -87,7 +89,28 @@ class FaqLabels:
         )
 
     def topic(self, faq_id: str) -> str:
-        return self.questions.get(faq_id, faq_id)
+        return self.questions.get(faq_id) or TOPIC_LABELS.get(faq_id, faq_id)
+
+
+@dataclass
+class TopicFeedback:
+    """“Did it help?” for one answered topic (FAQ id, or notice_clause for quoted clauses)."""
+
+    topic: str
+    question: str  # the FAQ's standard question (the id when unknown)
+    answers: int  # answers given on this topic
+    offered: int  # answers that offered the two buttons
+    helpful: int
+    unhelpful: int
+    unhelpful_questions: List[str] = field(default_factory=list)  # masked, newest first
+
+    @property
+    def feedback(self) -> int:
+        return self.helpful + self.unhelpful
+
+    @property
+    def helpful_rate(self) -> float | None:
+        return self.helpful / self.feedback if self.feedback else None
 
 
 @dataclass
@@ -113,6 +136,21 @@ class Report:
     # questions the notice does not cover (action_not_in_notice): unanswered, their own category
     not_in_notice: int = 0
     not_in_notice_groups: List[Group] = field(default_factory=list)
+    # per answered topic, most feedback first (topics nobody rated are listed too, after)
+    feedback: List[TopicFeedback] = field(default_factory=list)
+
+    @property
+    def feedback_count(self) -> int:
+        return sum(t.feedback for t in self.feedback)
+
+    @property
+    def helpful_count(self) -> int:
+        return sum(t.helpful for t in self.feedback)
+
+    @property
+    def helpful_rate(self) -> float | None:
+        count = self.feedback_count
+        return self.helpful_count / count if count else None
 
     @property
     def answer_rate(self) -> float:
@@ -161,6 +199,32 @@ def _slots(raw: Any) -> Dict[str, Any]:
     return slots if isinstance(slots, dict) else {}
 
 
+def topic_feedback(
+    rows: Sequence[Mapping[str, Any]], labels: FaqLabels | None = None
+) -> List[TopicFeedback]:
+    """Answers, buttons offered and verdicts per answered topic (feedback messages themselves,
+    marked by the store on the answer they rate, are not answers)."""
+    labels = labels or FaqLabels()
+    by_topic: Dict[str, TopicFeedback] = {}
+    for row in sorted(rows, key=lambda r: (r["created_at"], r.get("id") or 0), reverse=True):
+        topic = row.get("topic")
+        if not topic or topic in UNANSWERED_TOPICS:
+            continue
+        entry = by_topic.get(topic)
+        if entry is None:
+            entry = by_topic[topic] = TopicFeedback(topic, labels.topic(topic), 0, 0, 0, 0)
+        entry.answers += 1
+        entry.offered += 1 if row.get("feedback_offered") else 0
+        helpful = row.get("helpful")
+        if helpful is True or helpful == 1:
+            entry.helpful += 1
+        elif helpful is False or helpful == 0:
+            entry.unhelpful += 1
+            if row.get("text"):
+                entry.unhelpful_questions.append(str(row["text"]))
+    return sorted(by_topic.values(), key=lambda t: (-t.feedback, -t.answers, t.topic))
+
+
 def compute(
     rows: Sequence[Mapping[str, Any]],
     since: dt.date,
@@ -177,7 +241,9 @@ def compute(
     directions: Counter = Counter()
     last_direction: Dict[str, str | None] = {}
     latencies: List[int] = []
-    for row in sorted(rows, key=lambda r: (r["created_at"], r.get("id") or 0)):
+    # a 有帮助/没帮助 message rates an answer (shown per topic below); it is not a question
+    questions = [row for row in rows if not row.get("feedback")]
+    for row in sorted(questions, key=lambda r: (r["created_at"], r.get("id") or 0)):
         when = local_time(row["created_at"])
         per_day[when.date()] += 1
         per_hour[when.hour] += 1
@@ -213,7 +279,7 @@ def compute(
     while day <= until:
         days.append((day, per_day.get(day, 0)))
         day += dt.timedelta(days=1)
-    total = len(rows)
+    total = len(questions)
     return Report(
         since=since,
         until=until,
@@ -233,11 +299,12 @@ def compute(
         selfcheck_completions=completions,
         selfcheck_cancels=cancels,
         directions=sorted(directions.items(), key=lambda kv: (-kv[1], kv[0])),
-        unanswered=unanswered_groups(rows),
+        unanswered=unanswered_groups(questions),
         latency_median_ms=_percentile(latencies, 0.5),
         latency_p95_ms=_percentile(latencies, 0.95),
         not_in_notice=not_in_notice,
         not_in_notice_groups=unanswered_groups(rows, topic=NOT_IN_NOTICE),
+        feedback=topic_feedback(rows, labels),
     )
 
 

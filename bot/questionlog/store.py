@@ -10,12 +10,15 @@ database refuses.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any, Dict, Iterable, List, Mapping, Union
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot import feedback as fb
 from bot.normalize import normalize
 from bot.questionlog.db import get_engine, session_scope
 from bot.questionlog.models import QuestionLogEntry
@@ -103,16 +106,60 @@ def write_rows(rows: Iterable[Row], url: str | None = None) -> int:
                     .values(**record)
                     .on_conflict_do_nothing(index_elements=UNIQUE_COLUMNS)
                 )
-                inserted += max(session.execute(statement).rowcount or 0, 0)
+                added = max(session.execute(statement).rowcount or 0, 0)
+                if added:
+                    apply_feedback(session, record)
+                inserted += added
             return inserted
         for record in records:
             try:
                 with session.begin_nested():
                     session.execute(table.insert().values(**record))
+                    apply_feedback(session, record)
                 inserted += 1
             except sa_exc.IntegrityError:
                 pass
     return inserted
+
+
+# feedback without the answer's id (typed, or a WeChat link without bizmsgmenuid) is for the
+# sender's latest answer that offered the buttons — if that answer is this recent
+FEEDBACK_WINDOW = dt.timedelta(days=1)
+
+
+def apply_feedback(session, record: Mapping[str, Any]) -> bool:
+    """Mark the answer a feedback message is about ``helpful`` (True/False), in the same
+    transaction as the feedback row. The first verdict on an answer counts; a repeated or stale
+    one changes nothing. Returns whether an answer was marked."""
+    value = record.get("feedback")
+    sender = record.get("sender_id")
+    if value not in fb.VALUES or not sender:
+        return False
+    table = QuestionLogEntry.__table__
+    offered = select(table.c.id).where(
+        table.c.sender_id == sender, table.c.feedback_offered.is_(True)
+    )
+    target = None
+    answer = record.get("feedback_for")
+    if answer:
+        target = session.execute(offered.where(table.c.channel_message_id == answer)).scalar()
+    created = record.get("created_at")
+    if target is None and isinstance(created, dt.datetime):
+        target = session.execute(
+            offered.where(
+                table.c.created_at <= created, table.c.created_at >= created - FEEDBACK_WINDOW
+            )
+            .order_by(table.c.created_at.desc(), table.c.id.desc())
+            .limit(1)
+        ).scalar()
+    if target is None:
+        return False
+    result = session.execute(
+        update(table)
+        .where(table.c.id == target, table.c.helpful.is_(None))
+        .values(helpful=value == fb.YES)
+    )
+    return bool(result.rowcount)
 
 
 def _sqlstate(exc: BaseException) -> str | None:

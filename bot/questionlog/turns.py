@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from typing import Any, Dict, List, Mapping, Optional
 
+from bot import feedback as fb
 from bot import names
 from bot.questionlog.models import (
     FALLBACK,
@@ -59,6 +60,10 @@ class LoggedTurn:
     selfcheck_event: Optional[str]
     slots: Optional[str]  # JSON
     normalized: Optional[str] = None  # filled in by the store (keeps publish() cheap)
+    # did it help? (bot/feedback.py): the answer offered the buttons / this message is feedback
+    feedback_offered: Optional[bool] = None
+    feedback: Optional[str] = None  # "yes" / "no"
+    feedback_for: Optional[str] = None  # channel_message_id of the answer, if the button said
 
     @property
     def key(self) -> tuple:
@@ -103,6 +108,8 @@ class OpenTurn:
     topic: Optional[str] = None
     selfcheck_event: Optional[str] = None
     slots: Dict[str, Any] = dataclasses.field(default_factory=dict)
+    feedback_offered: bool = False
+    feedback: Optional[fb.Feedback] = None
 
     def finish(self) -> LoggedTurn:
         started, ended = self.started, self.last
@@ -132,6 +139,11 @@ class OpenTurn:
             in_selfcheck=bool(self.in_selfcheck),
             selfcheck_event=self.selfcheck_event,
             slots=json.dumps(self.slots, ensure_ascii=False, default=str) if self.slots else None,
+            feedback_offered=True if self.feedback_offered else None,
+            feedback=self.feedback.helpful if self.feedback else None,
+            feedback_for=self.feedback.answer[:MESSAGE_ID_LEN]
+            if self.feedback and self.feedback.answer
+            else None,
         )
 
 
@@ -184,6 +196,10 @@ class TurnAssembler:
             text = event.get("text")
             if text:
                 turn.replies.append(str(text))
+            data = event.get("data")
+            buttons = data.get("buttons") if isinstance(data, Mapping) else None
+            if isinstance(buttons, list) and any(fb.is_feedback_button(b) for b in buttons):
+                turn.feedback_offered = True
         elif kind == "action":
             self._on_action(sender, turn, str(event.get("name") or ""), done)
         elif kind == "slot":
@@ -229,6 +245,9 @@ class TurnAssembler:
         message_id = metadata.get("channel_message_id") or event.get("message_id") or ""
         timestamp = event.get("timestamp")
         timestamp = timestamp if _is_number(timestamp) else None
+        feedback = None
+        if intent.get("name") == fb.INTENT and isinstance(parse_data, Mapping):
+            feedback = fb.from_entities(parse_data.get("entities"))
         self._turns[sender] = OpenTurn(
             sender_id=sender,
             channel=str(event.get("input_channel") or ""),
@@ -239,6 +258,7 @@ class TurnAssembler:
             started=timestamp,
             last=timestamp,
             in_selfcheck=self._active_loop.get(sender) == self.selfcheck_form,
+            feedback=feedback,
         )
         self._turns.move_to_end(sender)
         while len(self._turns) > self.max_open:  # a turn never closed: emit it, do not drop it

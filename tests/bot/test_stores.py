@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.stores import (
     DAY_SECONDS,
     StoreURLError,
+    bounded_tracker_store,
     lock_store_endpoint,
     redis_endpoint,
     tracker_store_endpoint,
@@ -181,11 +182,33 @@ def test_the_embedded_default_is_sqlite_and_no_lock_store(tmp_path):
     paths = write_runtime_config(settings, build_dir=tmp_path / "build")
     endpoints = yaml.safe_load(paths["endpoints"].read_text())
     assert endpoints["tracker_store"] == {
-        "type": "SQL",
+        "type": "bot.trackers.BoundedSQLTrackerStore",
         "dialect": "sqlite",
         "db": str(tmp_path / "t.db"),
+        "max_session_events": 100,
     }
     assert "lock_store" not in endpoints
+
+
+@pytest.mark.parametrize(
+    "endpoint, limit, expected",
+    [
+        (
+            {"type": "SQL", "dialect": "sqlite", "db": "t.db"},
+            50,
+            {
+                "type": "bot.trackers.BoundedSQLTrackerStore",
+                "dialect": "sqlite",
+                "db": "t.db",
+                "max_session_events": 50,
+            },
+        ),
+        ({"type": "SQL", "dialect": "sqlite", "db": "t.db"}, 0, None),  # 0: Rasa's own store
+        ({"type": "redis", "url": "h", "record_exp": 60}, 50, None),  # Redis: unchanged
+    ],
+)
+def test_the_sql_tracker_store_is_bounded_unless_told_otherwise(endpoint, limit, expected):
+    assert bounded_tracker_store(endpoint, limit) == (expected or endpoint)
 
 
 def test_endpoints_with_passwords_are_private(tmp_path):

@@ -273,7 +273,11 @@ async def test_buttons_become_a_numbered_list_answered_by_number():
         await wechat.post(
             payload("text.xml", content="２")
         )  # full-width digit from a phone keyboard
-    assert "1. 区域示范基地\n2. 企业示范基地" in reply_content(body)
+    content = reply_content(body)
+    assert (
+        '1. <a href="weixin://bizmsgmenu?msgmenucontent=区域&msgmenuid=1">区域示范基地</a>\n'
+        '2. <a href="weixin://bizmsgmenu?msgmenucontent=企业示范基地&msgmenuid=2">企业示范基地</a>'
+    ) in content
     assert bot.texts == ["我想自测", "区域", "我想自测", "企业示范基地"]
 
 

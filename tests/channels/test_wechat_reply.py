@@ -47,8 +47,10 @@ def test_buttons_become_a_numbered_list_with_a_hint():
         ]
     )
     assert (
-        reply.text
-        == f"请选择：\n\n您是？\n\n1. 区域\n2. 高校\n\nhttp://example.test/a.png\n\n{channel_text(CHOICE_HINT)}"
+        reply.text == "请选择：\n\n您是？\n\n"
+        '1. <a href="weixin://bizmsgmenu?msgmenucontent=区域&msgmenuid=1">区域</a>\n'
+        '2. <a href="weixin://bizmsgmenu?msgmenucontent=高校&msgmenuid=2">高校</a>'
+        f"\n\nhttp://example.test/a.png\n\n{channel_text(CHOICE_HINT)}"
     )
     assert [c.as_user_text() for c in reply.choices] == ["区域", "高校"]
 

@@ -202,6 +202,18 @@ def test_facts_of_the_notice(kb):
             r"messages › identity：直接写了电话号码",
         ),
         (
+            "messages.yml",
+            "  feedback_no: 没帮助",
+            "  feedback_no: 有帮助",
+            r"messages › feedback_no：“有帮助”和“没帮助”两个按钮的字不能相同",
+        ),
+        (
+            "messages.yml",
+            "  feedback_yes: 有帮助",
+            "  feedback_yes: 这个回答对我很有帮助谢谢",
+            r"messages › feedback_yes：按钮上的字应为一个8字以内",
+        ),
+        (
             "cities.yml",
             "members: [长沙市, 株洲市, 湘潭市]",
             "members: [长沙, 株洲市, 湘潭市]",

@@ -1,0 +1,106 @@
+"""Sessions in signed cookies, CSRF tokens and the log-in rate limit. No I/O."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Callable, Deque, Dict, Optional
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+COOKIE = "console_session"
+SESSION_SECONDS = 8 * 3600  # a working day; then log in again
+
+
+@dataclass
+class Session:
+    csrf: str
+    user: Optional[str] = None
+    issued: float = 0.0
+
+
+class Sessions:
+    """Sign and read session cookies (itsdangerous, HMAC-SHA1 over the JSON payload + time)."""
+
+    def __init__(self, secret: str, max_age: int = SESSION_SECONDS) -> None:
+        self.serializer = URLSafeTimedSerializer(secret, salt="bot.console.session")
+        self.max_age = max_age
+
+    def new(self, user: Optional[str] = None) -> Session:
+        return Session(csrf=secrets.token_urlsafe(32), user=user, issued=time.time())
+
+    def dump(self, session: Session) -> str:
+        return self.serializer.dumps({"c": session.csrf, "u": session.user, "i": session.issued})
+
+    def load(self, cookie: Optional[str]) -> Optional[Session]:
+        if not cookie:
+            return None
+        try:
+            data = self.serializer.loads(cookie, max_age=self.max_age)
+        except BadSignature:  # also SignatureExpired
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("c"), str):
+            return None
+        user = data.get("u")
+        return Session(
+            csrf=data["c"],
+            user=user if isinstance(user, str) else None,
+            issued=float(data.get("i") or 0),
+        )
+
+
+def csrf_ok(session: Optional[Session], token: object) -> bool:
+    if session is None or not isinstance(token, str) or not token:
+        return False
+    return hmac.compare_digest(session.csrf.encode(), token.encode())
+
+
+@dataclass
+class RateLimit:
+    """At most ``limit`` failed log-ins per key in ``window`` seconds (sliding window)."""
+
+    limit: int
+    window: float
+    clock: Callable[[], float] = time.monotonic
+    _failures: Dict[str, Deque[float]] = field(default_factory=lambda: defaultdict(deque))
+
+    def _prune(self, key: str) -> Deque[float]:
+        failures = self._failures[key]
+        cutoff = self.clock() - self.window
+        while failures and failures[0] <= cutoff:
+            failures.popleft()
+        if not failures:
+            del self._failures[key]
+            return deque()
+        return failures
+
+    def blocked(self, key: str) -> bool:
+        return len(self._prune(key)) >= self.limit
+
+    def fail(self, key: str) -> None:
+        self._prune(key)
+        self._failures[key].append(self.clock())
+
+    def reset(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+
+@dataclass
+class LoginLimits:
+    """Failed log-ins are limited per address and per account name."""
+
+    per_ip: RateLimit = field(default_factory=lambda: RateLimit(20, 900))
+    per_user: RateLimit = field(default_factory=lambda: RateLimit(5, 900))
+
+    def blocked(self, ip: str, username: str) -> bool:
+        return self.per_ip.blocked(ip) or self.per_user.blocked(username.lower())
+
+    def fail(self, ip: str, username: str) -> None:
+        self.per_ip.fail(ip)
+        self.per_user.fail(username.lower())
+
+    def succeed(self, username: str) -> None:
+        self.per_user.reset(username.lower())

@@ -1,0 +1,232 @@
+"""Staff accounts (argon2 hashes) and the audit log, in the question-log database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import List, Set
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from bot.questionlog.db import session_scope
+from bot.questionlog.models import AuditEntry, StaffAccount
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+MIN_PASSWORD = 10
+
+# audit actions
+LOGIN = "login"
+LOGIN_FAILED = "login_failed"
+LOGOUT = "logout"
+ADD_SIMILAR = "add_similar"
+NEW_FAQ = "new_faq"
+NOT_IN_NOTICE = "not_in_notice"
+IGNORE = "ignore"
+PUBLISH = "publish"
+PUBLISH_DONE = "publish_done"
+# decisions that take a question group off the review queue
+DECISIONS = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE, IGNORE)
+# decisions that change knowledge/ (and so need training before the assistant uses them)
+KNOWLEDGE_CHANGES = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE)
+ACTION_LABELS = {
+    LOGIN: "登录",
+    LOGIN_FAILED: "登录失败",
+    LOGOUT: "退出",
+    ADD_SIMILAR: "加为相似问",
+    NEW_FAQ: "新建问答",
+    NOT_IN_NOTICE: "标记为通知未涉及",
+    IGNORE: "忽略",
+    PUBLISH: "开始发布",
+    PUBLISH_DONE: "发布结束",
+}
+
+_hasher = PasswordHasher()
+# verified when the name is unknown, so a wrong name costs as long as a wrong password
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    """The account cannot be created; the message says why (for staff)."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def add_user(username: str, password: str, url: str | None = None) -> None:
+    """Create an account, or set a new password if it exists."""
+    if not USERNAME.match(username or ""):
+        raise AccountError("用户名只能用 2–64 个英文字母、数字和 _ . @ -")
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"密码至少 {MIN_PASSWORD} 个字符")
+    hashed = _hasher.hash(password)
+    with session_scope(url) as session:
+        account = session.execute(
+            select(StaffAccount).where(StaffAccount.username == username)
+        ).scalar_one_or_none()
+        if account is None:
+            session.add(
+                StaffAccount(
+                    username=username, password_hash=hashed, created_at=utcnow(), disabled=False
+                )
+            )
+        else:
+            account.password_hash = hashed
+            account.disabled = False
+            account.sessions_after = utcnow()  # a new password ends every open session
+
+
+def verify(username: str, password: str, url: str | None = None) -> bool:
+    """Whether the name and password belong to an active account (constant work either way)."""
+    with session_scope(url) as session:
+        account = session.execute(
+            select(StaffAccount).where(StaffAccount.username == username)
+        ).scalar_one_or_none()
+        stored = account.password_hash if account and not account.disabled else None
+        try:
+            _hasher.verify(stored or _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if stored is None:
+            return False
+        if _hasher.check_needs_rehash(stored):
+            account.password_hash = _hasher.hash(password)
+        return True
+
+
+def is_active(username: str, issued: float | None = None, url: str | None = None) -> bool:
+    """Whether the account may use a session issued at ``issued`` (a Unix time): it exists, is
+    not disabled, and has not logged out or changed its password since."""
+    with session_scope(url) as session:
+        account = session.execute(
+            select(StaffAccount).where(
+                StaffAccount.username == username, StaffAccount.disabled.is_(False)
+            )
+        ).scalar_one_or_none()
+        if account is None:
+            return False
+        if account.sessions_after is None or issued is None:
+            return True
+        when = dt.datetime.fromtimestamp(issued, dt.timezone.utc).replace(tzinfo=None)
+        return when > account.sessions_after
+
+
+def end_sessions(username: str, url: str | None = None) -> None:
+    """Void every session of the account issued until now (log-out)."""
+    with session_scope(url) as session:
+        account = session.execute(
+            select(StaffAccount).where(StaffAccount.username == username)
+        ).scalar_one_or_none()
+        if account is not None:
+            account.sessions_after = utcnow()
+
+
+@dataclass
+class Audit:
+    id: int
+    created_at: dt.datetime
+    username: str
+    action: str
+    target: str
+    detail: str
+    ok: bool
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def lines(self) -> List[str]:
+        """The detail as lines for staff (decisions store JSON: changes, skipped, problems)."""
+        try:
+            data = json.loads(self.detail)
+        except ValueError:
+            return self.detail.splitlines()
+        if not isinstance(data, dict):
+            return [self.detail]
+        return [
+            *map(str, data.get("changes") or []),
+            *(f"跳过：{line}" for line in data.get("skipped") or []),
+            *map(str, data.get("problems") or []),
+        ]
+
+
+def record(
+    username: str,
+    action: str,
+    target: str = "",
+    detail: str = "",
+    ok: bool = True,
+    url: str | None = None,
+) -> int:
+    with session_scope(url) as session:
+        entry = AuditEntry(
+            created_at=utcnow(),
+            username=username[:64],
+            action=action,
+            target=target,
+            detail=detail,
+            ok=ok,
+        )
+        session.add(entry)
+        session.flush()
+        return entry.id
+
+
+def _audit(entry: AuditEntry) -> Audit:
+    return Audit(
+        entry.id,
+        entry.created_at,
+        entry.username,
+        entry.action,
+        entry.target,
+        entry.detail,
+        entry.ok,
+    )
+
+
+def recent(limit: int = 200, url: str | None = None) -> List[Audit]:
+    with session_scope(url) as session:
+        result = session.execute(
+            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        ).scalars()
+        return [_audit(e) for e in result]
+
+
+def decided(url: str | None = None) -> dict:
+    """Question-group key → the latest successful decision on it (off the review queue)."""
+    with session_scope(url) as session:
+        result = session.execute(
+            select(AuditEntry)
+            .where(AuditEntry.action.in_(DECISIONS), AuditEntry.ok.is_(True))
+            .order_by(AuditEntry.id)
+        ).scalars()
+        return {e.target: _audit(e) for e in result}
+
+
+def unpublished(url: str | None = None) -> List[Audit]:
+    """Knowledge changes made since the last publish that finished well (need training)."""
+    with session_scope(url) as session:
+        # a finished publish names (target) the entry that started it: what was changed
+        # before that start went into the model, what came while it trained did not
+        last = session.execute(
+            select(AuditEntry.target)
+            .where(AuditEntry.action == PUBLISH_DONE, AuditEntry.ok.is_(True))
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        query = select(AuditEntry).where(
+            AuditEntry.action.in_(KNOWLEDGE_CHANGES), AuditEntry.ok.is_(True)
+        )
+        if last is not None and last.isdigit():
+            query = query.where(AuditEntry.id > int(last))
+        return [_audit(e) for e in session.execute(query.order_by(AuditEntry.id)).scalars()]
+
+
+def usernames(url: str | None = None) -> Set[str]:
+    with session_scope(url) as session:
+        return set(session.execute(select(StaffAccount.username)).scalars())

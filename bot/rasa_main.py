@@ -1,0 +1,30 @@
+"""``python -m bot.rasa_main …``: Rasa's own command line (``python -m rasa …``), without jax.
+
+TensorFlow 2.12 depends on jax and imports it, when installed, for one thing only: the
+TF Lite converter (``tensorflow/lite/python/util.py``: ``try: from jax import
+xla_computation except ImportError: …``). Neither ``rasa run`` nor ``rasa train`` converts
+anything to TF Lite, yet jax and jaxlib cost every Rasa process ≈ 105 MB of memory
+(measured: 1,317 → 1,213 MB RSS with the model loaded, docs/deploy.md). Marked absent
+here, that import fails the way it does where jax is not installed.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+UNUSED_MODULES = ("jax",)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    for name in UNUSED_MODULES:
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]  # import → ImportError
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Rasa's SQL tracker store, with long conversations kept as fast as short ones.
+
+Every turn Rasa's ``SQLTrackerStore`` loads the events of the conversation's latest session
+(the events since its last ``session_started``; twice when an event broker is configured,
+whose ``stream_events`` loads the tracker again to find the new events), replays them into a
+tracker, lets the policies read it and sends it whole to the action server. A session ends
+only after ``session_expiration_time`` (domain.yml: 60 minutes) without a message, so an
+applicant who asks 200 questions in one sitting makes each turn slower than the last.
+
+``BoundedSQLTrackerStore`` ends a session by Rasa's own means once it holds more than
+``max_session_events`` events: at the end of a turn (the last event is ``action_listen``)
+and only while no form is active (a self-check in progress finishes first), it appends what
+``action_session_start`` appends with ``carry_over_slots_to_new_session``: ``session_started``,
+a ``slot`` event for every slot that has a value (the follow-up context: last topic, city,
+applicant type, direction; the self-check's result), then ``action_listen``. Rasa's
+``retrieve`` then loads only the new session. The event broker (the question log) gets the
+new events from a count of the stored ones instead of a second load of the session.
+Nothing is deleted: ``retrieve_full_tracker`` (and the question log) still see the whole
+conversation; the daily purge may remove the closed sessions once they are older than
+``RETENTION_DAYS``.
+
+Every event of a rollover carries one timestamp, never earlier than the turn's last event,
+because the SQL store finds the latest session by timestamp (instances must keep their
+clocks in sync, as for Rasa's own sessions).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, List, Optional
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+
+DEFAULT_MAX_SESSION_EVENTS = 100
+
+
+def events_in_session(tracker: DialogueStateTracker) -> int:
+    """How many events the tracker holds since (and with) its latest ``session_started``."""
+    count = 0
+    for event in reversed(tracker.events):
+        count += 1
+        if isinstance(event, SessionStarted):
+            break
+    return count
+
+
+def rollover_events(
+    tracker: DialogueStateTracker, max_session_events: int, now: Optional[float] = None
+) -> List[Event]:
+    """The events that start a new session carrying the slots over, or ``[]`` when the
+    latest session is short enough, a turn is still running, or a form is active."""
+    if max_session_events <= 0 or not tracker.events:
+        return []
+    last = tracker.events[-1]
+    if not (isinstance(last, ActionExecuted) and last.action_name == ACTION_LISTEN_NAME):
+        return []
+    if tracker.active_loop_name:
+        return []
+    if events_in_session(tracker) <= max_session_events:
+        return []
+    stamp = max(time.time() if now is None else now, last.timestamp)
+    carried: List[Event] = [
+        SlotSet(name, slot.value, timestamp=stamp)
+        for name, slot in tracker.slots.items()
+        if slot.value != slot.initial_value
+    ]
+    return [
+        SessionStarted(timestamp=stamp),
+        *carried,
+        ActionExecuted(ACTION_LISTEN_NAME, timestamp=stamp),
+    ]
+
+
+def roll_over(
+    tracker: DialogueStateTracker, max_session_events: int, now: Optional[float] = None
+) -> bool:
+    """Start a new session in ``tracker`` when it is due (see ``rollover_events``)."""
+    events = rollover_events(tracker, max_session_events, now)
+    for event in events:
+        tracker.update(event)
+    return bool(events)
+
+
+class BoundedSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` whose sessions hold at most about ``max_session_events`` events
+    (endpoints.yml: ``type: bot.trackers.BoundedSQLTrackerStore``, ``max_session_events``)."""
+
+    def __init__(
+        self, *args: Any, max_session_events: int = DEFAULT_MAX_SESSION_EVENTS, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_session_events = int(max_session_events)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        roll_over(tracker, self.max_session_events)
+        await super().save(tracker)
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publish the events not stored yet. Rasa's own finds them by loading and replaying
+        the whole session once more each turn; counting the stored rows (the count ``save``
+        makes anyway) gives the same events."""
+        if self.event_broker is None:
+            return
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)

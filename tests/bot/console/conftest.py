@@ -1,0 +1,71 @@
+"""Console fixtures: the real app on a fresh question-log database (SQLite, and PostgreSQL when
+TEST_DATABASE_URL is set), seeded through the real store, over a scratch copy of knowledge/."""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.console import store
+from bot.console.app import ConsoleConfig, create_app
+from bot.questionlog.store import write_rows
+from tests.bot.questionlog.conftest import db_url, postgres_schema  # noqa: F401
+from tests.support.question_log_seed import ROWS
+
+USER = "li.ming"
+PASSWORD = "correct horse battery"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+# stands in for python -m bot publish (which trains a model for minutes)
+FAKE_PUBLISH = [sys.executable, "-c", "print('training… done'); print('switched to the new model')"]
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, html[:500]
+    return match.group(1)
+
+
+@pytest.fixture
+def config(db_url, knowledge_copy, tmp_path) -> ConsoleConfig:  # noqa: F811
+    write_rows(ROWS, db_url)
+    store.add_user(USER, PASSWORD, db_url)
+    return ConsoleConfig(
+        database_url=db_url,
+        knowledge_dir=knowledge_copy,
+        secret="test-console-secret",
+        publish_command=FAKE_PUBLISH,
+        publish_log=tmp_path / "publish.log",
+    )
+
+
+@pytest.fixture
+async def client(config) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(create_app(config))) as client:
+        yield client
+
+
+async def log_in(client: TestClient, username: str = USER, password: str = PASSWORD):
+    page = await client.get("/login")
+    token = csrf_of(await page.text())
+    return await client.post(
+        "/login",
+        data={"csrf": token, "username": username, "password": password},
+        allow_redirects=False,
+    )
+
+
+@pytest.fixture
+async def staff(client) -> TestClient:
+    response = await log_in(client)
+    assert response.status == 303, await response.text()
+    return client
+
+
+async def csrf_token(client: TestClient, path: str = "/report") -> str:
+    response = await client.get(path)
+    assert response.status == 200
+    return csrf_of(await response.text())

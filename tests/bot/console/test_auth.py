@@ -1,0 +1,59 @@
+"""Signed sessions, CSRF comparison and the sliding-window log-in limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.console.auth import LoginLimits, RateLimit, Sessions, csrf_ok
+
+
+def test_a_session_round_trips_and_a_forged_one_is_none():
+    sessions = Sessions("key")
+    session = sessions.new("li.ming")
+    cookie = sessions.dump(session)
+    loaded = sessions.load(cookie)
+    assert loaded is not None and loaded.user == "li.ming" and loaded.csrf == session.csrf
+    assert Sessions("another key").load(cookie) is None
+    assert sessions.load(cookie[:-3] + "abc") is None
+    assert sessions.load("") is None and sessions.load(None) is None
+    assert sessions.load(sessions.serializer.dumps(["not", "a", "dict"])) is None
+
+
+def test_an_old_session_expires():
+    sessions = Sessions("key", max_age=-1)
+    assert sessions.load(sessions.dump(sessions.new("li.ming"))) is None
+
+
+@pytest.mark.parametrize(
+    ("token", "ok"), [("abc", True), ("abd", False), ("", False), (None, False), (3, False)]
+)
+def test_csrf_ok(token, ok):
+    session = Sessions("key").new()
+    session.csrf = "abc"
+    assert csrf_ok(session, token) is ok
+    assert csrf_ok(None, "abc") is False
+
+
+def test_rate_limit_slides():
+    now = [0.0]
+    limit = RateLimit(3, 60, clock=lambda: now[0])
+    for _ in range(3):
+        assert not limit.blocked("k")
+        limit.fail("k")
+    assert limit.blocked("k") and not limit.blocked("other")
+    now[0] = 59.0
+    assert limit.blocked("k")
+    now[0] = 60.5
+    assert not limit.blocked("k")
+    limit.fail("k")
+    limit.reset("k")
+    assert not limit.blocked("k")
+
+
+def test_login_limits_count_names_case_insensitively():
+    limits = LoginLimits(per_ip=RateLimit(100, 60), per_user=RateLimit(2, 60))
+    limits.fail("1.2.3.4", "Li.Ming")
+    limits.fail("5.6.7.8", "li.ming")
+    assert limits.blocked("9.9.9.9", "LI.MING")
+    limits.succeed("li.ming")
+    assert not limits.blocked("9.9.9.9", "li.ming")
