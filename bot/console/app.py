@@ -569,7 +569,16 @@ def conversation_rows(config: ConsoleConfig, row_id: int) -> Tuple[Optional[dict
             .limit(500)
         ).scalars()
         # the sender's pseudonymous id stays on the server: never shown, never in a URL
-        fields = ("id", "created_at", "channel", "text", "reply", "topic", "selfcheck_event")
+        fields = (
+            "id",
+            "created_at",
+            "channel",
+            "text",
+            "reply",
+            "topic",
+            "selfcheck_event",
+            "feedback",
+        )
         return {f: getattr(row, f) for f in fields}, [
             {f: getattr(t, f) for f in fields} for t in turns
         ]

@@ -15,8 +15,10 @@ from bot.console.app import PUBLISHER, create_app
 from bot.console.auth import COOKIE
 from bot.kb.load import load_knowledge
 from bot.questionlog.stats import compute, load_rows
+from bot.questionlog.store import write_rows
 from tests.bot.console.conftest import PASSWORD, USER, csrf_of, csrf_token, log_in
-from tests.support.question_log_seed import SINCE, TOTAL, UNTIL
+from tests.support.question_log import make_row
+from tests.support.question_log_seed import SINCE, TOTAL, UNTIL, T
 
 BACK = {"since": SINCE.isoformat(), "until": UNTIL.isoformat()}
 RANGE = f"since={SINCE.isoformat()}&until={UNTIL.isoformat()}"
@@ -325,6 +327,19 @@ async def test_conversation_shows_one_senders_masked_turns_without_the_id(staff,
     assert row["sender_id"] not in html
     assert f'id="turn-{row["id"]}"' in html
     assert (await staff.get("/conversation/999999")).status == 404
+
+
+async def test_conversation_shows_feedback_as_a_verdict_not_its_payload(staff, config):
+    payload = '/feedback{"helpful":"no","answer":"a1"}'
+    write_rows(
+        [make_row(T(2, 6, 5), "a1-fb", sender_id="re_a", text=payload, feedback="no")],
+        config.database_url,
+    )
+    rows = load_rows(SINCE, UNTIL, config.database_url)
+    row = next(r for r in rows if r["text"] == "材料交错了能不能补交")
+    html = await (await staff.get(f"/conversation/{row['id']}")).text()
+    assert "评价上一条回答：没帮助" in html
+    assert "/feedback" not in html and "helpful" not in html
 
 
 async def test_publish_runs_in_the_background_and_is_recorded(staff, config):
