@@ -224,7 +224,7 @@ def publish_advice(
     how = (
         f"已有对应的模型 {needed.name}，不用训练，一两分钟即可切换"
         if needed.is_file()
-        else "需要先训练（约 10 分钟），训练期间助手照常用原模型回答"
+        else "需要先训练（约 2–5 分钟），训练期间助手照常用原模型回答"
     )
     return f"问法或问答有变化，需要发布：python -m bot publish --by 您的名字（{how}）。"
 
@@ -242,7 +242,7 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
     try:
         if model is None:
             print(
-                "正在为当前知识库准备模型（需要训练时约 10–20 分钟，助手照常用原模型回答）…",
+                "正在为当前知识库准备模型（需要训练时约 2–5 分钟，助手照常用原模型回答）…",
                 flush=True,
             )
             model, trained = train_model(kb, BUILD_DIR / "publish-train.log")
