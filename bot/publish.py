@@ -2,10 +2,12 @@
 
 ``python -m bot publish [--model PATH]``: check knowledge/, train a model for it into
 models/ (at low CPU priority, beside the running server, which keeps answering with the
-current model), then have the running server load it beside its event loop, check it
-on every FAQ standard question and only then swap it in (``channels.model_swap``,
-``POST /webhooks/model/swap``: no request is dropped or held up; Rasa's own ``PUT /model``
-would stop the server's loop while it loads). Afterwards the live server must answer the
+current model), then have ``python -m bot run`` start a second Rasa process with it on the
+same port, which loads it on the other core, checks it on every FAQ standard question and
+only then takes over (``bot.handoff``: no request is dropped or held up; Rasa's own ``PUT
+/model`` would stop the server's loop while it loads). A server not started by ``bot run``
+(an instance of ``make cluster``) loads it beside its event loop instead
+(``channels.model_swap``). Afterwards the live server must answer the
 standard questions through Rasa's HTTP API (``--enable-api --auth-token`` from
 ``RASA_API_TOKEN``, see ``bot.serve``), or the previous model is swapped back. If training,
 loading or a check fails, the old model keeps (or goes back to) serving and the reason is
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
+from bot.handoff import Control, Request
 from bot.kb.history import History, default_operator
 from bot.kb.load import load_knowledge
 from bot.kb.models import KnowledgeBase
@@ -137,6 +140,37 @@ class RasaApi:
         return body
 
 
+def switch_model(
+    settings: Settings,
+    api: RasaApi,
+    model: Path,
+    expect: Optional[Dict[str, str]] = None,
+    min_right: float = 0.0,
+) -> Dict[str, Any]:
+    """Have the running assistant serve ``model`` once it answers at least ``min_right`` of
+    ``expect``'s texts with their intent. Served by ``python -m bot run``: a second Rasa
+    process loads it on the same port and takes over (``bot.handoff``: nothing waits, nothing
+    is dropped). Otherwise (an instance of ``make cluster``, an older server): the model-swap
+    channel. Returns the report (``previous`` model, ``load_seconds``, ``right``, ``wrong``)."""
+    control = Control(settings.port)
+    if control.supervisor_pid() is None:
+        return api.swap_model(model, expect, min_right)
+    try:
+        result = control.ask(Request(str(model), dict(expect or {}), min_right))
+    except TimeoutError as exc:
+        raise PublishError(f"助手没有在限定时间内加载新模型（{exc}）") from None
+    except ProcessLookupError:
+        raise PublishError("助手在切换模型时停止了运行") from None
+    if result.refused:
+        raise PublishError(
+            f"新模型只答对了 {result.right}/{result.checked} 个标准问，没有切换，"
+            "助手继续使用原来的模型。答错的：\n" + "\n".join(f"  · {w}" for w in result.wrong)
+        )
+    if not result.swapped:
+        raise PublishError(f"助手没能加载新模型：{result.error}，助手继续使用原来的模型。")
+    return {**result.to_dict(), "handoff": True}
+
+
 def train_model(kb: KnowledgeBase, log: Path) -> Tuple[Path, bool]:
     """(model for the current knowledge, whether it had to be trained). Trains at low priority
     into a scratch folder of models/, then moves the finished archive into place."""
@@ -215,8 +249,9 @@ def publish_advice(
     api = RasaApi(
         f"http://127.0.0.1:{settings.port}", settings.effective_rasa_api_token(), timeout=5.0
     )
+    served = Control(settings.port).served_model()
     try:
-        live: Optional[str] = api.current_model()
+        live: Optional[str] = served.name if served is not None else api.current_model()
     except (PublishError, OSError):
         live = None  # not running (or not ours): judge by the knowledge alone
     if live == needed.name or (live is None and not changed):
@@ -254,8 +289,10 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
         elif not model.is_file():
             raise PublishError(f"找不到模型文件 {model}")
         model = model.resolve()
+        # python -m bot run says what it serves without asking the (maybe busy) server
+        served = Control(settings.port).served_model()
         try:
-            current = api.current_model()
+            current = served.name if served is not None else api.current_model()
         except urllib.error.URLError as exc:
             if not isinstance(exc.reason, ConnectionRefusedError):
                 raise
@@ -267,17 +304,21 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
         swap_started = time.monotonic()
         expect = {entry.question: entry.id for entry in kb.faq}
         # loaded and checked beside the running model; swapped in only if it passes
-        report = api.swap_model(model, expect, MIN_STANDARD_QUESTIONS_RIGHT)
-        # the live server, after the swap: serving the new model, answering as it did when
-        # checked (a sample: every parse here runs on the server's loop, beside applicants)
-        live = api.current_model()
-        right, asked, wrong = standard_question_check(api, kb, LIVE_CHECK_QUESTIONS)
+        report = switch_model(settings, api, model, expect, MIN_STANDARD_QUESTIONS_RIGHT)
+        if report.get("handoff"):
+            # the process now serving checked every standard question before it took over
+            live, right, asked, wrong = model.name, report["right"], report["checked"], []
+        else:
+            # the live server, after the swap: serving the new model, answering as it did
+            # when checked (a sample: each parse runs on the server's loop, beside applicants)
+            live = api.current_model()
+            right, asked, wrong = standard_question_check(api, kb, LIVE_CHECK_QUESTIONS)
         if live != model.name or right < MIN_STANDARD_QUESTIONS_RIGHT * asked:
             previous = Path(str((report.get("previous") or {}).get("model_path") or ""))
             if not previous.is_file():
                 previous = MODELS_DIR / current
             if previous.is_file():
-                api.swap_model(previous, expect)  # checked only to warm it up again
+                switch_model(settings, api, previous, expect)  # checked only to warm it up
                 back = f"已换回原来的模型 {current}"
             else:
                 back = (
@@ -306,6 +347,7 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
         "重启 make run 后不再如此）"
         if report.get("old")
         else f"在运行中的助手旁加载并检查 {report.get('load_seconds', 0):.0f} 秒，瞬间切换"
+        + ("（新进程接替）" if report.get("handoff") else "")
     )
     print(
         f"已切换到新模型 {model.name}（{how}；标准问答对 {report.get('right', right)}/"

@@ -16,10 +16,15 @@ from typing import List, Optional
 UNUSED_MODULES = ("jax",)
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def block_unused_modules() -> None:
+    """Mark ``UNUSED_MODULES`` absent: importing one raises ImportError from now on."""
     for name in UNUSED_MODULES:
         if name not in sys.modules:
             sys.modules[name] = None  # type: ignore[assignment]  # import → ImportError
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    block_unused_modules()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]

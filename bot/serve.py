@@ -1,19 +1,35 @@
-"""Train when stale and serve the assistant (action server + Rasa server)."""
+"""Train when stale and serve the assistant (action server + Rasa server).
+
+The supervisor (``serve``) opens the public port itself and hands the socket to its Rasa
+server process; a model is swapped by starting a second process on the same socket
+(``RasaServers``, ``bot.handoff``).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 import yaml
 
 from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
+from bot.handoff import (
+    HANDOFF_SIGNAL,
+    LOAD_TIMEOUT_S,
+    Control,
+    Request,
+    Result,
+    read_json,
+)
 from bot.kb.load import load_knowledge
 from bot.settings import BUILD_DIR, PROJECT_DIR, MissingSecret, Settings
 from bot.stores import (
@@ -24,6 +40,12 @@ from bot.stores import (
 )
 
 MODELS_DIR = PROJECT_DIR / "models"
+LISTEN_BACKLOG = 1024  # connections queue here while a Rasa process starts or hands over
+RASA_START_TIMEOUT_S = 300.0
+# niceness of a Rasa process while it loads a new model beside the serving one; once it
+# serves it gets the supervisor's own (lowering niceness needs root, CAP_SYS_NICE or a
+# raised RLIMIT_NICE; without, it keeps +10, which matters only when other work competes)
+LOAD_NICE = 10
 
 
 def child_env() -> Dict[str, str]:
@@ -182,14 +204,19 @@ def check_secret(settings: Settings) -> None:
         raise SystemExit(f"无法启动：{exc}") from None
 
 
+class Polled(Protocol):
+    def poll(self) -> Optional[int]: ...
+
+
 def supervise(
-    rasa: subprocess.Popen,
+    rasa: Polled,
     actions: subprocess.Popen,
     restart_actions: Callable[[], subprocess.Popen],
     poll_seconds: float = 1.0,
 ) -> int:
     """Wait for the Rasa server to end; an action server that dies is started again (and logged),
     so applicants get answers again within seconds instead of empty replies until someone notices.
+    ``rasa.poll()`` also carries out model handoffs (``RasaServers``).
     """
     while True:
         code = rasa.poll()
@@ -206,6 +233,223 @@ def supervise(
         time.sleep(poll_seconds)
 
 
+@dataclass
+class RasaProcess:
+    """One Rasa server process on the shared socket (``bot.rasa_server``)."""
+
+    process: subprocess.Popen
+    model: Path
+    status_file: Path
+    started: float = field(default_factory=time.monotonic)
+
+    def status(self) -> Dict[str, Any]:
+        return read_json(self.status_file) or {}
+
+
+class RasaServers:
+    """The Rasa server processes behind the public port (``bot.handoff``): the one serving,
+    a new one while it loads a requested model, old ones while they finish their requests."""
+
+    RETIRE_TIMEOUT_S = 60.0  # Sanic finishes running requests within 15 s, then exits
+
+    def __init__(
+        self,
+        settings: Settings,
+        paths: Dict[str, Path],
+        env: Dict[str, str],
+        control: Optional[Control] = None,
+        command: Optional[List[str]] = None,
+    ) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.env = env
+        self.control = control or Control(settings.port)
+        self.command = command or [sys.executable, "-m", "bot.rasa_server"]
+        self.listener = open_listener(settings.port)
+        self.current: Optional[RasaProcess] = None
+        self.pending: Optional[Tuple[Request, RasaProcess]] = None
+        # old processes finishing their requests, with the answer to give once they have
+        self.retiring: List[Tuple[RasaProcess, float, Optional[Tuple[Request, Result]]]] = []
+        self.requested = False
+        self._count = 0
+
+    def start(self, model: Path, request: Optional[Request] = None) -> RasaProcess:
+        self._count += 1
+        name = f"rasa-{os.getpid()}-{self._count}"
+        status = self.control.status_file(name)
+        status.unlink(missing_ok=True)
+        spec = status.with_name(f"{name}.spec.json")
+        content = {
+            "fd": self.listener.fileno(),
+            "port": self.settings.port,
+            "model": str(model),
+            "credentials": str(self.paths["credentials"]),
+            "endpoints": str(self.paths["endpoints"]),
+            # the model API (status, parse), for python -m bot publish; every call needs it
+            "auth_token": self.settings.effective_rasa_api_token(),
+            "status": str(status),
+            "expect": request.expect if request else {},
+            "min_right": request.min_right if request else 0.0,
+        }
+        write_private(spec, json.dumps(content, ensure_ascii=False))
+        process = subprocess.Popen(
+            [*self.command, str(spec)],
+            cwd=PROJECT_DIR,
+            env=self.env,
+            pass_fds=(self.listener.fileno(),),
+            # a process loading beside the serving one takes only the CPU it leaves
+            preexec_fn=(lambda: os.nice(LOAD_NICE)) if request is not None else None,
+        )
+        return RasaProcess(process, model, status)
+
+    def start_first(self, model: Path, timeout: float) -> None:
+        self.control.announce(model)
+        self.current = self.start(model)
+        deadline = time.monotonic() + timeout
+        while self.current.status().get("phase") != "serving":
+            if self.current.process.poll() is not None:
+                status = self.current.status()
+                raise SystemExit(
+                    f"Rasa 服务进程意外退出（退出码 {self.current.process.returncode}"
+                    f"{'：' + status['error'] if status.get('error') else ''}）"
+                )
+            if time.monotonic() > deadline:
+                raise SystemExit(f"等待 Rasa 服务启动超时（{timeout:.0f} 秒）")
+            time.sleep(0.2)
+
+    def on_signal(self, *_: object) -> None:
+        self.requested = True
+
+    def poll(self) -> Optional[int]:
+        """The serving process's exit code, or None while it runs; meanwhile starts, completes
+        or gives up handoffs and reaps retired processes."""
+        if self.requested:
+            self.requested = False
+            self._take_requests()
+        if self.pending is not None:
+            self._advance_pending()
+        self._reap()
+        assert self.current is not None
+        return self.current.process.poll()
+
+    def _take_requests(self) -> None:
+        for request in self.control.pending_requests():
+            model = Path(request.model)
+            previous = self._model_info(self.current)
+            if self.pending is not None:
+                self.control.answer(
+                    request, Result(False, model.name, previous, error="另一次切换正在进行")
+                )
+            elif not model.is_file():
+                self.control.answer(
+                    request, Result(False, model.name, previous, error=f"找不到模型文件 {model}")
+                )
+            else:
+                print(f"正在旁路加载新模型 {model.name} / loading a new model beside", flush=True)
+                self.pending = (request, self.start(model, request))
+
+    @staticmethod
+    def _model_info(process: Optional[RasaProcess]) -> Dict[str, Optional[str]]:
+        if process is None:
+            return {"model_file": None, "model_path": None}
+        return {"model_file": process.model.name, "model_path": str(process.model)}
+
+    def _advance_pending(self) -> None:
+        assert self.pending is not None and self.current is not None
+        request, new = self.pending
+        status = new.status()
+        code = new.process.poll()
+        checked = {
+            key: status[key]
+            for key in ("right", "checked", "wrong", "load_seconds")
+            if key in status
+        }
+        result = Result(False, new.model.name, self._model_info(self.current), **checked)
+        if status.get("phase") == "serving":
+            old, self.current, self.pending = self.current, new, None
+            if not renice_process(new.process.pid, os.getpriority(os.PRIO_PROCESS, 0)):
+                print(
+                    "注意：无法调回新 Rasa 进程的优先级（需要 root、CAP_SYS_NICE 或 "
+                    f"RLIMIT_NICE），它以 nice +{LOAD_NICE} 运行 / could not renice it",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            old.process.terminate()  # Sanic: stop accepting, finish the running requests
+            result.swapped = True
+            self.control.serving(new.model)
+            print(f"新模型 {new.model.name} 已接替 / now serving", flush=True)
+            # answered once the old process has exited: from then on every request is new's
+            self.retiring.append((old, time.monotonic(), (request, result)))
+            return
+        if code is None and time.monotonic() - new.started < LOAD_TIMEOUT_S:
+            return
+        if code is None:
+            new.process.kill()
+            new.process.wait()
+            result.error = f"新模型 {LOAD_TIMEOUT_S:.0f} 秒内没有加载完"
+        elif (
+            status.get("phase") == "loaded" and status.get("ok") is False and "error" not in status
+        ):
+            result.refused = True
+        else:
+            result.error = str(status.get("error") or f"Rasa 服务进程退出（退出码 {code}）")
+        self.pending = None
+        self.control.answer(request, result)
+        print(f"新模型 {new.model.name} 未启用：{result.error or '检查未通过'}", flush=True)
+
+    def _reap(self) -> None:
+        still = []
+        for process, since, answer in self.retiring:
+            if process.process.poll() is None:
+                if time.monotonic() - since < self.RETIRE_TIMEOUT_S:
+                    still.append((process, since, answer))
+                    continue
+                process.process.kill()
+                process.process.wait()
+            if answer is not None:
+                self.control.answer(*answer)
+            process.status_file.unlink(missing_ok=True)
+        self.retiring = still
+
+    def processes(self) -> List[subprocess.Popen]:
+        found = [p.process for p, _, _ in self.retiring]
+        if self.pending is not None:
+            found.append(self.pending[1].process)
+        if self.current is not None:
+            found.append(self.current.process)
+        return found
+
+    def close(self) -> None:
+        self.control.withdraw()
+        self.listener.close()
+
+
+def renice_process(pid: int, niceness: int) -> bool:
+    """Give every thread of ``pid`` (Linux: nice is per thread; TensorFlow's pools were
+    started at the loading priority) ``niceness``; False if not allowed."""
+    tasks = Path(f"/proc/{pid}/task")
+    ids = [int(t.name) for t in tasks.iterdir()] if tasks.is_dir() else [pid]
+    try:
+        for task in ids:
+            try:
+                os.setpriority(os.PRIO_PROCESS, task, niceness)
+            except ProcessLookupError:
+                continue  # a thread that just ended
+    except PermissionError:
+        return False
+    return True
+
+
+def open_listener(port: int) -> socket.socket:
+    """The public socket, opened here and passed to every Rasa server process (``bot.handoff``)."""
+    try:
+        listener = socket.create_server(("0.0.0.0", port), backlog=LISTEN_BACKLOG)
+    except OSError as exc:
+        raise SystemExit(f"无法监听端口 {port}：{exc.strerror}（是否已有助手在运行？）") from None
+    listener.set_inheritable(True)
+    return listener
+
+
 def serve(settings: Settings, model: Path) -> int:
     check_secret(settings)
     check_stores(settings)
@@ -215,30 +459,12 @@ def serve(settings: Settings, model: Path) -> int:
         action_server_command(settings), cwd=PROJECT_DIR, env=action_server_env(settings)
     )
     processes = [actions]
+    servers: Optional[RasaServers] = None
     try:
         wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", 120, actions)
-        rasa = subprocess.Popen(
-            rasa_command(
-                "run",
-                "--model",
-                str(model),
-                "--port",
-                str(settings.port),
-                "--credentials",
-                str(paths["credentials"]),
-                "--endpoints",
-                str(paths["endpoints"]),
-                # the model API (status, parse), for python -m bot publish; every call
-                # needs the token
-                "--enable-api",
-                "--auth-token",
-                settings.effective_rasa_api_token(),
-            ),
-            cwd=PROJECT_DIR,
-            env=env,
-        )
-        processes.append(rasa)
-        wait_until_up(f"http://127.0.0.1:{settings.port}/", 300, rasa)
+        servers = RasaServers(settings, paths, env)
+        signal.signal(HANDOFF_SIGNAL, servers.on_signal)
+        servers.start_first(model, RASA_START_TIMEOUT_S)
         print(
             "\n双创申报助手已启动 / the assistant is up:\n"
             f"  REST:   curl -s localhost:{settings.port}/webhooks/rest/webhook "
@@ -262,14 +488,18 @@ def serve(settings: Settings, model: Path) -> int:
             processes[0] = process
             return process
 
-        return supervise(rasa, actions, restart_actions)
+        return supervise(servers, actions, restart_actions, poll_seconds=0.2)
     except KeyboardInterrupt:
         return 0
     finally:
-        for process in reversed(processes):
+        running = [*(servers.processes() if servers else []), *reversed(processes)]
+        for process in running:
             if process.poll() is None:
                 process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        for process in running:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if servers is not None:
+            servers.close()

@@ -45,6 +45,18 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
         "bot.routing": "kb try only: jieba (≈1 s) — " + _COMMAND,
     },
     "bot.cluster": {"rasa.core.tracker_store": _RASA, "rasa.utils.endpoints": _RASA},
+    "bot.rasa_server": {
+        name: "Rasa itself, after the modules it never uses are marked absent (bot.rasa_main)"
+        for name in (
+            "rasa.core.run",
+            "rasa.core.utils",
+            "rasa.shared.core.events",
+            "rasa.shared.core.trackers",
+            "rasa.utils.common",
+            "rasa.utils.io",
+            "rasa.utils.tensorflow.environment",
+        )
+    },
     "bot.rasa_main": {
         "rasa.__main__": "Rasa itself, after the modules it never uses are "
         "marked absent (jax: ≈105 MB per process)"

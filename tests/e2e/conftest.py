@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -16,14 +15,10 @@ from typing import Dict, Iterator
 
 import pytest
 
+from tests.support.ports import free_port
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 600
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait(url: str, process: subprocess.Popen, log: Path) -> None:

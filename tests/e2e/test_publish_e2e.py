@@ -28,7 +28,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.kb.spreadsheet import FAQ_COLUMNS, FAQ_SHEET
-from bot.publish import PublishError, RasaApi
+from bot.publish import PublishError, RasaApi, switch_model
 from bot.serve import MODELS_DIR
 from bot.settings import Settings
 from tests.e2e.client import say_text
@@ -53,9 +53,18 @@ NEW_SIMILAR_TOPIC = "deadline"
 STAFF_ROUND_TIMEOUT_S = 1800
 
 
+def settings_for(env: Dict[str, str]) -> Settings:
+    return Settings(_env_file=None, port=int(env["PORT"]), rasa_api_token=env.get("RASA_API_TOKEN"))
+
+
 def api_for(env: Dict[str, str]) -> RasaApi:
-    settings = Settings(_env_file=None, rasa_api_token=env.get("RASA_API_TOKEN"))
+    settings = settings_for(env)
     return RasaApi(f"http://127.0.0.1:{env['PORT']}", settings.effective_rasa_api_token())
+
+
+def serve_model(env: Dict[str, str], model: Path, expect=None, min_right: float = 0.0) -> None:
+    """What python -m bot publish --model does, without training or history."""
+    switch_model(settings_for(env), api_for(env), model, expect, min_right)
 
 
 def bot(env: Dict[str, str], *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
@@ -171,7 +180,7 @@ def test_publish_swaps_the_model_while_questions_flow(assistant_server, assistan
         assert load.failures() == []
         assert load.stats(start, end)["failed"] == 0
     finally:
-        api.swap_model(original)
+        serve_model(assistant_server, original)
 
 
 def test_a_model_that_does_not_load_leaves_the_old_one_serving(
@@ -194,7 +203,7 @@ def test_a_model_that_fails_the_check_never_serves(assistant_server, assistant_u
     copy = tmp_path / "wanting.tar.gz"
     shutil.copyfile(MODELS_DIR / before, copy)
     with pytest.raises(PublishError, match="没有切换"):
-        api.swap_model(copy, {DEADLINE: "no_such_topic"}, 1.0)
+        serve_model(assistant_server, copy, {DEADLINE: "no_such_topic"}, 1.0)
     assert api.current_model() == before
     assert DEADLINE_FACT in say_text(assistant_url, "after-wanting", DEADLINE)
 
@@ -292,4 +301,4 @@ def test_staff_round_import_publish_answer_undo(assistant_server, assistant_url,
         assert load.failures() == []
     finally:
         if api.current_model() != original:
-            api.swap_model(MODELS_DIR / original)
+            serve_model(env, MODELS_DIR / original)

@@ -3,7 +3,6 @@ one through the same check (real folders, real spreadsheets, the real CLI)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from pathlib import Path
 from typing import Dict
@@ -16,6 +15,7 @@ from bot.cli import main as cli_main
 from bot.kb.edit import AddSimilar, apply_edits, check_and_write, revert
 from bot.kb.history import History, default_operator, history_dir_for
 from bot.kb.spreadsheet import FAQ_SHEET, MESSAGES_SHEET, export_workbook, import_workbook
+from tests.support.ports import free_port
 
 
 def snapshot(directory: Path) -> Dict[str, bytes]:
@@ -148,12 +148,6 @@ def test_publish_is_recorded_against_the_version_it_served(knowledge_copy, histo
     assert (publish.version, publish.model, publish.by) == (2, "abc.tar.gz", "王五")
     assert history.publishes(knowledge_copy) == [publish]
     assert history.publishes(knowledge_copy.parent / "other") == []
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_cli_history_show_and_revert(knowledge_copy, tmp_path, monkeypatch, capsys):

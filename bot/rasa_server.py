@@ -1,0 +1,164 @@
+"""``python -m bot.rasa_server SPEC.json``: one Rasa server on a socket it is handed.
+
+What ``rasa run`` does (``rasa.core.run.serve_application``: the same channels, HTTP API,
+endpoints and listeners), with three differences that let ``bot.serve`` swap models
+without downtime (``bot.handoff``):
+
+* it serves on the listening socket ``bot.serve`` opened and passed down (``fd``) instead
+  of binding its own, so an old and a new process can share one port;
+* before it accepts a connection it loads the model, parses the texts it was given to
+  check it (``expect``: text → intent; also warms TensorFlow up) and predicts one action:
+  Sanic runs ``before_server_start`` listeners before it creates the server. A model that
+  does not load or fails the check is reported and the process exits (code 3) without
+  having accepted anything;
+* it reports its progress in its status file (``loaded``, then ``serving``).
+
+SPEC.json (written by ``bot.serve``, owner-only: it holds the API token) has ``fd``,
+``model``, ``credentials``, ``endpoints``, ``auth_token``, ``port``, ``status`` and
+optionally ``expect`` and ``min_right``. Like ``bot.rasa_main``, jax is never imported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from bot.handoff import CheckReport, write_status
+from bot.rasa_main import block_unused_modules
+
+logger = logging.getLogger(__name__)
+
+MODEL_REFUSED_EXIT = 3
+# without texts to check, these warm the new model up: TensorFlow traces its functions per
+# input length on the first parses, which would otherwise be applicants' (seconds each)
+WARMUP_TEXTS = (
+    "hello",
+    "deadline of the application?",
+    "how many projects can each city recommend this year",
+)
+WARMUP_SENDER = "model-check-warmup"
+
+
+async def check_model(
+    app: Any,
+    expect: Dict[str, str],
+    min_right: float,
+    status: Path,
+    started: float,
+) -> CheckReport:
+    """Parse ``expect``'s texts (or the warm-up texts) with the loaded agent and predict one
+    action; write the ``loaded`` status; exit without serving if the model is unfit."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    agent = getattr(app.ctx, "agent", None)
+    if agent is None or not agent.is_ready():
+        write_status(status, "loaded", ok=False, error="model could not be loaded")
+        raise SystemExit(MODEL_REFUSED_EXIT)
+    report = CheckReport()
+    texts: List[str] = list(expect) or list(WARMUP_TEXTS)
+    parsed: Dict[str, Any] = {}
+    for text in texts:
+        parsed = await agent.parse_message(text)
+        intent = (parsed.get("intent") or {}).get("name")
+        if text in expect:
+            report.checked += 1
+            if intent == expect[text]:
+                report.right += 1
+            else:
+                report.wrong.append(f"{text} → {intent}")
+    tracker = DialogueStateTracker.from_events(
+        WARMUP_SENDER,
+        [
+            ActionExecuted("action_listen"),
+            UserUttered(texts[0], parsed.get("intent"), parse_data=parsed),
+        ],
+        slots=agent.domain.slots,
+    )
+    agent.processor._predict_next_with_tracker(tracker)
+    report.load_seconds = round(time.monotonic() - started, 2)
+    ok = report.passes(min_right)
+    write_status(
+        status,
+        "loaded",
+        ok=ok,
+        model_file=agent.processor.model_filename,
+        **{k: v for k, v in vars(report).items()},
+    )
+    if not ok:
+        raise SystemExit(MODEL_REFUSED_EXIT)
+    return report
+
+
+def serve(spec: Dict[str, Any], started: Optional[float] = None) -> None:
+    from rasa.core.run import (
+        close_resources,
+        configure_app,
+        create_http_input_channels,
+        load_agent_on_start,
+    )
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.common import update_sanic_log_level
+
+    started = time.monotonic() if started is None else started
+    status = Path(spec["status"])
+    endpoints = AvailableEndpoints.read_endpoints(spec["endpoints"])
+    app = configure_app(
+        create_http_input_channels(None, spec["credentials"]),
+        auth_token=spec.get("auth_token"),
+        enable_api=True,
+        port=int(spec["port"]),
+        endpoints=endpoints,
+    )
+    expect = dict(spec.get("expect") or {})
+    min_right = float(spec.get("min_right") or 0.0)
+
+    async def check(app: Any, _loop: Any) -> None:
+        await check_model(app, expect, min_right, status, started)
+
+    async def accepting(app: Any, _loop: Any) -> None:
+        write_status(status, "serving", model_file=app.ctx.agent.processor.model_filename)
+
+    app.register_listener(
+        partial(load_agent_on_start, spec["model"], endpoints, None), "before_server_start"
+    )
+    app.register_listener(check, "before_server_start")  # after the model is loaded
+    app.register_listener(accepting, "after_server_start")
+    app.register_listener(close_resources, "after_server_stop")
+    update_sanic_log_level()
+    listener = socket.socket(fileno=int(spec["fd"]))
+    app.run(sock=listener, backlog=int(os.environ.get("SANIC_BACKLOG", "100")), workers=1)
+
+
+def configure_process() -> None:
+    """Logging and TensorFlow set up as ``rasa run`` sets them up."""
+    import rasa.utils.io
+    import rasa.utils.tensorflow.environment as tf_env
+    from rasa.utils.common import configure_logging_and_warnings
+
+    configure_logging_and_warnings(None, None, warn_only_once=True, filter_repeated_logs=True)
+    rasa.utils.io.configure_colored_logging(None)
+    tf_env.setup_tf_environment()
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    started = time.monotonic()
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        raise SystemExit("usage: python -m bot.rasa_server SPEC.json")
+    spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    block_unused_modules()
+    sys.path.insert(1, os.getcwd())
+    configure_process()
+    serve(spec, started)
+
+
+if __name__ == "__main__":
+    main()
