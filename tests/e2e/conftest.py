@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator
 
@@ -100,17 +101,24 @@ def assistant_env(tmp_path_factory, telegram_api) -> Dict[str, str]:
 def assistant_server(assistant_env, tmp_path_factory) -> Iterator[Dict[str, str]]:
     """A running assistant; yields its environment (ports, databases)."""
     log = tmp_path_factory.mktemp("logs") / "assistant.log"
+    with running_assistant(assistant_env, log):
+        yield {**assistant_env, "LOG": str(log)}
+
+
+@contextmanager
+def running_assistant(env: Dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """``python -m bot run`` with ``env``, its output in ``log``, until the block ends."""
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
             cwd=PROJECT_DIR,
-            env=assistant_env,
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait(f"http://127.0.0.1:{assistant_env['PORT']}/", process, log)
-        yield {**assistant_env, "LOG": str(log)}
+        _wait(f"http://127.0.0.1:{env['PORT']}/", process, log)
+        yield process
     finally:
         process.terminate()
         try:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import uuid
 from typing import Dict, Iterator
 
@@ -18,7 +16,8 @@ from sqlalchemy import create_engine, text
 
 from channels.privacy import pseudonymous_id
 from tests.e2e.client import say_text
-from tests.e2e.conftest import PROJECT_DIR, _wait, free_port
+from tests.e2e.conftest import running_assistant
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -38,25 +37,9 @@ def rolling_assistant(assistant_env, tmp_path_factory) -> Iterator[Dict[str, str
     env["TRACKER_URL"] = f"sqlite:///{work / 'tracker.db'}"
     if DATABASE_URL:
         env["TRACKER_STORE_URL"] = env["TRACKER_URL"] = DATABASE_URL
-    log = work / "assistant.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait(f"http://127.0.0.1:{env['PORT']}/", process, log)
+    with running_assistant(env, work / "assistant.log"):
         env["URL"] = f"http://127.0.0.1:{env['PORT']}/webhooks/rest/webhook"
         yield env
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def sessions_of(env: Dict[str, str], who: str) -> int:
