@@ -41,6 +41,8 @@ HANDOFF_SIGNAL = signal.SIGUSR1
 # the new process loads beside the serving one; on this 2-core machine under load, well
 # within a minute (measured in docs/deploy.md); a process that takes longer is given up
 LOAD_TIMEOUT_S = 600.0
+# a standby process (Request.standby) waits this long for its model, then is stopped
+STANDBY_TIMEOUT_S = 3600.0
 
 
 def control_dir(port: int, build_dir: Path = BUILD_DIR) -> Path:
@@ -66,12 +68,16 @@ def read_json(path: Path) -> Optional[Dict[str, Any]]:
 @dataclass
 class Request:
     """One operator's request: serve ``model`` if at least ``min_right`` of ``expect``'s
-    texts (text → intent) get their intent."""
+    texts (text → intent) get their intent. ``standby``: only start a Rasa process that
+    imports Rasa and TensorFlow and waits for the model (asked before training, so the
+    handoff after it only loads the model); ``release``: stop that process again."""
 
-    model: str
+    model: str = ""
     expect: Dict[str, str] = field(default_factory=dict)
     min_right: float = 0.0
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    standby: bool = False
+    release: bool = False
 
     @classmethod
     def from_dict(cls, content: Dict[str, Any]) -> Request:
@@ -81,7 +87,12 @@ class Request:
             expect={str(k): str(v) for k, v in expect.items()} if isinstance(expect, dict) else {},
             min_right=float(content.get("min_right") or 0.0),
             id=str(content.get("id") or uuid.uuid4().hex),
+            standby=bool(content.get("standby")),
+            release=bool(content.get("release")),
         )
+
+    def to_dict(self) -> Dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -191,21 +202,18 @@ class Control:
             return None
         return Path(str(content["model"]))
 
-    def ask(self, request: Request, timeout: float = LOAD_TIMEOUT_S + 60) -> Result:
-        """Hand ``request`` to the supervisor and wait for its result."""
+    def tell(self, request: Request) -> int:
+        """Hand ``request`` to the supervisor (its pid); no answer is awaited."""
         pid = self.supervisor_pid()
         if pid is None:
             raise ProcessLookupError("no supervisor")
-        write_json(
-            self.request_file(request.id),
-            {
-                "id": request.id,
-                "model": request.model,
-                "expect": request.expect,
-                "min_right": request.min_right,
-            },
-        )
+        write_json(self.request_file(request.id), request.to_dict())
         os.kill(pid, HANDOFF_SIGNAL)
+        return pid
+
+    def ask(self, request: Request, timeout: float = LOAD_TIMEOUT_S + 60) -> Result:
+        """Hand ``request`` to the supervisor and wait for its result."""
+        pid = self.tell(request)
         deadline = time.monotonic() + timeout
         result_file = self.result_file(request.id)
         while time.monotonic() < deadline:

@@ -13,6 +13,10 @@ without downtime (``bot.handoff``):
   having accepted anything;
 * it reports its progress in its status file (``loaded``, then ``serving``).
 
+Started before SPEC.json exists, it is a standby: it imports Rasa, TensorFlow and the NLU
+components and loads jieba's dictionary, then waits for the spec (``bot.serve`` writes it
+when the model is trained: the handoff then only loads the model).
+
 SPEC.json (written by ``bot.serve``, owner-only: it holds the API token) has ``fd``,
 ``model``, ``credentials``, ``endpoints``, ``auth_token``, ``port``, ``status`` and
 optionally ``expect`` and ``min_right``. Like ``bot.rasa_main``, jax is never imported.
@@ -30,7 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from bot.handoff import CheckReport, write_status
+from bot.handoff import STANDBY_TIMEOUT_S, CheckReport, write_status
 from bot.rasa_main import block_unused_modules
 
 logger = logging.getLogger(__name__)
@@ -148,16 +152,46 @@ def configure_process() -> None:
     tf_env.setup_tf_environment()
 
 
+def prepare_standby() -> None:
+    """What every model load needs and takes seconds: Rasa's server, TensorFlow, the NLU
+    components and jieba's dictionary (the model's tokenizer adds its words to it)."""
+    import jieba
+    import rasa.core.agent  # noqa: F401
+    import rasa.core.run  # noqa: F401
+    import rasa.nlu.classifiers.diet_classifier  # noqa: F401
+    import rasa.nlu.tokenizers.jieba_tokenizer  # noqa: F401
+
+    import nlu.components  # noqa: F401
+
+    jieba.initialize()
+
+
+def wait_for(spec_file: Path, parent: int, timeout: float = STANDBY_TIMEOUT_S) -> bool:
+    """Wait for the spec (written atomically by bot.serve); False if the supervisor is gone."""
+    deadline = time.monotonic() + timeout
+    while not spec_file.exists():
+        if os.getppid() != parent or time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     started = time.monotonic()
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         raise SystemExit("usage: python -m bot.rasa_server SPEC.json")
-    spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    spec_file = Path(args[0])
+    parent = os.getppid()
     block_unused_modules()
     sys.path.insert(1, os.getcwd())
     configure_process()
-    serve(spec, started)
+    if not spec_file.exists():  # standby (bot.handoff.Request.standby)
+        prepare_standby()
+        if not wait_for(spec_file, parent):
+            return
+        started = time.monotonic()
+    serve(json.loads(spec_file.read_text(encoding="utf-8")), started)
 
 
 if __name__ == "__main__":

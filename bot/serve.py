@@ -25,6 +25,7 @@ from bot.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_train
 from bot.handoff import (
     HANDOFF_SIGNAL,
     LOAD_TIMEOUT_S,
+    STANDBY_TIMEOUT_S,
     Control,
     Request,
     Result,
@@ -240,6 +241,7 @@ class RasaProcess:
     process: subprocess.Popen
     model: Path
     status_file: Path
+    spec_file: Path
     started: float = field(default_factory=time.monotonic)
 
     def status(self) -> Dict[str, Any]:
@@ -268,17 +270,44 @@ class RasaServers:
         self.listener = open_listener(settings.port)
         self.current: Optional[RasaProcess] = None
         self.pending: Optional[Tuple[Request, RasaProcess]] = None
+        self.standby: Optional[RasaProcess] = None
         # old processes finishing their requests, with the answer to give once they have
         self.retiring: List[Tuple[RasaProcess, float, Optional[Tuple[Request, Result]]]] = []
         self.requested = False
         self._count = 0
 
     def start(self, model: Path, request: Optional[Request] = None) -> RasaProcess:
+        """A Rasa process for ``model``: the standby one if it waits (``Request.standby``),
+        else a new one; for a ``request``, at low priority beside the serving one."""
+        standby, self.standby = self.standby, None
+        if request is not None and standby is not None and standby.process.poll() is None:
+            self._write_spec(standby.spec_file, standby.status_file, model, request)
+            standby.model, standby.started = model, time.monotonic()
+            return standby
+        if standby is not None:
+            standby.process.kill()
+            standby.process.wait()
+        status, spec = self._files()
+        self._write_spec(spec, status, model, request)
+        return self._spawn(spec, status, model, low_priority=request is not None)
+
+    def start_standby(self) -> None:
+        """A Rasa process that imports Rasa and TensorFlow now and waits for its spec."""
+        status, spec = self._files()
+        self.standby = self._spawn(spec, status, Path(""), low_priority=True)
+
+    def _files(self) -> Tuple[Path, Path]:
         self._count += 1
         name = f"rasa-{os.getpid()}-{self._count}"
         status = self.control.status_file(name)
         status.unlink(missing_ok=True)
         spec = status.with_name(f"{name}.spec.json")
+        spec.unlink(missing_ok=True)
+        return status, spec
+
+    def _write_spec(
+        self, spec: Path, status: Path, model: Path, request: Optional[Request]
+    ) -> None:
         content = {
             "fd": self.listener.fileno(),
             "port": self.settings.port,
@@ -292,15 +321,17 @@ class RasaServers:
             "min_right": request.min_right if request else 0.0,
         }
         write_private(spec, json.dumps(content, ensure_ascii=False))
+
+    def _spawn(self, spec: Path, status: Path, model: Path, low_priority: bool) -> RasaProcess:
         process = subprocess.Popen(
             [*self.command, str(spec)],
             cwd=PROJECT_DIR,
             env=self.env,
             pass_fds=(self.listener.fileno(),),
             # a process loading beside the serving one takes only the CPU it leaves
-            preexec_fn=(lambda: os.nice(LOAD_NICE)) if request is not None else None,
+            preexec_fn=(lambda: os.nice(LOAD_NICE)) if low_priority else None,
         )
-        return RasaProcess(process, model, status)
+        return RasaProcess(process, model, status, spec)
 
     def start_first(self, model: Path, timeout: float) -> None:
         self.control.announce(model)
@@ -328,12 +359,27 @@ class RasaServers:
             self._take_requests()
         if self.pending is not None:
             self._advance_pending()
+        if self.standby is not None and (
+            self.standby.process.poll() is not None
+            or time.monotonic() - self.standby.started > STANDBY_TIMEOUT_S
+        ):
+            self.standby.process.terminate()
+            self.retiring.append((self.standby, time.monotonic(), None))
+            self.standby = None
         self._reap()
         assert self.current is not None
         return self.current.process.poll()
 
     def _take_requests(self) -> None:
         for request in self.control.pending_requests():
+            if request.standby or request.release:
+                if self.standby is not None:
+                    self.standby.process.terminate()
+                    self.retiring.append((self.standby, time.monotonic(), None))
+                    self.standby = None
+                if request.standby and self.pending is None:
+                    self.start_standby()
+                continue
             model = Path(request.model)
             previous = self._model_info(self.current)
             if self.pending is not None:
@@ -409,10 +455,13 @@ class RasaServers:
             if answer is not None:
                 self.control.answer(*answer)
             process.status_file.unlink(missing_ok=True)
+            process.spec_file.unlink(missing_ok=True)
         self.retiring = still
 
     def processes(self) -> List[subprocess.Popen]:
         found = [p.process for p, _, _ in self.retiring]
+        if self.standby is not None:
+            found.append(self.standby.process)
         if self.pending is not None:
             found.append(self.pending[1].process)
         if self.current is not None:

@@ -19,7 +19,14 @@ PACKAGES = ("actions", "channels", "bot", "nlu")
 
 # The operator layer: the CLI package (bot/cli/, the only place that parses arguments) and the
 # operator tools it drives (processes, model swap, kb try).
-OPERATOR_TOOLS = {"bot.__main__", "bot.serve", "bot.cluster", "bot.publish", "bot.preview"}
+OPERATOR_TOOLS = {
+    "bot.__main__",
+    "bot.serve",
+    "bot.rasa_server",
+    "bot.cluster",
+    "bot.publish",
+    "bot.preview",
+}
 SHARED_CHANNEL_MODULES = {
     "channels.plumbing",
     "channels.questions",
@@ -48,6 +55,9 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
     "bot.rasa_server": {
         name: "Rasa itself, after the modules it never uses are marked absent (bot.rasa_main)"
         for name in (
+            "rasa.core.agent",
+            "rasa.nlu.classifiers.diet_classifier",
+            "rasa.nlu.tokenizers.jieba_tokenizer",
             "rasa.core.run",
             "rasa.core.utils",
             "rasa.shared.core.events",
@@ -56,6 +66,10 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
             "rasa.utils.io",
             "rasa.utils.tensorflow.environment",
         )
+    }
+    | {
+        "jieba": "a standby process loads jieba's dictionary before its model arrives",
+        "nlu.components": "a standby process imports the NLU components before its model",
     },
     "bot.rasa_main": {
         "rasa.__main__": "Rasa itself, after the modules it never uses are "

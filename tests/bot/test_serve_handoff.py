@@ -181,3 +181,27 @@ def test_the_new_process_loads_at_low_priority_and_serves_at_the_supervisors(ser
         time.sleep(0.05)
     threads = [int(t.name) for t in Path(f"/proc/{loading}/task").iterdir()]
     assert {os.getpriority(os.PRIO_PROCESS, t) for t in threads} == {own}
+
+
+def test_a_standby_process_takes_the_next_model_and_a_release_stops_it(servers, tmp_path):
+    servers.control.tell(Request(standby=True))
+    while servers.standby is None:
+        assert servers.poll() is None
+        time.sleep(0.05)
+    standby = servers.standby.process.pid
+    assert not servers.standby.spec_file.exists()  # it waits for its model
+    with Load(servers.settings.port) as load:
+        result = ask_while_supervising(servers, Request(str(model(tmp_path, "next"))))
+    assert result.swapped and servers.current.process.pid == standby
+    assert servers.standby is None and load.errors == []
+    # a standby asked for, then released (training failed): stopped, nothing else changes
+    servers.control.tell(Request(standby=True))
+    while servers.standby is None:
+        servers.poll()
+        time.sleep(0.05)
+    waiting = servers.standby.process
+    servers.control.tell(Request(release=True))
+    while waiting.poll() is None:
+        assert servers.poll() is None
+        time.sleep(0.05)
+    assert servers.standby is None and servers.current.process.pid == standby

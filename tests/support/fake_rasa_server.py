@@ -29,6 +29,8 @@ def write_status(path: Path, **content) -> None:
 
 
 def main() -> None:
+    while not Path(sys.argv[1]).exists():  # a standby: the spec comes with the model
+        time.sleep(0.05)
     spec = json.loads(Path(sys.argv[1]).read_text())
     status = Path(spec["status"])
     model = Path(spec["model"])
