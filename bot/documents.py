@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
 from bot.kb.models import PolicyDocument
-from bot.normalize import normalize
+from bot.normalize import MAX_CHARS, normalize
 
 _NUMBER = re.compile(
     r"^(?P<prefix>\D+?)\s*[〔\[(（【]\s*(?P<year>\d{4})\s*[〕\])）】]\s*(?P<seq>\d+)\s*号$"
@@ -38,8 +38,8 @@ def number_parts(number: str) -> Optional[NumberParts]:
     return NumberParts(match["prefix"], match["year"], str(int(match["seq"])))
 
 
-def _strip_quotes(text: str) -> str:
-    return _QUOTES.sub("", normalize(text))
+def _strip_quotes(text: str, limit: Optional[int] = MAX_CHARS) -> str:
+    return _QUOTES.sub("", normalize(text, limit))
 
 
 def _by_number(question: str, documents: Sequence[PolicyDocument]) -> List[PolicyDocument]:
@@ -106,6 +106,8 @@ def documents_named(
     without the lines that cite the documents)."""
     named = _by_number(question, documents)
     named += [
-        d for d in _by_title(question, documents, _strip_quotes(background)) if d not in named
+        d
+        for d in _by_title(question, documents, _strip_quotes(background, limit=None))
+        if d not in named
     ]
     return [d for d in documents if d in named]

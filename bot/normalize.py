@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from opencc import OpenCC
 
@@ -88,15 +88,16 @@ def canonical(text: str) -> str:
     return canonical_with_offsets(text)[0].strip()
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, limit: Optional[int] = MAX_CHARS) -> str:
     """Full-width→half-width, traditional→simplified, whitespace collapsed, lower-case ASCII.
 
     A leading ``/`` is removed so that nobody can force an intent with Rasa's
-    ``/intent`` syntax.
+    ``/intent`` syntax. An applicant's message is cut to ``limit`` characters; knowledge
+    text (clauses, FAQ questions and answers) is normalised whole with ``limit=None``.
     """
     if not text:
         return ""
-    text = canonical(text[: MAX_CHARS * 2])
+    text = canonical(text if limit is None else text[: limit * 2])
     text = _converter().convert(text)
     text = _LEADING_COMMAND.sub("", text.strip())
-    return text.lower()[:MAX_CHARS]
+    return text.lower() if limit is None else text.lower()[:limit]

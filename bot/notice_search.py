@@ -125,7 +125,7 @@ class NoticeIndex:
             if clause.scope != "notice":
                 continue
             for text in split_sentences(clause.text):
-                terms = frozenset(self.segmenter.terms(normalize(text)))
+                terms = frozenset(self.segmenter.terms(normalize(text, limit=None)))
                 self.sentences.append(Sentence(clause.clause, text, terms))
         self.df: Dict[str, int] = {}
         for sentence in self.sentences:
@@ -135,12 +135,18 @@ class NoticeIndex:
         self.average_length = sum(len(s.terms) for s in self.sentences) / max(
             1, len(self.sentences)
         )
-        self.faq_texts = {faq_id: normalize(text) for faq_id, text in faq_texts.items()}
+        self.faq_texts = {faq_id: normalize(text, limit=None) for faq_id, text in faq_texts.items()}
         self.faq_text = "\n".join(self.faq_texts.values())
-        notice_text = " ".join(normalize(c.text) for c in kb.clauses)
+        notice_text = " ".join(normalize(c.text, limit=None) for c in kb.clauses)
         vocabulary = " ".join(w for m in kb.entity_vocabulary().values() for w in m)
         self.known_text = " ".join(
-            [notice_text, *self.faq_texts.values(), normalize(vocabulary), *STOPWORDS, *extra_known]
+            [
+                notice_text,
+                *self.faq_texts.values(),
+                normalize(vocabulary, limit=None),
+                *STOPWORDS,
+                *extra_known,
+            ]
         )
 
     def idf(self, term: str) -> float:

@@ -144,11 +144,17 @@ class QuestionRouter:
         self.faq_keywords = [(normalize(k), e.id) for e in kb.faq for k in e.keywords]
         self.footer_ids = {e.id for e in kb.faq if e.footer}
         self.blocked_words = blocked_words(kb)
-        self.faq_questions = {e.id: normalize("\n".join([e.question, *e.similar])) for e in kb.faq}
+        self.faq_questions = {
+            e.id: normalize("\n".join([e.question, *e.similar]), limit=None) for e in kb.faq
+        }
         self.entities = EntityMatcher(kb.entity_vocabulary())
         # text a policy document's title fragment must not be part of to name that document
         self.background = "\n".join(
-            [normalize(c.text) for c in kb.clauses if c.clause != kb.notice.policy_basis.clause]
+            [
+                normalize(c.text, limit=None)
+                for c in kb.clauses
+                if c.clause != kb.notice.policy_basis.clause
+            ]
             + list(self.faq_questions.values())
         )
         self.index = NoticeIndex(

@@ -59,6 +59,10 @@ def test_documents_are_recognised(question, expected, documents, background):
         "长沙能推荐4个吗",
         "国办发〔2020〕99号",  # not one of the notice's documents
         "双创示范基地有哪几个建设方向",  # words of a title that the notice uses everywhere
+        # 发展改革委 is in a title, but also in the FAQ (the whole FAQ, not its first 300
+        # characters, is the background)
+        "湖南省发展改革委的办公地址在哪里？",
+        "省发展改革委电话多少",
     ],
 )
 def test_other_numbers_are_not_documents(question, documents, background):
@@ -68,3 +72,17 @@ def test_other_numbers_are_not_documents(question, documents, background):
 def test_number_parts_of_every_document(documents):
     for document in documents:
         assert number_parts(document.number) is not None
+
+
+def test_no_faq_question_but_the_policy_basis_ones_names_a_document(kb, documents, background):
+    for entry in kb.faq:
+        if entry.id == "policy_basis":
+            continue
+        for question in [entry.question, *entry.similar]:
+            assert named(question, documents, background) == [], (entry.id, question)
+
+
+def test_the_background_is_the_whole_notice_and_faq(kb, background):
+    last_clause = [c for c in kb.clauses if c.clause != kb.notice.policy_basis.clause][-1]
+    assert normalize(last_clause.text, limit=None)[-20:] in background
+    assert normalize(kb.faq[-1].question) in background

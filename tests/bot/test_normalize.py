@@ -40,3 +40,9 @@ def test_canonical_offsets_point_at_the_source(raw):
 
 def test_normalize_caps_huge_input():
     assert len(normalize("长" * 200_000)) == MAX_CHARS
+
+
+def test_knowledge_text_is_normalised_whole():
+    text = "申報材料　" * 200  # 1,000 characters: a clause, or all questions of a FAQ entry
+    assert normalize(text, limit=None) == ("申报材料 " * 200).strip()
+    assert normalize(text, limit=10) == "申报材料 申报材料 "[:10]
