@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+import threading
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
@@ -61,15 +63,114 @@ def split_sentences(text: str) -> List[str]:
     return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
+class _Additions(dict):
+    """A jieba tokenizer's own words over a dictionary it shares with other tokenizers.
+
+    jieba's ``Tokenizer.FREQ`` (word or word prefix → frequency) is read with ``in``, ``[]`` and
+    ``get`` and written with ``[]=`` (``add_word``): reads fall through to the shared
+    dictionary, writes stay here, so the shared one is never changed."""
+
+    __slots__ = ("shared",)
+
+    def __init__(self, shared: Dict[str, int]) -> None:
+        super().__init__()
+        self.shared = shared
+
+    def __missing__(self, word: str) -> int:
+        return self.shared[word]
+
+    def __contains__(self, word: object) -> bool:
+        return dict.__contains__(self, word) or word in self.shared
+
+    def get(self, word: str, default: Optional[int] = None) -> Optional[int]:  # type: ignore[override]
+        value = dict.get(self, word, _ABSENT)
+        return self.shared.get(word, default) if value is _ABSENT else value
+
+
+_ABSENT = object()
+# jieba's default dictionary as loaded (word → frequency, total frequency): one copy per
+# process, read by jieba.dt (Rasa's JiebaTokenizer) and by every Segmenter.
+_default: Optional[Tuple[Dict[str, int], int]] = None
+_default_lock = threading.Lock()
+
+
+def _initialize_global(dictionary: Optional[str] = None) -> None:
+    """jieba.dt's initialize: load as jieba does, then keep what is added later (Rasa's user
+    dictionary) apart from the default dictionary, which Segmenters then share."""
+    global _default
+    tokenizer = jieba.dt
+    with tokenizer.lock:
+        jieba.Tokenizer.initialize(tokenizer, dictionary)
+        if tokenizer.dictionary == jieba.DEFAULT_DICT and not isinstance(
+            tokenizer.FREQ, _Additions
+        ):
+            _default = (tokenizer.FREQ, tokenizer.total)
+            tokenizer.FREQ = _Additions(tokenizer.FREQ)
+            _compact_word_tags(_default[0])
+
+
+# jieba loads its dictionary on first use. Unless something used jieba.dt before this module was
+# imported, that load goes through _initialize_global (nlu/components.py imports this module
+# before Rasa's JiebaTokenizer loads its user dictionary into jieba.dt).
+if not jieba.dt.initialized and jieba.dt.dictionary == jieba.DEFAULT_DICT:
+    jieba.dt.initialize = _initialize_global
+
+
+def default_dictionary() -> Tuple[Dict[str, int], int]:
+    """jieba's default dictionary (word → frequency, total), shared with jieba.dt when it was
+    loaded through _initialize_global, else loaded once for this process's Segmenters."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            jieba.dt.check_initialized()
+        if _default is None:  # jieba.dt was loaded before this module was imported
+            private = jieba.Tokenizer()
+            private.initialize()
+            _default = (private.FREQ, private.total)
+            _compact_word_tags(_default[0])
+        return _default
+
+
+def _compact_word_tags(dictionary: Dict[str, int]) -> None:
+    """Rebuild ``jieba.posseg.dt``'s word → tag table (read from dict.txt at import) with the
+    dictionary's own word objects as keys and one object per tag: the same table without a
+    second copy of every word (≈ 27 MiB) and of most tags (≈ 6 MiB). Once per process."""
+    table = jieba.posseg.dt.word_tag_tab
+    compact = {word: sys.intern(table[word]) for word in dictionary if word in table}
+    if len(compact) < len(table):  # words of the tag table the dictionary lacks: kept as read
+        compact.update((w, t) for w, t in table.items() if w not in compact)
+    jieba.posseg.dt.word_tag_tab = compact
+
+
+class _Tagger(jieba.posseg.POSTokenizer):
+    """jieba's part-of-speech tagger over ``tokenizer``, with the word tags of jieba's default
+    dictionary that ``import jieba.posseg`` already loaded (``jieba.posseg.dt``): a new
+    POSTokenizer reads dict.txt again (≈ 40 MiB). Words added to ``tokenizer`` without a tag
+    are tagged as before (by that table, else ``x``); nothing in this project calls
+    ``jieba.posseg.cut``, which would merge jieba.dt's user-dictionary tags into the table."""
+
+    def __init__(self, tokenizer: jieba.Tokenizer) -> None:  # no super(): it reloads the tags
+        self.tokenizer = tokenizer
+        self.word_tag_tab = jieba.posseg.dt.word_tag_tab
+
+
 class Segmenter:
-    """jieba with the knowledge vocabulary added, isolated from jieba's global state."""
+    """jieba with the knowledge vocabulary added, isolated from jieba's global state.
+
+    Its dictionary is jieba's default one, shared (``default_dictionary``), with the knowledge
+    words on top: the same segmentation as a ``jieba.Tokenizer()`` of its own, without a second
+    copy of the dictionary (≈ 75 MiB) per Segmenter."""
 
     def __init__(self, words: Iterable[str]):
+        shared, total = default_dictionary()
         self._tokenizer = jieba.Tokenizer()
+        self._tokenizer.FREQ = _Additions(shared)
+        self._tokenizer.total = total
+        self._tokenizer.initialized = True
         for word in words:
             if word and not word.isascii():
                 self._tokenizer.add_word(normalize(word), freq=2000)
-        self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
+        self._tagger = _Tagger(self._tokenizer)
 
     def nouns(self, text: str) -> List[str]:
         """Nouns of the question (what it is about); verbs, adverbs and time words are how it is
