@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import entities_of, knowledge, today
@@ -27,6 +27,8 @@ from bot.names import (
     LAST_TOPIC,
     NLU_FALLBACK,
     OUT_OF_SCOPE,
+    SELFCHECK,
+    SELFCHECK_FORM,
 )
 from bot.replies import (
     NOTICE_CLAUSE,
@@ -159,6 +161,18 @@ class ActionFallbackAnswer(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if tracker.active_loop_name != SELFCHECK_FORM:
+            return self.answer(dispatcher, tracker)
+        # The self-check refused the message (a question, or asking for the self-check while
+        # in it): the policies have nothing else to offer, and without going back to the form
+        # Rasa would predict this fallback again and again until its circuit breaker stops the
+        # conversation. Answer (unless it asked for the self-check: the form's question
+        # explains that), then the form asks its question again.
+        asked_for_it = (tracker.latest_message.get("intent") or {}).get("name") == SELFCHECK
+        events = [] if asked_for_it else self.answer(dispatcher, tracker)
+        return [*events, FollowupAction(SELFCHECK_FORM)]
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
         kb = knowledge()
         entities = entities_of(tracker.latest_message)
         refused = blocked_reply(kb, entities, today())

@@ -108,3 +108,23 @@ def test_a_quoted_notice_clause_offers_feedback_but_a_fallback_does_not():
 def test_feedback_is_thanked_with_the_matching_words(text, entities, thanks):
     (message,) = run(ActionFeedback(), tracker(text, fb.INTENT, entities=entities))
     assert message["text"] == render_message(knowledge(), fb.THANKS_MESSAGES[thanks], today())
+
+
+@pytest.mark.parametrize(
+    "text, intent, answered",
+    [
+        ("有没有自评工具", "selfcheck", False),  # asked for the self-check while in it
+        ("食堂几点开饭", "out_of_scope", True),
+        ("……", "nlu_fallback", True),
+    ],
+)
+def test_a_fallback_during_the_self_check_goes_back_to_the_form(text, intent, answered):
+    """The form refused the message; without going back to it Rasa predicts the fallback
+    again until its circuit breaker ends the conversation."""
+    dispatcher = CollectingDispatcher()
+    current = tracker(text, intent, loop="selfcheck_form")
+    events = ActionFallbackAnswer().run(dispatcher, current, {})
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "selfcheck_form"}
+    assert bool(dispatcher.messages) == answered
+    outside = ActionFallbackAnswer().run(CollectingDispatcher(), tracker(text, intent), {})
+    assert all(e["event"] != "followup" for e in outside)

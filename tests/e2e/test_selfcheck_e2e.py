@@ -125,6 +125,20 @@ def test_exit_then_questions_work_again(assistant_url):
     assert "银杏路6号" in replies[3]
 
 
+def test_asking_for_the_self_check_while_in_it_goes_on_with_it(assistant_url):
+    """The form refuses the message and no rule follows: without going back to the form,
+    Rasa repeated the fallback ten times, then stopped answering the conversation."""
+    who = sender()
+    replies = converse(
+        assistant_url, who, ["我想自测一下能不能申报", "有没有自评工具", "企业", "长沙"]
+    )
+    assert "申报主体属于哪一类" in replies[1] and "没有把握" not in replies[1]
+    assert "市州" in replies[2]
+    assert "融通创新" in replies[3]
+    assert len(say(assistant_url, who, "有没有自评工具")) == 1
+    assert "0731-89991015" not in say_text(assistant_url, who, "是")
+
+
 def test_changed_mind_mid_way(assistant_url):
     replies = converse(
         assistant_url, sender(), ["自测", "研究院", "株洲", "是", "不对，我们是企业", "是"]
