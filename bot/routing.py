@@ -208,12 +208,13 @@ class QuestionRouter:
         is_faq = intent in self.faq_ids
         sure = confidence >= self.thresholds.fallback
         trusted = is_faq and confidence >= self.thresholds.trust_model
-        if intent in CONVERSATION_INTENTS and sure:
-            return None  # greeting, self-check answer, thanks …
-
+        # a yes/no question the facts decide (a 市州 and a number, a date to hand in), even
+        # when the model took it for a conversation step (“湘潭想报4家行不行” → an answer)
         derived = self.derived_topic(question)
         if derived:
             return Route(derived, "derived_fact")
+        if intent in CONVERSATION_INTENTS and sure:
+            return None  # greeting, self-check answer, thanks …
         distinctive = self.index.distinctive_terms(question)
         if distinctive and not (is_faq and self.index.faq_covers(intent, distinctive)):
             hit = self.index.search(question)

@@ -46,6 +46,8 @@ def model_says(intent, confidence):
         ("退役军人创业能算吗", model_says("eligibility", 0.9), NLU_FALLBACK, "distinctive_term"),
         # facts that follow from facts, whatever the model made of the wording
         ("衡阳这次能推3个上去吗", model_says("selfcheck_answer", 0.47), "quota", "derived_fact"),
+        # the model sure it is a self-check answer: the facts still decide
+        ("湘潭想报4家行不行", model_says("selfcheck_answer", 0.56), "quota", "derived_fact"),
         ("长株潭三个市加起来最多推荐几个", model_says("quota", 0.8), "quota", "derived_fact"),
         (
             "我们12月3号才能把材料送过去，还来得及吗",
