@@ -591,7 +591,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         metavar="'NAME=VALUE …'",
         help="the assistant alone, once per variant (its extra environment; '' = none)",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed the question order: runs with the same seed ask the same questions in the "
+        "same conversations (before/after comparisons)",
+    )
     args = parser.parse_args(argv)
+    if args.seed is not None:
+        random.seed(args.seed)
     run: Callable[[argparse.Namespace], int] = compare if args.compare else run_against
     if args.variant:
         run = variants
