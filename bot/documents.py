@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import List, Optional, Sequence
 
 from bot.kb.models import PolicyDocument
@@ -38,7 +39,10 @@ def number_parts(number: str) -> Optional[NumberParts]:
     return NumberParts(match["prefix"], match["year"], str(int(match["seq"])))
 
 
+@lru_cache(maxsize=1024)
 def _strip_quotes(text: str, limit: Optional[int] = MAX_CHARS) -> str:
+    """``text`` normalised, without quotes — remembered: the same titles and the same long
+    background text are stripped for every question the router reads."""
     return _QUOTES.sub("", normalize(text, limit))
 
 

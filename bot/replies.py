@@ -15,7 +15,14 @@ from typing import Dict, List, Optional, Sequence
 from bot.derived import deadline_check, quota_breakdown, quota_check, quota_total
 from bot.english import is_english
 from bot.kb.answers import answer_faq, human_contacts, source_note
-from bot.kb.facts import FactValue, chinese_date, deadline_status, render, static_facts
+from bot.kb.facts import (
+    FactValue,
+    chinese_date,
+    deadline_status,
+    memoized,
+    render,
+    static_facts,
+)
 from bot.kb.models import KnowledgeBase
 from bot.names import NOT_IN_NOTICE
 from bot.normalize import normalize
@@ -52,7 +59,13 @@ def follow_up_topic(
 
 def render_message(kb: KnowledgeBase, name: str, today: dt.date, /, **values: str) -> str:
     """The fixed sentence ``name`` of messages.yml with facts, contacts, deadline status and
-    ``values``."""
+    ``values`` (computed once per knowledge base, day, name and values: the channels and
+    the actions render the same few sentences on every message)."""
+    key = ("render_message", name, today, tuple(sorted(values.items())))
+    return memoized(kb, key, lambda: _render_message(kb, name, today, values))
+
+
+def _render_message(kb: KnowledgeBase, name: str, today: dt.date, values: Dict[str, str]) -> str:
     facts: Dict[str, FactValue] = dict(static_facts(kb))
     facts["contacts"] = FactValue(human_contacts(kb), kb.notice.contacts.clause)
     facts["deadline_status"] = FactValue(deadline_status(kb, today), kb.notice.deadline.clause)

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # An SQL tracker store starts a new session (slots carried over) once the latest one holds
     # more events than this, so long conversations stay fast (bot/trackers.py); 0: Rasa's own.
     tracker_max_session_events: int = Field(100, env="TRACKER_MAX_SESSION_EVENTS", ge=0)
+    # Parses of Rasa's NLU kept per process, by model and exact text (bot/rasa_speedups.py):
+    # repeated menu clicks and short questions skip the NLU; 0 = none.
+    parse_cache_size: int = Field(2048, env="PARSE_CACHE_SIZE", ge=0)
     # Rasa's lock store: redis://… (RedisLockStore, one conversation on one instance at a
     # time); unset: in memory, right for one instance only.
     lock_store_url: Optional[str] = Field(None, env="LOCK_STORE_URL")

@@ -26,6 +26,8 @@ clocks in sync, as for Rasa's own sessions).
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from typing import Any, List, Optional
 
@@ -33,6 +35,9 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SESSION_EVENTS = 100
 
@@ -95,8 +100,31 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
         self.max_session_events = int(max_session_events)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's ``save`` (publish the new events to the broker, then store them) with one
+        count of the stored rows instead of two: Rasa's counts them once to publish and again,
+        in a second database session, to store — the same number, as one conversation is
+        saved by one instance at a time (the lock store)."""
         roll_over(tracker, self.max_session_events)
-        await super().save(tracker)
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+            if self.event_broker is not None:
+                await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+            for event in new_events:
+                session.add(self._row(tracker.sender_id, event))
+            session.commit()
+        logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
+
+    def _row(self, sender_id: str, event: Event) -> Any:
+        """The stored row of ``event``, as Rasa's ``SQLTrackerStore.save`` makes it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         """Publish the events not stored yet. Rasa's own finds them by loading and replaying

@@ -15,9 +15,10 @@ it on a spare port and loads it over REST; then it starts the assistant (``pytho
 run``: the current model, an empty SQLite tracker and question log in a temporary
 directory) and loads it through the signed, encrypted WeChat webhook. The two run one after
 the other, never at the same time. Each level sends varied questions (the held-out NLU
-paraphrases for the assistant, the stock bot's own examples for it) from fresh senders,
-in conversations of ``CONVERSATION_TURNS`` turns. Printed: p50/p95/p99, throughput, errors,
-peak RSS of every server process, and the ratio of throughputs.
+paraphrases for the assistant — none asked twice in a run —, the stock bot's own examples
+for it) from fresh senders, in conversations of ``CONVERSATION_TURNS`` turns. Printed:
+p50/p95/p99, throughput, errors, peak RSS of every server process, and the ratio of
+throughputs.
 """
 
 from __future__ import annotations
@@ -185,23 +186,48 @@ class Level:
         return self.cpu_seconds * 1000 / done if done and self.cpu_seconds else 0.0
 
 
+# Consecutive questions of the walk are this far apart in the question file (which lists
+# paraphrases intent by intent), so one conversation asks about different things.
+STRIDE = 7
+
+
 @dataclass
 class Target:
+    """A server under load. Its questions are handed out along one walk through the file
+    (``start``, ``start + STRIDE``, …, coprime to the number of questions) that every level
+    continues: no question is asked twice in a run until the walk has gone round (the 370
+    held-out questions are enough for the warm-up, the serial run and 20 senders × 10 turns;
+    so a cache of parse results meets no repeat the issue's "varied questions" exclude)."""
+
     name: str
     base_url: str
     questions: List[str]
     wechat: Optional[WeChatClient] = None
     pids: List[int] = field(default_factory=list)
+    start: int = -1  # where the walk begins: random (reproducible with --seed)
+    asked: int = 0  # questions handed out so far
+
+    def __post_init__(self) -> None:
+        if self.start < 0:
+            self.start = random.randrange(len(self.questions))
+
+    def question(self, number: int) -> str:
+        """The ``number``-th question of the walk."""
+        return self.questions[(self.start + STRIDE * number) % len(self.questions)]
+
+    def hand_out(self, count: int) -> int:
+        """Reserve the next ``count`` questions of the walk; returns the number of the first."""
+        first, self.asked = self.asked, self.asked + count
+        return first
 
 
 async def one_sender(
-    session: aiohttp.ClientSession, target: Target, turns: int, level: Level, offset: int
+    session: aiohttp.ClientSession, target: Target, turns: int, level: Level, first: int
 ) -> None:
-    questions = target.questions
     for turn in range(turns):
         if turn % CONVERSATION_TURNS == 0:  # applicants hold short conversations
             sender = f"bench-{uuid.uuid4().hex[:12]}"
-        text = questions[(offset + turn * 7) % len(questions)]
+        text = target.question(first + turn)
         started = time.perf_counter()
         try:
             if target.wechat is not None:
@@ -236,11 +262,11 @@ async def run_level(
         asyncio.ensure_future(sample_memory(target.pids, memory)) if memory is not None else None
     )
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        start = random.randrange(len(target.questions))
+        first = target.hand_out(senders * turns)
         cpu_before = cpu_seconds(target.pids)
         began = time.perf_counter()
         await asyncio.gather(
-            *(one_sender(session, target, turns, level, start + n * 37) for n in range(senders))
+            *(one_sender(session, target, turns, level, first + n * turns) for n in range(senders))
         )
         level.elapsed = time.perf_counter() - began
         level.cpu_seconds = cpu_seconds(target.pids) - cpu_before
@@ -591,7 +617,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         metavar="'NAME=VALUE …'",
         help="the assistant alone, once per variant (its extra environment; '' = none)",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed the question order: runs with the same seed ask the same questions in the "
+        "same conversations (before/after comparisons)",
+    )
     args = parser.parse_args(argv)
+    if args.seed is not None:
+        random.seed(args.seed)
     run: Callable[[argparse.Namespace], int] = compare if args.compare else run_against
     if args.variant:
         run = variants

@@ -6,7 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
-from bot.kb.facts import FactValue, context_facts, deadline_status, render, static_facts, tidy
+from bot.kb.facts import (
+    FactValue,
+    context_facts,
+    deadline_status,
+    memoized,
+    render,
+    static_facts,
+    tidy,
+)
 from bot.kb.models import KnowledgeBase
 
 ENTITY_PRIORITY = ("city", "applicant_type", "direction")
@@ -67,4 +75,6 @@ def topics_overview(kb: KnowledgeBase, limit: int = 8) -> str:
 
 def human_contacts(kb: KnowledgeBase) -> str:
     """``{contacts}``: people, phone and e-mail in the wording of messages.yml (contacts)."""
-    return tidy(render(kb.message("contacts"), static_facts(kb)))
+    return memoized(
+        kb, "human_contacts", lambda: tidy(render(kb.message("contacts"), static_facts(kb)))
+    )

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, Iterable, Optional, Set
+from typing import Any, Callable, Dict, Hashable, Iterable, Optional, Set, TypeVar
 
 from bot.kb.models import ApplicantType, City, KnowledgeBase
 
@@ -34,6 +34,32 @@ class FactValue:
     clause: str
 
 
+T = TypeVar("T")
+_MEMO_ATTRIBUTE = "_derived_memo"
+MEMO_MAX_ENTRIES = 4096
+
+
+def memoized(kb: KnowledgeBase, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, computed once per knowledge base and ``key``, kept on ``kb`` itself.
+
+    A loaded knowledge base is never changed (a staff edit is a new load: bot.kb.load's
+    ``KnowledgeCache``), so what follows from it alone stays right as long as it lives, and
+    goes with it. Only for immutable results (strings, frozen values) or results copied by
+    the caller. At most ``MEMO_MAX_ENTRIES`` per knowledge base (keys with a date grow by one
+    a day): beyond that the memo starts afresh.
+    """
+    memo: Dict[Hashable, Any] = kb.__dict__.setdefault(_MEMO_ATTRIBUTE, {})
+    try:
+        return memo[key]
+    except KeyError:
+        pass
+    value = compute()
+    if len(memo) >= MEMO_MAX_ENTRIES:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[^\x00-\x7f])[ \t\r\n]+(?=[^\x00-\x7f])")
 
 
@@ -47,7 +73,12 @@ def chinese_date(day: dt.date) -> str:
 
 
 def static_facts(kb: KnowledgeBase) -> Dict[str, FactValue]:
-    """All facts that do not depend on the question or the day."""
+    """All facts that do not depend on the question or the day: a new dict on every call
+    (callers add to it), computed once per knowledge base."""
+    return dict(memoized(kb, "static_facts", lambda: _static_facts(kb)))
+
+
+def _static_facts(kb: KnowledgeBase) -> Dict[str, FactValue]:
     notice = kb.notice
     facts: Dict[str, FactValue] = {}
 
@@ -150,6 +181,10 @@ def _type_label(kb: KnowledgeBase, kind: ApplicantType) -> str:
 
 def deadline_status(kb: KnowledgeBase, today: dt.date) -> str:
     """How the deadline stands today (messages.yml: deadline_status_open / _today / _closed)."""
+    return memoized(kb, ("deadline_status", today), lambda: _deadline_status(kb, today))
+
+
+def _deadline_status(kb: KnowledgeBase, today: dt.date) -> str:
     days = (kb.notice.deadline.date - today).days
     name = (
         "deadline_status_open"

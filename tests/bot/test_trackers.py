@@ -247,3 +247,53 @@ async def test_the_event_broker_gets_each_new_event_once(make_store, tmp_path):
     assert sum(e["event"] == "session_started" for e in store.event_broker.published) > 1
     if isinstance(store, SQLTrackerStore):
         store.engine.dispose()
+
+
+def stored_rows(store: SQLTrackerStore, sender: str) -> List[tuple]:
+    """The rows of ``sender`` as stored, without their ids."""
+    with store.session_scope() as session:
+        rows = (
+            session.query(store.SQLEvent)
+            .filter(store.SQLEvent.sender_id == sender)
+            .order_by(store.SQLEvent.id)
+            .all()
+        )
+        return [(r.type_name, r.timestamp, r.intent_name, r.action_name, r.data) for r in rows]
+
+
+async def test_save_stores_and_publishes_what_rasas_own_store_does(tmp_path):
+    """One count of the stored rows per save instead of Rasa's two; the same rows, the same
+    events published, on a conversation that rolls over (limit 0: Rasa's store itself)."""
+    import sqlalchemy as sa
+
+    ours = BoundedSQLTrackerStore(DOMAIN, db=str(tmp_path / "ours.db"), max_session_events=LIMIT)
+    rasas = BoundedSQLTrackerStore(DOMAIN, db=str(tmp_path / "rasas.db"), max_session_events=0)
+    rasas.save = lambda tracker: SQLTrackerStore.save(rasas, tracker)  # Rasa's own save
+    counts: List[str] = []
+    sa.event.listen(
+        ours.engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *args: (
+            counts.append(statement) if "count(" in statement.lower() else None
+        ),
+    )
+    ours.event_broker, rasas.event_broker = Collecting(), Collecting()
+    sender = f"same-{uuid.uuid4().hex[:8]}"
+    tracker = DialogueStateTracker.from_events(sender, [], DOMAIN.slots)
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), listen()):
+        tracker.update(event, DOMAIN)
+    saves = 0
+    for n in range(12):
+        for event in [*question(f"问题{n}", city="长沙"), listen()]:
+            tracker.update(event, DOMAIN)
+        roll_over(tracker, LIMIT)  # what ours does in save, done for both
+        twin = tracker.copy()
+        await ours.save(tracker)
+        await rasas.save(twin)
+        saves += 1
+    assert sum(isinstance(e, SessionStarted) for e in tracker.events) > 1  # it rolled over
+    assert stored_rows(ours, sender) == stored_rows(rasas, sender)
+    assert ours.event_broker.published == rasas.event_broker.published
+    assert len(counts) == saves
+    ours.engine.dispose()
+    rasas.engine.dispose()
