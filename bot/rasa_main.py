@@ -23,8 +23,18 @@ def block_unused_modules() -> None:
             sys.modules[name] = None  # type: ignore[assignment]  # import → ImportError
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def prepare_rasa() -> None:
+    """Before Rasa is imported by a Rasa process: the modules it never uses marked absent,
+    then the per-request work Rasa repeats for nothing done once (bot/rasa_speedups.py,
+    which imports Rasa, hence after)."""
     block_unused_modules()
+    from bot.rasa_speedups import install
+
+    install()
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    prepare_rasa()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]

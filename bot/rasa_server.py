@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from bot.handoff import STANDBY_TIMEOUT_S, CheckReport, write_status
-from bot.rasa_main import block_unused_modules
+from bot.rasa_main import prepare_rasa
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         raise SystemExit("usage: python -m bot.rasa_server SPEC.json")
     spec_file = Path(args[0])
     parent = os.getppid()
-    block_unused_modules()
+    prepare_rasa()
     sys.path.insert(1, os.getcwd())
     configure_process()
     if not spec_file.exists():  # standby (bot.handoff.Request.standby)

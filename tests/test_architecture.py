@@ -72,8 +72,9 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
         "nlu.components": "a standby process imports the NLU components before its model",
     },
     "bot.rasa_main": {
+        "bot.rasa_speedups": "patches Rasa, so imports it: after jax is marked absent",
         "rasa.__main__": "Rasa itself, after the modules it never uses are "
-        "marked absent (jax: ≈105 MB per process)"
+        "marked absent (jax: ≈105 MB per process)",
     },
     "bot.preview": {
         "rasa.core.agent": _RASA,
