@@ -14,8 +14,10 @@ the last ``window`` turns ask exactly the questions of the first ``window``: onl
 conversation's length differs. During the last window a fresh conversation asks the same
 questions, interleaved turn by turn — a control measured in the same seconds, so load
 from other work on the machine falls on both. Printed: p50/p95 of the first and last
-window, of the fresh control, the ratios last/first and last/fresh, and how many events
-and sessions the tracker store holds for the long conversation.
+window, of the fresh control, the ratios last/first and last/fresh, the slowest window of
+the whole conversation (turns 0-19, 20-39, …: a slowdown that comes and goes in the middle,
+as a database plan that changes with the table's size does, is not seen by first and last
+alone), and how many events and sessions the tracker store holds for the long conversation.
 """
 
 from __future__ import annotations
@@ -50,8 +52,10 @@ def postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:
         return False
 
 
-def start_assistant(work: Path, tracker_url: Optional[str], max_events: int) -> Tuple:
-    port, action_port = free_port(), free_port()
+def start_assistant(
+    work: Path, tracker_url: Optional[str], max_events: int, first_port: int = 0
+) -> Tuple:
+    port, action_port = (first_port, first_port + 1) if first_port else (free_port(), free_port())
     env = dict(os.environ)
     for unset in ("TELEGRAM_TOKEN", "WECHAT_TOKEN", "REDIS_URL", "LOCK_STORE_URL"):
         env.pop(unset, None)
@@ -139,7 +143,7 @@ def run_one(backend: str, max_events: int, args: argparse.Namespace, questions: 
     if backend == "postgresql":
         tracker_url = args.postgres_url
         reset_postgres(tracker_url)
-    process, log, base = start_assistant(work, tracker_url, max_events)
+    process, log, base = start_assistant(work, tracker_url, max_events, args.port)
     try:
         wait_up(f"{base}/", process)
         with urllib.request.urlopen(f"{base}/", timeout=5):
@@ -166,8 +170,17 @@ def run_one(backend: str, max_events: int, args: argparse.Namespace, questions: 
     }
     result["ratio"] = result["last"] / result["first"]
     result["ratio_fresh"] = result["last"] / result["fresh"]
+    result["slowest"], result["slowest_at"] = slowest_window(times["long"], args.window)
     print(line(result, args), flush=True)
     return result
+
+
+def slowest_window(times: List[float], window: int) -> Tuple[float, int]:
+    """p50 of the slowest of the consecutive windows of ``window`` turns, and its first turn."""
+    return max(
+        (percentile(times[start : start + window], 0.5), start)
+        for start in range(0, len(times) - window + 1, window)
+    )
 
 
 def line(r: dict, args: argparse.Namespace) -> str:
@@ -176,8 +189,9 @@ def line(r: dict, args: argparse.Namespace) -> str:
         f"{r['backend']:<10} {setting:<30} p50 first {args.window}: {r['first']:.0f} ms, "
         f"last {args.window}: {r['last']:.0f} ms (ratio {r['ratio']:.2f}×), fresh control "
         f"{r['fresh']:.0f} ms (last/fresh {r['ratio_fresh']:.2f}×); p95 first {r['first95']:.0f}"
-        f" / last {r['last95']:.0f} ms; tracker store: {r['events']} events, "
-        f"{r['sessions']} sessions"
+        f" / last {r['last95']:.0f} ms; slowest {args.window}: {r['slowest']:.0f} ms (turns "
+        f"{r['slowest_at']}-{r['slowest_at'] + args.window - 1}); tracker store: "
+        f"{r['events']} events, {r['sessions']} sessions"
     )
 
 
@@ -191,6 +205,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         "--backend", choices=("sqlite", "postgresql", "both"), default="both", help="tracker store"
     )
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="the assistant's port (the action server gets the next one); default: any free",
+    )
     parser.add_argument(
         "--settings",
         type=int,

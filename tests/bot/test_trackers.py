@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import pytest
+import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
@@ -27,7 +28,13 @@ from rasa.utils.endpoints import read_endpoint_config
 
 from bot.serve import write_runtime_config
 from bot.settings import PROJECT_DIR, Settings
-from bot.trackers import BoundedSQLTrackerStore, events_in_session, roll_over, rollover_events
+from bot.trackers import (
+    EVENT_INDEXES,
+    BoundedSQLTrackerStore,
+    events_in_session,
+    roll_over,
+    rollover_events,
+)
 
 DOMAIN = Domain.load(str(PROJECT_DIR / "domain.yml"))
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -297,3 +304,112 @@ async def test_save_stores_and_publishes_what_rasas_own_store_does(tmp_path):
     assert len(counts) == saves
     ours.engine.dispose()
     rasas.engine.dispose()
+
+
+# -- the latest session is found without a cost that grows with the conversation -------------
+
+
+def rasas_events(store: SQLTrackerStore, sender: str, all_sessions: bool) -> List[int]:
+    """Ids of the events Rasa's own query returns (rasa.core.tracker_store.SQLTrackerStore)."""
+    with store.session_scope() as session:
+        query = SQLTrackerStore._event_query(store, session, sender, all_sessions)
+        return [row.id for row in query.all()]
+
+
+def our_events(store: SQLTrackerStore, sender: str, all_sessions: bool) -> List[int]:
+    with store.session_scope() as session:
+        return [row.id for row in store._event_query(session, sender, all_sessions).all()]
+
+
+@pytest.mark.parametrize("make_store", BACKENDS)
+async def test_the_latest_session_holds_the_events_rasas_query_returns(make_store, tmp_path):
+    store = make_store(tmp_path)
+    sender = f"same-{uuid.uuid4().hex[:8]}"
+    for n in range(20):  # several rollovers
+        await turn(store, sender, *question(f"问题{n}", city="长沙"))
+    without_start = f"nostart-{uuid.uuid4().hex[:8]}"  # a conversation with no session_started
+    tracker = DialogueStateTracker.from_events(
+        without_start, [user("你好"), listen()], DOMAIN.slots
+    )
+    await store.save(tracker)
+    for who in (sender, without_start, f"nobody-{uuid.uuid4().hex[:8]}"):
+        for all_sessions in (False, True):
+            assert our_events(store, who, all_sessions) == rasas_events(store, who, all_sessions)
+    latest = our_events(store, sender, False)
+    assert 0 < len(latest) < len(our_events(store, sender, True))
+    assert len(our_events(store, without_start, False)) == 2
+    store.engine.dispose()
+
+
+@pytest.mark.parametrize("make_store", BACKENDS)
+async def test_the_latest_session_start_is_looked_up_by_itself(make_store, tmp_path):
+    """Rasa joins the events to a subquery holding the latest session's start, which
+    PostgreSQL may run again for every event of the conversation; here no statement of a
+    turn (load, the broker's count, save) joins that lookup to the events."""
+    store = make_store(tmp_path)
+    store.event_broker = Collecting()
+    sender = f"sql-{uuid.uuid4().hex[:8]}"
+    for n in range(8):
+        await turn(store, sender, *question(f"问题{n}"))
+    statements: List[str] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.lower().split()))
+
+    sa.event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        await turn(store, sender, *question("最后一个问题"))
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", record)
+    reads = [s for s in statements if s.startswith("select") and "from events" in s]
+    lookups = [s for s in reads if "max(events.timestamp)" in s]
+    assert len(reads) >= 6 and lookups  # load, broker count, save count: each with its lookup
+    assert all(s.count("from events") == 1 for s in lookups)
+    assert all("session_start" not in s for s in reads)  # Rasa's joined subquery
+    store.engine.dispose()
+
+
+@pytest.mark.parametrize("make_store", BACKENDS)
+def test_the_indexes_the_lookups_need_are_created_once(make_store, tmp_path):
+    store = make_store(tmp_path)
+    again = make_store(tmp_path)  # a second instance on the same database: no error
+    indexes = {i["name"]: i["column_names"] for i in sa.inspect(store.engine).get_indexes("events")}
+    for name, columns in EVENT_INDEXES:
+        assert indexes[name] == list(columns)
+    store.engine.dispose()
+    again.engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not DATABASE_URL, reason="TEST_DATABASE_URL (.ci/run sets it)")
+async def test_postgresql_runs_every_step_of_the_lookups_once(tmp_path):
+    """Whatever plan PostgreSQL picks (statistics or none), no step of the two queries runs
+    once per event: the cost grows at most linearly with the conversation."""
+    store = postgres_store(tmp_path)
+    sender = f"plan-{uuid.uuid4().hex[:8]}"
+    for n in range(40):
+        await turn(store, sender, *question(f"问题{n}", city="长沙"))
+    with store.session_scope() as session:
+        start = store.latest_session_start(session, sender)
+        queries = [
+            session.query(sa.func.max(store.SQLEvent.timestamp)).filter(
+                store.SQLEvent.sender_id == sender,
+                store.SQLEvent.type_name == SessionStarted.type_name,
+            ),
+            store._event_query(session, sender, False),
+        ]
+        for query in queries:
+            compiled = query.statement.compile(
+                dialect=store.engine.dialect, compile_kwargs={"literal_binds": True}
+            )
+            plan = session.execute(sa.text(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}")).scalar()
+            loops = list(plan_loops(plan[0]["Plan"]))
+            assert loops and set(loops) == {1}, plan
+    assert start is not None
+    store.engine.dispose()
+
+
+def plan_loops(node: dict):
+    yield node["Actual Loops"]
+    for child in node.get("Plans", []):
+        yield from plan_loops(child)
