@@ -469,8 +469,15 @@ class RasaServers:
         return found
 
     def close(self) -> None:
+        """After the processes have ended: no supervisor file, no spec (it holds the token)."""
         self.control.withdraw()
         self.listener.close()
+        known = [self.current, self.standby, *(p for p, _, _ in self.retiring)]
+        if self.pending is not None:
+            known.append(self.pending[1])
+        for process in filter(None, known):
+            process.spec_file.unlink(missing_ok=True)
+            process.status_file.unlink(missing_ok=True)
 
 
 def renice_process(pid: int, niceness: int) -> bool:

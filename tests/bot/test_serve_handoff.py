@@ -205,3 +205,17 @@ def test_a_standby_process_takes_the_next_model_and_a_release_stops_it(servers, 
         assert servers.poll() is None
         time.sleep(0.05)
     assert servers.standby is None and servers.current.process.pid == standby
+
+
+def test_closing_leaves_no_supervisor_file_and_no_spec(tmp_path):
+    port = free_port()
+    control = Control(port, tmp_path / "build")
+    paths = {"credentials": tmp_path / "c.yml", "endpoints": tmp_path / "e.yml"}
+    running = RasaServers(Settings(_env_file=None, port=port), paths, {}, control, FAKE)
+    running.start_first(model(tmp_path, "only"), timeout=30)
+    spec = running.current.spec_file
+    assert spec.exists() and control.supervisor_pid() is not None
+    running.current.process.terminate()
+    running.current.process.wait(timeout=10)
+    running.close()
+    assert not spec.exists() and not control.supervisor_file.exists()
