@@ -29,6 +29,7 @@ from bot.handoff import (
     Control,
     Request,
     Result,
+    control_dir,
     read_json,
 )
 from bot.kb.load import load_knowledge
@@ -509,7 +510,9 @@ def open_listener(port: int) -> socket.socket:
 def serve(settings: Settings, model: Path) -> int:
     check_secret(settings)
     check_stores(settings)
-    paths = write_runtime_config(settings)
+    # one folder per port: a Rasa process started later (a model handoff) must read this
+    # server's endpoints, not those of another bot run started since from the same checkout
+    paths = write_runtime_config(settings, control_dir(settings.port))
     env = child_env()
     actions = subprocess.Popen(
         action_server_command(settings), cwd=PROJECT_DIR, env=action_server_env(settings)

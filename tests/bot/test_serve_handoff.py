@@ -219,3 +219,27 @@ def test_closing_leaves_no_supervisor_file_and_no_spec(tmp_path):
     running.current.process.wait(timeout=10)
     running.close()
     assert not spec.exists() and not control.supervisor_file.exists()
+
+
+def test_each_port_has_its_own_runtime_configuration(monkeypatch):
+    """A Rasa process started for a handoff reads endpoints.yml again: another bot run
+    started since from the same checkout (another port) must not have overwritten it."""
+    import bot.serve as serve_module
+    from bot.handoff import control_dir
+
+    class Stop(Exception):
+        pass
+
+    written: List[Path] = []
+
+    def record(settings, build_dir):
+        written.append(build_dir)
+        raise Stop
+
+    monkeypatch.setattr(serve_module, "check_secret", lambda settings: None)
+    monkeypatch.setattr(serve_module, "check_stores", lambda settings: None)
+    monkeypatch.setattr(serve_module, "write_runtime_config", record)
+    for port in (5101, 5102):
+        with pytest.raises(Stop):
+            serve_module.serve(Settings(_env_file=None, port=port), Path("model.tar.gz"))
+    assert written == [control_dir(5101), control_dir(5102)]
