@@ -59,7 +59,7 @@ test: check
 # trains a stock `rasa init` bot once into .build/stock; the two bots are loaded one after the other
 # (BENCH_INSTANCES=N: the assistant as N instances behind nginx on PostgreSQL and Redis)
 bench: train
-	$(PY) scripts/bench.py --compare --instances $(or $(BENCH_INSTANCES),1)
+	$(PY) scripts/bench.py --compare $(if $(BENCH_INSTANCES),--instances $(BENCH_INSTANCES))
 
 EVAL_CASES ?= ../shared/eval/dev_cases.yml $(wildcard tests/data/eval_*.yml)
 eval: $(STAMP)

@@ -2,9 +2,10 @@
 """Benchmark the assistant: latency percentiles, throughput, memory — alone or beside stock Rasa.
 
     python scripts/bench.py --compare              # make bench: stock `rasa init` bot, then the
-                                                   # assistant via its WeChat webhook (safe mode)
-    python scripts/bench.py --compare --instances 2   # make bench INSTANCES=2: the assistant as
-                                                   # 2 instances behind nginx (PostgreSQL, Redis)
+                                                   # assistant via its WeChat webhook (safe mode),
+                                                   # one instance per core behind nginx when
+                                                   # nginx, PostgreSQL and Redis are here, else 1
+    python scripts/bench.py --compare --instances 1   # make bench BENCH_INSTANCES=1: `make run`
     python scripts/bench.py --variant '' --variant 'MALLOC_ARENA_MAX=2'   # the assistant
                                                    # once per environment: RSS, latency
     python scripts/bench.py --url http://localhost:5005            # a running assistant, REST
@@ -579,6 +580,19 @@ def run_against(args: argparse.Namespace) -> int:
     return 0
 
 
+def default_instances() -> int:
+    """One instance per core (docs/deploy.md: a Rasa instance computes on one core) when the
+    cluster can run here — nginx installed, PostgreSQL and Redis answering on this machine —
+    else one instance on SQLite (``make run``)."""
+    if str(PROJECT_DIR) not in sys.path:
+        sys.path.insert(0, str(PROJECT_DIR))
+    from bot.cluster import answers, nginx_binary
+
+    cores = os.cpu_count() or 1
+    here = nginx_binary() and answers("127.0.0.1", 5432) and answers("127.0.0.1", 6379)
+    return cores if cores > 1 and here else 1
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -600,8 +614,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument(
         "--instances",
         type=int,
-        default=1,
-        help="--compare: run the assistant as N instances behind nginx",
+        default=None,
+        help="--compare: run the assistant as N instances behind nginx (default: one per "
+        "core when nginx, PostgreSQL and Redis are here — the production topology — else 1)",
     )
     parser.add_argument(
         "--assistant-env",
@@ -625,6 +640,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         "same conversations (before/after comparisons)",
     )
     args = parser.parse_args(argv)
+    if args.instances is None:
+        args.instances = default_instances()
     if args.seed is not None:
         random.seed(args.seed)
     run: Callable[[argparse.Namespace], int] = compare if args.compare else run_against

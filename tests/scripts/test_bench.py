@@ -55,3 +55,20 @@ def test_a_seed_gives_the_same_questions():
     first = asked(bench.Target("a", "http://x", held_out))
     random.seed(7)
     assert asked(bench.Target("a", "http://x", held_out)) == first
+
+
+def test_the_default_topology_is_one_instance_per_core_where_the_cluster_can_run(monkeypatch):
+    import bot.cluster
+
+    monkeypatch.setattr(bench.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(bot.cluster, "nginx_binary", lambda: "/usr/sbin/nginx")
+    monkeypatch.setattr(bot.cluster, "answers", lambda host, port: True)
+    assert bench.default_instances() == 2
+    monkeypatch.setattr(bot.cluster, "answers", lambda host, port: port != 6379)  # no Redis
+    assert bench.default_instances() == 1
+    monkeypatch.setattr(bot.cluster, "answers", lambda host, port: True)
+    monkeypatch.setattr(bot.cluster, "nginx_binary", lambda: None)
+    assert bench.default_instances() == 1
+    monkeypatch.setattr(bot.cluster, "nginx_binary", lambda: "/usr/sbin/nginx")
+    monkeypatch.setattr(bench.os, "cpu_count", lambda: 1)
+    assert bench.default_instances() == 1
