@@ -40,14 +40,6 @@ from bot.rasa_main import prepare_rasa
 logger = logging.getLogger(__name__)
 
 MODEL_REFUSED_EXIT = 3
-# without texts to check, these warm the new model up: TensorFlow traces its functions per
-# input length on the first parses, which would otherwise be applicants' (seconds each)
-WARMUP_TEXTS = (
-    "hello",
-    "deadline of the application?",
-    "how many projects can each city recommend this year",
-)
-WARMUP_SENDER = "model-check-warmup"
 
 
 async def check_model(
@@ -57,37 +49,16 @@ async def check_model(
     status: Path,
     started: float,
 ) -> CheckReport:
-    """Parse ``expect``'s texts (or the warm-up texts) with the loaded agent and predict one
-    action; write the ``loaded`` status; exit without serving if the model is unfit."""
-    from rasa.shared.core.events import ActionExecuted, UserUttered
-    from rasa.shared.core.trackers import DialogueStateTracker
+    """Check the loaded agent on ``expect``'s texts and warm it up (``bot.model_check``);
+    write the ``loaded`` status; exit without serving if it is unfit."""
+    from bot.model_check import check_processor
 
     agent = getattr(app.ctx, "agent", None)
     if agent is None or not agent.is_ready():
         write_status(status, "loaded", ok=False, error="model could not be loaded")
         raise SystemExit(MODEL_REFUSED_EXIT)
-    report = CheckReport()
-    texts: List[str] = list(expect) or list(WARMUP_TEXTS)
-    parsed: Dict[str, Any] = {}
-    for text in texts:
-        parsed = await agent.parse_message(text)
-        intent = (parsed.get("intent") or {}).get("name")
-        if text in expect:
-            report.checked += 1
-            if intent == expect[text]:
-                report.right += 1
-            else:
-                report.wrong.append(f"{text} → {intent}")
-    tracker = DialogueStateTracker.from_events(
-        WARMUP_SENDER,
-        [
-            ActionExecuted("action_listen"),
-            UserUttered(texts[0], parsed.get("intent"), parse_data=parsed),
-        ],
-        slots=agent.domain.slots,
-    )
-    agent.processor._predict_next_with_tracker(tracker)
-    report.load_seconds = round(time.monotonic() - started, 2)
+    right, wrong = check_processor(agent.processor, expect)
+    report = CheckReport(right, len(expect), wrong, round(time.monotonic() - started, 2))
     ok = report.passes(min_right)
     write_status(
         status,

@@ -42,24 +42,14 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.events import ActionExecuted, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.model_check import check_processor
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
-
-WARMUP_SENDER = "model-swap-warmup"
-# without texts to check, these warm the new model up: TensorFlow traces its functions per
-# input length on the first parses, which would otherwise be applicants' (seconds each)
-WARMUP_TEXTS = (
-    "hello",
-    "deadline of the application?",
-    "how many projects can each city recommend this year",
-)
 
 
 @dataclass
@@ -146,26 +136,8 @@ def _build_processor(agent: Agent, model_file: Path, expect: Dict[str, str]) -> 
         generator=agent.nlg,
         http_interpreter=agent.http_interpreter,
     )
-    staged = Staged(processor, 0.0)
-    texts = list(expect) or list(WARMUP_TEXTS)
-    for text in texts:
-        tracker = DialogueStateTracker.from_events(WARMUP_SENDER, [])
-        parsed = processor._parse_message_with_graph(UserMessage(text), tracker)
-        intent = (parsed.get("intent") or {}).get("name")
-        if text in expect:
-            if intent == expect[text]:
-                staged.right += 1
-            else:
-                staged.wrong.append(f"{text} → {intent}")
-    # one policy prediction, so that the policies' first call is not an applicant's either
-    tracker = DialogueStateTracker.from_events(
-        WARMUP_SENDER,
-        [ActionExecuted("action_listen"), UserUttered(texts[0], parsed)],
-        slots=processor.domain.slots,
-    )
-    processor._predict_next_with_tracker(tracker)
-    staged.load_seconds = time.monotonic() - started
-    return staged
+    right, wrong = check_processor(processor, expect)
+    return Staged(processor, time.monotonic() - started, wrong, right)
 
 
 def install(agent: Agent, processor: MessageProcessor) -> None:

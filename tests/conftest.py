@@ -26,6 +26,10 @@ def kb():
 
 # fixtures shared across folders live in tests/support/ (with the fakes); importing them here
 # makes pytest offer them to every test
-from tests.support.fixtures import channel_settings, fake_wechat_api  # noqa: E402
+from tests.support.fixtures import (  # noqa: E402
+    channel_settings,
+    fake_wechat_api,
+    trained_model,
+)
 
-__all__ = ["channel_settings", "fake_wechat_api", "kb", "knowledge_copy"]
+__all__ = ["channel_settings", "fake_wechat_api", "kb", "knowledge_copy", "trained_model"]

@@ -60,8 +60,6 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
             "rasa.nlu.tokenizers.jieba_tokenizer",
             "rasa.core.run",
             "rasa.core.utils",
-            "rasa.shared.core.events",
-            "rasa.shared.core.trackers",
             "rasa.utils.common",
             "rasa.utils.io",
             "rasa.utils.tensorflow.environment",
@@ -70,6 +68,7 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
     | {
         "jieba": "a standby process loads jieba's dictionary before its model arrives",
         "nlu.components": "a standby process imports the NLU components before its model",
+        "bot.model_check": "the model check shared with the swap channel (imports Rasa)",
     },
     "bot.rasa_main": {
         "bot.rasa_speedups": "patches Rasa, so imports it: after jax is marked absent",

@@ -10,24 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from bot.generate import training_fingerprint
-from bot.serve import MODELS_DIR, child_env
+from bot.serve import child_env
 from bot.settings import PROJECT_DIR
 
 # Measured 0.89 on 370 held-out paraphrases (tests/data/nlu_heldout.yml, written
 # apart from the training data). The floor leaves room for run-to-run variation of
 # DIET on other CPUs while still catching a real regression (a lost intent costs ~4%).
 NLU_ACCURACY_FLOOR = 0.82
-
-
-@pytest.fixture(scope="module")
-def model() -> Path:
-    path = MODELS_DIR / f"{training_fingerprint()}.tar.gz"
-    if not path.exists():
-        pytest.fail(f"no model for the current data: run `python -m bot train` first ({path.name})")
-    return path
 
 
 def rasa(*args: str, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
@@ -57,12 +46,12 @@ def test_training_data_validates_without_warnings():
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
-def test_stories_with_real_user_text(model, tmp_path):
+def test_stories_with_real_user_text(trained_model, tmp_path):
     result = rasa(
         "test",
         "core",
         "--model",
-        str(model),
+        str(trained_model),
         "--stories",
         "tests/stories",
         "--fail-on-prediction-errors",
@@ -72,13 +61,13 @@ def test_stories_with_real_user_text(model, tmp_path):
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
-def test_held_out_nlu_accuracy(model, tmp_path):
+def test_held_out_nlu_accuracy(trained_model, tmp_path):
     out = tmp_path / "nlu"
     result = rasa(
         "test",
         "nlu",
         "--model",
-        str(model),
+        str(trained_model),
         "--nlu",
         "tests/data/nlu_heldout.yml",
         "--out",

@@ -35,6 +35,7 @@ from bot.questionlog.report import (
     TOP_TOPICS,
     bar_chart,
     hbar_chart,
+    headline_kpis,
     rate,
     render_csv,
     sections,
@@ -316,12 +317,7 @@ async def report_page(request: web.Request) -> web.Response:
     report = await db(build_report, config, since, until)
     charts = {title: Markup(svg) for title, svg in _charts(report).items()}
     kpis = [
-        ("total", "消息总数", report.total),
-        ("senders", "提问人数", report.senders),
-        ("answer-rate", "回答率", percent(report.answer_rate)),
-        ("fallback-rate", "兜底率", percent(report.fallback_rate)),
-        ("selfcheck-starts", "自测开始", report.selfcheck_starts),
-        ("selfcheck-completions", "自测完成", report.selfcheck_completions),
+        *headline_kpis(report),
         ("latency-median", "回复耗时中位数（毫秒）", report.latency_median_ms or "—"),
         ("feedback-count", "回答后的反馈", report.feedback_count),
         ("helpful-rate", "有帮助比例", rate(report.helpful_rate) or "—"),

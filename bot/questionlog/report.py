@@ -221,8 +221,9 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], table_id
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def render_html(report: Report) -> str:
-    kpis = [
+def headline_kpis(report: Report) -> List[Tuple[str, str, object]]:
+    """(element id, label, value) of the figures at the top of the report (file and console)."""
+    return [
         ("total", "消息总数", report.total),
         ("senders", "提问人数", report.senders),
         ("answer-rate", "回答率", percent(report.answer_rate)),
@@ -230,6 +231,10 @@ def render_html(report: Report) -> str:
         ("selfcheck-starts", "自测开始", report.selfcheck_starts),
         ("selfcheck-completions", "自测完成", report.selfcheck_completions),
     ]
+
+
+def render_html(report: Report) -> str:
+    kpis = headline_kpis(report)
     kpi_html = "".join(
         f'<div class="kpi"><b id="{k}">{esc(v)}</b><span>{esc(label)}</span></div>'
         for k, label, v in kpis

@@ -9,8 +9,6 @@ import pytest
 
 from bot import settings as bot_settings
 from bot.cli import main as cli_main
-from bot.generate import training_fingerprint, write_training_data
-from bot.kb.load import load_knowledge
 from bot.preview import (
     CLAUSE,
     DIALOGUE,
@@ -24,7 +22,6 @@ from bot.preview import (
     thresholds_from_config,
 )
 from bot.routing import QuestionRouter
-from bot.serve import MODELS_DIR
 
 DAY = dt.date(2021, 11, 20)
 
@@ -199,14 +196,9 @@ def test_cli_without_questions_says_how(capsys):
 
 
 def test_kb_try_with_the_trained_model_flags_an_edited_answer(
-    knowledge_copy, tmp_path, monkeypatch, capsys
+    trained_model, knowledge_copy, tmp_path, monkeypatch, capsys
 ):
     """The real model (`make test` trains it first): a changed answer is flagged by --compare."""
-    write_training_data(load_knowledge())
-    model = MODELS_DIR / f"{training_fingerprint()}.tar.gz"
-    assert model.exists(), (
-        f"no model for the current data: run `python -m bot train` first ({model.name})"
-    )
     old = tmp_path / "old"
     shutil.copytree(knowledge_copy, old)
     faq = knowledge_copy / "faq.yml"
@@ -232,7 +224,7 @@ def test_kb_try_with_the_trained_model_flags_an_edited_answer(
                     "--compare",
                     str(old),
                     "--model",
-                    str(model),
+                    str(trained_model),
                 ]
             )
             == 0

@@ -9,7 +9,6 @@ import shutil
 import socket
 import threading
 import time
-from pathlib import Path
 from typing import Any, Dict, List
 
 import aiohttp
@@ -18,8 +17,6 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import register
 from sanic import Sanic
 
-from bot.generate import training_fingerprint
-from bot.serve import MODELS_DIR
 from bot.settings import get_settings
 from channels.model_swap import LoopGovernor, ModelSwapInput
 
@@ -35,14 +32,6 @@ DEADLINE = "申报截止时间是什么时候？"
 # The loop may stall for the GIL while the loader thread runs Python, never for the load:
 # Rasa's PUT /model stalls it for the whole load (19 s median measured on this machine).
 MAX_LOOP_STALL_S = 2.0
-
-
-@pytest.fixture(scope="module")
-def model() -> Path:
-    path = MODELS_DIR / f"{training_fingerprint()}.tar.gz"
-    if not path.exists():
-        pytest.fail(f"no model for the current data: run `python -m bot train` first ({path.name})")
-    return path
 
 
 @pytest.fixture()
@@ -163,7 +152,10 @@ async def test_the_token_is_needed_and_bad_requests_change_nothing(swap_settings
         assert await get(f"{server.url}/status") == (200, {"model_file": None, "model_path": None})
 
 
-async def test_swap_off_the_loop_checked_first_broken_model_refused(swap_settings, model, tmp_path):
+async def test_swap_off_the_loop_checked_first_broken_model_refused(
+    swap_settings, trained_model, tmp_path
+):
+    model = trained_model
     agent = Agent.load(model)
     copy = tmp_path / "copy.tar.gz"
     shutil.copyfile(model, copy)

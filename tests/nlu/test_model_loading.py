@@ -11,8 +11,6 @@ from rasa.core.agent import Agent
 from rasa.utils.tensorflow.models import RasaModel
 
 import nlu
-from bot.generate import training_fingerprint
-from bot.serve import MODELS_DIR
 from nlu import model_loading
 from tests.conftest import PROJECT_DIR
 
@@ -22,14 +20,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
-
-
-@pytest.fixture(scope="module")
-def model() -> Path:
-    path = MODELS_DIR / f"{training_fingerprint()}.tar.gz"
-    if not path.exists():
-        pytest.fail(f"no model for the current data: run `python -m bot train` first ({path.name})")
-    return path
 
 
 def held_out_questions(count: int) -> List[str]:
@@ -55,12 +45,12 @@ def test_importing_nlu_installs_the_lean_load():
     assert RasaModel.__dict__["load"].__func__ is model_loading.lean_load
 
 
-async def test_lean_load_predicts_exactly_as_rasas_own(model, monkeypatch):
+async def test_lean_load_predicts_exactly_as_rasas_own(trained_model, monkeypatch):
     questions = held_out_questions(60)
     assert len(questions) >= 60
-    lean = await rankings(model, questions)
+    lean = await rankings(trained_model, questions)
     monkeypatch.setattr(RasaModel, "load", classmethod(model_loading._rasa_load))
-    stock = await rankings(model, questions)
+    stock = await rankings(trained_model, questions)
     assert lean == stock  # the same intents with the same confidences, to the last bit
 
 

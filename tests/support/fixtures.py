@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from aiohttp import web
 
@@ -31,3 +33,17 @@ async def fake_wechat_api():
     fake.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}/cgi-bin/"
     yield fake
     await runner.cleanup()
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model for the current training data (`make test` trains it first when stale)."""
+    from bot.generate import training_fingerprint, write_training_data
+    from bot.kb.load import load_knowledge
+    from bot.serve import MODELS_DIR
+
+    write_training_data(load_knowledge())
+    path = MODELS_DIR / f"{training_fingerprint()}.tar.gz"
+    if not path.exists():
+        pytest.fail(f"no model for the current data: run `python -m bot train` first ({path.name})")
+    return path
