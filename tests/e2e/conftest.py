@@ -22,19 +22,26 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 600
 
 
-def _wait(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
+def wait_for(
+    url: str,
+    process: subprocess.Popen,
+    log: Path,
+    timeout: float = START_TIMEOUT,
+    what: str = "assistant",
+) -> None:
+    """Until ``url`` answers; a ``process`` that exits first fails with the end of its ``log``."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(
-                f"assistant exited with {process.returncode}:\n{log.read_text()[-3000:]}"
+                f"{what} exited with {process.returncode}:\n{log.read_text()[-3000:]}"
             )
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
-            time.sleep(1)
-    raise RuntimeError(f"assistant did not come up at {url}:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+    raise RuntimeError(f"{what} did not come up at {url}:\n{log.read_text()[-3000:]}")
 
 
 class BackgroundBotAPI:
@@ -117,7 +124,7 @@ def running_assistant(env: Dict[str, str], log: Path) -> Iterator[subprocess.Pop
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait(f"http://127.0.0.1:{env['PORT']}/", process, log)
+        wait_for(f"http://127.0.0.1:{env['PORT']}/", process, log)
         yield process
     finally:
         process.terminate()

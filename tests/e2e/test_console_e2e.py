@@ -19,12 +19,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.e2e.conftest import PROJECT_DIR, free_port
+from tests.e2e.conftest import PROJECT_DIR, free_port, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -108,19 +107,6 @@ def seed(url: str) -> int:
     return write_rows(rows, url)
 
 
-def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"console exited: {log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"console did not come up: {log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def console(tmp_path_factory) -> Iterator[dict]:
     workdir = tmp_path_factory.mktemp("console")
@@ -158,7 +144,7 @@ def console(tmp_path_factory) -> Iterator[dict]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(f"{base}/login", process, log)
+        wait_for(f"{base}/login", process, log, timeout=60, what="console")
         yield {"base": base, "knowledge": knowledge, "downloads": workdir / "downloads"}
     finally:
         process.terminate()
