@@ -39,7 +39,7 @@ run: train
 
 INSTANCES ?= 2
 # N Rasa instances behind nginx, on PostgreSQL (tracker store, question log) and Redis
-# (lock store, shared channel memories): see bot/cluster.py and docs/deploy.md
+# (lock store, shared channel memories): see bot/ops/cluster.py and docs/deploy.md
 cluster: train
 	$(PY) -m bot cluster --instances $(INSTANCES) --port $(PORT)
 

@@ -30,7 +30,7 @@ from bot.names import (
     SELFCHECK,
     SELFCHECK_FORM,
 )
-from bot.replies import (
+from bot.answer.replies import (
     NOTICE_CLAUSE,
     blocked_reply,
     clause_reply,

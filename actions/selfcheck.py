@@ -58,7 +58,7 @@ from bot.names import (
     VALIDATE_SELFCHECK_FORM,
     ask_action,
 )
-from bot.rasa_config import fallback_threshold
+from bot.rasa.config import fallback_threshold
 
 CODE = re.compile(r"zc-?([0-9a-z]{4})", re.IGNORECASE)
 # a question asked along with an answer is answered when the NLU is as sure as it must be

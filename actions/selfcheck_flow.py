@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 
 from actions.parsing import clean, is_skip, parse_amount, parse_yes_no
 from bot.kb.models import KnowledgeBase, Threshold
-from bot.replies import render_message
+from bot.answer.replies import render_message
 
 # value of a slot the applicant chose not to answer (only 市州 may be skipped); never shown
 SKIPPED = "跳过"

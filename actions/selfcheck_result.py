@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Tuple
 
 from actions.selfcheck_flow import SKIPPED, Item, items_for
 from bot.kb.models import KnowledgeBase
-from bot.replies import render_message
+from bot.answer.replies import render_message
 
 MAX_BYTES = 2000  # a WeChat customer-service text message
 # verdicts (messages.yml: selfcheck_verdict_<verdict>)

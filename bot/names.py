@@ -1,8 +1,8 @@
 """The names Rasa knows the assistant by — entities, slots, the form, intents, actions — once.
 
-``domain.yml`` declares them (and ``bot.generate`` adds the FAQ intents, one per
+``domain.yml`` declares them (and ``bot.ops.generate`` adds the FAQ intents, one per
 knowledge/faq.yml entry); the actions (``actions/``), the generated training data
-(``bot.generate``) and the question log (``bot.questionlog.turns``) use these constants, and
+(``bot.ops.generate``) and the question log (``bot.questionlog.turns``) use these constants, and
 ``tests/bot/test_names.py`` checks that domain.yml and the generated domain say the same.
 """
 
@@ -108,7 +108,7 @@ ACTIONS = (
     ACTION_SELFCHECK_STOP,
     ACTION_SELFCHECK_RESET,
 )
-# -- declared by bot.generate in the generated domain, not in domain.yml ----------------------
+# -- declared by bot.ops.generate in the generated domain, not in domain.yml ----------------------
 # “did it help?” (bot/feedback.py): an intent only the channels' /feedback{…} trigger sends,
 # its two entities and the action that thanks
 FEEDBACK = "feedback"

@@ -44,9 +44,9 @@ class Settings(BaseSettings):
     # unset: the SQLite file TRACKER_DB. Several instances need a shared one.
     tracker_store_url: Optional[str] = Field(None, env="TRACKER_STORE_URL")
     # An SQL tracker store starts a new session (slots carried over) once the latest one holds
-    # more events than this, so long conversations stay fast (bot/trackers.py); 0: Rasa's own.
+    # more events than this, so long conversations stay fast (bot/rasa/trackers.py); 0: Rasa's own.
     tracker_max_session_events: int = Field(100, env="TRACKER_MAX_SESSION_EVENTS", ge=0)
-    # Parses of Rasa's NLU kept per process, by model and exact text (bot/rasa_speedups.py):
+    # Parses of Rasa's NLU kept per process, by model and exact text (bot/rasa/speedups.py):
     # repeated menu clicks and short questions skip the NLU; 0 = none.
     parse_cache_size: int = Field(2048, env="PARSE_CACHE_SIZE", ge=0)
     # Rasa's lock store: redis://… (RedisLockStore, one conversation on one instance at a

@@ -2,7 +2,7 @@
 
 Rasa's own ``PUT /model`` loads the new model on the server's event loop: every request
 waits while it loads (tens of seconds on a small machine). This channel (always enabled by
-``bot.serve``; ``/webhooks/model/…``) loads it *beside* the loop instead:
+``bot.ops.serve``; ``/webhooks/model/…``) loads it *beside* the loop instead:
 
 ``POST /webhooks/model/swap?token=…`` with ``{"model_file": path, "expect": {text: intent},
 "min_right": 0.8}`` (and ``"yield_to_requests": false`` to load without the governor below,
@@ -46,7 +46,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.model_check import check_processor
+from bot.rasa.model_check import check_processor
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)

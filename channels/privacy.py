@@ -3,7 +3,7 @@
 Rasa (tracker store, question log, logs) only ever sees a keyed-hash sender id and text in
 which mobile numbers, landlines, ID-card numbers and personal e-mail addresses are masked.
 
-Masking looks at the text the way the NLU reads it (``bot.normalize.canonical``: NFKC, so
+Masking looks at the text the way the NLU reads it (``bot.answer.normalize.canonical``: NFKC, so
 full-width ``１３９``/``＠``/``．`` count; zero-width and control characters dropped; one
 space for any run of whitespace) and cuts each match out of the text as it was written, so
 a number cannot hide behind full-width digits or invisible characters between its groups.
@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Callable, FrozenSet, Iterable, List, Tuple
 
-from bot.normalize import canonical_with_offsets
+from bot.answer.normalize import canonical_with_offsets
 from bot.settings import get_settings
 from channels.texts import knowledge_cache
 

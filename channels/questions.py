@@ -17,8 +17,8 @@ from typing import Any, Awaitable, Callable
 from rasa.core.channels.channel import UserMessage
 
 from bot import feedback as fb
-from bot.compound import split_questions
-from bot.normalize import normalize
+from bot.answer.compound import split_questions
+from bot.answer.normalize import normalize
 from channels.texts import channel_text
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]

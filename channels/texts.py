@@ -10,7 +10,7 @@ import logging
 
 from bot.kb.load import KnowledgeCache, shared_cache
 from bot.kb.problems import KnowledgeError
-from bot.replies import render_message
+from bot.answer.replies import render_message
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)

@@ -1,11 +1,11 @@
 """The assistant's Rasa components (components.py, named in config.yml).
 
 Importing the package makes Rasa load its TensorFlow models without a training step
-(model_loading.py: ≈ 140 MiB less per Rasa process). It is here, not in components.py, because
+(bot/rasa/model_loading.py: ≈ 140 MiB less per Rasa process). It is here, not in components.py, because
 it changes how a trained model is loaded, not what is trained: components.py is part of the
-training fingerprint (bot/generate.py), this package's other files are not.
+training fingerprint (bot/ops/generate.py), this package's other files are not.
 """
 
-from nlu import model_loading
+from bot.rasa import model_loading
 
 model_loading.install()

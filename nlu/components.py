@@ -13,16 +13,16 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.entities import EntityMatcher
+from bot.answer.entities import EntityMatcher
 from bot.feedback import is_trigger
 from bot.kb.load import shared_cache
-from bot.normalize import normalize
-from bot.routing import QuestionRouter, Thresholds, apply_route
+from bot.answer.normalize import normalize
+from bot.answer.routing import QuestionRouter, Thresholds, apply_route
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class TextNormalizer(GraphComponent):
-    """Rewrites the message text before tokenisation (see ``bot.normalize``)."""
+    """Rewrites the message text before tokenisation (see ``bot.answer.normalize``)."""
 
     @classmethod
     def create(
@@ -104,7 +104,7 @@ ROUTING_KEY = "routing"  # in the parse result: which mechanism replaced which m
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class QuestionRouterComponent(GraphComponent):
     """Runs after the intent model: replaces its intent where the FAQ must not answer
-    (see ``bot.routing``). Reads knowledge/ live, like the entity extractor."""
+    (see ``bot.answer.routing``). Reads knowledge/ live, like the entity extractor."""
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self._cache = shared_cache(config.get("knowledge_dir"))

@@ -467,7 +467,7 @@ def bench_assistant(args: argparse.Namespace) -> Dict[str, object]:
     command = [sys.executable, "-m", "bot", "run"]
     label = "assistant, one instance on SQLite"
     if args.instances > 1:
-        env.pop("DATABASE_URL")  # bot.cluster's defaults: local PostgreSQL and Redis
+        env.pop("DATABASE_URL")  # bot.ops.cluster's defaults: local PostgreSQL and Redis
         env.setdefault("TRACKER_STORE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
         env["DATABASE_URL"] = env["TRACKER_STORE_URL"]
         models = sorted((PROJECT_DIR / "models").glob("*.tar.gz"), key=lambda m: m.stat().st_mtime)
@@ -586,7 +586,7 @@ def default_instances() -> int:
     else one instance on SQLite (``make run``)."""
     if str(PROJECT_DIR) not in sys.path:
         sys.path.insert(0, str(PROJECT_DIR))
-    from bot.cluster import answers, nginx_binary
+    from bot.ops.cluster import answers, nginx_binary
 
     cores = os.cpu_count() or 1
     here = nginx_binary() and answers("127.0.0.1", 5432) and answers("127.0.0.1", 6379)

@@ -64,8 +64,8 @@ def sweep(
 
 
 def main() -> None:
-    from bot.generate import training_fingerprint
-    from bot.serve import MODELS_DIR
+    from bot.ops.generate import training_fingerprint
+    from bot.ops.serve import MODELS_DIR
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

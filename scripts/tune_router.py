@@ -2,7 +2,7 @@
 """Sweep the router's thresholds (config.yml, nlu.components.QuestionRouterComponent).
 
 Parses held-out questions once with the trained model, recovers what the intent model
-itself said, then replays the router (bot/routing.py) with each threshold setting and
+itself said, then replays the router (bot/answer/routing.py) with each threshold setting and
 counts, per data set, right / honest / wrong:
 
 - tests/data/nlu_heldout.yml: FAQ paraphrases with their gold intent (right = that intent;
@@ -27,8 +27,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
 from bot.kb.load import load_knowledge  # noqa: E402
-from bot.normalize import normalize  # noqa: E402
-from bot.routing import QuestionRouter, Thresholds  # noqa: E402
+from bot.answer.normalize import normalize  # noqa: E402
+from bot.answer.routing import QuestionRouter, Thresholds  # noqa: E402
 from scripts.tune_fallback import held_out  # noqa: E402  (the same held-out reader)
 
 HONEST = {"nlu_fallback", "out_of_scope", "not_in_notice"}

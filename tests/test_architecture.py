@@ -21,11 +21,11 @@ PACKAGES = ("actions", "channels", "bot", "nlu")
 # operator tools it drives (processes, model swap, kb try).
 OPERATOR_TOOLS = {
     "bot.__main__",
-    "bot.serve",
-    "bot.rasa_server",
-    "bot.cluster",
-    "bot.publish",
-    "bot.preview",
+    "bot.ops.serve",
+    "bot.rasa.server",
+    "bot.ops.cluster",
+    "bot.ops.publish",
+    "bot.ops.preview",
 }
 SHARED_CHANNEL_MODULES = {
     "channels.plumbing",
@@ -48,12 +48,12 @@ _COMMAND = (
 FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
     "bot.cli.kb": {
         "bot.kb.spreadsheet": _OPENPYXL,
-        "bot.preview": "kb try only: rasa_sdk and jieba (≈1.5 s) — " + _COMMAND,
-        "bot.routing": "kb try only: jieba (≈1 s) — " + _COMMAND,
+        "bot.ops.preview": "kb try only: rasa_sdk and jieba (≈1.5 s) — " + _COMMAND,
+        "bot.answer.routing": "kb try only: jieba (≈1 s) — " + _COMMAND,
     },
-    "bot.cluster": {"rasa.core.tracker_store": _RASA, "rasa.utils.endpoints": _RASA},
-    "bot.rasa_server": {
-        name: "Rasa itself, after the modules it never uses are marked absent (bot.rasa_main)"
+    "bot.ops.cluster": {"rasa.core.tracker_store": _RASA, "rasa.utils.endpoints": _RASA},
+    "bot.rasa.server": {
+        name: "Rasa itself, after the modules it never uses are marked absent (bot.rasa.main)"
         for name in (
             "rasa.core.agent",
             "rasa.nlu.classifiers.diet_classifier",
@@ -68,14 +68,14 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
     | {
         "jieba": "a standby process loads jieba's dictionary before its model arrives",
         "nlu.components": "a standby process imports the NLU components before its model",
-        "bot.model_check": "the model check shared with the swap channel (imports Rasa)",
+        "bot.rasa.model_check": "the model check shared with the swap channel (imports Rasa)",
     },
-    "bot.rasa_main": {
-        "bot.rasa_speedups": "patches Rasa, so imports it: after jax is marked absent",
+    "bot.rasa.main": {
+        "bot.rasa.speedups": "patches Rasa, so imports it: after jax is marked absent",
         "rasa.__main__": "Rasa itself, after the modules it never uses are "
         "marked absent (jax: ≈105 MB per process)",
     },
-    "bot.preview": {
+    "bot.ops.preview": {
         "rasa.core.agent": _RASA,
         "rasa.utils.common": _RASA,
         "rasa.utils.log_utils": _RASA,
@@ -281,8 +281,8 @@ def test_channels_actions_and_nlu_import_only_down(module):
         ("bot.cli", "operator"),
         ("bot.cli.wechat", "operator"),
         ("bot.cli.kb", "operator"),
-        ("bot.cluster", "operator"),
-        ("bot.preview", "operator"),
+        ("bot.ops.cluster", "operator"),
+        ("bot.ops.preview", "operator"),
         ("bot.console.app", "operator"),
         ("bot.kb.load", "runtime"),
         ("channels.texts", "runtime"),

@@ -40,19 +40,19 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/kb/edit.py": "review/import problem messages for staff",
     "bot/kb/history.py": "kb history labels and summaries for staff",
     "bot/kb/spreadsheet.py": "spreadsheet headers and import report for staff",
-    "bot/preview.py": "kb try mechanism names and notes, for staff",
+    "bot/ops/preview.py": "kb try mechanism names and notes, for staff",
     "bot/questionlog/report.py": "question-log report for staff",
     "bot/questionlog/review.py": "review spreadsheet for staff",
     "bot/questionlog/buffer.py": "operator log/console messages",
     "bot/questionlog/purge.py": "operator console output",
     "bot/questionlog/stats.py": "report labels for staff",
-    "bot/evaluation.py": "evaluation markers and report for developers",
-    "bot/generate.py": "generated training data (what applicants might type)",
-    "bot/serve.py": "operator console output",
-    "bot/publish.py": "operator console output (publish)",
+    "bot/ops/evaluation.py": "evaluation markers and report for developers",
+    "bot/ops/generate.py": "generated training data (what applicants might type)",
+    "bot/ops/serve.py": "operator console output",
+    "bot/ops/publish.py": "operator console output (publish)",
     "bot/settings.py": "configuration errors for the operator",
-    "bot/cluster.py": "operator console output (make cluster)",
-    "bot/stores.py": "configuration errors for the operator (store URLs)",
+    "bot/ops/cluster.py": "operator console output (make cluster)",
+    "bot/rasa/stores.py": "configuration errors for the operator (store URLs)",
     "bot/console/app.py": "staff web console pages",
     "bot/console/store.py": "staff web console: account errors and audit labels",
     "bot/console/publisher.py": "staff web console: publish progress",
@@ -60,19 +60,19 @@ STAFF_MODULES: Dict[str, str] = {
 # Modules that only match what applicants type: cue words, patterns, vocabulary.
 INPUT_MODULES: Dict[str, str] = {
     "actions/parsing.py": "words and numbers recognised in self-check answers",
-    "bot/compound.py": "cues that split a message into questions",
-    "bot/derived.py": "cues for totals/yes-no questions and date patterns",
-    "bot/documents.py": "patterns of document numbers",
-    "bot/entities.py": "words that are not entity mentions",
-    "bot/notice_search.py": "stop words of the clause search",
-    "bot/normalize.py": "normalisation tables",
-    "bot/routing.py": "routing cues",
-    "bot/english.py": "language detection",
+    "bot/answer/compound.py": "cues that split a message into questions",
+    "bot/answer/derived.py": "cues for totals/yes-no questions and date patterns",
+    "bot/answer/documents.py": "patterns of document numbers",
+    "bot/answer/entities.py": "words that are not entity mentions",
+    "bot/answer/notice_search.py": "stop words of the clause search",
+    "bot/answer/normalize.py": "normalisation tables",
+    "bot/answer/routing.py": "routing cues",
+    "bot/answer/english.py": "language detection",
     "channels/privacy.py": "personal-data patterns and the placeholders that replace them",
 }
 # Single strings in applicant-facing modules.
 ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {
-    "bot/replies.py": {
+    "bot/answer/replies.py": {
         **{
             w: "follow-up cue matched in the question"
             for w in (

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.serve import child_env
+from bot.ops.serve import child_env
 from bot.settings import PROJECT_DIR
 
 # Measured 0.89 on 370 held-out paraphrases (tests/data/nlu_heldout.yml, written

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot import cluster
+from bot.ops import cluster
 
 
 def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:

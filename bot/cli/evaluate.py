@@ -12,7 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
 
-from bot import evaluation
+from bot.ops import evaluation
 from bot.cli.wechat import build_message, post_as_wechat
 from bot.settings import get_settings
 

@@ -11,14 +11,14 @@ import difflib
 import sys
 from pathlib import Path
 
-from bot.generate import training_fingerprint, write_training_data
+from bot.ops.generate import training_fingerprint, write_training_data
 from bot.kb.edit import revert
 from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
 from bot.kb.history import History, default_operator, undo_hint
 from bot.kb.load import check_directory, load_knowledge
 from bot.kb.problems import KnowledgeError
-from bot.publish import publish_advice
-from bot.serve import MODELS_DIR
+from bot.ops.publish import publish_advice
+from bot.ops.serve import MODELS_DIR
 from bot.settings import get_settings
 
 BY_HELP = "操作人姓名（记入知识库历史，默认当前系统用户）"
@@ -276,14 +276,14 @@ def _print_preview(number: int, preview, diffs) -> None:
 
 
 def kb_try(args: argparse.Namespace) -> int:
-    from bot.preview import (
+    from bot.ops.preview import (
         ModelParser,
         differences,
         preview_parse,
         read_questions,
         thresholds_from_config,
     )
-    from bot.routing import QuestionRouter
+    from bot.answer.routing import QuestionRouter
 
     settings = get_settings()
     try:

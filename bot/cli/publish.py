@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from bot.kb.history import default_operator
-from bot.publish import publish
+from bot.ops.publish import publish
 from bot.settings import get_settings
 
 

@@ -7,8 +7,8 @@ import json
 import urllib.request
 import uuid
 
-from bot.serve import check_secret, check_stores, serve
-from bot.serve import train as train_model
+from bot.ops.serve import check_secret, check_stores, serve
+from bot.ops.serve import train as train_model
 from bot.settings import get_settings
 
 

@@ -27,7 +27,7 @@ from bot.kb.facts import (
 from bot.kb.messages import COMMON_VALUES, MESSAGE_VALUES, NO_COMMON, NO_FACTS
 from bot.kb.models import KnowledgeBase
 from bot.kb.problems import Problem
-from bot.normalize import normalize
+from bot.answer.normalize import normalize
 
 # The 14 prefecture-level divisions of Hunan: the quota table must name each once.
 HUNAN_CITIES = (

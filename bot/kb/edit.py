@@ -25,7 +25,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from bot.kb.history import KNOWLEDGE_SUFFIXES, History, Version, default_operator, folder_files
 from bot.kb.load import check_directory
 from bot.kb.problems import Problem
-from bot.normalize import normalize
+from bot.answer.normalize import normalize
 
 FAQ_FILE = "faq.yml"
 NOT_IN_NOTICE_FILE = "not_in_notice.yml"

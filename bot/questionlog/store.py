@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import feedback as fb
-from bot.normalize import normalize
+from bot.answer.normalize import normalize
 from bot.questionlog.db import get_engine, session_scope
 from bot.questionlog.models import QuestionLogEntry
 from bot.questionlog.turns import LoggedTurn

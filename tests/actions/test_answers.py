@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import ActionAnswer, ActionFallbackAnswer, ActionFeedback
 from actions.knowledge import knowledge, today
 from bot import feedback as fb
-from bot.replies import render_message
+from bot.answer.replies import render_message
 
 DEADLINE = "申报截止时间是什么时候？"
 

@@ -1,5 +1,5 @@
 """bot/feedback.py: the ``/feedback{…}`` trigger, the typed words, and how Rasa reads the trigger
-after the project's NLU pipeline (nlu.components) and the generated domain (bot/generate.py)."""
+after the project's NLU pipeline (nlu.components) and the generated domain (bot/ops/generate.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import feedback as fb
-from bot import generate
+from bot.ops import generate
 from bot.kb.load import load_knowledge
 from nlu.components import TextNormalizer
 

@@ -12,7 +12,7 @@ from rasa_sdk import Action
 import actions.answers
 import actions.selfcheck
 from bot import names
-from bot.generate import INTERRUPTING_INTENTS, domain_with_faq_interruptions
+from bot.ops.generate import INTERRUPTING_INTENTS, domain_with_faq_interruptions
 from tests.conftest import PROJECT_DIR
 
 DOMAIN = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.normalize import canonical, normalize
+from bot.answer.normalize import canonical, normalize
 from channels import privacy
 from channels.privacy import (
     MASKED_EMAIL,

@@ -86,7 +86,7 @@ def test_every_service_runs_unprivileged_from_the_install_directory(name):
     [
         ("shuangchuang-prepare.service", "bot"),
         ("shuangchuang-actions.service", "rasa_sdk"),
-        ("shuangchuang-rasa@.service", "bot.rasa_main"),
+        ("shuangchuang-rasa@.service", "bot.rasa.main"),
         ("shuangchuang-console.service", "bot"),
     ],
 )

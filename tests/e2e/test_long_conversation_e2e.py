@@ -1,4 +1,4 @@
-"""Long conversations roll over into new sessions (bot/trackers.py) without losing anything:
+"""Long conversations roll over into new sessions (bot/rasa/trackers.py) without losing anything:
 a real assistant with TRACKER_MAX_SESSION_EVENTS=1, so every turn outside a form ends its
 session — on PostgreSQL when TEST_DATABASE_URL is set (as in a cluster), else on SQLite.
 Follow-ups still know the previous answer, a self-check runs to its result across many

@@ -28,8 +28,8 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.kb.spreadsheet import FAQ_COLUMNS, FAQ_SHEET
-from bot.publish import PublishError, RasaApi, switch_model
-from bot.serve import MODELS_DIR
+from bot.ops.publish import PublishError, RasaApi, switch_model
+from bot.ops.serve import MODELS_DIR
 from bot.settings import Settings
 from tests.e2e.client import say_text
 

@@ -1,4 +1,4 @@
-"""Stands in for ``bot.rasa_server`` in tests of the handoff (tests/bot/test_serve_handoff.py):
+"""Stands in for ``bot.rasa.server`` in tests of the handoff (tests/bot/ops/test_serve_handoff.py):
 the same spec file, status file and inherited socket, without Rasa (seconds instead of a minute).
 
 The model file's first line says how to behave: ``serve`` (answer every request with this

@@ -96,7 +96,7 @@ def make_row(created_at: dt.datetime, message_id: str, **fields: Any) -> Dict[st
     }
     row.update(fields)
     if fields.get("text") and not fields.get("normalized"):
-        from bot.normalize import normalize
+        from bot.answer.normalize import normalize
 
         row["normalized"] = normalize(fields["text"])
     return row

@@ -12,7 +12,7 @@ import pytest
 from actions import knowledge as action_knowledge
 from bot import settings as bot_settings
 from bot.cli import main as cli_main
-from bot.generate import faq_examples
+from bot.ops.generate import faq_examples
 from bot.kb.load import KnowledgeCache, default_knowledge_dir, load_knowledge, shared_cache
 from channels import texts
 

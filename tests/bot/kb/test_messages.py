@@ -16,7 +16,7 @@ from bot import settings
 from bot.kb.facts import deadline_status
 from bot.kb.load import check_directory, load_knowledge
 from bot.kb.messages import MESSAGE_VALUES
-from bot.replies import render_message
+from bot.answer.replies import render_message
 from channels.texts import channel_text
 
 DAY = dt.date(2021, 11, 20)

@@ -1,0 +1,262 @@
+"""Decide, before any answer is made, whether a question may be answered from the FAQ.
+
+The intent model always names *some* topic. For a question no FAQ entry covers,
+that topic is a neighbour, and its answer would mislead. The router looks at
+what the model cannot know and, where it must, replaces the model's intent:
+
+1. English → the FAQ topic its words name (knowledge/english.yml), or the honest reply;
+2. a policy document named by number or title → ``policy_basis`` for that document;
+3. a matter the notice does not regulate (knowledge/not_in_notice.yml) → ``not_in_notice``;
+4. a term found only in one clause of the notice that the predicted FAQ answer does not
+   contain (工匠精神, 隐形冠军) → ``notice_clause``, which quotes that clause;
+5. words found nowhere in the notice, the FAQ or the vocabulary, when the model is not
+   sure → ``not_in_notice``;
+6. no confident topic, but a clause clearly matches → ``notice_clause``.
+
+A clause answer travels as Rasa's ``nlu_fallback`` with the clause in its entities: the
+honest fallback action quotes it instead of offering topics.
+
+Greetings, self-check answers and follow-ups stay with the model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from bot.answer.compound import is_question
+from bot.answer.derived import (
+    PROVINCE_CUES,
+    TOTAL_CUES,
+    YES_NO_CUES,
+    deadline_check,
+    quota_check,
+    quota_total,
+)
+from bot.answer.documents import documents_named
+from bot.answer.english import english_topic, is_english
+from bot.answer.entities import EntityMatcher
+from bot.kb.answers import answer_faq
+from bot.kb.models import KnowledgeBase, SilentTopic
+from bot.names import INFORM, NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE
+from bot.answer.normalize import normalize
+from bot.answer.notice_search import ClauseHit, NoticeIndex
+from bot.answer.replies import BLOCKED, NOTICE_CLAUSE, blocked_words
+
+# Intents that are not questions about the notice: the model decides them alone.
+CONVERSATION_INTENTS = frozenset(
+    {
+        "greet",
+        "goodbye",
+        "thanks",
+        "human_handoff",
+        "bot_capabilities",
+        "bot_identity",
+        "selfcheck",
+        "selfcheck_stop",
+        "selfcheck_restart",
+        "selfcheck_result",
+        "selfcheck_answer",
+        "affirm",
+        "deny",
+        "stop",
+        "restart",
+        "skip",
+    }
+)
+# A date is about the deadline only when the question is about handing something in.
+SUBMIT_CUES = ("交", "报", "送", "递", "截止", "来得及", "赶得上", "提交", "寄")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Chosen on held-out data; see config.yml for the figures."""
+
+    fallback: float = 0.5  # the FallbackClassifier's threshold
+    trust_model: float = 0.9  # above this, unknown words do not overrule a FAQ topic
+    clause_score: float = 4.0  # BM25 score for a clause answer without a distinctive term
+    keyword_confirms: float = 0.3  # a keyword of the model's topic makes a guess this sure enough
+
+
+@dataclass(frozen=True)
+class Route:
+    intent: str
+    mechanism: str
+    entities: Tuple[Tuple[str, str], ...] = ()
+
+
+_CLAUSE_SEPARATORS = re.compile(r"[，,。；;！!？?\n]")
+
+
+_INTRODUCTION = re.compile(
+    r"^(您好|你好|老师|领导|打扰|麻烦|请问)|我是|我们是|我们这边|我们单位|我司|我校|我院|本单位|"
+    r"我们公司|我们学校|我们园区|我们所|我们企业|领导让我"
+)
+
+
+def asked_part(question: str) -> str:
+    """The message without its greeting and self-introduction: “我们是益阳一家做食品加工的公司”
+    says who asks, not what, and its words must not make the question look unknown."""
+    pieces = [p for p in _CLAUSE_SEPARATORS.split(question) if p.strip()]
+    kept = [p for p in pieces if is_question(p) or not _INTRODUCTION.search(p)]
+    return "，".join(kept) or question
+
+
+def question_pieces(question: str) -> str:
+    """Only the pieces of a message that ask (“…那申报的事到底打哪个电话”)."""
+    pieces = [p for p in _CLAUSE_SEPARATORS.split(question) if p.strip()]
+    return "，".join(p for p in pieces if is_question(p)) or question
+
+
+def silent_keywords(kb: KnowledgeBase) -> List[Tuple[str, SilentTopic]]:
+    """(normalised keyword, topic) pairs of knowledge/not_in_notice.yml, in file order."""
+    topics = kb.not_in_notice.topics if kb.not_in_notice else []
+    return [(normalize(keyword), topic) for topic in topics for keyword in topic.keywords]
+
+
+def silent_topic(
+    question: str, keywords: Sequence[Tuple[str, SilentTopic]]
+) -> Optional[SilentTopic]:
+    return next((topic for keyword, topic in keywords if keyword in question), None)
+
+
+def faq_texts(kb: KnowledgeBase) -> Dict[str, str]:
+    """Everything a FAQ entry is about: its questions and its rendered answers."""
+    texts = {}
+    for entry in kb.faq:
+        answer = answer_faq(kb, entry.id)
+        parts = [entry.question, *entry.similar, answer.text if answer else ""]
+        if entry.when:
+            parts += [
+                t for t in (entry.when.city, entry.when.applicant_type, entry.when.direction) if t
+            ]
+        texts[entry.id] = "\n".join(parts)
+    return texts
+
+
+class QuestionRouter:
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds()):
+        self.kb = kb
+        self.thresholds = thresholds
+        self.faq_ids = {entry.id for entry in kb.faq}
+        self.silent_keywords = silent_keywords(kb)
+        self.faq_keywords = [(normalize(k), e.id) for e in kb.faq for k in e.keywords]
+        self.footer_ids = {e.id for e in kb.faq if e.footer}
+        self.blocked_words = blocked_words(kb)
+        self.faq_questions = {
+            e.id: normalize("\n".join([e.question, *e.similar]), limit=None) for e in kb.faq
+        }
+        self.entities = EntityMatcher(kb.entity_vocabulary())
+        # text a policy document's title fragment must not be part of to name that document
+        self.background = "\n".join(
+            [
+                normalize(c.text, limit=None)
+                for c in kb.clauses
+                if c.clause != kb.notice.policy_basis.clause
+            ]
+            + list(self.faq_questions.values())
+        )
+        self.index = NoticeIndex(
+            kb, faq_texts(kb), extra_known=[*TOTAL_CUES, *YES_NO_CUES, *PROVINCE_CUES]
+        )
+
+    def _clause_route(self, hit: ClauseHit, mechanism: str) -> Route:
+        """No FAQ topic: the honest fallback, which quotes the clause these entities name."""
+        entities = [(NOTICE_CLAUSE, hit.clause)] + [("notice_quote", s) for s in hit.sentences]
+        return Route(NLU_FALLBACK, mechanism, tuple(entities))
+
+    def keyword_topics(self, question: str) -> Dict[str, str]:
+        """FAQ topics whose ``keywords`` occur in the question → the first keyword found."""
+        found: Dict[str, str] = {}
+        for keyword, faq_id in self.faq_keywords:
+            if keyword in question and faq_id not in found:
+                found[faq_id] = keyword
+        return found
+
+    def derived_topic(self, question: str) -> Optional[str]:
+        """A yes/no or total question the facts decide (“衡阳能推3个吗”, “12月3号交来得及吗”)."""
+        cities = [m.value for m in self.entities.find(question) if m.entity == "city"]
+        if quota_total(self.kb, question, cities) or quota_check(self.kb, question, cities):
+            return "quota"
+        if deadline_check(self.kb, question) and any(cue in question for cue in SUBMIT_CUES):
+            return "deadline"
+        return None
+
+    def route(self, question: str, ranking: Sequence[Dict]) -> Optional[Route]:
+        """A new intent for the (normalised) question, or None to keep the model's."""
+        if any(word in question for word in self.blocked_words):
+            return Route(
+                NLU_FALLBACK, "blocked", ((BLOCKED, "1"),)
+            )  # a fixed reply, nothing repeated
+        if is_english(question):
+            topic = english_topic(question, self.kb.english)
+            return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
+        documents = documents_named(
+            question, self.kb.notice.policy_basis.documents, self.background
+        )
+        if documents:
+            return Route(
+                "policy_basis", "document", tuple(("policy_document", d.number) for d in documents)
+            )
+        silent = silent_topic(question, self.silent_keywords)
+        if silent:
+            return Route(NOT_IN_NOTICE, "silent_topic", (("silent_topic", silent.id),))
+
+        top = ranking[0] if ranking else {"name": None, "confidence": 0.0}
+        intent, confidence = top.get("name"), float(top.get("confidence") or 0.0)
+        is_faq = intent in self.faq_ids
+        sure = confidence >= self.thresholds.fallback
+        trusted = is_faq and confidence >= self.thresholds.trust_model
+        # a yes/no question the facts decide (a 市州 and a number, a date to hand in), even
+        # when the model took it for a conversation step (“湘潭想报4家行不行” → an answer)
+        derived = self.derived_topic(question)
+        if derived:
+            return Route(derived, "derived_fact")
+        if intent in CONVERSATION_INTENTS and sure:
+            return None  # greeting, self-check answer, thanks …
+        distinctive = self.index.distinctive_terms(question)
+        if distinctive and not (is_faq and self.index.faq_covers(intent, distinctive)):
+            hit = self.index.search(question)
+            if hit:
+                return self._clause_route(hit, "distinctive_term")
+        asked = asked_part(question)
+        if (is_faq and sure and not trusted) or (intent == INFORM and not sure):
+            unknown = self.index.unknown_nouns(asked)
+            if unknown:
+                return Route(
+                    NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown)
+                )
+        keywords = self.keyword_topics(asked)
+        if intent in self.footer_ids and intent not in keywords:
+            # the page footer answers footer questions only: asked about something else
+            # (“那申报的事打哪个电话”), the footer's website phone is no application hotline
+            asking = self.keyword_topics(question_pieces(question))
+            if len(asking) == 1:
+                return Route(next(iter(asking)), "keyword")
+        if keywords and intent not in keywords and len(keywords) == 1:
+            # a keyword of exactly one other entry, found in none of the model's topic's questions
+            ((topic, keyword),) = keywords.items()
+            if intent == INFORM or not is_faq or keyword not in self.faq_questions[intent]:
+                return Route(topic, "keyword")
+        if intent in keywords and not trusted and confidence >= self.thresholds.keyword_confirms:
+            return Route(intent, "keyword")  # the model's guess, confirmed by a keyword
+        if intent == OUT_OF_SCOPE and sure:
+            return None  # the honest fallback already
+        if not (is_faq and sure) and intent != INFORM:
+            hit = self.index.search(asked)
+            if hit and hit.score >= self.thresholds.clause_score:
+                return self._clause_route(hit, "clause_search")
+        return None
+
+
+def apply_route(route: Route, ranking: List[Dict]) -> Tuple[Dict, List[Dict]]:
+    """The intent and ranking a routed message carries: the model's ranking is kept below it,
+    at half its confidence, so that the fallback's ambiguity check does not undo the route."""
+    intent = {"name": route.intent, "confidence": 1.0}
+    rest = [
+        {**r, "confidence": float(r.get("confidence") or 0.0) * 0.5}
+        for r in ranking
+        if r.get("name") != route.intent
+    ]
+    return intent, [intent, *rest]

@@ -1,0 +1,1 @@
+"""Operator tooling: training, serving, publishing, previews and evaluation."""

@@ -1,0 +1,196 @@
+"""What the assistant would answer, without a channel: ``python -m bot kb try``.
+
+Operator side (above actions/): the trained model parses each question
+(``rasa.core.agent.Agent.load``), the question router (``bot.answer.routing``) decides with the
+knowledge under test, and the reply is composed by the same pure functions the actions
+call (``bot.answer.replies``, ``actions.answers``). ``--compare`` runs the same questions against
+another model or another knowledge folder and flags every answer that differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+from actions.answers import choose_topic, fallback_text, suggested_questions
+from actions.knowledge import ENTITY_KINDS
+from bot.kb.models import KnowledgeBase
+from bot.names import NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE
+from bot.answer.normalize import normalize
+from bot.rasa.config import CONFIG_FILE, pipeline_component
+from bot.answer.replies import clause_reply, faq_reply, not_in_notice_reply, render_message
+from bot.answer.routing import QuestionRouter, Thresholds, apply_route
+
+ROUTER_COMPONENT = "nlu.components.QuestionRouterComponent"
+# mechanisms as staff read them
+FAQ, CLAUSE, SILENT, FALLBACK, DIALOGUE = "FAQ", "原文条款", "通知未涉及", "兜底", "对话"
+# intents the rules answer with a fixed sentence of messages.yml
+DIALOGUE_MESSAGES = {
+    "greet": "welcome",
+    "bot_capabilities": "capabilities",
+    "human_handoff": "human_handoff",
+    "goodbye": "goodbye",
+    "thanks": "thanks",
+    "bot_identity": "identity",
+}
+TOPIC_LIMITS = {"welcome": 8, "fallback": 6}
+
+
+@dataclass(frozen=True)
+class Preview:
+    question: str
+    topic: Optional[str]  # FAQ id, or the intent when no FAQ answered
+    confidence: float  # the model's confidence in its own top intent
+    mechanism: str  # FAQ / 原文条款 / 通知未涉及 / 兜底 / 对话
+    route: Optional[str]  # which router rule replaced the model's intent, if one did
+    clause: Optional[str]
+    reply: str
+    suggestions: Sequence[str] = ()
+
+
+def thresholds_from_config(config: Path = CONFIG_FILE) -> Thresholds:
+    """The router's thresholds as config.yml sets them for the served model."""
+    component = pipeline_component(ROUTER_COMPONENT, config)
+    return Thresholds(
+        fallback=float(component.get("fallback_threshold", Thresholds.fallback)),
+        trust_model=float(component.get("trust_model_threshold", Thresholds.trust_model)),
+        clause_score=float(component.get("clause_score_threshold", Thresholds.clause_score)),
+    )
+
+
+def _model_view(parse: Dict[str, Any]) -> tuple:
+    """(the model's own intent, its ranking, the entities not added by the router)."""
+    routing = parse.get("routing") or {}
+    ranking = list(parse.get("intent_ranking") or [])
+    intent = parse.get("intent") or {}
+    if routing:
+        model_intent = routing.get("model_intent") or {}
+        rest = [r for r in ranking[1:] if r.get("name") != model_intent.get("name")]
+        ranking = [model_intent, *rest] if model_intent else rest
+        intent = model_intent
+    entities = [
+        e for e in parse.get("entities") or [] if e.get("extractor") != "QuestionRouterComponent"
+    ]
+    return intent, ranking, entities
+
+
+def _grouped(entities: List[Dict[str, Any]]) -> Dict[str, List[str]]:
+    grouped: Dict[str, List[str]] = {}
+    for entity in entities:
+        if entity.get("entity") in ENTITY_KINDS:
+            values = grouped.setdefault(entity["entity"], [])
+            if entity.get("value") not in values:
+                values.append(entity["value"])
+    return grouped
+
+
+def preview_parse(
+    kb: KnowledgeBase, question: str, parse: Dict[str, Any], router: QuestionRouter, today: dt.date
+) -> Preview:
+    """The reply to ``question`` given the model's parse result, decided with ``kb``."""
+    model_intent, ranking, entities = _model_view(parse)
+    confidence = float(model_intent.get("confidence") or 0.0)
+    route = router.route(normalize(question), [r for r in ranking if r.get("name") != NLU_FALLBACK])
+    if route is not None:
+        intent, ranking = apply_route(route, ranking)
+        entities = entities + [{"entity": k, "value": v} for k, v in route.entities]
+    elif parse.get("routing"):  # the served router routed, the one under test does not
+        ranking = [r for r in ranking if r.get("name") != NLU_FALLBACK]
+        intent = ranking[0] if ranking else {"name": NLU_FALLBACK, "confidence": 0.0}
+        if float(intent.get("confidence") or 0.0) < router.thresholds.fallback:
+            intent = {"name": NLU_FALLBACK, "confidence": intent.get("confidence", 0.0)}
+    else:
+        intent = parse.get("intent") or {}
+    grouped = _grouped(entities)
+    name = intent.get("name")
+    route_name = route.mechanism if route else None
+    message = {"intent": intent, "intent_ranking": ranking, "entities": entities}
+
+    if name == NOT_IN_NOTICE:
+        reply = not_in_notice_reply(kb, question, grouped, today)
+        return Preview(question, NOT_IN_NOTICE, confidence, SILENT, route_name, None, reply.text)
+    if name in (NLU_FALLBACK, OUT_OF_SCOPE):
+        quoted = clause_reply(kb, grouped, today)
+        if quoted is not None:
+            return Preview(
+                question, name, confidence, CLAUSE, route_name, quoted.clause, quoted.text
+            )
+        suggestions = suggested_questions(kb, message)
+        text = render_message(kb, "fallback_suggest", today) if suggestions else fallback_text(kb)
+        return Preview(
+            question, name, confidence, FALLBACK, route_name, None, text, tuple(suggestions)
+        )
+    if name in DIALOGUE_MESSAGES:
+        message_name = DIALOGUE_MESSAGES[name]
+        limit = TOPIC_LIMITS.get(message_name, len(kb.faq))
+        topics = "\n".join(f"· {e.question}" for e in kb.faq[:limit])
+        text = render_message(kb, message_name, today, topics=topics)
+        return Preview(question, name, confidence, DIALOGUE, route_name, None, text)
+    faq_ids = {e.id for e in kb.faq}
+    if name in faq_ids or name == "inform":  # rules: action_answer
+        topic = choose_topic(name, None, grouped, faq_ids)
+        reply = faq_reply(kb, topic, question, grouped, today) if topic else None
+        if reply is not None:
+            return Preview(
+                question, reply.topic, confidence, FAQ, route_name, reply.clause, reply.text
+            )
+        return Preview(question, name, confidence, FALLBACK, route_name, None, fallback_text(kb))
+    note = f"（{name}：多轮对话的一步，例如自测，请在对话中试：python -m bot chat）"
+    return Preview(question, name, confidence, DIALOGUE, route_name, None, note)
+
+
+def differences(new: Preview, old: Preview) -> List[str]:
+    """What differs between two previews of one question, worded for staff."""
+    found = []
+    if (new.mechanism, new.topic) != (old.mechanism, old.topic):
+        found.append(f"答法从 {old.mechanism}·{old.topic} 变为 {new.mechanism}·{new.topic}")
+    if new.clause != old.clause:
+        found.append(f"出处从 {old.clause or '无'} 变为 {new.clause or '无'}")
+    if new.reply != old.reply:
+        found.append("回答文字不同")
+    if tuple(new.suggestions) != tuple(old.suggestions):
+        found.append("供选择的问题不同")
+    return found
+
+
+class ModelParser:
+    """Parses questions with one trained model (loaded once; ~1 GB, tens of seconds)."""
+
+    def __init__(self, model: Path):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        # heavy (TensorFlow), needed only by kb try
+        from rasa.core.agent import Agent
+        from rasa.utils.common import configure_logging_and_warnings
+        from rasa.utils.log_utils import configure_structlog
+
+        configure_logging_and_warnings(logging.ERROR)
+        configure_structlog(logging.ERROR)
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        self.model = Path(model)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._agent = Agent.load(str(self.model))
+
+    def parse_all(self, questions: Sequence[str]) -> List[Dict[str, Any]]:
+        async def run() -> List[Dict[str, Any]]:
+            return [await self._agent.parse_message(q) for q in questions]
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Rasa's "entity not in the domain" for routed entities
+            return asyncio.run(run())
+
+
+def read_questions(texts: Sequence[str], file: Optional[Path]) -> List[str]:
+    questions = [t.strip() for t in texts if t.strip()]
+    if file is not None:
+        lines = file.read_text(encoding="utf-8-sig").splitlines()
+        questions += [
+            line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
+        ]
+    return questions

@@ -1,0 +1,1 @@
+"""What runs and patches Rasa: processes, stores, model loading and the handoff."""

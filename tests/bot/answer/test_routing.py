@@ -1,0 +1,190 @@
+"""Where the intent model must not answer from the FAQ (bot/answer/routing.py, bot/answer/notice_search.py).
+
+The model's ranking is an input here (what DIET said); the router decides.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.names import NLU_FALLBACK
+from bot.answer.normalize import normalize
+from bot.answer.routing import QuestionRouter, apply_route
+
+
+@pytest.fixture(scope="module")
+def router(kb):
+    return QuestionRouter(kb)
+
+
+def model_says(intent, confidence):
+    return [
+        {"name": intent, "confidence": confidence},
+        {"name": "out_of_scope", "confidence": 1 - confidence},
+    ]
+
+
+@pytest.mark.parametrize(
+    "question, model, intent, mechanism",
+    [
+        # what the notice does not regulate, however sure the model is of a neighbour
+        ("申报要缴费吗", model_says("materials", 0.99), "not_in_notice", "silent_topic"),
+        ("方案篇幅有没有限制", model_says("plan_outline", 0.99), "not_in_notice", "silent_topic"),
+        ("材料要法人签字吗", model_says("materials", 0.98), "not_in_notice", "silent_topic"),
+        ("评审会来实地考察吗", model_says("selection", 0.97), "not_in_notice", "silent_topic"),
+        # words found nowhere in the notice or the FAQ, model unsure
+        (
+            "可以带家属一起去吗",
+            model_says("submission_address", 0.7),
+            "not_in_notice",
+            "unknown_terms",
+        ),
+        ("申报材料可以手写吗", model_says("materials", 0.6), "not_in_notice", "unknown_terms"),
+        # a term only one clause contains
+        ("工匠精神指的是什么", model_says("directions", 0.8), NLU_FALLBACK, "distinctive_term"),
+        ("隐形冠军企业可以报吗", model_says("eligibility", 0.95), NLU_FALLBACK, "distinctive_term"),
+        ("退役军人创业能算吗", model_says("eligibility", 0.9), NLU_FALLBACK, "distinctive_term"),
+        # facts that follow from facts, whatever the model made of the wording
+        ("衡阳这次能推3个上去吗", model_says("selfcheck_answer", 0.47), "quota", "derived_fact"),
+        # the model sure it is a self-check answer: the facts still decide
+        ("湘潭想报4家行不行", model_says("selfcheck_answer", 0.56), "quota", "derived_fact"),
+        ("长株潭三个市加起来最多推荐几个", model_says("quota", 0.8), "quota", "derived_fact"),
+        (
+            "我们12月3号才能把材料送过去，还来得及吗",
+            model_says("deadline", 0.88),
+            "deadline",
+            "derived_fact",
+        ),
+        # a keyword of exactly one FAQ entry: a follow-up, or a correction of an unsure model
+        ("那邮箱呢", model_says("inform", 0.99), "electronic_copy", "keyword"),
+        (
+            "有没有能打的电话，想直接问问",
+            model_says("submission_route", 0.51),
+            "contact",
+            "keyword",
+        ),
+        (
+            "通知后面的附件点了下载一直没反应",
+            model_says("attachments", 0.59),
+            "website_support",
+            "keyword",
+        ),
+        # a clause term, even when the model took it for a follow-up or out of scope
+        (
+            "搭建创新创业国际化平台是哪个方向的内容",
+            model_says("inform", 0.99),
+            NLU_FALLBACK,
+            "distinctive_term",
+        ),
+        (
+            "我们是专精特新企业，通知里有提到吗",
+            model_says("out_of_scope", 0.99),
+            NLU_FALLBACK,
+            "distinctive_term",
+        ),
+        # documents, English
+        ("湘政发〔2019〕13号是什么", model_says("notice_info", 0.9), "policy_basis", "document"),
+        ("What is the deadline?", model_says("greet", 0.6), "deadline", "english"),
+        ("Is there an application fee?", model_says("deadline", 0.9), "not_in_notice", "english"),
+    ],
+)
+def test_routes(router, question, model, intent, mechanism):
+    route = router.route(normalize(question), model)
+    assert route is not None, "the model's intent was kept"
+    assert (route.intent, route.mechanism) == (intent, mechanism)
+
+
+@pytest.mark.parametrize(
+    "question, model",
+    [
+        ("申报截止时间是什么时候", model_says("deadline", 0.99)),
+        ("材料交到哪里", model_says("submission_address", 0.95)),
+        ("双创示范基地有哪几个建设方向？", model_says("directions", 0.99)),
+        ("我们是益阳一家做食品加工的公司，想问问企业能不能申报", model_says("eligibility", 0.8)),
+        (
+            "换成长沙呢",
+            model_says("inform", 0.99),
+        ),  # 换成长沙 holds the notice's 成长 only as letters
+        ("你好", model_says("greet", 0.99)),
+        ("那株洲呢", model_says("inform", 0.9)),
+        ("是的，我们有专门的孵化场地", model_says("affirm", 0.8)),  # a self-check answer
+        ("今天长沙天气怎么样", model_says("out_of_scope", 0.9)),  # the fallback says so already
+    ],
+)
+def test_the_model_keeps_what_it_may_answer(router, question, model):
+    assert router.route(normalize(question), model) is None
+
+
+def test_a_clause_route_quotes_the_notice_word_for_word(router, kb):
+    route = router.route(normalize("隐形冠军是什么意思"), model_says("directions", 0.6))
+    entities = dict(route.entities)
+    clause = kb.clause(entities["notice_clause"])
+    assert clause.clause == "二（三）"
+    assert all(quote in clause.text for kind, quote in route.entities if kind == "notice_quote")
+
+
+@pytest.mark.parametrize(
+    "question, asked",
+    [
+        ("我们是益阳一家做食品加工的公司，想问问企业能不能申报", "想问问企业能不能申报"),
+        ("截止时间是哪天", "截止时间是哪天"),
+        ("老师好。我们是高校", "老师好。我们是高校"),  # nothing asks: all of it
+    ],
+)
+def test_the_asked_part_leaves_out_the_self_introduction(question, asked):
+    from bot.answer.routing import asked_part
+
+    assert asked_part(question) == asked
+
+
+def test_apply_route_keeps_the_models_ranking_below():
+    from bot.answer.routing import Route
+
+    intent, ranking = apply_route(
+        Route("not_in_notice", "silent_topic"), model_says("materials", 0.9)
+    )
+    assert intent == {"name": "not_in_notice", "confidence": 1.0}
+    assert [r["name"] for r in ranking] == ["not_in_notice", "materials", "out_of_scope"]
+
+
+def test_footer_is_never_searched(router):
+    assert router.index.search(normalize("湘府西路8号是哪里")) is None or all(
+        "湘府西路" not in s for s in router.index.search(normalize("湘府西路8号是哪里")).sentences
+    )
+
+
+def test_blocked_words_get_the_fixed_reply_and_are_never_repeated(router, kb):
+    from bot.answer.replies import blocked_reply, not_in_notice_reply
+
+    route = router.route(
+        normalize("你们这个垃圾东西，截止时间到底哪天"), model_says("deadline", 0.99)
+    )
+    assert (route.intent, route.mechanism) == (NLU_FALLBACK, "blocked")
+    reply = blocked_reply(kb, {"blocked": ["1"]}, __import__("datetime").date(2021, 11, 1))
+    assert "文明" in reply.text and "垃圾" not in reply.text
+    echoed = not_in_notice_reply(
+        kb, "问题", {"unknown_term": ["狗东西"]}, __import__("datetime").date(2021, 11, 1)
+    )
+    assert "狗东西" not in echoed.text
+
+
+@pytest.mark.parametrize(
+    "question, model, topic",
+    [
+        # a problem with the website itself: the website's own line
+        (
+            "官网上的附件下载不下来，打哪个电话",
+            model_says("website_support", 0.48),
+            "website_support",
+        ),
+        # the footer's phone asked for as the application hotline: the hotline instead
+        (
+            "我打了网页最下面那个电话，对方说只管网站维护，那申报的事到底打哪个电话",
+            model_says("website_support", 0.95),
+            "contact",
+        ),
+    ],
+)
+def test_the_footer_answers_footer_questions_only(router, question, model, topic):
+    route = router.route(normalize(question), model)
+    assert route is not None and route.intent == topic
