@@ -10,6 +10,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import entities_of, knowledge, today
 from bot import feedback as fb
+from bot.answer.replies import (
+    NOTICE_CLAUSE,
+    blocked_reply,
+    clause_reply,
+    faq_reply,
+    follow_up_topic,
+    not_in_notice_reply,
+    render_message,
+)
 from bot.kb.answers import topics_overview
 from bot.names import (
     ACTION_ANSWER,
@@ -29,15 +38,6 @@ from bot.names import (
     OUT_OF_SCOPE,
     SELFCHECK,
     SELFCHECK_FORM,
-)
-from bot.answer.replies import (
-    NOTICE_CLAUSE,
-    blocked_reply,
-    clause_reply,
-    faq_reply,
-    follow_up_topic,
-    not_in_notice_reply,
-    render_message,
 )
 
 # When a follow-up names only an entity and no topic was asked before.

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Dict, List
 
+from bot.answer.replies import render_message
 from bot.kb.load import shared_cache
 from bot.kb.models import KnowledgeBase
 from bot.names import ENTITIES
-from bot.answer.replies import render_message
 from bot.settings import get_settings
 
-# the knowledge entities, and what bot.answer.routing adds (see nlu.components.QuestionRouterComponent)
+# the knowledge entities, and what bot.answer.routing adds
+# (see nlu.components.QuestionRouterComponent)
 ENTITY_KINDS = (
     *ENTITIES,
     "silent_topic",

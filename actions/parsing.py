@@ -2,7 +2,8 @@
 
 Numbers: ``120``, ``1.5万``, ``三百万``, ``百分之十五``, ``15%``, ``约200人``, ``2,000``, ``两千``.
 Yes/no: 是/有/对/符合/已… and 没有/否/不是/尚未…; 不知道 is neither.
-市州, applicant types and directions: ``bot.answer.entities.EntityMatcher`` over the knowledge vocabulary.
+市州, applicant types and directions: ``bot.answer.entities.EntityMatcher`` over the knowledge
+vocabulary.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Dict, List, Tuple
 import cn2an
 
 from bot.answer.entities import EntityMatcher
-from bot.kb.models import KnowledgeBase
 from bot.answer.normalize import normalize
+from bot.kb.models import KnowledgeBase
 
 MULTIPLIERS = {"千万": 1e7, "百万": 1e6, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2}
 MONEY_UNITS = {"元": 1.0, "万元": 1e4, "亿元": 1e8}

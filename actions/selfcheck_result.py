@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
 from actions.selfcheck_flow import SKIPPED, Item, items_for
-from bot.kb.models import KnowledgeBase
 from bot.answer.replies import render_message
+from bot.kb.models import KnowledgeBase
 
 MAX_BYTES = 2000  # a WeChat customer-service text message
 # verdicts (messages.yml: selfcheck_verdict_<verdict>)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 
+from bot.answer.replies import render_message
 from bot.kb.load import KnowledgeCache, shared_cache
 from bot.kb.problems import KnowledgeError
-from bot.answer.replies import render_message
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.answer.entities import EntityMatcher
-from bot.feedback import is_trigger
-from bot.kb.load import shared_cache
 from bot.answer.normalize import normalize
 from bot.answer.routing import QuestionRouter, Thresholds, apply_route
+from bot.feedback import is_trigger
+from bot.kb.load import shared_cache
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)

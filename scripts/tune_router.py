@@ -26,9 +26,9 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from bot.kb.load import load_knowledge  # noqa: E402
 from bot.answer.normalize import normalize  # noqa: E402
 from bot.answer.routing import QuestionRouter, Thresholds  # noqa: E402
+from bot.kb.load import load_knowledge  # noqa: E402
 from scripts.tune_fallback import held_out  # noqa: E402  (the same held-out reader)
 
 HONEST = {"nlu_fallback", "out_of_scope", "not_in_notice"}

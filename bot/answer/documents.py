@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import List, Optional, Sequence
 
-from bot.kb.models import PolicyDocument
 from bot.answer.normalize import MAX_CHARS, normalize
+from bot.kb.models import PolicyDocument
 
 _NUMBER = re.compile(
     r"^(?P<prefix>\D+?)\s*[〔\[(（【]\s*(?P<year>\d{4})\s*[〕\])）】]\s*(?P<seq>\d+)\s*号$"

@@ -21,8 +21,8 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 import jieba
 import jieba.posseg
 
-from bot.kb.models import KnowledgeBase
 from bot.answer.normalize import normalize
+from bot.kb.models import KnowledgeBase
 
 _CJK_TERM = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 _SENTENCE_END = re.compile(r"(?<=[。])")

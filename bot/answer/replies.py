@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence
 
 from bot.answer.derived import deadline_check, quota_breakdown, quota_check, quota_total
 from bot.answer.english import is_english
+from bot.answer.normalize import normalize
 from bot.kb.answers import answer_faq, human_contacts, source_note
 from bot.kb.facts import (
     FactValue,
@@ -25,7 +26,6 @@ from bot.kb.facts import (
 )
 from bot.kb.models import KnowledgeBase
 from bot.names import NOT_IN_NOTICE
-from bot.answer.normalize import normalize
 
 NOTICE_CLAUSE = "notice_clause"
 BLOCKED = "blocked"

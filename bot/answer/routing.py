@@ -37,12 +37,12 @@ from bot.answer.derived import (
 from bot.answer.documents import documents_named
 from bot.answer.english import english_topic, is_english
 from bot.answer.entities import EntityMatcher
-from bot.kb.answers import answer_faq
-from bot.kb.models import KnowledgeBase, SilentTopic
-from bot.names import INFORM, NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE
 from bot.answer.normalize import normalize
 from bot.answer.notice_search import ClauseHit, NoticeIndex
 from bot.answer.replies import BLOCKED, NOTICE_CLAUSE, blocked_words
+from bot.kb.answers import answer_faq
+from bot.kb.models import KnowledgeBase, SilentTopic
+from bot.names import INFORM, NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE
 
 # Intents that are not questions about the notice: the model decides them alone.
 CONVERSATION_INTENTS = frozenset(

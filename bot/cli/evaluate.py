@@ -12,8 +12,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
 
-from bot.ops import evaluation
 from bot.cli.wechat import build_message, post_as_wechat
+from bot.ops import evaluation
 from bot.settings import get_settings
 
 

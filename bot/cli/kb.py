@@ -11,12 +11,12 @@ import difflib
 import sys
 from pathlib import Path
 
-from bot.ops.generate import training_fingerprint, write_training_data
 from bot.kb.edit import revert
 from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
 from bot.kb.history import History, default_operator, undo_hint
 from bot.kb.load import check_directory, load_knowledge
 from bot.kb.problems import KnowledgeError
+from bot.ops.generate import training_fingerprint, write_training_data
 from bot.ops.publish import publish_advice
 from bot.ops.serve import MODELS_DIR
 from bot.settings import get_settings
@@ -276,6 +276,7 @@ def _print_preview(number: int, preview, diffs) -> None:
 
 
 def kb_try(args: argparse.Namespace) -> int:
+    from bot.answer.routing import QuestionRouter
     from bot.ops.preview import (
         ModelParser,
         differences,
@@ -283,7 +284,6 @@ def kb_try(args: argparse.Namespace) -> int:
         read_questions,
         thresholds_from_config,
     )
-    from bot.answer.routing import QuestionRouter
 
     settings = get_settings()
     try:

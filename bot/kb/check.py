@@ -15,6 +15,7 @@ import yaml
 from rasa.shared.core.constants import DEFAULT_ACTION_NAMES, DEFAULT_INTENTS
 
 from bot import feedback as fb
+from bot.answer.normalize import normalize
 from bot.kb.check_indicators import indicator_problems
 from bot.kb.facts import (
     CONTEXT_NAMES,
@@ -27,7 +28,6 @@ from bot.kb.facts import (
 from bot.kb.messages import COMMON_VALUES, MESSAGE_VALUES, NO_COMMON, NO_FACTS
 from bot.kb.models import KnowledgeBase
 from bot.kb.problems import Problem
-from bot.answer.normalize import normalize
 
 # The 14 prefecture-level divisions of Hunan: the quota table must name each once.
 HUNAN_CITIES = (

@@ -22,10 +22,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from bot.answer.normalize import normalize
 from bot.kb.history import KNOWLEDGE_SUFFIXES, History, Version, default_operator, folder_files
 from bot.kb.load import check_directory
 from bot.kb.problems import Problem
-from bot.answer.normalize import normalize
 
 FAQ_FILE = "faq.yml"
 NOT_IN_NOTICE_FILE = "not_in_notice.yml"

@@ -34,7 +34,6 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.questionlog.db import dispose, upgrade
 from bot.ops.serve import (
     action_server_command,
     action_server_env,
@@ -46,6 +45,7 @@ from bot.ops.serve import (
     wait_until_up,
     write_runtime_config,
 )
+from bot.questionlog.db import dispose, upgrade
 from bot.settings import BUILD_DIR, PROJECT_DIR, Settings, read_or_create_secret
 
 TEMPLATE = PROJECT_DIR / "deploy" / "nginx.conf.template"

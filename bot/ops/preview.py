@@ -20,12 +20,12 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from actions.answers import choose_topic, fallback_text, suggested_questions
 from actions.knowledge import ENTITY_KINDS
-from bot.kb.models import KnowledgeBase
-from bot.names import NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE
 from bot.answer.normalize import normalize
-from bot.rasa.config import CONFIG_FILE, pipeline_component
 from bot.answer.replies import clause_reply, faq_reply, not_in_notice_reply, render_message
 from bot.answer.routing import QuestionRouter, Thresholds, apply_route
+from bot.kb.models import KnowledgeBase
+from bot.names import NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE
+from bot.rasa.config import CONFIG_FILE, pipeline_component
 
 ROUTER_COMPONENT = "nlu.components.QuestionRouterComponent"
 # mechanisms as staff read them

@@ -30,13 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from bot.ops.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
-from bot.rasa.handoff import Control, Request
 from bot.kb.history import History, default_operator
 from bot.kb.load import load_knowledge
 from bot.kb.models import KnowledgeBase
 from bot.kb.problems import KnowledgeError
+from bot.ops.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
 from bot.ops.serve import MODELS_DIR, child_env, rasa_command
+from bot.rasa.handoff import Control, Request
 from bot.settings import BUILD_DIR, PROJECT_DIR, Settings
 
 TRAIN_NICE = 10  # the server keeps the CPU it needs while the model trains

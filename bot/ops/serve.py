@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 import yaml
 
+from bot.kb.load import load_knowledge
 from bot.ops.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
 from bot.rasa.handoff import (
     HANDOFF_SIGNAL,
@@ -32,14 +33,13 @@ from bot.rasa.handoff import (
     control_dir,
     read_json,
 )
-from bot.kb.load import load_knowledge
-from bot.settings import BUILD_DIR, PROJECT_DIR, MissingSecret, Settings
 from bot.rasa.stores import (
     StoreURLError,
     bounded_tracker_store,
     lock_store_endpoint,
     tracker_store_endpoint,
 )
+from bot.settings import BUILD_DIR, PROJECT_DIR, MissingSecret, Settings
 
 MODELS_DIR = PROJECT_DIR / "models"
 LISTEN_BACKLOG = 1024  # connections queue here while a Rasa process starts or hands over
@@ -498,7 +498,8 @@ def renice_process(pid: int, niceness: int) -> bool:
 
 
 def open_listener(port: int) -> socket.socket:
-    """The public socket, opened here and passed to every Rasa server process (``bot.rasa.handoff``)."""
+    """The public socket, opened here and passed to every Rasa server process
+    (``bot.rasa.handoff``)."""
     try:
         listener = socket.create_server(("0.0.0.0", port), backlog=LISTEN_BACKLOG)
     except OSError as exc:

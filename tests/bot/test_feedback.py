@@ -10,8 +10,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import feedback as fb
-from bot.ops import generate
 from bot.kb.load import load_knowledge
+from bot.ops import generate
 from nlu.components import TextNormalizer
 
 WORDS = {fb.YES: "有帮助", fb.NO: "没帮助"}

@@ -38,8 +38,8 @@ async def fake_wechat_api():
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The model for the current training data (`make test` trains it first when stale)."""
-    from bot.ops.generate import training_fingerprint, write_training_data
     from bot.kb.load import load_knowledge
+    from bot.ops.generate import training_fingerprint, write_training_data
     from bot.ops.serve import MODELS_DIR
 
     write_training_data(load_knowledge())

@@ -1,4 +1,5 @@
-"""Entity matching (bot/answer/entities.py): 市州, applicant types and directions in what people type."""
+"""Entity matching (bot/answer/entities.py): 市州, applicant types and directions in what people
+type."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Where the intent model must not answer from the FAQ (bot/answer/routing.py, bot/answer/notice_search.py).
+"""Where the intent model must not answer from the FAQ (bot/answer/routing.py,
+bot/answer/notice_search.py).
 
 The model's ranking is an input here (what DIET said); the router decides.
 """
@@ -7,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.names import NLU_FALLBACK
 from bot.answer.normalize import normalize
 from bot.answer.routing import QuestionRouter, apply_route
+from bot.names import NLU_FALLBACK
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.answer.replies import _render_message, render_message
 from bot.kb import facts as facts_module
 from bot.kb.answers import human_contacts
 from bot.kb.facts import _deadline_status, _static_facts, deadline_status, memoized, static_facts
 from bot.kb.load import load_knowledge
-from bot.answer.replies import _render_message, render_message
 
 DAYS = [dt.date(2021, 11, 1), dt.date(2021, 11, 28), dt.date(2021, 12, 1)]
 

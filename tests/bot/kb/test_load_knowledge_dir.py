@@ -12,8 +12,8 @@ import pytest
 from actions import knowledge as action_knowledge
 from bot import settings as bot_settings
 from bot.cli import main as cli_main
-from bot.ops.generate import faq_examples
 from bot.kb.load import KnowledgeCache, default_knowledge_dir, load_knowledge, shared_cache
+from bot.ops.generate import faq_examples
 from channels import texts
 
 NEW_SIMILAR = "明年的申报最迟哪天交"

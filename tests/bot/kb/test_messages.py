@@ -13,10 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import ActionGoodbye, ActionHumanHandoff, ActionWelcome
 from actions.selfcheck import ActionAskScCity
 from bot import settings
+from bot.answer.replies import render_message
 from bot.kb.facts import deadline_status
 from bot.kb.load import check_directory, load_knowledge
 from bot.kb.messages import MESSAGE_VALUES
-from bot.answer.replies import render_message
 from channels.texts import channel_text
 
 DAY = dt.date(2021, 11, 20)

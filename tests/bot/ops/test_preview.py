@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from bot import settings as bot_settings
+from bot.answer.routing import QuestionRouter
 from bot.cli import main as cli_main
 from bot.ops.preview import (
     CLAUSE,
@@ -21,7 +22,6 @@ from bot.ops.preview import (
     read_questions,
     thresholds_from_config,
 )
-from bot.answer.routing import QuestionRouter
 
 DAY = dt.date(2021, 11, 20)
 

@@ -1,4 +1,5 @@
-"""Rasa's models loaded without a training step (bot/rasa/model_loading.py): the same predictions."""
+"""Rasa's models loaded without a training step (bot/rasa/model_loading.py): the same
+predictions."""
 
 from __future__ import annotations
 

@@ -11,9 +11,9 @@ import sys
 
 import yaml
 
+from bot.ops.serve import child_env
 from bot.rasa.handoff import read_json
 from bot.rasa.server import MODEL_REFUSED_EXIT
-from bot.ops.serve import child_env
 from bot.settings import PROJECT_DIR
 
 

@@ -15,7 +15,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.ops.serve import check_stores, store_endpoints, write_runtime_config
-from bot.settings import Settings
 from bot.rasa.stores import (
     DAY_SECONDS,
     StoreURLError,
@@ -24,6 +23,7 @@ from bot.rasa.stores import (
     redis_endpoint,
     tracker_store_endpoint,
 )
+from bot.settings import Settings
 
 SQLITE = Path("/tmp/tracker.db")
 

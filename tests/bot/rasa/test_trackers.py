@@ -27,7 +27,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
 from bot.ops.serve import write_runtime_config
-from bot.settings import PROJECT_DIR, Settings
 from bot.rasa.trackers import (
     EVENT_INDEXES,
     BoundedSQLTrackerStore,
@@ -35,6 +34,7 @@ from bot.rasa.trackers import (
     roll_over,
     rollover_events,
 )
+from bot.settings import PROJECT_DIR, Settings
 
 DOMAIN = Domain.load(str(PROJECT_DIR / "domain.yml"))
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
