@@ -1,4 +1,5 @@
-"""Actions that answer questions from the knowledge base."""
+"""Actions that answer questions from the knowledge base: each asks the one decision
+(``bot.answer.decision.decide``) and says what it decided."""
 
 from __future__ import annotations
 
@@ -8,18 +9,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import entities_of, knowledge, today
+from actions.knowledge import knowledge, today
 from bot import feedback as fb
-from bot.answer.replies import (
-    NOTICE_CLAUSE,
-    blocked_reply,
-    clause_reply,
-    faq_reply,
-    follow_up_topic,
-    not_in_notice_reply,
-    render_message,
-)
-from bot.kb.answers import topics_overview
+from bot.answer.decision import Context, decide
+from bot.answer.replies import render_message
 from bot.names import (
     ACTION_ANSWER,
     ACTION_CAPABILITIES,
@@ -30,62 +23,10 @@ from bot.names import (
     ACTION_NOT_IN_NOTICE,
     ACTION_THANKS,
     ACTION_WELCOME,
-    APPLICANT_TYPE,
-    CITY,
-    DIRECTION,
     LAST_TOPIC,
-    NLU_FALLBACK,
-    OUT_OF_SCOPE,
     SELFCHECK,
     SELFCHECK_FORM,
 )
-
-# When a follow-up names only an entity and no topic was asked before.
-DEFAULT_TOPIC_FOR_ENTITY = {
-    CITY: "quota",
-    APPLICANT_TYPE: "directions",
-    DIRECTION: "directions",
-}
-
-
-def choose_topic(
-    intent: Optional[str], last_topic: Optional[str], entities: Dict[str, List[str]], faq_ids: set
-) -> Optional[str]:
-    if intent in faq_ids:
-        return intent
-    if last_topic in faq_ids:
-        return last_topic
-    for kind, topic in DEFAULT_TOPIC_FOR_ENTITY.items():
-        if entities.get(kind) and topic in faq_ids:
-            return topic
-    return None
-
-
-class ActionAnswer(Action):
-    """Answers the FAQ topic asked (or continued by a follow-up like “那株洲呢？”)."""
-
-    def name(self) -> Text:
-        return ACTION_ANSWER
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        kb = knowledge()
-        message = tracker.latest_message
-        entities = entities_of(message)
-        question = message.get("text") or ""
-        intent = (message.get("intent") or {}).get("name")
-        last_topic = tracker.get_slot(LAST_TOPIC)
-        intent = follow_up_topic(intent, last_topic, question)
-        topic = choose_topic(intent, last_topic, entities, {e.id for e in kb.faq})
-        reply = faq_reply(kb, topic, question, entities, today()) if topic else None
-        if reply is None:
-            dispatcher.utter_message(text=fallback_text(kb))
-            return [SlotSet(LAST_TOPIC, None)]
-        dispatcher.utter_message(
-            text=reply.text, buttons=feedback_buttons(kb, tracker, reply.topic) or None
-        )
-        return [SlotSet(LAST_TOPIC, reply.topic)]
 
 
 def answered_message_id(latest_message: Dict[str, Any]) -> Optional[str]:
@@ -96,14 +37,44 @@ def answered_message_id(latest_message: Dict[str, Any]) -> Optional[str]:
     return str(found) if found else None
 
 
-def feedback_buttons(kb, tracker: Tracker, topic: Optional[str]) -> List[Dict[str, str]]:
-    """有帮助 / 没帮助 under an answer — not during the self-check (its next question follows at
-    once) and not when the previous answer was on the same topic (a follow-up such as
-    “那株洲呢？”): asking again would be noise."""
-    if not topic or tracker.active_loop_name or tracker.get_slot(LAST_TOPIC) == topic:
+def context_of(tracker: Tracker) -> Context:
+    return Context(
+        last_topic=tracker.get_slot(LAST_TOPIC),
+        in_form=bool(tracker.active_loop_name),
+        message_id=answered_message_id(tracker.latest_message),
+    )
+
+
+def say_decision(
+    dispatcher: CollectingDispatcher, tracker: Tracker, action: str
+) -> List[Dict[Text, Any]]:
+    """Decide the reply to the latest message as ``action`` and send it; the slot events."""
+    decision = decide(knowledge(), tracker.latest_message, context_of(tracker), today(), action)
+    if decision is None:  # not reachable from the answering actions: every one has a branch
         return []
-    words = {value: render_message(kb, fb.WORD_MESSAGES[value], today()) for value in fb.VALUES}
-    return fb.buttons(words, answered_message_id(tracker.latest_message))
+    dispatcher.utter_message(text=decision.text, buttons=list(decision.buttons) or None)
+    return [SlotSet(slot, value) for slot, value in decision.slots.items()]
+
+
+class SaysTheDecision:
+    """Mixed into an ``Action`` whose whole reply is the decision for its own name (not an
+    ``Action`` itself, so that rasa-sdk registers only the named ones)."""
+
+    action_name = ""
+
+    def name(self) -> Text:
+        return self.action_name
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        return say_decision(dispatcher, tracker, self.action_name)
+
+
+class ActionAnswer(SaysTheDecision, Action):
+    """Answers the FAQ topic asked (or continued by a follow-up like “那株洲呢？”)."""
+
+    action_name = ACTION_ANSWER
 
 
 class ActionFeedback(Action):
@@ -127,31 +98,6 @@ class ActionFeedback(Action):
         return []
 
 
-SUGGESTION_FLOOR = 0.15  # below this a topic is not worth offering
-
-
-def fallback_text(kb) -> str:
-    return render_message(kb, "fallback", today(), topics=topics_overview(kb, limit=6))
-
-
-def suggested_questions(kb, latest_message: Dict[str, Any], limit: int = 3) -> List[str]:
-    """Standard questions of the FAQ topics the model found possible but not sure enough to answer.
-
-    Offered for the applicant to choose — the assistant does not pick one itself.
-    """
-    ranking = [
-        r for r in latest_message.get("intent_ranking") or [] if r.get("name") != NLU_FALLBACK
-    ]
-    if not ranking or ranking[0].get("name") == OUT_OF_SCOPE:
-        return []
-    questions = []
-    for candidate in ranking:
-        entry = kb.faq_entry(candidate.get("name"))
-        if entry and candidate.get("confidence", 0) >= SUGGESTION_FLOOR:
-            questions.append(entry.question)
-    return questions[:limit]
-
-
 class ActionFallbackAnswer(Action):
     """Honest fallback: what the assistant can answer and whom to ask instead. Never a guess."""
 
@@ -162,123 +108,42 @@ class ActionFallbackAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         if tracker.active_loop_name != SELFCHECK_FORM:
-            return self.answer(dispatcher, tracker)
+            return say_decision(dispatcher, tracker, ACTION_FALLBACK_ANSWER)
         # The self-check refused the message (a question, or asking for the self-check while
         # in it): the policies have nothing else to offer, and without going back to the form
         # Rasa would predict this fallback again and again until its circuit breaker stops the
         # conversation. Answer (unless it asked for the self-check: the form's question
         # explains that), then the form asks its question again.
         asked_for_it = (tracker.latest_message.get("intent") or {}).get("name") == SELFCHECK
-        events = [] if asked_for_it else self.answer(dispatcher, tracker)
+        events = [] if asked_for_it else say_decision(dispatcher, tracker, ACTION_FALLBACK_ANSWER)
         return [*events, FollowupAction(SELFCHECK_FORM)]
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
-        kb = knowledge()
-        entities = entities_of(tracker.latest_message)
-        refused = blocked_reply(kb, entities, today())
-        if refused is not None:  # abuse or a sensitive word: a fixed reply, nothing repeated back
-            dispatcher.utter_message(text=refused.text)
-            return [SlotSet(LAST_TOPIC, refused.topic)]
-        quoted = clause_reply(kb, entities, today())
-        if quoted is not None:  # one clause of the notice says it: quote it, with its number
-            dispatcher.utter_message(
-                text=quoted.text, buttons=feedback_buttons(kb, tracker, NOTICE_CLAUSE) or None
-            )
-            return [SlotSet(LAST_TOPIC, NOTICE_CLAUSE)]
-        questions = suggested_questions(kb, tracker.latest_message)
-        if not questions:
-            dispatcher.utter_message(text=fallback_text(kb))
-            return []
-        dispatcher.utter_message(
-            text=render_message(kb, "fallback_suggest", today()),
-            buttons=[{"title": question, "payload": question} for question in questions],
-        )
-        return []
 
-
-class ActionNotInNotice(Action):
+class ActionNotInNotice(SaysTheDecision, Action):
     """What the notice does not regulate: say so, name it, give the contacts. Never a neighbour."""
 
-    def name(self) -> Text:
-        return ACTION_NOT_IN_NOTICE
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        message = tracker.latest_message
-        reply = not_in_notice_reply(
-            knowledge(), message.get("text") or "", entities_of(message), today()
-        )
-        dispatcher.utter_message(text=reply.text)
-        return [SlotSet(LAST_TOPIC, None)]
+    action_name = ACTION_NOT_IN_NOTICE
 
 
-class ActionIdentity(Action):
-    def name(self) -> Text:
-        return ACTION_IDENTITY
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=render_message(knowledge(), "identity", today()))
-        return []
+class ActionIdentity(SaysTheDecision, Action):
+    action_name = ACTION_IDENTITY
 
 
-class ActionWelcome(Action):
-    def name(self) -> Text:
-        return ACTION_WELCOME
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        kb = knowledge()
-        dispatcher.utter_message(
-            text=render_message(kb, "welcome", today(), topics=topics_overview(kb, limit=8))
-        )
-        return []
+class ActionWelcome(SaysTheDecision, Action):
+    action_name = ACTION_WELCOME
 
 
-class ActionCapabilities(Action):
-    def name(self) -> Text:
-        return ACTION_CAPABILITIES
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        kb = knowledge()
-        topics = topics_overview(kb, limit=len(kb.faq))
-        dispatcher.utter_message(text=render_message(kb, "capabilities", today(), topics=topics))
-        return []
+class ActionCapabilities(SaysTheDecision, Action):
+    action_name = ACTION_CAPABILITIES
 
 
-class ActionHumanHandoff(Action):
-    def name(self) -> Text:
-        return ACTION_HUMAN_HANDOFF
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=render_message(knowledge(), "human_handoff", today()))
-        return []
+class ActionHumanHandoff(SaysTheDecision, Action):
+    action_name = ACTION_HUMAN_HANDOFF
 
 
-class ActionGoodbye(Action):
-    def name(self) -> Text:
-        return ACTION_GOODBYE
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=render_message(knowledge(), "goodbye", today()))
-        return []
+class ActionGoodbye(SaysTheDecision, Action):
+    action_name = ACTION_GOODBYE
 
 
-class ActionThanks(Action):
-    def name(self) -> Text:
-        return ACTION_THANKS
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=render_message(knowledge(), "thanks", today()))
-        return []
+class ActionThanks(SaysTheDecision, Action):
+    action_name = ACTION_THANKS

@@ -15,7 +15,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import entities_of, knowledge, say, today
+from actions.knowledge import knowledge, say, today
 from actions.parsing import (
     find_values,
     is_correction,
@@ -34,6 +34,7 @@ from actions.selfcheck_flow import (
     record_answer,
 )
 from actions.selfcheck_result import SelfcheckState, city_label, compose_result, reference_code
+from bot.answer.decision import entities_of
 from bot.kb.answers import answer_faq
 from bot.names import (
     ACTION_SELFCHECK_RESET,

@@ -2,8 +2,8 @@
 
 Operator side (above actions/): the trained model parses each question
 (``rasa.core.agent.Agent.load``), the question router (``bot.answer.routing``) decides with the
-knowledge under test, and the reply is composed by the same pure functions the actions
-call (``bot.answer.replies``, ``actions.answers``). ``--compare`` runs the same questions against
+knowledge under test, and the reply is decided by the one decision the actions call
+(``bot.answer.decision.decide``). ``--compare`` runs the same questions against
 another model or another knowledge folder and flags every answer that differs.
 """
 
@@ -18,28 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from actions.answers import choose_topic, fallback_text, suggested_questions
-from actions.knowledge import ENTITY_KINDS
+from bot.answer.decision import DIALOGUE, Context, Decision, decide
 from bot.answer.normalize import normalize
-from bot.answer.replies import clause_reply, faq_reply, not_in_notice_reply, render_message
 from bot.answer.routing import QuestionRouter, Thresholds, apply_route
 from bot.kb.models import KnowledgeBase
-from bot.names import NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE
+from bot.names import NLU_FALLBACK
 from bot.rasa.config import CONFIG_FILE, pipeline_component
 
 ROUTER_COMPONENT = "nlu.components.QuestionRouterComponent"
-# mechanisms as staff read them
-FAQ, CLAUSE, SILENT, FALLBACK, DIALOGUE = "FAQ", "原文条款", "通知未涉及", "兜底", "对话"
-# intents the rules answer with a fixed sentence of messages.yml
-DIALOGUE_MESSAGES = {
-    "greet": "welcome",
-    "bot_capabilities": "capabilities",
-    "human_handoff": "human_handoff",
-    "goodbye": "goodbye",
-    "thanks": "thanks",
-    "bot_identity": "identity",
-}
-TOPIC_LIMITS = {"welcome": 8, "fallback": 6}
 
 
 @dataclass(frozen=True)
@@ -80,22 +66,10 @@ def _model_view(parse: Dict[str, Any]) -> tuple:
     return intent, ranking, entities
 
 
-def _grouped(entities: List[Dict[str, Any]]) -> Dict[str, List[str]]:
-    grouped: Dict[str, List[str]] = {}
-    for entity in entities:
-        if entity.get("entity") in ENTITY_KINDS:
-            values = grouped.setdefault(entity["entity"], [])
-            if entity.get("value") not in values:
-                values.append(entity["value"])
-    return grouped
-
-
-def preview_parse(
-    kb: KnowledgeBase, question: str, parse: Dict[str, Any], router: QuestionRouter, today: dt.date
-) -> Preview:
-    """The reply to ``question`` given the model's parse result, decided with ``kb``."""
+def routed(parse: Dict[str, Any], router: QuestionRouter, question: str) -> Dict[str, Any]:
+    """The parse as the question router under test would leave it (its knowledge may be a
+    draft the served model's own router has not seen)."""
     model_intent, ranking, entities = _model_view(parse)
-    confidence = float(model_intent.get("confidence") or 0.0)
     route = router.route(normalize(question), [r for r in ranking if r.get("name") != NLU_FALLBACK])
     if route is not None:
         intent, ranking = apply_route(route, ranking)
@@ -107,42 +81,45 @@ def preview_parse(
             intent = {"name": NLU_FALLBACK, "confidence": intent.get("confidence", 0.0)}
     else:
         intent = parse.get("intent") or {}
-    grouped = _grouped(entities)
-    name = intent.get("name")
-    route_name = route.mechanism if route else None
-    message = {"intent": intent, "intent_ranking": ranking, "entities": entities}
+    routing = {"mechanism": route.mechanism, "model_intent": model_intent} if route else None
+    return {
+        "text": question,
+        "intent": intent,
+        "intent_ranking": ranking,
+        "entities": entities,
+        "routing": routing,
+    }
 
-    if name == NOT_IN_NOTICE:
-        reply = not_in_notice_reply(kb, question, grouped, today)
-        return Preview(question, NOT_IN_NOTICE, confidence, SILENT, route_name, None, reply.text)
-    if name in (NLU_FALLBACK, OUT_OF_SCOPE):
-        quoted = clause_reply(kb, grouped, today)
-        if quoted is not None:
-            return Preview(
-                question, name, confidence, CLAUSE, route_name, quoted.clause, quoted.text
-            )
-        suggestions = suggested_questions(kb, message)
-        text = render_message(kb, "fallback_suggest", today) if suggestions else fallback_text(kb)
-        return Preview(
-            question, name, confidence, FALLBACK, route_name, None, text, tuple(suggestions)
-        )
-    if name in DIALOGUE_MESSAGES:
-        message_name = DIALOGUE_MESSAGES[name]
-        limit = TOPIC_LIMITS.get(message_name, len(kb.faq))
-        topics = "\n".join(f"· {e.question}" for e in kb.faq[:limit])
-        text = render_message(kb, message_name, today, topics=topics)
-        return Preview(question, name, confidence, DIALOGUE, route_name, None, text)
-    faq_ids = {e.id for e in kb.faq}
-    if name in faq_ids or name == "inform":  # rules: action_answer
-        topic = choose_topic(name, None, grouped, faq_ids)
-        reply = faq_reply(kb, topic, question, grouped, today) if topic else None
-        if reply is not None:
-            return Preview(
-                question, reply.topic, confidence, FAQ, route_name, reply.clause, reply.text
-            )
-        return Preview(question, name, confidence, FALLBACK, route_name, None, fallback_text(kb))
-    note = f"（{name}：多轮对话的一步，例如自测，请在对话中试：python -m bot chat）"
-    return Preview(question, name, confidence, DIALOGUE, route_name, None, note)
+
+def preview_parse(
+    kb: KnowledgeBase,
+    question: str,
+    parse: Dict[str, Any],
+    router: QuestionRouter,
+    today: dt.date,
+    context: Optional[Context] = None,
+) -> Preview:
+    """The reply to ``question`` given the model's parse result, decided with ``kb`` by the
+    assistant's own decision (``bot.answer.decision.decide``)."""
+    model_intent, _, _ = _model_view(parse)
+    confidence = float(model_intent.get("confidence") or 0.0)
+    message = routed(parse, router, question)
+    route_name = (message["routing"] or {}).get("mechanism")
+    decision = decide(kb, message, context or Context(), today)
+    name = message["intent"].get("name")
+    if decision is None:
+        note = f"（{name}：多轮对话的一步，例如自测，请在对话中试：python -m bot chat）"
+        decision = Decision(note, DIALOGUE, name)
+    return Preview(
+        question,
+        decision.topic,
+        confidence,
+        decision.mechanism,
+        route_name,
+        decision.clause,
+        decision.text,
+        decision.choices,
+    )
 
 
 def differences(new: Preview, old: Preview) -> List[str]:

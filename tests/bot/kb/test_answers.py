@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from actions.answers import choose_topic
+from bot.answer.decision import choose_topic, suggested_questions
 from bot.kb.answers import answer_faq
 from bot.kb.facts import FactValue, deadline_status, render
 
@@ -126,6 +126,5 @@ def parse(*ranking):
     ],
 )
 def test_fallback_offers_likely_topics_without_choosing(kb, message, expected):
-    from actions.answers import suggested_questions
 
     assert suggested_questions(kb, message) == expected
