@@ -17,8 +17,7 @@ from typing import Any, Awaitable, Callable
 from rasa.core.channels.channel import UserMessage
 
 from bot import feedback as fb
-from bot.answer.compound import split_questions
-from bot.answer.normalize import normalize
+from bot.answer.compound import questions_in
 from channels.texts import channel_text
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -86,9 +85,7 @@ def one_question_at_a_time(
     async def handle(message: UserMessage) -> Any:
         before = replies_so_far(message.output_channel)
         payload = feedback_payload(message.text)
-        parts = (
-            split_questions(normalize(message.text or "")) if message.text and not payload else []
-        )
+        parts = questions_in(message.text) if message.text and not payload else []
         result = None
         if payload:
             result = await on_new_message(with_text(message, payload))

@@ -12,6 +12,7 @@ import re
 from typing import List
 
 from bot.answer.derived import TOTAL_CUES
+from bot.answer.normalize import normalize
 
 MAX_PARTS = 4
 QUESTION_CUES = (
@@ -82,6 +83,12 @@ def _split_and(text: str) -> List[str]:
         if is_question(left) and is_question(right) and len(left) >= 4 and len(right) >= 4:
             return [left, right]
     return [text]
+
+
+def questions_in(text: str) -> List[str]:
+    """The questions a message is handed to the assistant as, one turn each (every channel:
+    ``channels/questions.py``; the in-process assistant: ``bot/ops/in_process.py``)."""
+    return split_questions(normalize(text or ""))
 
 
 def split_questions(text: str) -> List[str]:

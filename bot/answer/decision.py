@@ -50,6 +50,7 @@ from bot.names import (
     BOT_IDENTITY,
     CITY,
     DIRECTION,
+    FEEDBACK,
     GOODBYE,
     GREET,
     HUMAN_HANDOFF,
@@ -58,6 +59,11 @@ from bot.names import (
     NLU_FALLBACK,
     NOT_IN_NOTICE,
     OUT_OF_SCOPE,
+    SELFCHECK,
+    SELFCHECK_ANSWER,
+    SELFCHECK_RESTART,
+    SELFCHECK_RESULT,
+    SELFCHECK_STOP,
     THANKS,
 )
 
@@ -83,7 +89,12 @@ ACTION_OF_INTENT: Mapping[str, str] = {
     NOT_IN_NOTICE: ACTION_NOT_IN_NOTICE,
     BOT_IDENTITY: ACTION_IDENTITY,
     NLU_FALLBACK: ACTION_FALLBACK_ANSWER,
+    SELFCHECK_ANSWER: ACTION_FALLBACK_ANSWER,  # a bare answer outside the self-check
 }
+# intents whose rules run a dialogue (nlu/data/selfcheck.yml): not decided here
+DIALOGUE_INTENTS = frozenset(
+    {SELFCHECK, SELFCHECK_STOP, SELFCHECK_RESTART, SELFCHECK_RESULT, FEEDBACK}
+)
 # actions that say one fixed sentence of knowledge/messages.yml (and how many topics it lists)
 FIXED_SENTENCES: Mapping[str, Tuple[str, Optional[int]]] = {
     ACTION_WELCOME: ("welcome", 8),
@@ -146,10 +157,14 @@ def entities_of(message: Mapping[str, Any]) -> Dict[str, List[str]]:
 
 
 def action_for(intent: Optional[str], faq_ids: Sequence[str]) -> Optional[str]:
-    """The action the rules run for ``intent``; ``None`` for a dialogue step (self-check…)."""
+    """The action the rules run for ``intent``; ``None`` for a dialogue step (self-check…).
+    An intent no rule names gets the rules' own fallback (config.yml: RulePolicy's
+    ``core_fallback_action_name``), the honest fallback."""
     if intent in faq_ids:
         return ACTION_ANSWER
-    return ACTION_OF_INTENT.get(intent or "")
+    if intent in DIALOGUE_INTENTS:
+        return None
+    return ACTION_OF_INTENT.get(intent or "", ACTION_FALLBACK_ANSWER)
 
 
 def choose_topic(

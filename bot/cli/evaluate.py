@@ -13,7 +13,11 @@ from types import SimpleNamespace
 from typing import Callable
 
 from bot.cli.wechat import build_message, post_as_wechat
+from bot.kb.load import shared_cache
 from bot.ops import evaluation
+from bot.ops.in_process import InProcessAssistant
+from bot.ops.preview import ModelParser
+from bot.ops.publish import model_for
 from bot.settings import get_settings
 
 
@@ -29,6 +33,12 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", default="", help="微信令牌（与 --wechat 一起用）")
     parser.add_argument("--aes-key", default="", help="EncodingAESKey：用安全模式加密发送")
     parser.add_argument("--appid", default="", help="AppID（与 --aes-key 一起用）")
+    where.add_argument(
+        "--in-process",
+        action="store_true",
+        help="不连服务器：在本进程加载模型，用同一个回答决策作答（自测多轮对话不演示）",
+    )
+    parser.add_argument("--model", metavar="FILE", help="与 --in-process 一起用：指定模型文件")
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.set_defaults(func=eval_cases)
 
@@ -75,6 +85,23 @@ def wechat_sender(args: argparse.Namespace) -> Callable[[str, evaluation.Turn], 
     return send
 
 
+def in_process_sender(args: argparse.Namespace) -> Callable[[str, evaluation.Turn], str] | None:
+    """Answer each turn in this process with the trained model and the one decision."""
+    settings = get_settings()
+    cache = shared_cache(settings.knowledge_dir)
+    model = Path(args.model) if args.model else model_for(cache.get())
+    if not model.is_file():
+        print(f"没有找到模型 {model}：请先运行 python -m bot train。", file=sys.stderr)
+        return None
+    parser = ModelParser(model)
+    assistant = InProcessAssistant(cache.get, parser.parse_all, settings.today_or_now)
+
+    def send(sender: str, turn: evaluation.Turn) -> str:
+        return "\n".join(assistant.say(sender, turn.say))
+
+    return send
+
+
 def reachable(url: str, timeout: float) -> bool:
     """Whether anything answers HTTP at ``url`` (any status, even 403/405, counts)."""
     try:
@@ -93,7 +120,11 @@ def eval_cases(args: argparse.Namespace) -> int:
     except evaluation.CaseFileError as err:
         print(f"用例文件有问题：{err}", file=sys.stderr)
         return 2
-    if args.wechat:
+    if args.in_process:
+        send, events = in_process_sender(args), False
+        if send is None:
+            return 2
+    elif args.wechat:
         if not args.token:
             print("--wechat 需要 --token（公众号令牌）。", file=sys.stderr)
             return 2
@@ -101,7 +132,7 @@ def eval_cases(args: argparse.Namespace) -> int:
     else:
         url = args.rest or f"http://localhost:{get_settings().port}/webhooks/rest/webhook"
         send, events = rest_sender(url, args.timeout), False
-    if not reachable(url, args.timeout):
+    if not args.in_process and not reachable(url, args.timeout):
         print(f"连不上助手（{url}）。请先在另一个终端运行 make run。", file=sys.stderr)
         return 2
     total = evaluation.Tally()

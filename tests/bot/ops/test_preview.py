@@ -8,9 +8,9 @@ import shutil
 import pytest
 
 from bot import settings as bot_settings
+from bot.answer.decision import CLAUSE, DIALOGUE, FALLBACK, FAQ, SILENT
 from bot.answer.routing import QuestionRouter
 from bot.cli import main as cli_main
-from bot.answer.decision import CLAUSE, DIALOGUE, FALLBACK, FAQ, SILENT
 from bot.ops.preview import (
     Preview,
     differences,

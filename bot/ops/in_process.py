@@ -1,0 +1,65 @@
+"""The assistant's answers without a server: ``python -m bot eval --in-process`` and the
+parity test.
+
+A message goes the way a channel sends it (``channels/privacy.mask_text``, then one question at
+a time: ``bot.answer.compound.questions_in``); each question is parsed by the trained model —
+Rasa's own pipeline, the question router with the live knowledge included — and answered by
+the one decision (``bot.answer.decision.decide``) with the conversation's context (the topic
+of the last answer). What a Rasa dialogue adds on top (the self-check form's later questions,
+feedback) is not played: such a turn says so instead of answering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Callable, Dict, List
+
+from bot.answer.compound import questions_in
+from bot.answer.decision import Context, decide
+from bot.answer.replies import render_message
+from bot.kb.models import KnowledgeBase
+from bot.names import LAST_TOPIC, SELFCHECK
+from channels.privacy import mask_text
+
+Parse = Callable[[List[str]], List[Dict]]
+NOT_PLAYED = "（{intent}：对话中的一步，在进程内不演示；请对运行中的助手评测）"
+
+
+class InProcessAssistant:
+    """One context per sender, as the tracker keeps the ``last_topic`` slot."""
+
+    def __init__(
+        self, knowledge: Callable[[], KnowledgeBase], parse: Parse, today: Callable[[], dt.date]
+    ):
+        self._knowledge = knowledge
+        self._parse = parse
+        self._today = today
+        self._contexts: Dict[str, Context] = {}
+
+    def say(self, sender: str, text: str) -> List[str]:
+        """The replies to one message, in order."""
+        kb, today = self._knowledge(), self._today()
+        replies = []
+        questions = questions_in(mask_text(text))
+        for message in self._parse(questions):
+            context = self._contexts.get(sender, Context())
+            decision = decide(kb, message, context, today)
+            if decision is None:
+                intent = (message.get("intent") or {}).get("name")
+                replies.append(self._dialogue_step(kb, intent, today))
+                self._contexts[sender] = replace(context, in_form=intent == SELFCHECK)
+                continue
+            replies.append(decision.text)
+            if LAST_TOPIC in decision.slots:
+                context = replace(context, last_topic=decision.slots[LAST_TOPIC])
+            self._contexts[sender] = context
+        return replies
+
+    @staticmethod
+    def _dialogue_step(kb: KnowledgeBase, intent: str, today: dt.date) -> str:
+        if intent == SELFCHECK:  # the form's first question (actions/selfcheck.py)
+            types = "、".join(t.name for t in kb.applicant_types)
+            intro = render_message(kb, "selfcheck_intro", today)
+            return f"{intro}\n{render_message(kb, 'selfcheck_ask_type', today, types=types)}"
+        return NOT_PLAYED.format(intent=intent)
