@@ -16,8 +16,10 @@ Each reply is put in exactly one of three outcomes:
 - **honest**: not right, but the reply is the honest one ("the notice does not say" or the
   fallback): it carries one of :data:`HONEST_MARKERS`, no ``forbid`` string, and no fact of
   another topic (:data:`TOPIC_FACTS` that the turn neither expects nor the applicant said);
-- **wrong**: everything else — a forbidden fact, another topic's facts, an empty reply, or an
-  answer that misses what was asked without saying so.
+- **wrong**: everything else — a forbidden fact, another topic's facts, an empty reply, an
+  answer that misses what was asked without saying so, or a reply that says the notice is
+  silent (:data:`SILENT_MARKERS`) where the turn expects a fact: the notice does say it, so
+  "the notice says nothing about X" is a wrong answer there, not an honest one.
 
 Matching is on normalised text exactly as ``run_eval.py`` does it (whitespace, brackets and
 quotes dropped, full-width ASCII folded, lower case), so the counts agree with that script.
@@ -48,6 +50,9 @@ HONEST_MARKERS: Tuple[str, ...] = (
     "不敢乱说",
     "does not cover",
 )
+
+# The reply that says the notice is silent on what was asked (not the general fallback).
+SILENT_MARKERS: Tuple[str, ...] = ("通知中没有", "does not cover")
 
 # Facts that belong to one topic or clause of the notice. An honest reply that carries one of
 # them (unless the turn expects it or the applicant said it) is answering a neighbouring topic,
@@ -247,6 +252,15 @@ def other_topic_facts(reply: str, turn: Turn, facts: Iterable[str] = TOPIC_FACTS
     return found
 
 
+def expects_a_fact(turn: Turn) -> bool:
+    """Whether some ``expect`` group asks for a fact, not for the honest reply itself."""
+    markers = [normalise(m) for m in HONEST_MARKERS]
+    return any(
+        not any(m in normalise(alt) or normalise(alt) in m for alt in group for m in markers)
+        for group in turn.expect
+    )
+
+
 def classify(reply: str, turn: Turn) -> Verdict:
     """Right, honest or wrong, with the problems that kept it from being right."""
     got = normalise(reply)
@@ -262,6 +276,8 @@ def classify(reply: str, turn: Turn) -> Verdict:
         return Verdict(RIGHT)
     if forbidden or not is_honest_reply(reply):
         return Verdict(WRONG, tuple(problems))
+    if is_honest_reply(reply, SILENT_MARKERS) and expects_a_fact(turn):
+        return Verdict(WRONG, tuple(problems) + ("says the notice is silent on a fact it gives",))
     strays = other_topic_facts(reply, turn)
     if strays:
         return Verdict(WRONG, tuple(problems) + tuple("another topic's fact " + s for s in strays))

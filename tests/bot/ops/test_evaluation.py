@@ -24,6 +24,7 @@ from bot.ops.evaluation import (
     HONEST,
     HONEST_MARKERS,
     RIGHT,
+    SILENT_MARKERS,
     WRONG,
     Case,
     CaseFileError,
@@ -31,6 +32,7 @@ from bot.ops.evaluation import (
     TurnResult,
     Verdict,
     classify,
+    expects_a_fact,
     format_report,
     is_honest_reply,
     load_cases,
@@ -192,10 +194,10 @@ CLAUSE = Turn(say="工匠精神在哪条", expect=(("科学家精神",), ("（�
         (DEADLINE, "11月28日前；网站问题请拨0731-89990919", WRONG),
         (DEADLINE, "材料交到银杏路6号。", WRONG),
         (DEADLINE, "这个问题我没有把握，请咨询0731-89991015。", HONEST),
-        (DEADLINE, "通知中没有这方面的内容，请咨询0731-89991015。", HONEST),
+        (DEADLINE, "通知中没有这方面的内容，请咨询0731-89991015。", WRONG),  # it does say
         (DEADLINE, "通知中没有说明，网站维护电话0731-89990919", WRONG),
         (DEADLINE, "不敢乱说，请问工作人员", HONEST),
-        (DEADLINE, "Sorry, the notice does not cover that. 0731-89991015", HONEST),
+        (DEADLINE, "Sorry, the notice does not cover that. 0731-89991015", WRONG),
         (DEADLINE, "没有把握；材料一式两份，联系0731-89991015", WRONG),
         (DEADLINE, "", WRONG),
         (DEADLINE, " \n ", WRONG),
@@ -205,7 +207,8 @@ CLAUSE = Turn(say="工匠精神在哪条", expect=(("科学家精神",), ("（�
         (FEE, "联系电话：0731-89991015", HONEST),  # the contacts alone: not right, not wrong
         (CLAUSE, "二（三）精益创业方向：大力弘扬科学家精神、劳动精神和工匠精神", RIGHT),
         (CLAUSE, "（一）创业就业方向：支撑返乡农民工创业。0731-89991015", WRONG),
-        (CLAUSE, "精益创业方向，通知中没有更多说明。0731-89991015", HONEST),
+        (CLAUSE, "精益创业方向，通知中没有更多说明。0731-89991015", WRONG),
+        (CLAUSE, "精益创业方向，我没有把握。0731-89991015", HONEST),
     ],
 )
 def test_classify(turn, reply, outcome):
@@ -234,12 +237,12 @@ def test_classify_names_the_problems():
         # the applicant's own words echoed back are not a stray fact
         (
             Turn(say="12月交，过了11月28日还行吗", expect=(("不行",),)),
-            "您说的11月28日之后的情况，通知中没有规定。0731-89991015",
+            "您说的11月28日之后的情况，我没有把握。0731-89991015",
             HONEST,
         ),
         (
             Turn(say="材料送湘府西路吗", expect=(("银杏路",),)),
-            "湘府西路8号是发改委机关地址；通知中没有把握。0731-89991015",
+            "湘府西路8号是发改委机关地址；没有把握。0731-89991015",
             HONEST,
         ),
     ],
@@ -251,7 +254,22 @@ def test_classify_topic_fact_exemptions(turn, reply, outcome):
 @pytest.mark.parametrize("marker", HONEST_MARKERS)
 def test_every_honest_marker_counts(marker):
     assert is_honest_reply(f"前文{marker}后文")
-    assert classify(f"前文{marker}后文", DEADLINE).outcome == HONEST
+    silent = marker in SILENT_MARKERS  # "the notice says nothing" where it does: wrong
+    assert classify(f"前文{marker}后文", DEADLINE).outcome == (WRONG if silent else HONEST)
+    assert classify(f"前文{marker}后文", FEE).outcome in (RIGHT, HONEST)
+
+
+@pytest.mark.parametrize(
+    "turn, expected",
+    [
+        (Turn(say="截止？", expect=(("11月28日",),)), True),
+        (Turn(say="有奖金吗", expect=(("通知中没有", "没有规定"), ("0731-89991015",))), False),
+        (Turn(say="有奖金吗", expect=(("通知中没有",), ("4个",))), True),
+        (Turn(say="你好"), False),
+    ],
+)
+def test_expects_a_fact(turn, expected):
+    assert expects_a_fact(turn) is expected
 
 
 def test_plain_reply_is_not_honest():
