@@ -41,6 +41,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/kb/history.py": "kb history labels and summaries for staff",
     "bot/kb/spreadsheet.py": "spreadsheet headers and import report for staff",
     "bot/ops/preview.py": "kb try mechanism names and notes, for staff",
+    "bot/ops/in_process.py": "bot eval --in-process: a note for developers on dialogue steps",
     "bot/questionlog/report.py": "question-log report for staff",
     "bot/questionlog/review.py": "review spreadsheet for staff",
     "bot/questionlog/buffer.py": "operator log/console messages",

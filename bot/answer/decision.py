@@ -67,14 +67,14 @@ from bot.names import (
     THANKS,
 )
 
-# how staff read the way a reply was chosen (kb try, the console's test chat)
+# how a reply was chosen (staff read them as bot.ops.preview.MECHANISM_LABELS)
 FAQ, CLAUSE, SILENT, FALLBACK, DIALOGUE, REFUSED = (
-    "FAQ",
-    "原文条款",
-    "通知未涉及",
-    "兜底",
-    "对话",
-    "拒答",
+    "faq",
+    "clause",
+    "silent",
+    "fallback",
+    "dialogue",
+    "refused",
 )
 
 # nlu/data/rules.yml, intent → action (FAQ intents → action_answer: nlu/generated rules)

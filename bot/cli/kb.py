@@ -259,11 +259,11 @@ def _latest_model(wanted: Path | None) -> tuple:
     return models[-1], note
 
 
-def _print_preview(number: int, preview, diffs) -> None:
+def _print_preview(number: int, preview, diffs, label) -> None:
     print(f"{number}. 问：{preview.question}")
     routed = f"，由规则“{preview.route}”改判" if preview.route else ""
     print(
-        f"   主题：{preview.topic or '无'}｜机制：{preview.mechanism}{routed}"
+        f"   主题：{preview.topic or '无'}｜机制：{label(preview.mechanism)}{routed}"
         f"｜模型置信度：{preview.confidence:.2f}"
         f"｜出处：{preview.clause or '无'}"
     )
@@ -280,6 +280,7 @@ def kb_try(args: argparse.Namespace) -> int:
     from bot.ops.preview import (
         ModelParser,
         differences,
+        mechanism_label,
         preview_parse,
         read_questions,
         thresholds_from_config,
@@ -343,7 +344,7 @@ def kb_try(args: argparse.Namespace) -> int:
                 preview, preview_parse(old_kb, question, old_parse, old_router, today)
             )
             changed += bool(diffs)
-        _print_preview(number, preview, diffs)
+        _print_preview(number, preview, diffs, mechanism_label)
     if compare is not None:
         print(f"共 {len(questions)} 个问题，{changed} 个的回答与 {compare} 不同。")
     return 0

@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from bot.answer.decision import DIALOGUE, Context, Decision, decide
+from bot.answer.decision import (
+    CLAUSE,
+    DIALOGUE,
+    FALLBACK,
+    FAQ,
+    REFUSED,
+    SILENT,
+    Context,
+    Decision,
+    decide,
+)
 from bot.answer.normalize import normalize
 from bot.answer.routing import QuestionRouter, Thresholds, apply_route
 from bot.kb.models import KnowledgeBase
@@ -33,7 +43,7 @@ class Preview:
     question: str
     topic: Optional[str]  # FAQ id, or the intent when no FAQ answered
     confidence: float  # the model's confidence in its own top intent
-    mechanism: str  # FAQ / 原文条款 / 通知未涉及 / 兜底 / 对话
+    mechanism: str  # one of MECHANISM_LABELS
     route: Optional[str]  # which router rule replaced the model's intent, if one did
     clause: Optional[str]
     reply: str
@@ -122,11 +132,29 @@ def preview_parse(
     )
 
 
+MECHANISM_LABELS: Dict[str, str] = {
+    FAQ: "FAQ",
+    CLAUSE: "原文条款",
+    SILENT: "通知未涉及",
+    FALLBACK: "兜底",
+    DIALOGUE: "对话",
+    REFUSED: "拒答",
+}
+
+
+def mechanism_label(mechanism: str) -> str:
+    """How staff read the way a reply was chosen."""
+    return MECHANISM_LABELS.get(mechanism, mechanism)
+
+
 def differences(new: Preview, old: Preview) -> List[str]:
     """What differs between two previews of one question, worded for staff."""
     found = []
     if (new.mechanism, new.topic) != (old.mechanism, old.topic):
-        found.append(f"答法从 {old.mechanism}·{old.topic} 变为 {new.mechanism}·{new.topic}")
+        found.append(
+            f"答法从 {mechanism_label(old.mechanism)}·{old.topic} "
+            f"变为 {mechanism_label(new.mechanism)}·{new.topic}"
+        )
     if new.clause != old.clause:
         found.append(f"出处从 {old.clause or '无'} 变为 {new.clause or '无'}")
     if new.reply != old.reply:

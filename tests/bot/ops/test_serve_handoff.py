@@ -26,7 +26,10 @@ from bot.rasa.handoff import HANDOFF_SIGNAL, Control, Request, Result, write_jso
 from bot.settings import Settings
 from tests.support.ports import free_port
 
-FAKE = [sys.executable, str(Path(__file__).parents[1] / "support" / "fake_rasa_server.py")]
+FAKE = [
+    sys.executable,
+    str(Path(__file__).parents[3] / "tests" / "support" / "fake_rasa_server.py"),
+]
 
 
 def model(tmp_path: Path, name: str, behaviour: str = "serve") -> Path:
