@@ -66,15 +66,21 @@ def render_message(kb: KnowledgeBase, name: str, today: dt.date, /, **values: st
 
 
 def _render_message(kb: KnowledgeBase, name: str, today: dt.date, values: Dict[str, str]) -> str:
+    return render_template(kb, kb.message(name), today, **values)
+
+
+def render_template(kb: KnowledgeBase, template: str, today: dt.date, /, **values: str) -> str:
+    """A staff-written ``template`` (messages.yml, lookups.yml) with the static facts,
+    ``{contacts}``, ``{deadline_status}`` and ``values``."""
     facts: Dict[str, FactValue] = dict(static_facts(kb))
     facts["contacts"] = FactValue(human_contacts(kb), kb.notice.contacts.clause)
     facts["deadline_status"] = FactValue(deadline_status(kb, today), kb.notice.deadline.clause)
     for key, value in values.items():
         facts[key] = FactValue(value, "")
-    return render(kb.message(name), facts).strip()
+    return render(template, facts).strip()
 
 
-def _with_english_lead(kb: KnowledgeBase, question: str, text: str) -> str:
+def with_english_lead(kb: KnowledgeBase, question: str, text: str) -> str:
     if kb.english and is_english(question):
         return f"{kb.english.lead}\n{text}"
     return text
@@ -197,4 +203,4 @@ def faq_reply(
     else:
         answer = answer_faq(kb, topic, entities, today)
         text = answer.text if answer else ""
-    return Reply(_with_english_lead(kb, question, text), topic, entry.clause)
+    return Reply(with_english_lead(kb, question, text), topic, entry.clause)

@@ -17,6 +17,7 @@ from rasa.shared.core.constants import DEFAULT_ACTION_NAMES, DEFAULT_INTENTS
 from bot import feedback as fb
 from bot.answer.normalize import normalize
 from bot.kb.check_indicators import indicator_problems
+from bot.kb.check_lookups import lookup_problems
 from bot.kb.facts import (
     CONTEXT_NAMES,
     FOOTER_NAMES,
@@ -306,6 +307,7 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
     problems += _notice_text_problems(kb)
     problems += _silent_problems(kb)
     problems += _english_problems(kb)
+    problems += lookup_problems(kb)
     problems += _message_problems(kb, set(facts))
     problems += _group_problems(kb)
     return problems
