@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 from bot.answer.derived import deadline_check, quota_breakdown, quota_check, quota_total
-from bot.answer.english import is_english
+from bot.answer.english import english_dates, is_english
 from bot.answer.normalize import normalize
 from bot.kb.answers import answer_faq, human_contacts, source_note
 from bot.kb.facts import (
@@ -80,10 +80,25 @@ def render_template(kb: KnowledgeBase, template: str, today: dt.date, /, **value
     return render(template, facts).strip()
 
 
-def with_english_lead(kb: KnowledgeBase, question: str, text: str) -> str:
-    if kb.english and is_english(question):
+def with_english_lead(
+    kb: KnowledgeBase,
+    question: str,
+    text: str,
+    topic: Optional[str] = None,
+    today: Optional[dt.date] = None,
+) -> str:
+    """An English question's reply: the notice is in Chinese, the fact in English (the
+    ``topic``'s answer of knowledge/english.yml, dates in English), then the Chinese answer."""
+    if not (kb.english and is_english(question)):
+        return text
+    template = next(
+        (t.answer for t in kb.english.topics if topic and t.faq == topic and t.answer), None
+    )
+    if template is None:
         return f"{kb.english.lead}\n{text}"
-    return text
+    dates = english_dates(kb.notice.deadline.date, kb.notice.notice.published)
+    plain = render_template(kb, template, today or dt.date.today(), **dates)
+    return f"{kb.english.lead}\n{plain}\n{text}"
 
 
 def blocked_words(kb: KnowledgeBase) -> List[str]:
@@ -203,4 +218,4 @@ def faq_reply(
     else:
         answer = answer_faq(kb, topic, entities, today)
         text = answer.text if answer else ""
-    return Reply(with_english_lead(kb, question, text), topic, entry.clause)
+    return Reply(with_english_lead(kb, question, text, topic, today), topic, entry.clause)

@@ -278,6 +278,7 @@ class NotInNoticeFile(Strict):
 class EnglishTopic(Strict):
     faq: str
     keywords: List[str] = Field(..., min_items=1)
+    answer: Optional[str] = None  # the fact in English, before the Chinese answer
 
 
 class EnglishFile(Strict):
