@@ -70,6 +70,7 @@ CEILING_CUES = (
     "have to recommend",
 )
 _NUMBER = r"(\d{1,2}|[一二两三四五六七八九十])"
+_ALL_ARE = re.compile(rf"都是\s*{_NUMBER}\s*(?:个|家)")  # “每个市州都是2个名额吗”
 # “有4个名额”, “名额是3个”, “是2个吗”: a figure put forward to be confirmed
 _CLAIMED = re.compile(rf"(?:有|是|就|只有|共有){_NUMBER}\s*(?:个|家)|{_NUMBER}\s*(?:个|家)名额")
 _EN_COUNT = re.compile(
@@ -132,7 +133,7 @@ def compare_quotas(
     kb: KnowledgeBase, text: str, cities: Sequence[City], render_own
 ) -> Optional[Derived]:
     """Same or not, more by how many, the most or fewest, which have N."""
-    if any(cue in text for cue in SAME_CUES):
+    if any(cue in text for cue in SAME_CUES) or _ALL_ARE.search(text):
         if len(cities) >= 2:
             return _same(kb, cities)
         if not cities and any(cue in text for cue in ALL_CUES):
