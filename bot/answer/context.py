@@ -24,9 +24,10 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from bot.answer.derived import TOTAL_CUES, QuotaTotal, quota_check, quota_total
 from bot.answer.english import english_topic, is_english
 from bot.answer.entities import EntityMatcher
-from bot.answer.lookup import LookupQuestion, lookup_question, rest_of
+from bot.answer.lookup import LookupQuestion, dates_written, lookup_question, rest_of
 from bot.answer.normalize import normalize
 from bot.answer.premises import (
+    JOINED,
     Derived,
     about_quota,
     ceiling,
@@ -34,6 +35,7 @@ from bot.answer.premises import (
     compare_quotas,
     english_check,
     total_values,
+    why_more,
 )
 from bot.answer.replies import (
     faq_reply,
@@ -42,7 +44,7 @@ from bot.answer.replies import (
     with_english_lead,
 )
 from bot.kb.answers import answer_faq, source_note
-from bot.kb.facts import memoized, static_facts
+from bot.kb.facts import chinese_date, memoized, static_facts
 from bot.kb.models import City, KnowledgeBase
 from bot.names import APPLICANT_TYPE, CITY, DIRECTION
 
@@ -51,6 +53,10 @@ QUOTA = "quota"
 MEMORY = 4  # values of each kind remembered
 CORRECTION_CUES = (
     "说错了",
+    "错了",
+    "打错字",
+    "错字",
+    "我要问的是",
     "搞错了",
     "打错了",
     "写错了",
@@ -161,6 +167,11 @@ EN_FOLLOW_UP_WORDS = frozenset(
     ]
 )
 EN_TOTAL_CUES = ("in total", "together", "combined", "altogether", "total", "sum")
+SUM_CUES = ("总名额", "名额总", "总共", "加一起")
+EN_PROVINCE_CUES = ("whole province", "entire province", "all cities", "every city", "province")
+# “园区、企业、高校、科研院所，这几类是不是都能报”
+ALL_CAN_CUES = ("都能", "都可以", "是不是都", "都有资格", "都可", "all of them", "all apply")
+EN_DEADLINE_CUES = ("submit", "hand in", "send", "deliver", "deadline", "late", "in time")
 ADD_CUES = ("加上", "加", "再加", "plus", "and")
 _HOW_MANY_NAMED = re.compile(r"(两|二|三|四|2|3|4)个")
 _COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "2": 2, "3": 3, "4": 4}
@@ -263,8 +274,13 @@ def _total_cities(
     return before + here
 
 
-def _wants_total(text: str) -> bool:
-    return any(cue in text for cue in TOTAL_CUES + EN_TOTAL_CUES) or text.startswith("加上")
+def _wants_total(text: str, named: int = 0) -> bool:
+    """A total is asked (“加起来”, “in total”, “加上株洲”, with two 市州 “湘潭+娄底”)."""
+    return (
+        any(cue in text for cue in TOTAL_CUES + EN_TOTAL_CUES + SUM_CUES)
+        or text.startswith("加上")
+        or (named >= 2 and "+" in text)
+    )
 
 
 def quota_reply(
@@ -278,15 +294,21 @@ def quota_reply(
     """A total, comparison, ceiling or yes/no about the quotas (and the 市州 it was about)."""
     english = is_english(text)
     on_quota = last_topic == QUOTA
-    if not (
-        about_quota(text) or on_quota or (english and english_topic(text, kb.english) == QUOTA)
-    ):
-        return None
     here = _cities(kb, entities.get(CITY) or [])
+    asked = (
+        about_quota(text)
+        or on_quota
+        or (english and english_topic(text, kb.english) == QUOTA)
+        or (len(here) >= 2 and _wants_total(text, len(here)))
+    )
+    if not asked:
+        return None
     before = _cities(kb, last_entities.get(CITY) or []) if on_quota else []
     own = _own(kb, today)
-    if _wants_total(text):
+    if _wants_total(text, len(here)):
         cities = _total_cities(kb, text, here, before)
+        if english and not here and any(cue in text for cue in EN_PROVINCE_CUES):
+            cities = list(kb.cities)
         names = [c.name for c in cities]
         total = quota_total(kb, text, names, about_quota=True)
         if total is None and len(cities) >= 2:
@@ -294,8 +316,14 @@ def quota_reply(
         if total is not None:
             return Derived("quota_total", total_values(kb, total.cities)), total.cities
     compared = compare_quotas(kb, text, here, own)
+    if compared is None and len(here) == 1 and before and before[-1] != here[0]:
+        compared = compare_quotas(kb, text, [before[-1], here[0]], own)  # “跟长沙比少几个”
+        here = [before[-1], here[0]] if compared else here
     if compared:
         return compared, here
+    why = why_more(text, on_quota or about_quota(text))
+    if why:
+        return why, here
     city = here[0] if len(here) == 1 else (before[-1] if not here and before else None)
     for derived in (ceiling(kb, text, city, own), english_check(text, city)):
         if derived:
@@ -375,12 +403,20 @@ def understood(
         derived, cities = quota
         entry = kb.faq_entry(QUOTA)
         clause = entry.clause if entry else kb.cities_file.quota_clause
-        body = render_message(kb, derived.message, today, **derived.values)
+        if derived.message == JOINED:
+            body = derived.values["text"]
+        else:
+            body = render_message(kb, derived.message, today, **derived.values)
         body = f"{body}\n{source_note(kb, clause)}"
         remembered_cities = {CITY: [c.name for c in cities]} if cities else {}
         return Understood(
             with_english_lead(kb, question, body), QUOTA, clause, remembered_cities, bool(cities)
         )
+    checked = english_deadline_check(kb, question, today) or all_types_can_apply(
+        kb, question, entities, today
+    )
+    if checked:
+        return checked
     asked_again = follow_up(kb, question, entities, last_topic)
     if asked_again:
         topic, corrects = asked_again
@@ -389,3 +425,36 @@ def understood(
         if reply is not None:
             return Understood(reply.text, topic, reply.clause, kinds, corrects)
     return None
+
+
+def english_deadline_check(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Understood]:
+    """“Could we still submit on November 30, 2021?”: the date against the deadline."""
+    if not is_english(text) or not any(cue in text for cue in EN_DEADLINE_CUES):
+        return None
+    deadline = kb.notice.deadline.date
+    dates = dates_written(text, deadline.year)
+    entry = kb.faq_entry("deadline")
+    if len(dates) != 1 or entry is None:
+        return None
+    name = "deadline_check_yes" if dates[0] <= deadline else "deadline_check_no"
+    body = render_message(kb, name, today, asked_date=chinese_date(dates[0]))
+    body = f"{body}\n{source_note(kb, entry.clause)}"
+    return Understood(
+        with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
+    )
+
+
+def all_types_can_apply(
+    kb: KnowledgeBase, text: str, entities: Mapping[str, Sequence[str]], today: dt.date
+) -> Optional[Understood]:
+    """“园区、企业、高校、科研院所，这几类是不是都能报”: yes, and who may apply."""
+    types = entities.get(APPLICANT_TYPE) or []
+    entry = kb.faq_entry("eligibility")
+    if len(types) < 2 or entry is None or not any(cue in text for cue in ALL_CAN_CUES):
+        return None
+    answer = answer_faq(kb, entry.id, {}, today)
+    body = f"{render_message(kb, 'claim_yes', today)}\n{answer.text if answer else ''}".strip()
+    remembered_types = {APPLICANT_TYPE: list(types)}
+    return Understood(
+        with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, remembered_types
+    )

@@ -38,16 +38,23 @@ def is_english(text: str) -> bool:
 
 
 def english_topic(text: str, english: Optional[EnglishFile]) -> Optional[str]:
-    """The FAQ id of the first topic whose keyword occurs as whole words in ``text``."""
+    """The FAQ id of the first topic whose keyword occurs as whole words in ``text``; None
+    for a matter of ``silent`` (or no topic)."""
     if english is None:
         return None
     words = " " + " ".join(_WORD.findall(text.lower())) + " "
+    if any(_has_phrase(words, keyword) for keyword in english.silent):
+        return None  # a matter the notice does not regulate: the honest reply
     for topic in english.topics:
         for keyword in topic.keywords:
-            phrase = " " + " ".join(_WORD.findall(keyword.lower())) + " "
-            if phrase.strip() and phrase in words:
+            if _has_phrase(words, keyword):
                 return topic.faq
     return None
+
+
+def _has_phrase(words: str, keyword: str) -> bool:
+    phrase = " " + " ".join(_WORD.findall(keyword.lower())) + " "
+    return bool(phrase.strip()) and phrase in words
 
 
 def english_date(day: dt.date) -> str:

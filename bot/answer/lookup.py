@@ -139,6 +139,19 @@ def _parts(text: str) -> List[str]:
     return parts
 
 
+def dates_written(text: str, default_year: int) -> List[dt.date]:
+    """Every date a (normalised) text writes, in Chinese, ISO or English (“November 30”)."""
+    found: List[dt.date] = []
+    for pattern, parts in _DATES:
+        for match in pattern.finditer(text):
+            try:
+                year, month, day = parts(match)
+                found.append(dt.date(year or default_year, month, day))
+            except (StopIteration, ValueError):
+                continue
+    return found
+
+
 def _dates_in(kb: KnowledgeBase, text: str) -> List[Found]:
     lookups = {x.fact: x for x in (kb.lookups.lookups if kb.lookups else [])}
     found: List[Found] = []

@@ -32,10 +32,32 @@ ALL_CUES = (
     "all ",
     "each",
 )
-MORE_CUES = ("比", "相差", "差几", "差多少", "more than", "fewer than", "difference")
+MORE_CUES = (
+    "比",
+    "相差",
+    "差几",
+    "差多少",
+    "谁多",
+    "谁少",
+    "谁的名额多",
+    "谁的名额少",
+    "哪个多",
+    "哪个少",
+    "哪个的名额多",
+    "more than",
+    "fewer than",
+    "difference",
+    "which has more",
+)
+WHY_CUES = ("为什么", "为啥", "凭什么", "why")
+# “有几个市州”: how many 市州 have a quota, not the quota
+CITY_COUNT_CUES = ("几个市州", "多少个市州", "几个市", "多少市州", "how many cities")
+# a reply already rendered (several sentences): ``values["text"]``
+JOINED = ""
 MOST_CUES = ("最多的", "最少的", "最多是哪", "最少是哪", "most", "fewest", "least")
 EXTREME_WORDS = ("最多", "最少", "最大", "最小")
 WHICH_CUES = ("哪", "which")
+CITY_WORDS = ("市州", "城市", "地市", "which", "cities")
 FEWEST = ("最少", "最小", "fewest", "least")
 # the quota is a ceiling: “一定要推满吗”, “名额是必须完成的任务吗”
 CEILING_CUES = (
@@ -160,24 +182,39 @@ def compare_quotas(
             asks_which and any(w in text for w in EXTREME_WORDS)
         )
         if extreme:
-            fewest = any(cue in text for cue in FEWEST)
-            quota = (min if fewest else max)(c.quota for c in kb.cities)
-            names = "、".join(c.name for c in kb.cities if c.quota == quota)
-            return Derived(
-                "quota_least" if fewest else "quota_most", {"cities": names, "quota": str(quota)}
-            )
+            return _extremes(kb, text, render_own)
         counts = [number(m.group(1)) for m in _WHICH_COUNT.finditer(text)]
-        if (
-            asks_which
-            and len(counts) == 1
-            and ("市州" in text or "城市" in text or "which" in text)
-        ):
+        counting = any(cue in text for cue in CITY_COUNT_CUES)
+        if (asks_which or counting) and len(counts) == 1 and any(w in text for w in CITY_WORDS):
             having = [c.name for c in kb.cities if c.quota == counts[0]]
             if having:
-                return Derived(
-                    "quota_with_value", {"cities": "、".join(having), "quota": str(counts[0])}
-                )
+                values = {"cities": "、".join(having), "quota": str(counts[0])}
+                return Derived("quota_with_value", {**values, "count": str(len(having))})
             return Derived("quota_with_value_none", {"quota": str(counts[0])})
+    return None
+
+
+def _extremes(kb: KnowledgeBase, text: str, render_own) -> Derived:
+    """The most, the fewest, or both (“最多能推几个，最少的又是几个”)."""
+    wanted = []
+    if any(word in text for word in ("最多", "最大", "most")):
+        wanted.append(False)
+    if any(cue in text for cue in FEWEST):
+        wanted.append(True)
+    parts = []
+    for fewest in wanted or [False]:
+        quota = (min if fewest else max)(c.quota for c in kb.cities)
+        names = "、".join(c.name for c in kb.cities if c.quota == quota)
+        name = "quota_least" if fewest else "quota_most"
+        parts.append(render_own(name, cities=names, quota=str(quota)))
+    return Derived(JOINED, {"text": "\n".join(parts)})
+
+
+def why_more(text: str, on_quota: bool) -> Optional[Derived]:
+    """“为什么长沙比别的市多”: the notice's reason."""
+    more_or_fewer = any(word in text for word in ("多", "少", "more", "fewer"))
+    if on_quota and more_or_fewer and any(cue in text for cue in WHY_CUES):
+        return Derived("quota_why", {})
     return None
 
 

@@ -103,6 +103,11 @@ class Footer(Strict):
     postcode: str
     website_phone: str
     website_phone_scope: str
+    # the rest of the footer (what someone may ask about: knowledge/lookups.yml)
+    site_code: Optional[str] = None  # 政府网站标识码
+    icp_number: Optional[str] = None  # ICP 备案号
+    police_record: Optional[str] = None  # 公网安备号
+    tech_support: Optional[str] = None  # 技术支持单位
 
 
 class NoticeFile(Strict):
@@ -283,6 +288,7 @@ class EnglishTopic(Strict):
 
 class EnglishFile(Strict):
     lead: str
+    silent: List[str] = []  # matters the notice does not regulate, in English words
     topics: List[EnglishTopic] = []
 
 

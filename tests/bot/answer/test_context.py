@@ -126,3 +126,16 @@ def test_plain_questions_are_left_to_their_intent(kb, text):
 def test_any_message_is_understood_or_left_alone_without_failing(kb, text, last_topic):
     found = understood(kb, text, entities(kb, text), last_topic, {"city": ["长沙市"]}, DAY)
     assert found is None or (found.text and kb.faq_entry(found.topic))
+
+
+@pytest.mark.parametrize(
+    "text, topic, expected",
+    [
+        ("Could we still submit on November 30, 2021?", "deadline", "来不及"),
+        ("Can we submit on 20 November?", "deadline", "在截止时间之前"),
+        ("园区、企业、高校、科研院所，这几类是不是都能报", "eligibility", "是的"),
+    ],
+)
+def test_checks_of_dates_in_english_and_of_every_type(kb, text, topic, expected):
+    found = understood(kb, text, entities(kb, text), None, {}, DAY)
+    assert found is not None and found.topic == topic and expected in found.text

@@ -8,11 +8,13 @@ import pytest
 
 from bot.answer.normalize import normalize
 from bot.answer.premises import (
+    JOINED,
     ceiling,
     claimed_quota,
     compare_quotas,
     english_check,
     grouped_quotas,
+    why_more,
 )
 from bot.answer.replies import render_message
 
@@ -47,11 +49,14 @@ def test_the_quotas_grouped_by_size(kb):
         ),
         ("长沙比衡阳多几个名额", ["长沙市", "衡阳市"], "quota_difference", ("difference", "2")),
         ("株洲比湘潭多几个", ["株洲市", "湘潭市"], "quota_same_yes", ("quota", "3")),
-        ("哪个市州名额最多", [], "quota_most", ("cities", "长沙市")),
-        ("名额最少的市州能推几个", [], "quota_least", ("quota", "2")),
+        ("哪个市州名额最多", [], JOINED, ("text", "名额最多的是长沙市")),
+        ("名额最少的市州能推几个", [], JOINED, ("text", "不超过2个")),
+        ("一个市州最多能推几个，最少的又是几个", [], JOINED, ("text", "不超过4个")),
+        ("湘潭和株洲谁的名额多", ["湘潭市", "株洲市"], "quota_same_yes", ("quota", "3")),
+        ("名额是两个的市州一共有几个市州", [], "quota_with_value", ("count", "11")),
         ("哪些市州能推3个", [], "quota_with_value", ("cities", "株洲市、湘潭市")),
         ("哪个市州能推5个", [], "quota_with_value_none", ("quota", "5")),
-        ("Which city has the most places?", [], "quota_most", ("cities", "长沙市")),
+        ("Which city has the most places?", [], JOINED, ("text", "长沙市")),
         ("Is every city's quota the same?", [], "quota_not_all_same", ("grouped", "长沙市")),
     ],
 )
@@ -110,3 +115,15 @@ def test_a_claimed_quota_is_confirmed_or_corrected(kb, question, city, message):
 def test_english_yes_no_about_a_quota(kb, question, city, message):
     derived = english_check(normalize(question), kb.city(city))
     assert derived is not None and derived.message == message
+
+
+@pytest.mark.parametrize(
+    "question, on_quota, asked",
+    [
+        ("为什么比别的市多", True, True),
+        ("为什么比别的市多", False, False),
+        ("长沙几个", True, False),
+    ],
+)
+def test_why_some_have_more(question, on_quota, asked):
+    assert (why_more(question, on_quota) is not None) is asked
