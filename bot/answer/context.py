@@ -27,6 +27,7 @@ from bot.answer.entities import EntityMatcher
 from bot.answer.lookup import LookupQuestion, dates_written, lookup_question, rest_of
 from bot.answer.normalize import normalize
 from bot.answer.premises import (
+    CITY_COUNT_CUES,
     JOINED,
     Derived,
     about_quota,
@@ -171,6 +172,17 @@ SUM_CUES = ("总名额", "名额总", "总共", "加一起")
 EN_PROVINCE_CUES = ("whole province", "entire province", "all cities", "every city", "province")
 # “园区、企业、高校、科研院所，这几类是不是都能报”
 ALL_CAN_CUES = ("都能", "都可以", "是不是都", "都有资格", "都可", "all of them", "all apply")
+# “这个方向”: the direction the previous answer was about
+THIS_DIRECTION_CUES = (
+    "这个方向",
+    "该方向",
+    "这方向",
+    "此方向",
+    "这一方向",
+    "that direction",
+    "this direction",
+)
+DIRECTIONS = "directions"
 EN_DEADLINE_CUES = ("submit", "hand in", "send", "deliver", "deadline", "late", "in time")
 ADD_CUES = ("加上", "加", "再加", "plus", "and")
 _HOW_MANY_NAMED = re.compile(r"(两|二|三|四|2|3|4)个")
@@ -240,12 +252,22 @@ def only_names_entities(kb: KnowledgeBase, text: str) -> bool:
     return not re.sub(r"[\W_\d]", "", remaining)
 
 
+def corrects_entity(kb: KnowledgeBase, text: str) -> bool:
+    """“错了，我要问的是韶山那边，湘潭市”: a correction naming a 市州/type and no other topic."""
+    text = normalize(text)
+    if not is_correction(text) or not _matcher(kb).find(text):
+        return False
+    return not any(normalize(k) in text for e in kb.faq for k in e.keywords)
+
+
 def follow_up(
     kb: KnowledgeBase, text: str, entities: Mapping[str, Sequence[str]], last_topic: Optional[str]
 ) -> Optional[Tuple[str, bool]]:
     """(the topic, whether it corrects) of a message that asks the previous question again about
     another 市州/type/direction; None otherwise."""
-    if kb.faq_entry(last_topic or "") is None or not only_names_entities(kb, text):
+    if kb.faq_entry(last_topic or "") is None:
+        return None
+    if not (only_names_entities(kb, text) or corrects_entity(kb, text)):
         return None
     kinds = [kind for kind in KINDS if entities.get(kind)]
     if not kinds:
@@ -305,7 +327,8 @@ def quota_reply(
         return None
     before = _cities(kb, last_entities.get(CITY) or []) if on_quota else []
     own = _own(kb, today)
-    if _wants_total(text, len(here)):
+    counting = any(cue in text for cue in CITY_COUNT_CUES)  # “一共有几个市州”: not a total
+    if _wants_total(text, len(here)) and not counting:
         cities = _total_cities(kb, text, here, before)
         if english and not here and any(cue in text for cue in EN_PROVINCE_CUES):
             cities = list(kb.cities)
@@ -417,6 +440,9 @@ def understood(
     )
     if checked:
         return checked
+    pointed = this_direction(kb, question, entities, last_topic, last_entities, today)
+    if pointed:
+        return pointed
     asked_again = follow_up(kb, question, entities, last_topic)
     if asked_again:
         topic, corrects = asked_again
@@ -458,3 +484,28 @@ def all_types_can_apply(
     return Understood(
         with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, remembered_types
     )
+
+
+def this_direction(
+    kb: KnowledgeBase,
+    text: str,
+    entities: Mapping[str, Sequence[str]],
+    last_topic: Optional[str],
+    last_entities: Mapping[str, Sequence[str]],
+    today: dt.date,
+) -> Optional[Understood]:
+    """“那这个方向主要支持哪些人群” after “高校报什么方向”: the direction answered before."""
+    if last_topic != DIRECTIONS or entities.get(DIRECTION):
+        return None
+    if not any(cue in text for cue in THIS_DIRECTION_CUES):
+        return None
+    directions = list(last_entities.get(DIRECTION) or [])
+    kind = kb.applicant_type((last_entities.get(APPLICANT_TYPE) or [None])[-1])
+    if not directions and kind and kind.default_direction:
+        directions = [kind.default_direction]
+    if len(directions) != 1:
+        return None
+    reply = faq_reply(kb, DIRECTIONS, text, {DIRECTION: directions}, today)
+    if reply is None:
+        return None
+    return Understood(reply.text, DIRECTIONS, reply.clause, {DIRECTION: directions})

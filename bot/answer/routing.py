@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.answer.compound import is_question
-from bot.answer.context import is_correction, only_names_entities
+from bot.answer.context import corrects_entity, is_correction, only_names_entities
 from bot.answer.derived import (
     PROVINCE_CUES,
     TOTAL_CUES,
@@ -222,7 +222,9 @@ class QuestionRouter:
         derived = self.derived_topic(question)
         if derived:
             return Route(derived, "derived_fact")
-        if is_correction(question) and only_names_entities(self.kb, question):
+        if is_correction(question) and (
+            only_names_entities(self.kb, question) or corrects_entity(self.kb, question)
+        ):
             return Route(INFORM, "correction")  # “说错了，是衡阳”: bot.answer.context answers it
         if intent in CONVERSATION_INTENTS and sure:
             return None  # greeting, self-check answer, thanks …

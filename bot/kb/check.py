@@ -348,6 +348,7 @@ def _notice_text_problems(kb: KnowledgeBase) -> List[Problem]:
             ("备案号", notice.footer.icp_number),
             ("公网安备号", notice.footer.police_record),
             ("技术支持单位", notice.footer.tech_support),
+            ("主办单位", notice.footer.sponsor),
         )
         if value
     ]

@@ -34,6 +34,7 @@ FOOTER_NAMES = {
     "website_icp",
     "website_police_record",
     "website_tech_support",
+    "website_sponsor",
 }
 
 
@@ -141,6 +142,7 @@ def _static_facts(kb: KnowledgeBase) -> Dict[str, FactValue]:
         ("website_icp", notice.footer.icp_number),
         ("website_police_record", notice.footer.police_record),
         ("website_tech_support", notice.footer.tech_support),
+        ("website_sponsor", notice.footer.sponsor),
     ):
         if value:
             put(name, value, notice.footer.clause)

@@ -108,6 +108,7 @@ class Footer(Strict):
     icp_number: Optional[str] = None  # ICP 备案号
     police_record: Optional[str] = None  # 公网安备号
     tech_support: Optional[str] = None  # 技术支持单位
+    sponsor: Optional[str] = None  # 主办单位
 
 
 class NoticeFile(Strict):
@@ -299,6 +300,8 @@ class EnglishFile(Strict):
 class Lookup(Strict):
     fact: str  # the fact the value is (static facts: bot.kb.facts)
     also: List[str] = []  # parts of the fact's text that name it too (银杏路6号, 12号窗口)
+    labels: List[str] = []  # what the notice or its footer calls it (主办单位, 备案号)
+    by_value: bool = True  # False: known by its labels only (a name asked about in many ways)
     topic: str  # the FAQ entry about it
     explanation: str  # whose it is and what for, with {facts}
     explanation_en: Optional[str] = None  # the same in English, for English questions

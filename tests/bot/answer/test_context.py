@@ -139,3 +139,16 @@ def test_any_message_is_understood_or_left_alone_without_failing(kb, text, last_
 def test_checks_of_dates_in_english_and_of_every_type(kb, text, topic, expected):
     found = understood(kb, text, entities(kb, text), None, {}, DAY)
     assert found is not None and found.topic == topic and expected in found.text
+
+
+@pytest.mark.parametrize(
+    "text, last_topic, last, expected",
+    [
+        ("那这个方向主要支持哪些人群", "directions", {"applicant_type": ["university"]}, "大学生"),
+        ("错了，我要问的是韶山那边，湘潭市", "quota", {"city": ["邵阳市"]}, "湘潭市推荐不超过3个"),
+        ("名额是两个的市州一共有几个市州", None, {}, "有11个"),
+    ],
+)
+def test_what_the_previous_answer_was_about(kb, text, last_topic, last, expected):
+    found = understood(kb, text, entities(kb, text), last_topic, last, DAY)
+    assert found is not None and expected in found.text
