@@ -34,6 +34,7 @@ from bot.answer.premises import (
     ceiling,
     claimed_quota,
     compare_quotas,
+    copies_claim,
     english_check,
     total_values,
     why_more,
@@ -172,6 +173,9 @@ SUM_CUES = ("总名额", "名额总", "总共", "加一起")
 EN_PROVINCE_CUES = ("whole province", "entire province", "all cities", "every city", "province")
 # “园区、企业、高校、科研院所，这几类是不是都能报”
 ALL_CAN_CUES = ("都能", "都可以", "是不是都", "都有资格", "都可", "all of them", "all apply")
+# “材料是交到…吗”, “申报材料送…对不对”: a place put forward for the materials
+_HANDING_IN = re.compile(r"(材料|文件|纸质).{0,3}(交|送|寄|报)|(交|送|寄|报)(到|至|给|去)")
+SUBMISSION_PLACE = "submission_address"
 # “这个方向”: the direction the previous answer was about
 THIS_DIRECTION_CUES = (
     "这个方向",
@@ -369,6 +373,8 @@ def _asked_topic(kb: KnowledgeBase, rest: str, english: bool) -> Optional[str]:
     if english:
         return english_topic(rest, kb.english)
     found = [e.id for e in kb.faq for k in e.keywords if normalize(k) in rest]
+    if not found and _HANDING_IN.search(rest) and kb.faq_entry(SUBMISSION_PLACE):
+        return SUBMISSION_PLACE  # “材料是交到…吗”: where the materials go
     return found[0] if found else None
 
 
@@ -435,8 +441,10 @@ def understood(
         return Understood(
             with_english_lead(kb, question, body), QUOTA, clause, remembered_cities, bool(cities)
         )
-    checked = english_deadline_check(kb, question, today) or all_types_can_apply(
-        kb, question, entities, today
+    checked = (
+        english_deadline_check(kb, question, today)
+        or all_types_can_apply(kb, question, entities, today)
+        or copies_reply(kb, question, today)
     )
     if checked:
         return checked
@@ -509,3 +517,16 @@ def this_direction(
     if reply is None:
         return None
     return Understood(reply.text, DIRECTIONS, reply.clause, {DIRECTION: directions})
+
+
+def copies_reply(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Understood]:
+    """“纸质材料交一份就行吗”: yes or no, then the copies the notice asks for."""
+    derived = copies_claim(kb, text)
+    entry = kb.faq_entry("copies")
+    if derived is None or entry is None:
+        return None
+    body = render_message(kb, derived.message, today, **derived.values)
+    body = f"{body}\n{source_note(kb, entry.clause)}"
+    return Understood(
+        with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
+    )

@@ -88,6 +88,7 @@ class Route:
 
 
 _CLAUSE_SEPARATORS = re.compile(r"[，,。；;！!？?\n]")
+_CHINESE_QUESTION = re.compile(r"[什哪几多吗么呢啥谁怎][么个少里吗呢啥样]?")
 
 
 _INTRODUCTION = re.compile(
@@ -200,7 +201,9 @@ class QuestionRouter:
             )  # a fixed reply, nothing repeated
         if is_english(question):
             topic = english_topic(question, self.kb.english)
-            return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
+            if topic or not _CHINESE_QUESTION.search(question):
+                return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
+            # mixed: “Hengyang能推几个enterprise” asks in Chinese: read it as Chinese
         documents = documents_named(
             question, self.kb.notice.policy_basis.documents, self.background
         )

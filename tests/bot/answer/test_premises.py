@@ -12,6 +12,7 @@ from bot.answer.premises import (
     ceiling,
     claimed_quota,
     compare_quotas,
+    copies_claim,
     english_check,
     grouped_quotas,
     why_more,
@@ -127,3 +128,37 @@ def test_english_yes_no_about_a_quota(kb, question, city, message):
 )
 def test_why_some_have_more(question, on_quota, asked):
     assert (why_more(question, on_quota) is not None) is asked
+
+
+@pytest.mark.parametrize(
+    "question, message",
+    [
+        ("纸质材料交一份就行吗", "copies_claim_no"),
+        ("纸质版是一式两份对吧", "copies_claim_yes"),
+        ("要交三份吗", "copies_claim_no"),
+    ],
+)
+def test_the_copies_put_forward(kb, question, message):
+    derived = copies_claim(kb, normalize(question))
+    assert derived is not None and derived.message == message
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["纸质材料要交几份？", "份数是多少", "评分细则能发一份吗", "是要编一份建设实施方案吧"],
+)
+def test_no_copies_claim_without_a_figure(kb, question):
+    assert copies_claim(kb, normalize(question)) is None
+
+
+@pytest.mark.parametrize(
+    "question, city, message, difference",
+    [
+        ("长沙比其他市州多几个", "长沙市", "quota_more_than_others", "2"),
+        ("株洲比别的市多几个名额", "株洲市", "quota_more_than_others", "1"),
+    ],
+)
+def test_one_against_the_others(kb, question, city, message, difference):
+    derived = compare_quotas(kb, normalize(question), [kb.city(city)], own(kb))
+    assert derived is not None and derived.message == message
+    assert derived.values["difference"] == difference
