@@ -173,6 +173,23 @@ SUM_CUES = ("总名额", "名额总", "总共", "加一起")
 EN_PROVINCE_CUES = ("whole province", "entire province", "all cities", "every city", "province")
 # “园区、企业、高校、科研院所，这几类是不是都能报”
 ALL_CAN_CUES = ("都能", "都可以", "是不是都", "都有资格", "都可", "all of them", "all apply")
+# A short follow-up about a detail of the previous answer (“在几楼” after the address), even
+# when the model took it for small talk.
+ATTRIBUTE_CUES: Dict[str, Tuple[str, ...]] = {
+    "submission_address": (
+        "几楼",
+        "几层",
+        "哪一层",
+        "哪层",
+        "楼层",
+        "几号窗口",
+        "哪个窗口",
+        "floor",
+    ),
+    "contact": ("打给谁", "找谁", "哪位", "谁接", "手机"),
+    "deadline": ("几号截止", "哪天截止", "几点"),
+}
+MAX_ATTRIBUTE_FOLLOW_UP = 12  # characters: longer messages say what they ask themselves
 # “材料是交到…吗”, “申报材料送…对不对”: a place put forward for the materials
 _HANDING_IN = re.compile(r"(材料|文件|纸质).{0,3}(交|送|寄|报)|(交|送|寄|报)(到|至|给|去)")
 SUBMISSION_PLACE = "submission_address"
@@ -458,7 +475,7 @@ def understood(
         reply = faq_reply(kb, topic, question, kinds, today)
         if reply is not None:
             return Understood(reply.text, topic, reply.clause, kinds, corrects)
-    return None
+    return attribute_follow_up(kb, question, last_topic, today)
 
 
 def english_deadline_check(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Understood]:
@@ -530,3 +547,21 @@ def copies_reply(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Under
     return Understood(
         with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
     )
+
+
+def attribute_follow_up(
+    kb: KnowledgeBase, text: str, last_topic: Optional[str], today: dt.date
+) -> Optional[Understood]:
+    """“在几楼” after “材料交到哪里”: the previous answer again (it holds the detail)."""
+    question = normalize(text)
+    cues = ATTRIBUTE_CUES.get(last_topic or "")
+    entry = kb.faq_entry(last_topic or "")
+    if not cues or entry is None or len(question) > MAX_ATTRIBUTE_FOLLOW_UP:
+        return None
+    if not any(cue in question for cue in cues):
+        return None
+    answer = answer_faq(kb, entry.id, {}, today)
+    if answer is None:
+        return None
+    text = with_english_lead(kb, question, answer.text, entry.id, today)
+    return Understood(text, entry.id, entry.clause, {})

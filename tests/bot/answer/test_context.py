@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.answer.context import (
+    attribute_follow_up,
     follow_up,
     is_correction,
     only_names_entities,
@@ -152,3 +153,20 @@ def test_checks_of_dates_in_english_and_of_every_type(kb, text, topic, expected)
 def test_what_the_previous_answer_was_about(kb, text, last_topic, last, expected):
     found = understood(kb, text, entities(kb, text), last_topic, last, DAY)
     assert found is not None and expected in found.text
+
+
+@pytest.mark.parametrize(
+    "text, last_topic, expected",
+    [
+        ("在几楼", "submission_address", "二楼12号窗口"),
+        ("Which floor?", "submission_address", "二楼12号窗口"),
+        ("在几楼", "deadline", None),
+        ("在几楼呢，我们第一次去那边不熟悉路怎么走", "submission_address", None),
+    ],
+)
+def test_a_detail_of_the_previous_answer(kb, text, last_topic, expected):
+    found = attribute_follow_up(kb, text, last_topic, DAY)
+    if expected is None:
+        assert found is None
+    else:
+        assert found is not None and expected in found.text and found.topic == last_topic
