@@ -186,6 +186,27 @@ def _visible(text: str) -> str:
     return "".join(out)
 
 
+# U+FDD0–U+FDEF and the last two code points of every plane: "noncharacters", never text
+_NONCHARACTERS = re.compile(
+    "[\ufdd0-\ufdef" + "".join(f"\\U{p:04x}fffe\\U{p:04x}ffff" for p in range(17)) + "]"
+)
+
+
+def valid_unicode(text: object) -> str:
+    """``text`` as valid Unicode: surrogate pairs joined, unpaired surrogates and noncharacters
+    removed. The first thing every channel does with what it receives (text, sender id, client
+    message id): a lone ``\\ud800`` from a JSON escape cannot be encoded, so anything that
+    writes it — a log line, a database row, a hash — would fail on it."""
+    value = text if isinstance(text, str) else str(text)
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # surrogates: join the pairs, drop the rest
+        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+    return _NONCHARACTERS.sub("", value)
+
+
 def pseudonymous_id(secret: str, channel: str, raw_sender_id: str) -> str:
     digest = hmac.new(secret.encode(), f"{channel}:{raw_sender_id}".encode(), hashlib.sha256)
     return f"{channel[:2]}_{digest.hexdigest()[:32]}"
@@ -193,14 +214,14 @@ def pseudonymous_id(secret: str, channel: str, raw_sender_id: str) -> str:
 
 def pseudonymize(channel: str, raw_sender_id: str) -> str:
     secret = get_settings().effective_question_log_secret()
-    return pseudonymous_id(secret, channel, str(raw_sender_id))
+    return pseudonymous_id(secret, channel, valid_unicode(raw_sender_id))
 
 
 def mask_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """The one masking step of every channel: mask (on the whole text), then cut to ``limit``."""
     if not text:
         return ""
-    return _mask(str(text), public_contacts())[:limit]
+    return _mask(valid_unicode(text), public_contacts())[:limit]
 
 
 def protect(channel: str, raw_sender_id: str, text: str) -> Tuple[str, str]:

@@ -27,7 +27,7 @@ from sanic.response import HTTPResponse
 from bot.settings import get_settings
 from channels.limits import rate_limited, read_body
 from channels.privacy import mask_text, pseudonymize
-from channels.questions import one_question_at_a_time
+from channels.questions import Failsafe, one_question_at_a_time
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +78,14 @@ class RestInput(RasaRestInput):
         webhook = Blueprint(
             f"custom_webhook_{type(self).__name__}", module.__name__ if module else None
         )
-        handle = rate_limited(one_question_at_a_time(on_new_message))
+        # any failure, in Rasa or here, ends in the unavailable reply and a logged question
+        failsafe = Failsafe(self.name())
+        failsafe.attach(webhook)
+        limited = rate_limited(one_question_at_a_time(failsafe.guard(on_new_message)))
+        handle = failsafe.guard(limited)
 
         async def close_limiter(app: Any, loop: Any) -> None:
-            await handle.limiter.close()  # type: ignore[attr-defined]
+            await limited.limiter.close()  # type: ignore[attr-defined]
 
         webhook.listener("after_server_stop")(close_limiter)
 
