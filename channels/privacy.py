@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Callable, FrozenSet, Iterable, List, Tuple
 
-from bot.answer.normalize import canonical_with_offsets
+from bot.answer.normalize import canonical_with_offsets, valid_unicode
 from bot.settings import get_settings
 from channels.texts import knowledge_cache
 
@@ -184,27 +184,6 @@ def _visible(text: str) -> str:
         elif ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf"):
             out.append(ch)
     return "".join(out)
-
-
-# U+FDD0–U+FDEF and the last two code points of every plane: "noncharacters", never text
-_NONCHARACTERS = re.compile(
-    "[\ufdd0-\ufdef" + "".join(f"\\U{p:04x}fffe\\U{p:04x}ffff" for p in range(17)) + "]"
-)
-
-
-def valid_unicode(text: object) -> str:
-    """``text`` as valid Unicode: surrogate pairs joined, unpaired surrogates and noncharacters
-    removed. The first thing every channel does with what it receives (text, sender id, client
-    message id): a lone ``\\ud800`` from a JSON escape cannot be encoded, so anything that
-    writes it — a log line, a database row, a hash — would fail on it."""
-    value = text if isinstance(text, str) else str(text)
-    if value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # surrogates: join the pairs, drop the rest
-        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
-    return _NONCHARACTERS.sub("", value)
 
 
 def pseudonymous_id(secret: str, channel: str, raw_sender_id: str) -> str:
