@@ -67,8 +67,9 @@ def feedback_words() -> dict:
 def feedback_payload(text: str | None, answer: str | None = None) -> str | None:
     """The ``/feedback{…}`` payload ``text`` stands for: itself if it is one, the trigger for a
     button word; ``None`` for any other text."""
-    if fb.is_trigger(text):
-        return str(text).strip()
+    if fb.is_trigger(text):  # only the verdict (and the answer it is for) goes on: no slots
+        feedback = fb.parse_trigger(text)
+        return fb.trigger(feedback.helpful, feedback.answer) if feedback else None
     value = fb.typed_word(text, feedback_words())
     return fb.trigger(value, answer) if value else None
 
