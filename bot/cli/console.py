@@ -13,6 +13,7 @@ from typing import Optional, TextIO
 
 from bot.console import store
 from bot.console.app import ConsoleConfig, run
+from bot.logs import configure_logging
 from bot.settings import get_settings
 
 
@@ -61,6 +62,7 @@ def adduser_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    configure_logging()  # LOG_LEVEL; no applicant text below DEBUG (bot/logs.py)
     settings = get_settings()
     host = args.host or settings.console_host
     port = args.port or settings.console_port
