@@ -54,7 +54,12 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/settings.py": "configuration errors for the operator",
     "bot/ops/cluster.py": "operator console output (make cluster)",
     "bot/rasa/stores.py": "configuration errors for the operator (store URLs)",
-    "bot/console/app.py": "staff web console pages",
+    "bot/console/web.py": "staff web console: query problems, permission notes",
+    "bot/console/login.py": "staff web console: log-in page",
+    "bot/console/review.py": "staff web console: review page",
+    "bot/console/conversation.py": "staff web console: conversation page",
+    "bot/console/publishing.py": "staff web console: publish page",
+    "bot/console/reports.py": "staff web console: report page",
     "bot/console/store.py": "staff web console: account errors and audit labels",
     "bot/console/publisher.py": "staff web console: publish progress",
 }
