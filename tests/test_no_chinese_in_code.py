@@ -64,6 +64,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/console/publishing.py": "staff web console: publish page",
     "bot/console/reports.py": "staff web console: report page",
     "bot/console/trying.py": "staff web console: test chat page",
+    "bot/console/editing.py": "staff web console: knowledge editor",
     "bot/console/store.py": "staff web console: account errors and audit labels",
     "bot/console/publisher.py": "staff web console: publish progress",
 }

@@ -32,12 +32,14 @@ LOCKOUT = "lockout"
 DENIED = "denied"
 ACCOUNT = "account"
 EDIT = "edit"
+EDIT_TRAINING = "edit_training"  # an edit the model must learn (new questions)
 REVERT = "revert"
+REVERT_TRAINING = "revert_training"  # a revert to a version with other questions
 BULK = "bulk"
 # decisions that take a question group off the review queue
 DECISIONS = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE, IGNORE)
 # decisions that change knowledge/ (and so need training before the assistant uses them)
-KNOWLEDGE_CHANGES = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE)
+KNOWLEDGE_CHANGES = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE, EDIT_TRAINING, REVERT_TRAINING)
 ACTION_LABELS = {
     LOGIN: "登录",
     LOGIN_FAILED: "登录失败",
@@ -52,7 +54,9 @@ ACTION_LABELS = {
     DENIED: "无权限",
     ACCOUNT: "账号管理",
     EDIT: "编辑知识库",
+    EDIT_TRAINING: "编辑知识库（需发布）",
     REVERT: "恢复版本",
+    REVERT_TRAINING: "恢复版本（需发布）",
     BULK: "批量处理",
 }
 

@@ -244,6 +244,20 @@ def client_ip(request: web.Request) -> str:
     )
 
 
+# advice in kb check's messages that needs a terminal on the server → what to do on the page
+SERVER_ADVICE = (
+    ("（可用名称见 `python -m bot kb facts`）", "（可以用的名称见表单下方“可以用的 {名称}”）"),
+)
+
+
+def for_the_page(problem: object) -> str:
+    """A knowledge-check problem worded for the console (no server commands)."""
+    text = str(problem)
+    for advice, instead in SERVER_ADVICE:
+        text = text.replace(advice, instead)
+    return text
+
+
 # -- query parameters: anything out of range is a 400 with a reason in Chinese ------------------
 
 
