@@ -122,7 +122,7 @@ _COURTESY = re.compile(
     r"辛苦了|辛苦啦|辛苦|万分感谢|非常感谢|十分感谢|感谢您|感谢|多谢|谢谢您|谢谢你|谢谢啦|谢谢|先谢|"
     r"这么晚|这么早|深夜|不胜感激|感激不尽|望海涵|海涵|请多指教|指教|祝您?工作顺利|工作顺利|百忙之中|盼复|回复一下|回复|"
     r"解答一下|解答|请问一下|问一下|请教一下|在线等|急|好的|好|收到|嗯|哦|噢|啊|呀|哈|啦|了|的|吧|"
-    r"您|你|一下|下|[!~.,。…\s\d]"
+    r"一起告诉我|告诉我|一起|您|你|一下|下|[!~.,。…\s\d]"
 )
 # “想问两个问题”, “简单问一句”, “有几个问题想咨询”: announces the questions that follow.
 _PREAMBLE = re.compile(
@@ -156,6 +156,10 @@ _REFERS = re.compile(
 # “老板让我问一下…”, “领导想知道…”: who wants the answer, before the question itself.
 _ASK_PREFIX = re.compile(
     r"^[^,]{0,6}?(?:让我|叫我|要我|想让我|托我)(?:问一下|问问|问下|问|咨询一下|咨询|了解一下|了解|确认一下|确认)?"
+)
+# A clause that opens another question: “另外电子版邮箱是”, “还有纸质的几份”.
+_NEW_QUESTION = re.compile(
+    r"^(?:另外|此外|还有|以及|顺便问一下|顺便问下|顺便问|再问一下|再问下)|.{2,}是$"
 )
 _NOT_CUES = re.compile(r"这么|那么|多么|什么的")
 _A_NOT_A = re.compile(r"(\w)不\1")
@@ -280,6 +284,8 @@ def requests(text: str) -> bool:
 def classify(text: str) -> str:
     if is_courtesy(text):
         return COURTESY
+    if _NEW_QUESTION.match(text) and len(text) > 4:  # “另外电子版邮箱是”
+        return ASK
     if _PREAMBLE.search(text) and points_back(_PREAMBLE.sub("", text)):
         return PREAMBLE
     if _NOT_ASKING.search(text):
