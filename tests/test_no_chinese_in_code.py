@@ -35,6 +35,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/cli/telegram.py": "operator CLI console output",
     "bot/kb/check.py": "kb check problem messages for staff",
     "bot/kb/check_indicators.py": "kb check problem messages for staff",
+    "bot/kb/check_lookups.py": "kb check problem messages for staff",
     "bot/kb/parse.py": "kb check problem messages (YAML and schema errors) for staff",
     "bot/kb/models.py": "kb check problem messages (field validators) for staff",
     "bot/kb/edit.py": "review/import problem messages for staff",
@@ -81,6 +82,9 @@ INPUT_MODULES: Dict[str, str] = {
     "bot/answer/normalize.py": "normalisation tables",
     "bot/answer/routing.py": "routing cues",
     "bot/answer/english.py": "language detection",
+    "bot/answer/context.py": "cues of corrections, follow-ups and totals",
+    "bot/answer/premises.py": "cues of quota comparisons, ceilings and claims",
+    "bot/answer/lookup.py": "cues of look-up and yes/no questions about a value, date patterns",
     "channels/privacy.py": "personal-data patterns and the placeholders that replace them",
 }
 # Single strings in applicant-facing modules.
