@@ -28,6 +28,8 @@ import structlog
 DEFAULT_LEVEL = "INFO"
 HIDDEN = "[hidden: LOG_LEVEL=DEBUG logs it]"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# HTTP clients that log each request's URL at INFO: Telegram's URLs carry the bot token
+URL_LOGGERS = ("httpx", "httpcore", "urllib3")
 # the keys Rasa's own anonymiser rewrites (rasa.utils.log_utils), and a few of ours
 TEXT_FIELDS = frozenset(
     {
@@ -90,6 +92,8 @@ def configure_logging(level: Union[int, str, None] = None, stream: Optional[Any]
     level. Replaces handlers set up before (Rasa's, coloredlogs') so one format applies."""
     value = log_level(level)
     logging.basicConfig(format=FORMAT, level=value, stream=stream or sys.stdout, force=True)
+    for name in URL_LOGGERS:
+        logging.getLogger(name).setLevel(max(value, logging.WARNING))
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
