@@ -23,7 +23,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot import feedback as fb
+from bot.answer.clarify import fitting_topics, numbered
 from bot.answer.context import attribute_follow_up, remembered, understood
+from bot.answer.reading import asked_text
 from bot.answer.replies import (
     BLOCKED,
     NOTICE_CLAUSE,
@@ -189,19 +191,18 @@ def fallback_text(kb: KnowledgeBase, today: dt.date) -> str:
 
 
 def suggested_questions(kb: KnowledgeBase, message: Mapping[str, Any], limit: int = 3) -> List[str]:
-    """Standard questions of the FAQ topics the model found possible but not sure enough to answer.
+    """Standard questions of the FAQ topics the model found possible but not sure enough to
+    answer, and that fit what was asked (``bot.answer.clarify``: a topic the question shares no
+    specific word with is no choice).
 
     Offered for the applicant to choose — the assistant does not pick one itself.
     """
     ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != NLU_FALLBACK]
     if not ranking or ranking[0].get("name") == OUT_OF_SCOPE:
         return []
-    questions = []
-    for candidate in ranking:
-        entry = kb.faq_entry(candidate.get("name"))
-        if entry and candidate.get("confidence", 0) >= SUGGESTION_FLOOR:
-            questions.append(entry.question)
-    return questions[:limit]
+    asked = asked_text(message.get("text") or "", kb)
+    topics = fitting_topics(kb, asked, ranking, SUGGESTION_FLOOR, limit)
+    return [entry.question for entry in map(kb.faq_entry, topics) if entry]
 
 
 def feedback_buttons(
@@ -255,7 +256,7 @@ def _fallback(kb, message, context, today) -> Decision:
     if not questions:
         return Decision(fallback_text(kb, today), FALLBACK, intent)
     return Decision(
-        render_message(kb, "fallback_suggest", today),
+        render_message(kb, "fallback_suggest", today, choices=numbered(questions)),
         FALLBACK,
         intent,
         buttons=tuple({"title": q, "payload": q} for q in questions),

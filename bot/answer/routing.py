@@ -40,6 +40,7 @@ from bot.answer.english import english_topic, is_english
 from bot.answer.entities import EntityMatcher
 from bot.answer.normalize import normalize
 from bot.answer.notice_search import ClauseHit, NoticeIndex
+from bot.answer.reading import asked_text
 from bot.answer.replies import BLOCKED, NOTICE_CLAUSE, blocked_words
 from bot.kb.answers import answer_faq
 from bot.kb.models import KnowledgeBase, SilentTopic
@@ -211,7 +212,10 @@ class QuestionRouter:
             return Route(
                 "policy_basis", "document", tuple(("policy_document", d.number) for d in documents)
             )
-        silent = silent_topic(question, self.silent_keywords)
+        # only what the message asks: a word of the greeting, the introduction or the reason
+        # never becomes the subject (bot.answer.reading)
+        asked = asked_text(question, self.kb)
+        silent = silent_topic(asked, self.silent_keywords)
         if silent:
             return Route(NOT_IN_NOTICE, "silent_topic", (("silent_topic", silent.id),))
 
@@ -231,12 +235,11 @@ class QuestionRouter:
             return Route(INFORM, "correction")  # “说错了，是衡阳”: bot.answer.context answers it
         if intent in CONVERSATION_INTENTS and sure:
             return None  # greeting, self-check answer, thanks …
-        distinctive = self.index.distinctive_terms(question)
+        distinctive = self.index.distinctive_terms(asked)
         if distinctive and not (is_faq and self.index.faq_covers(intent, distinctive)):
-            hit = self.index.search(question)
+            hit = self.index.search(asked)
             if hit:
                 return self._clause_route(hit, "distinctive_term")
-        asked = asked_part(question)
         if (is_faq and sure and not trusted) or (intent == INFORM and not sure):
             unknown = self.index.unknown_nouns(asked)
             if unknown:

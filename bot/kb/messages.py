@@ -112,7 +112,7 @@ MESSAGE_VALUES: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {
     "welcome": _v({"topics"}),
     "capabilities": _v({"topics"}),
     "fallback": _v({"topics"}),
-    "fallback_suggest": _NONE,
+    "fallback_suggest": _v(required={"choices"}),
     "human_handoff": _NONE,
     "goodbye": _NONE,
     "thanks": _NONE,

@@ -42,7 +42,7 @@ class InProcessAssistant:
         """The replies to one message, in order."""
         kb, today = self._knowledge(), self._today()
         replies = []
-        questions = questions_in(mask_text(text))
+        questions = questions_in(mask_text(text), kb)
         for message in self._parse(questions):
             context = self._contexts.get(sender, Context())
             decision = decide(kb, message, context, today)

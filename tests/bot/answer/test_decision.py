@@ -138,11 +138,24 @@ def test_unsure_model_offers_the_topics_it_considered(kb):
         {"name": "deadline", "confidence": 0.4},
         {"name": "submission_address", "confidence": 0.3},
     ]
-    message = parsed("那个什么时候", NLU_FALLBACK, 0.6, ranking=ranking)
+    message = parsed("那个什么时候交，交到哪里", NLU_FALLBACK, 0.6, ranking=ranking)
     decision = decide(kb, message, Context(), DAY)
     assert decision.mechanism == FALLBACK and len(decision.choices) == 2
     assert [b["title"] for b in decision.buttons] == list(decision.choices)
     assert decision.slots == {}
+    # the choices are in the text too (REST shows no buttons)
+    assert all(f"{n}. {q}" in decision.text for n, q in enumerate(decision.choices, 1))
+
+
+def test_unsure_model_offers_no_topic_the_question_does_not_fit(kb):
+    ranking = [
+        {"name": NLU_FALLBACK, "confidence": 0.6},
+        {"name": "attachments", "confidence": 0.4},
+        {"name": "quota", "confidence": 0.3},
+    ]
+    message = parsed("窗口周几开门", NLU_FALLBACK, 0.6, ranking=ranking)
+    decision = decide(kb, message, Context(), DAY)
+    assert decision.mechanism == FALLBACK and decision.choices == () and decision.buttons == ()
 
 
 def test_dialogue_steps_are_left_to_the_dialogue(kb):
