@@ -88,6 +88,9 @@ FOLLOW_UP_WORDS = tuple(
             "那么",
             "那",
             "呢",
+            "吗",
+            "吧",
+            "么",
             "的话",
             "如果是",
             "换成",
@@ -204,6 +207,7 @@ THIS_DIRECTION_CUES = (
     "this direction",
 )
 DIRECTIONS = "directions"
+DIRECTION_SAME_CUES = ("一样", "相同", "同一个", "一致", "same")
 EN_DEADLINE_CUES = ("submit", "hand in", "send", "deliver", "deadline", "late", "in time")
 ADD_CUES = ("加上", "加", "再加", "plus", "and")
 _HOW_MANY_NAMED = re.compile(r"(两|二|三|四|2|3|4)个")
@@ -294,8 +298,9 @@ def follow_up(
     if not kinds:
         return None
     entry = kb.faq_entry(last_topic or "")
-    if not (entry and entry.when and any(getattr(entry.when, kind) for kind in kinds)):
-        return None  # the previous answer has nothing particular to say about it
+    if entry is None:
+        return None
+    # an answer with nothing particular to say about it (the deadline) is the same for it
     return entry.id, is_correction(text)
 
 
@@ -461,6 +466,7 @@ def understood(
     checked = (
         english_deadline_check(kb, question, today)
         or all_types_can_apply(kb, question, entities, today)
+        or directions_compared(kb, question, entities, today)
         or copies_reply(kb, question, today)
     )
     if checked:
@@ -492,6 +498,26 @@ def english_deadline_check(kb: KnowledgeBase, text: str, today: dt.date) -> Opti
     body = f"{body}\n{source_note(kb, entry.clause)}"
     return Understood(
         with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
+    )
+
+
+def directions_compared(
+    kb: KnowledgeBase, text: str, entities: Mapping[str, Sequence[str]], today: dt.date
+) -> Optional[Understood]:
+    """“企业和高校的方向一样吗”: yes or no, then each type's direction."""
+    types = [t for t in (kb.applicant_type(v) for v in entities.get(APPLICANT_TYPE) or []) if t]
+    entry = kb.faq_entry(DIRECTIONS)
+    if len(types) < 2 or entry is None or not any(cue in text for cue in DIRECTION_SAME_CUES):
+        return None
+    if not any(word in text for word in ("方向", "direction")):
+        return None
+    same = len({t.default_direction for t in types}) == 1 and types[0].default_direction
+    verdict = render_message(kb, "directions_same_yes" if same else "directions_same_no", today)
+    kinds = {APPLICANT_TYPE: [t.id for t in types]}
+    answer = answer_faq(kb, entry.id, kinds, today)
+    body = f"{verdict}\n{answer.text if answer else ''}".strip()
+    return Understood(
+        with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, kinds
     )
 
 

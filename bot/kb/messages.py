@@ -79,6 +79,8 @@ MESSAGE_VALUES: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {
     "quota_more_than_others": _v({"city", "breakdown"}, {"difference"}),
     "quota_fewer_than_others": _v({"city", "breakdown"}, {"difference"}),
     "copies_claim_yes": _NONE,
+    "directions_same_yes": _NONE,
+    "directions_same_no": _NONE,
     "copies_claim_no": _v({"asked"}),
     "quota_with_value_none": _v(required={"quota"}),
     "quota_ceiling": _v(required={"limit"}),

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.answer.context import (
     attribute_follow_up,
+    directions_compared,
     follow_up,
     is_correction,
     only_names_entities,
@@ -35,6 +36,7 @@ def entities(kb, text):
         ("What about Yueyang?", True),
         ("不是高校，是科研院所", True),
         ("那高校呢？", True),
+        ("长沙的也一样吗", True),
         ("长沙能推荐几个", False),
         ("长沙的截止时间", False),
         ("截止时间是哪天", False),
@@ -52,7 +54,7 @@ def test_a_message_that_only_names_an_entity(kb, text, expected):
         ("那株洲呢", "quota", ("quota", False)),
         ("And Xiangtan?", "quota", ("quota", False)),
         ("说错了，是高校", "directions", ("directions", True)),
-        ("那株洲呢", "deadline", None),  # the deadline says nothing particular about a 市州
+        ("那株洲呢", "deadline", ("deadline", False)),  # the same for every 市州
         ("说错了，是衡阳", None, None),  # nothing asked before
     ],
 )
@@ -170,3 +172,19 @@ def test_a_detail_of_the_previous_answer(kb, text, last_topic, expected):
         assert found is None
     else:
         assert found is not None and expected in found.text and found.topic == last_topic
+
+
+@pytest.mark.parametrize(
+    "text, verdict",
+    [
+        ("企业和高校的方向一样吗", "不一样。"),
+        ("Do a company and a university have the same direction?", "不一样。"),
+        ("企业和高校的截止时间一样吗", None),  # not about directions
+    ],
+)
+def test_directions_of_two_types_compared(kb, text, verdict):
+    found = directions_compared(kb, normalize(text), entities(kb, text), DAY)
+    if verdict is None:
+        assert found is None
+    else:
+        assert found is not None and verdict in found.text and found.topic == "directions"
