@@ -26,6 +26,7 @@ OPERATOR_TOOLS = {
     "bot.ops.cluster",
     "bot.ops.publish",
     "bot.ops.preview",
+    "bot.ops.backup",
 }
 SHARED_CHANNEL_MODULES = {
     "channels.plumbing",
