@@ -28,7 +28,8 @@ import structlog
 DEFAULT_LEVEL = "INFO"
 HIDDEN = "[hidden: LOG_LEVEL=DEBUG logs it]"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-QUIET_LIBRARIES = ("httpx", "httpcore")
+# HTTP clients that log each request's URL at INFO: Telegram's URLs carry the bot token
+URL_LOGGERS = ("httpx", "httpcore", "urllib3")
 # the keys Rasa's own anonymiser rewrites (rasa.utils.log_utils), and a few of ours
 TEXT_FIELDS = frozenset(
     {
@@ -108,7 +109,7 @@ def configure_logging(level: Union[int, str, None] = None, stream: Optional[Any]
     value = log_level(level)
     handler = logging.StreamHandler(stream) if stream is not None else CurrentStdout()
     logging.basicConfig(format=FORMAT, level=value, handlers=[handler], force=True)
-    for name in QUIET_LIBRARIES:  # their INFO lines carry URLs with tokens (Telegram's Bot API)
+    for name in URL_LOGGERS:
         logging.getLogger(name).setLevel(max(value, logging.WARNING))
     structlog.configure(
         processors=[

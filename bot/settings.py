@@ -47,10 +47,6 @@ class Settings(BaseSettings):
     rate_limit_per_address_per_minute: int = Field(
         120, env="RATE_LIMIT_PER_ADDRESS_PER_MINUTE", ge=0
     )
-    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs,
-    # e.g. "127.0.0.1,10.0.0.0/8"); from anyone else the header is ignored and the client is the
-    # address that connected. Used by the REST per-address limit and the console.
-    trusted_proxies: Optional[str] = Field(None, env="TRUSTED_PROXIES")
     # Rasa's tracker store: postgresql://… (SQLTrackerStore) or redis://… (RedisTrackerStore);
     # unset: the SQLite file TRACKER_DB. Several instances need a shared one.
     tracker_store_url: Optional[str] = Field(None, env="TRACKER_STORE_URL")
@@ -71,6 +67,10 @@ class Settings(BaseSettings):
     console_port: int = Field(5010, env="CONSOLE_PORT")
     console_secret: Optional[str] = Field(None, env="CONSOLE_SECRET")
     console_secure_cookies: bool = Field(False, env="CONSOLE_SECURE_COOKIES")
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs, e.g.
+    # "127.0.0.1,10.0.0.0/8"): the console's log-in limits and REST's per-address limit count
+    # the client behind them; from anyone else the header is ignored.
+    trusted_proxies: Optional[str] = Field(None, env="TRUSTED_PROXIES")
 
     wechat_token: Optional[str] = Field(None, env="WECHAT_TOKEN")
     wechat_aes_key: Optional[str] = Field(None, env="WECHAT_AES_KEY")

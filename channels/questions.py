@@ -27,8 +27,11 @@ from sanic import Blueprint
 
 from bot import feedback as fb
 from bot.answer.compound import questions_in
+from bot.answer.normalize import normalize
+from bot.kb.models import KnowledgeBase
+from bot.kb.problems import KnowledgeError
 from bot.names import ACTION_LISTEN
-from channels.texts import channel_text
+from channels.texts import channel_text, knowledge_cache
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 logger = logging.getLogger(__name__)
@@ -88,6 +91,20 @@ def unavailable_reply() -> str:
     return channel_text("unavailable")
 
 
+def current_knowledge() -> KnowledgeBase | None:
+    """The live knowledge base the message is read with (None if it cannot be loaded: the
+    message is then split without it)."""
+    try:
+        return knowledge_cache().get()
+    except KnowledgeError:
+        return None
+
+
+def questions_of(text: str) -> list[str]:
+    """The questions ``text`` asks, read with the live knowledge (bot.answer.compound)."""
+    return questions_in(text, current_knowledge())
+
+
 def one_question_at_a_time(
     on_new_message: OnNewMessage, unavailable: Callable[[], str] = unavailable_reply
 ) -> OnNewMessage:
@@ -97,12 +114,14 @@ def one_question_at_a_time(
     async def handle(message: UserMessage) -> Any:
         before = replies_so_far(message.output_channel)
         payload = feedback_payload(message.text)
-        parts = questions_in(message.text) if message.text and not payload else []
+        parts = questions_of(message.text) if message.text and not payload else []
         result = None
         if payload:
             result = await on_new_message(with_text(message, payload))
-        elif len(parts) <= 1:
+        elif len(parts) <= 1 and (not parts or parts[0] == normalize(message.text)):
             result = await on_new_message(message)
+        elif len(parts) == 1:  # the question without its greeting, introduction, thanks
+            result = await on_new_message(with_text(message, parts[0]))
         else:
             for number, part in enumerate(parts, 1):
                 result = await on_new_message(part_message(message, part, number))

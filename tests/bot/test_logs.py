@@ -65,3 +65,13 @@ def test_the_level_comes_from_the_command_else_log_level_else_info(monkeypatch, 
     else:
         monkeypatch.setenv("LOG_LEVEL", env)
     assert log_level(asked) == level
+
+
+def test_http_client_urls_are_not_logged_at_the_default_level(restore_logging, monkeypatch):
+    """httpx logs each request's URL at INFO; Telegram's URLs carry the bot token."""
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+    out = io.StringIO()
+    configure_logging(None, stream=out)
+    logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot1:secret/getMe")
+    logging.getLogger("httpx").warning("retrying")
+    assert "bot1:secret" not in out.getvalue() and "retrying" in out.getvalue()
