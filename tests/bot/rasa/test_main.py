@@ -38,3 +38,54 @@ def test_rasa_runs_with_jax_marked_absent():
 
 def test_the_servers_and_training_go_through_it():
     assert rasa_command("run", "--port", "5005")[1:4] == ["-m", "bot.rasa.main", "run"]
+
+
+LOGGING_PROBE = """
+import argparse
+import logging
+import sys
+
+import structlog
+
+import bot.rasa.main as entry
+
+def command(args):
+    log = structlog.get_logger("rasa.core.processor")
+    log.debug("processor.message.parse", parse_data_text="MARKER-TEXT")
+    log.warning("message.parsing.failed", user_text="MARKER-TEXT")
+    logging.getLogger("rasa.core.processor").info("served")
+
+def parser():
+    made = argparse.ArgumentParser()
+    made.add_argument("--debug", dest="loglevel", action="store_const", const=logging.DEBUG)
+    made.set_defaults(func=command)
+    return made
+
+entry.prepare_rasa()
+import rasa.__main__ as rasa_cli
+rasa_cli.create_argument_parser = parser
+entry.main(sys.argv[1:])
+"""
+
+
+def test_rasa_run_logs_no_applicant_text_below_debug():
+    """What the cluster's instances run (``bot.rasa.main run``): Rasa's CLI sets up logging,
+    with the project's structlog configuration (bot/logs.py) in place of Rasa's own."""
+    env = {**child_env(), "RASA_TELEMETRY_ENABLED": "false"}
+    env.pop("LOG_LEVEL", None)
+    outputs = []
+    for argv in ([], ["--debug"]):
+        result = subprocess.run(
+            [sys.executable, "-c", LOGGING_PROBE, *argv],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        outputs.append(result.stdout + result.stderr)
+    default, debug = outputs
+    assert "message.parsing.failed" in default and "served" in default
+    assert "MARKER-TEXT" not in default and "processor.message.parse" not in default
+    assert debug.count("MARKER-TEXT") == 2  # --debug logs the text, as documented
