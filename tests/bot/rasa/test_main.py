@@ -64,7 +64,9 @@ def parser():
 entry.prepare_rasa()
 import rasa.__main__ as rasa_cli
 rasa_cli.create_argument_parser = parser
-entry.main(sys.argv[1:])
+entry.main([])
+print("-- now with --debug --", flush=True)
+entry.main(["--debug"])
 """
 
 
@@ -73,19 +75,17 @@ def test_rasa_run_logs_no_applicant_text_below_debug():
     with the project's structlog configuration (bot/logs.py) in place of Rasa's own."""
     env = {**child_env(), "RASA_TELEMETRY_ENABLED": "false"}
     env.pop("LOG_LEVEL", None)
-    outputs = []
-    for argv in ([], ["--debug"]):
-        result = subprocess.run(
-            [sys.executable, "-c", LOGGING_PROBE, *argv],
-            cwd=PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stderr[-2000:]
-        outputs.append(result.stdout + result.stderr)
-    default, debug = outputs
+    result = subprocess.run(
+        [sys.executable, "-c", LOGGING_PROBE],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    default, debug = result.stdout.split("-- now with --debug --")
     assert "message.parsing.failed" in default and "served" in default
     assert "MARKER-TEXT" not in default and "processor.message.parse" not in default
     assert debug.count("MARKER-TEXT") == 2  # --debug logs the text, as documented
