@@ -19,7 +19,7 @@ Multi-turn dialogue (the self-check form and its answers, feedback) is not decid
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot import feedback as fb
@@ -35,7 +35,7 @@ from bot.answer.replies import (
     not_in_notice_reply,
     render_message,
 )
-from bot.kb.answers import topics_overview
+from bot.kb.answers import source_note, topics_overview
 from bot.kb.models import KnowledgeBase
 from bot.names import (
     ACTION_ANSWER,
@@ -69,6 +69,8 @@ from bot.names import (
     THANKS,
 )
 
+# message metadata: the number of the question in a message that asks several
+QUESTION_PART = "question_part"
 # how a reply was chosen (staff read them as bot.ops.preview.MECHANISM_LABELS)
 FAQ, CLAUSE, SILENT, FALLBACK, DIALOGUE, REFUSED = (
     "faq",
@@ -134,6 +136,9 @@ class Context:
     last_topic: Optional[str] = None  # the topic of the last answer (slot ``last_topic``)
     in_form: bool = False  # the self-check form is active: no feedback buttons
     message_id: Optional[str] = None  # the message answered: feedback buttons carry it
+    # the number of this question in a message that asks several (channels/questions.py):
+    # from the second on, an answer names its clause with the short source line
+    question_part: int = 0
 
 
 @dataclass(frozen=True)
@@ -273,6 +278,16 @@ def _fixed_sentence(kb, action: str, intent: Optional[str], today) -> Decision:
     return Decision(render_message(kb, name, today, topics=topics), DIALOGUE, intent)
 
 
+def with_short_source(kb: KnowledgeBase, decision: Decision, today: dt.date) -> Decision:
+    """The decision with its source line shortened (“（依据：通知四、2）”): in a reply to several
+    questions the notice's full title is named once, by the first answer."""
+    if not decision.clause:
+        return decision
+    full = source_note(kb, decision.clause)
+    short = render_message(kb, "source_note_short", today, clause=decision.clause)
+    return replace(decision, text=decision.text.replace(full, short))
+
+
 def decide(
     kb: KnowledgeBase,
     message: Mapping[str, Any],
@@ -289,9 +304,15 @@ def decide(
     intent = (message.get("intent") or {}).get("name")
     action = action or action_for(intent, [e.id for e in kb.faq])
     if action == ACTION_ANSWER:
-        return _answer(kb, message, context, today)
-    if action == ACTION_FALLBACK_ANSWER:
-        return _fallback(kb, message, context, today)
+        decision = _answer(kb, message, context, today)
+    elif action == ACTION_FALLBACK_ANSWER:
+        decision = _fallback(kb, message, context, today)
+    else:
+        return _other(kb, message, context, today, action, intent)
+    return with_short_source(kb, decision, today) if context.question_part > 1 else decision
+
+
+def _other(kb, message, context, today, action, intent) -> Optional[Decision]:
     if action == ACTION_NOT_IN_NOTICE:
         return _not_in_notice(kb, message, context, today)
     if action in FIXED_SENTENCES:

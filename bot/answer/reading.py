@@ -445,6 +445,23 @@ def _grouped(found: List[Clause], words: Vocabulary) -> Tuple[List[_Question], L
     return groups, asides
 
 
+_OBJECTS = re.compile(r"和|及|以及|、|与|跟|还有")
+
+
+def _split_objects(question: str, words: Vocabulary) -> List[str]:
+    """“我想先确认一下截止日期和交材料的地方” → one question per object, when each names its
+    own FAQ topic (“长沙和株洲…” names 市州, split later by ``bot.answer.compound``)."""
+    if has_question_cue(question) and not any(cue in question for cue in REQUEST_CUES):
+        return [question]
+    pieces = [p for p in _OBJECTS.split(question) if p]
+    if len(pieces) < 2 or len(pieces) > MAX_QUESTIONS:
+        return [question]
+    topics = [words.topics_of(p) for p in pieces]
+    if not all(topics) or len({t[0] for t in topics}) < len(pieces):
+        return [question]
+    return pieces
+
+
 def read(text: str, kb: Optional[KnowledgeBase] = None) -> Reading:
     """The questions of ``text`` (normalised) and what was set apart; ``(text,)`` when
     nothing needs reading (one plain question, or no clause that asks)."""
@@ -456,7 +473,10 @@ def read(text: str, kb: Optional[KnowledgeBase] = None) -> Reading:
     if not any(c.kind == ASK for c in found):
         return Reading((text,))
     groups, asides = _grouped(found, words)
-    questions = [",".join(group.clauses) for group in groups][:MAX_QUESTIONS]
+    questions = [",".join(group.clauses) for group in groups]
+    if len(questions) == 1:
+        questions = _split_objects(questions[0], words)
+    questions = questions[:MAX_QUESTIONS]
     carried = _carried_entities(questions, asides, words)
     if carried:
         questions[0] = f"{carried},{questions[0]}"

@@ -66,6 +66,8 @@ CONVERSATION_INTENTS = frozenset(
         "skip",
     }
 )
+# Conversation intents a question is never meant as (the self-check's steps are left alone).
+SMALL_TALK = frozenset({"greet", "goodbye", "thanks", "bot_capabilities", "bot_identity"})
 # A date is about the deadline only when the question is about handing something in.
 SUBMIT_CUES = ("交", "报", "送", "递", "截止", "来得及", "赶得上", "提交", "寄")
 
@@ -217,6 +219,11 @@ class QuestionRouter:
         derived = self.derived_topic(question)
         if derived:
             return Route(derived, "derived_fact")
+        if intent in SMALL_TALK and is_question(asked):
+            # “在几楼” is no greeting: a question naming one topic's keyword goes to that topic
+            named = self.keyword_topics(asked)
+            if len(named) == 1:
+                return Route(next(iter(named)), "keyword")
         if intent in CONVERSATION_INTENTS and sure:
             return None  # greeting, self-check answer, thanks …
         distinctive = self.index.distinctive_terms(asked)
