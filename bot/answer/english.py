@@ -21,8 +21,8 @@ def is_english(text: str) -> bool:
 
 
 def english_topic(text: str, english: Optional[EnglishFile]) -> Optional[str]:
-    """The FAQ id of the topic whose keyword occurs as whole words in ``text`` — the longest
-    keyword found (“where do the … copies go” asks where, not how many), the first topic on a tie."""
+    """The FAQ id of the topic whose keyword occurs as whole words in ``text``: the longest
+    keyword found (“where do the … copies go” asks where, not how many); on a tie, the first."""
     if english is None:
         return None
     words = " " + " ".join(_WORD.findall(text.lower())) + " "
