@@ -161,6 +161,8 @@ _ASK_PREFIX = re.compile(
 _NEW_QUESTION = re.compile(
     r"^(?:另外|此外|还有|以及|顺便问一下|顺便问下|顺便问|再问一下|再问下)|.{2,}是$"
 )
+# A segment about the applicant's own things is no topic word of a list.
+_SAYS_OWN = re.compile(r"我|咱|本人|本单位|\[")
 _NOT_CUES = re.compile(r"这么|那么|多么|什么的")
 _A_NOT_A = re.compile(r"(\w)不\1")
 _ENGLISH_JOINER = re.compile(r"^(?:and|also|then|plus|or)\s+")
@@ -316,8 +318,8 @@ def _keyword_list(text: str, words: Vocabulary) -> Optional[List[str]]:
     stripped = _MARKER.sub(",", text)
     segments = [s for s in _LIST_SEPARATORS.split(stripped) if s]
     segments = [s for s in segments if not is_courtesy(s) and not _PREAMBLE.fullmatch(s)]
-    if len(segments) < 2 or any(len(s) > 10 for s in segments):
-        return None
+    if len(segments) < 2 or any(len(s) > 10 or _SAYS_OWN.search(s) for s in segments):
+        return None  # “我的电话是…,截止时间”: a statement, not a list of topics
     tail = ""
     match = _LIST_TAIL.search(segments[-1])
     if match and match.start() > 0:

@@ -118,6 +118,7 @@ def test_messages_are_read_whole(text, expected):
         "长沙株洲湘潭三个加起来呢",
         "hnfgwhzc@126.com这个邮箱是干什么用的",  # the e-mail's dot ends no clause
         "11.28还能交吗",
+        "我的电话是[手机号],截止时间?",  # a statement about oneself, then one question
         "你好",
     ],
 )
