@@ -344,6 +344,8 @@ def _keyword_list(text: str, words: Vocabulary) -> Optional[List[str]]:
             continue
         last_topics = named
         topics += 1
+        if segment.isascii() and " " not in segment:
+            segment = f"the {segment}"  # an English word alone is read as English, too
         parts += [f"{entity}{segment}{tail}" for entity in pending] or [f"{segment}{tail}"]
         pending = []
     if pending and parts:  # “名额 长沙 株洲”: the last topic word goes with them
@@ -365,8 +367,8 @@ def _same_question(first: str, second: str, words: Vocabulary) -> bool:
         return True
     if len(_POINTER.sub("", second)) <= 3 and not _names_something(second, words):
         return True
-    if second.startswith("还是"):
-        return True
+    if second.startswith("还是") or (second.isascii() and len(second.split()) <= 2):
+        return True  # “…还是…”, “when was it published, by whom”
     shared = set(words.topics_of(first)) & set(words.topics_of(second))
     return bool(shared)
 
@@ -450,6 +452,10 @@ def _grouped(found: List[Clause], words: Vocabulary) -> Tuple[List[_Question], L
 _OBJECTS = re.compile(r"和|及|以及|、|与|跟|还有")
 
 
+def _bare(text: str) -> str:
+    return re.sub(r"\s+", "", _CLAUSE_END.sub("", text))
+
+
 def _split_objects(question: str, words: Vocabulary) -> List[str]:
     """“我想先确认一下截止日期和交材料的地方” → one question per object, when each names its
     own FAQ topic (“长沙和株洲…” names 市州, split later by ``bot.answer.compound``)."""
@@ -464,6 +470,38 @@ def _split_objects(question: str, words: Vocabulary) -> List[str]:
     return pieces
 
 
+_ENGLISH_OF = re.compile(
+    r"^(?P<head>.*?\b(?:for|of|in|to))\s+(?P<a>.+?)\s+and\s+(?:(?:for|of|in|to)\s+)?(?P<b>.+)$"
+)
+_ENGLISH_TOGETHER = re.compile(
+    r"\b(?:combined|together|total|altogether|in all|sum|compare|difference)\b"
+)
+_ENGLISH_HEAD = re.compile(r"^(?:.*?\b)?(?:is|are|was|were|do|does|did|can|should|must|will)\b\s*")
+
+
+def _split_english_and(question: str, words: Vocabulary) -> List[str]:
+    """“what are the directions for companies and for research institutes” → one question
+    each; “what is the email and the phone number” → “what is the phone number” too. Only when
+    the two sides name different topics or different 市州 / types."""
+    if not question.isascii() or " and " not in question:
+        return [question]
+    if _ENGLISH_TOGETHER.search(question):
+        return [question]
+    match = _ENGLISH_OF.match(question)
+    short = match and all(len(match[k].split()) <= 3 for k in ("a", "b"))
+    if short and words.topics_of(match["head"]):  # “the directions for A and for B”
+        return [f"{match['head']} {match['a']}", f"{match['head']} {match['b']}"]
+    left, right = question.split(" and ", 1)
+    head = _ENGLISH_HEAD.match(left)
+    if not head or not right.strip():
+        return [question]
+    first, second = words.topics_of(left), words.topics_of(right)
+    if not first or not second or set(first) & set(second):
+        return [question]
+    asks = has_question_cue(right)
+    return [left, right if asks else f"{head.group(0)}{right}"]
+
+
 def read(text: str, kb: Optional[KnowledgeBase] = None) -> Reading:
     """The questions of ``text`` (normalised) and what was set apart; ``(text,)`` when
     nothing needs reading (one plain question, or no clause that asks)."""
@@ -473,17 +511,19 @@ def read(text: str, kb: Optional[KnowledgeBase] = None) -> Reading:
         return Reading(tuple(listed[:MAX_QUESTIONS]))
     found = clauses(text)
     if not any(c.kind == ASK for c in found):
-        return Reading((text,))
+        english = _split_english_and(_CLAUSE_END.sub("", text), words)
+        return Reading(tuple(english) if len(english) > 1 else (text,))
     groups, asides = _grouped(found, words)
     questions = [",".join(group.clauses) for group in groups]
     if len(questions) == 1:
         questions = _split_objects(questions[0], words)
+    questions = [part for q in questions for part in _split_english_and(q, words)]
     questions = questions[:MAX_QUESTIONS]
     carried = _carried_entities(questions, asides, words)
     if carried:
         questions[0] = f"{carried},{questions[0]}"
-    if len(questions) == 1 and _CLAUSE_END.sub("", questions[0]) == _CLAUSE_END.sub("", text):
-        return Reading((text,))
+    if len(questions) == 1 and _bare(questions[0]) == _bare(text):
+        return Reading((text,))  # nothing set apart: the message as it was written
     return Reading(tuple(questions), tuple(asides))
 
 
