@@ -23,6 +23,7 @@ from bot.names import (
     ACTION_NOT_IN_NOTICE,
     ACTION_THANKS,
     ACTION_WELCOME,
+    LAST_ENTITIES,
     LAST_TOPIC,
     SELFCHECK,
     SELFCHECK_FORM,
@@ -45,8 +46,10 @@ def question_part(latest_message: Dict[str, Any]) -> int:
 
 
 def context_of(tracker: Tracker) -> Context:
+    memory = tracker.get_slot(LAST_ENTITIES)
     return Context(
         last_topic=tracker.get_slot(LAST_TOPIC),
+        last_entities=memory if isinstance(memory, dict) else {},
         in_form=bool(tracker.active_loop_name),
         message_id=answered_message_id(tracker.latest_message),
         question_part=question_part(tracker.latest_message),

@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot import feedback as fb
 from bot.answer.clarify import fitting_topics, numbered
+from bot.answer.context import remembered, understood
 from bot.answer.reading import asked_text
 from bot.answer.replies import (
     BLOCKED,
@@ -57,6 +58,7 @@ from bot.names import (
     GREET,
     HUMAN_HANDOFF,
     INFORM,
+    LAST_ENTITIES,
     LAST_TOPIC,
     NLU_FALLBACK,
     NOT_IN_NOTICE,
@@ -134,6 +136,8 @@ class Context:
     """What the conversation so far adds to a message."""
 
     last_topic: Optional[str] = None  # the topic of the last answer (slot ``last_topic``)
+    # what the last answers were about, kind → values (slot ``last_entities``: bot.answer.context)
+    last_entities: Mapping[str, Sequence[str]] = field(default_factory=dict)
     in_form: bool = False  # the self-check form is active: no feedback buttons
     message_id: Optional[str] = None  # the message answered: feedback buttons carry it
     # the number of this question in a message that asks several (channels/questions.py):
@@ -303,18 +307,52 @@ def decide(
     today = today or dt.date.today()
     intent = (message.get("intent") or {}).get("name")
     action = action or action_for(intent, [e.id for e in kb.faq])
-    if action == ACTION_ANSWER:
-        decision = _answer(kb, message, context, today)
-    elif action == ACTION_FALLBACK_ANSWER:
-        decision = _fallback(kb, message, context, today)
-    else:
-        return _other(kb, message, context, today, action, intent)
-    return with_short_source(kb, decision, today) if context.question_part > 1 else decision
-
-
-def _other(kb, message, context, today, action, intent) -> Optional[Decision]:
-    if action == ACTION_NOT_IN_NOTICE:
-        return _not_in_notice(kb, message, context, today)
+    if action in ANSWERING_ACTIONS:
+        decision = _in_context(kb, message, context, today) or ANSWERING_ACTIONS[action](
+            kb, message, context, today
+        )
+        decision = _remembering(decision, message, context)
+        return with_short_source(kb, decision, today) if context.question_part > 1 else decision
     if action in FIXED_SENTENCES:
         return _fixed_sentence(kb, action, intent, today)
     return None
+
+
+def _in_context(kb, message, context, today) -> Optional[Decision]:
+    """Corrections, follow-ups, look-ups and what the facts decide (bot.answer.context)."""
+    entities = entities_of(message)
+    if entities.get(BLOCKED):
+        return None
+    found = understood(
+        kb, message.get("text") or "", entities, context.last_topic, context.last_entities, today
+    )
+    if found is None:
+        return None
+    memory = remembered(
+        context.last_topic, context.last_entities, found.topic, found.entities, found.replaces
+    )
+    return Decision(
+        found.text,
+        FAQ,
+        found.topic,
+        found.clause,
+        buttons=feedback_buttons(kb, context, found.topic, today),
+        slots={LAST_TOPIC: found.topic, LAST_ENTITIES: memory},
+    )
+
+
+def _remembering(decision: Decision, message, context: Context) -> Decision:
+    """The decision, remembering what its answer was about (slot ``last_entities``)."""
+    if LAST_ENTITIES in decision.slots or LAST_TOPIC not in decision.slots:
+        return decision
+    topic = decision.slots[LAST_TOPIC]
+    entities = entities_of(message)
+    memory = remembered(context.last_topic, context.last_entities, topic, entities) if topic else {}
+    return replace(decision, slots={**decision.slots, LAST_ENTITIES: memory})
+
+
+ANSWERING_ACTIONS = {
+    ACTION_ANSWER: _answer,
+    ACTION_FALLBACK_ANSWER: _fallback,
+    ACTION_NOT_IN_NOTICE: _not_in_notice,
+}

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.answer.compound import is_question
+from bot.answer.context import is_correction, only_names_entities
 from bot.answer.derived import (
     PROVINCE_CUES,
     TOTAL_CUES,
@@ -166,6 +167,14 @@ class QuestionRouter:
             kb, faq_texts(kb), extra_known=[*TOTAL_CUES, *YES_NO_CUES, *PROVINCE_CUES]
         )
 
+    def _without_places(self, question: str) -> str:
+        """The question with its 市州 blanked out: “长沙比衡阳多几个” holds no abuse."""
+        text = question
+        for match in self.entities.find(question):
+            if match.entity == "city":
+                text = text[: match.start] + " " * (match.end - match.start) + text[match.end :]
+        return text
+
     def _clause_route(self, hit: ClauseHit, mechanism: str) -> Route:
         """No FAQ topic: the honest fallback, which quotes the clause these entities name."""
         entities = [(NOTICE_CLAUSE, hit.clause)] + [("notice_quote", s) for s in hit.sentences]
@@ -195,7 +204,7 @@ class QuestionRouter:
 
     def route(self, question: str, ranking: Sequence[Dict]) -> Optional[Route]:
         """A new intent for the (normalised) question, or None to keep the model's."""
-        if any(word in question for word in self.blocked_words):
+        if any(word in self._without_places(question) for word in self.blocked_words):
             return Route(
                 NLU_FALLBACK, "blocked", ((BLOCKED, "1"),)
             )  # a fixed reply, nothing repeated
@@ -226,6 +235,8 @@ class QuestionRouter:
         derived = self.derived_topic(question)
         if derived:
             return Route(derived, "derived_fact")
+        if is_correction(question) and only_names_entities(self.kb, question):
+            return Route(INFORM, "correction")  # “说错了，是衡阳”: bot.answer.context answers it
         if intent in SMALL_TALK and is_question(asked):
             # “在几楼” is no greeting: a question naming one topic's keyword goes to that topic
             named = self.keyword_topics(asked)

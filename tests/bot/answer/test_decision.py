@@ -25,6 +25,7 @@ from bot.names import (
     ACTION_ANSWER,
     ACTION_FALLBACK_ANSWER,
     FEEDBACK,
+    LAST_ENTITIES,
     LAST_TOPIC,
     NLU_FALLBACK,
     SELFCHECK_FORM,
@@ -100,12 +101,14 @@ def test_a_clause_the_router_found_is_quoted_with_its_number(kb):
         "notice_clause",
         "二（三）",
     )
-    assert quote in decision.text and decision.slots == {LAST_TOPIC: "notice_clause"}
+    assert quote in decision.text
+    assert decision.slots == {LAST_TOPIC: "notice_clause", LAST_ENTITIES: {}}
 
 
 def test_an_answer_sets_the_topic_and_offers_feedback_once(kb):
     first = decide(kb, parsed("长沙几个", "quota", entities=[("city", "长沙市")]), Context(), DAY)
-    assert first.slots == {LAST_TOPIC: "quota"} and first.clause
+    assert first.slots == {LAST_TOPIC: "quota", LAST_ENTITIES: {"city": ["长沙市"]}}
+    assert first.clause
     assert len(first.buttons) == 2 and all("/feedback" in b["payload"] for b in first.buttons)
     follow = decide(
         kb,
