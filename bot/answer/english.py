@@ -38,16 +38,19 @@ def is_english(text: str) -> bool:
 
 
 def english_topic(text: str, english: Optional[EnglishFile]) -> Optional[str]:
-    """The FAQ id of the first topic whose keyword occurs as whole words in ``text``."""
+    """The FAQ id of the topic whose keyword occurs as whole words in ``text``: the longest
+    keyword found (“where do the paper copies go” asks where, not how many); on a tie, the first."""
     if english is None:
         return None
     words = " " + " ".join(_WORD.findall(text.lower())) + " "
+    best, best_length = None, 0
     for topic in english.topics:
         for keyword in topic.keywords:
             phrase = " " + " ".join(_WORD.findall(keyword.lower())) + " "
-            if phrase.strip() and phrase in words:
-                return topic.faq
-    return None
+            length = len(phrase.split())
+            if phrase.strip() and phrase in words and length > best_length:
+                best, best_length = topic.faq, length
+    return best
 
 
 def english_date(day: dt.date) -> str:
