@@ -341,6 +341,17 @@ def _notice_text_problems(kb: KnowledgeBase) -> List[Problem]:
         ("省发改委地址", notice.footer.office_address, footer),
         ("网站维护电话", notice.footer.website_phone, footer),
     ]
+    expected += [
+        (what, value, footer)
+        for what, value in (
+            ("政府网站标识码", notice.footer.site_code),
+            ("备案号", notice.footer.icp_number),
+            ("公网安备号", notice.footer.police_record),
+            ("技术支持单位", notice.footer.tech_support),
+            ("主办单位", notice.footer.sponsor),
+        )
+        if value
+    ]
     expected += [("政策文件文号", d.number, body) for d in notice.policy_basis.documents]
     for what, value, text in expected:
         if value not in text:

@@ -103,6 +103,12 @@ class Footer(Strict):
     postcode: str
     website_phone: str
     website_phone_scope: str
+    # the rest of the footer (what someone may ask about: knowledge/lookups.yml)
+    site_code: Optional[str] = None  # 政府网站标识码
+    icp_number: Optional[str] = None  # ICP 备案号
+    police_record: Optional[str] = None  # 公网安备号
+    tech_support: Optional[str] = None  # 技术支持单位
+    sponsor: Optional[str] = None  # 主办单位
 
 
 class NoticeFile(Strict):
@@ -283,6 +289,7 @@ class EnglishTopic(Strict):
 
 class EnglishFile(Strict):
     lead: str
+    silent: List[str] = []  # matters the notice does not regulate, in English words
     topics: List[EnglishTopic] = []
 
 
@@ -293,6 +300,8 @@ class EnglishFile(Strict):
 class Lookup(Strict):
     fact: str  # the fact the value is (static facts: bot.kb.facts)
     also: List[str] = []  # parts of the fact's text that name it too (银杏路6号, 12号窗口)
+    labels: List[str] = []  # what the notice or its footer calls it (主办单位, 备案号)
+    by_value: bool = True  # False: known by its labels only (a name asked about in many ways)
     topic: str  # the FAQ entry about it
     explanation: str  # whose it is and what for, with {facts}
     explanation_en: Optional[str] = None  # the same in English, for English questions
