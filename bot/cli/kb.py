@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.kb.edit import revert
 from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
-from bot.kb.history import History, default_operator, undo_hint
+from bot.kb.history import History, beijing_time, default_operator, undo_hint
 from bot.kb.load import check_directory, load_knowledge
 from bot.kb.problems import KnowledgeError
 from bot.ops.generate import training_fingerprint, write_training_data
@@ -105,7 +105,8 @@ def kb_import(args: argparse.Namespace) -> int:
 
 
 def _short_time(stamp: str) -> str:
-    return stamp.replace("T", " ")[:16]
+    """Beijing time, as the console shows it, whatever the server's time zone."""
+    return beijing_time(stamp)
 
 
 def kb_history(args: argparse.Namespace) -> int:
@@ -125,13 +126,16 @@ def kb_history(args: argparse.Namespace) -> int:
     published: dict = {}
     for publish in history.publishes(None if args.all else directory):
         published.setdefault(publish.version, []).append(publish)
-    print(f"知识库 {directory} 的历史版本（新的在前，保存在 {history.root}）：")
+    print(f"知识库 {directory} 的历史版本（新的在前，北京时间，保存在 {history.root}）：")
     for version in list(reversed(versions))[: args.limit]:
         marks = []
         if current is not None and version.version == current.version:
             marks.append("← 当前")
         for publish in published.get(version.version, []):
-            marks.append(f"⇢ {_short_time(publish.time)} 由 {publish.by} 发布模型 {publish.model}")
+            why = f"（{publish.note}）" if publish.note else ""
+            marks.append(
+                f"⇢ {_short_time(publish.time)} 由 {publish.by} 发布模型 {publish.model}{why}"
+            )
         where = f"  [{version.knowledge_dir}]" if args.all else ""
         print(
             f"  版本 {version.version}  {_short_time(version.time)}  {version.by}  {version.label}"

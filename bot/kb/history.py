@@ -68,6 +68,20 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
+
+
+def beijing_time(stamp: str) -> str:
+    """A history time (ISO 8601 with its offset) as staff read it: Beijing time, to the minute."""
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp.replace("T", " ")[:16]
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
 def folder_files(directory: Path) -> Dict[str, bytes]:
     """Every file of a knowledge folder (relative POSIX path → bytes); hidden ones (the
     ``.name.tmp`` files of an atomic write) left out."""
@@ -107,6 +121,7 @@ class Publish:
     by: str
     knowledge_dir: str
     previous_model: str = ""
+    note: str = ""  # why it was published (the console's form, publish --note)
 
 
 @dataclass
@@ -262,6 +277,7 @@ class History:
         by: str,
         previous_model: str = "",
         version: Optional[int] = None,
+        note: str = "",
     ) -> Publish:
         """Note that ``model`` went live for ``version`` (default: the folder's state now)."""
         with self.locked():
@@ -274,6 +290,7 @@ class History:
                 by=by,
                 knowledge_dir=str(Path(knowledge_dir).resolve()),
                 previous_model=previous_model,
+                note=note,
             )
             with self.publishes_file.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(publish.__dict__, ensure_ascii=False) + "\n")

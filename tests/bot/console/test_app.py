@@ -3,7 +3,6 @@ publish."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 
@@ -11,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.console import store
-from bot.console.app import PUBLISHER, create_app
+from bot.console.app import create_app
 from bot.console.auth import COOKIE
 from bot.kb.load import load_knowledge
 from bot.questionlog.stats import compute, load_rows
@@ -363,22 +362,6 @@ async def test_conversation_shows_feedback_as_a_verdict_not_its_payload(staff, c
     html = await (await staff.get(f"/conversation/{row['id']}")).text()
     assert "评价上一条回答：没帮助" in html
     assert "/feedback" not in html and "helpful" not in html
-
-
-async def test_publish_runs_in_the_background_and_is_recorded(staff, config):
-    store.record(USER, store.ADD_SIMILAR, "k", "{}", True, config.database_url)
-    page = await (await staff.get("/publish")).text()
-    assert 'id="unpublished-count">1<' in page
-    response = await staff.post("/publish", data={"csrf": csrf_of(page)}, allow_redirects=False)
-    assert response.status == 303
-    publisher = staff.server.app[PUBLISHER]
-    await asyncio.to_thread(publisher.wait, 30)
-    page = await (await staff.get("/publish")).text()
-    assert "发布完成" in page and "switched to the new model" in page
-    assert "没有尚未发布的修改" in page
-    actions = [e.action for e in store.recent(url=config.database_url)]
-    assert actions[:2] == [store.PUBLISH_DONE, store.PUBLISH]
-    assert store.unpublished(config.database_url) == []
 
 
 async def test_a_new_faq_entry_from_a_group(staff, config):
