@@ -65,6 +65,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/console/reports.py": "staff web console: report page",
     "bot/console/trying.py": "staff web console: test chat page",
     "bot/console/editing.py": "staff web console: knowledge editor",
+    "bot/console/versions.py": "staff web console: history page",
     "bot/console/store.py": "staff web console: account errors and audit labels",
     "bot/console/publisher.py": "staff web console: publish progress",
 }

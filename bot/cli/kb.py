@@ -7,7 +7,6 @@ Console output is for staff (Chinese); what applicants read comes from knowledge
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 import warnings
 from pathlib import Path
@@ -157,29 +156,12 @@ def _show_version(history: History, directory: Path, number: int) -> int:
     if version is None:
         print(f"没有版本 {number}。运行 python -m bot kb history 查看所有版本。", file=sys.stderr)
         return 1
-    earlier = [v for v in history.versions(Path(version.knowledge_dir)) if v.version < number]
-    before = earlier[-1].files if earlier else {}
     print(f"版本 {number}  {_short_time(version.time)}  {version.by}  {version.label}")
     for line in version.summary:
         print(f"  · {line}")
-    for name in sorted({*before, *version.files}):
-        if before.get(name) == version.files.get(name):
-            continue
-        old = history.content(before[name]).decode("utf-8", "replace") if name in before else ""
-        new = (
-            history.content(version.files[name]).decode("utf-8", "replace")
-            if name in version.files
-            else ""
-        )
-        label = f"版本 {earlier[-1].version}" if earlier else "（无）"
-        sys.stdout.writelines(
-            difflib.unified_diff(
-                old.splitlines(keepends=True),
-                new.splitlines(keepends=True),
-                f"{name}（{label}）",
-                f"{name}（版本 {number}）",
-            )
-        )
+    for _, lines in history.changes(number)[1]:
+        for line in lines:
+            print(line)
     return 0
 
 

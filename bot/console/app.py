@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import conversation, editing, login, publishing, reports, review, trying
+from bot.console import (
+    conversation,
+    editing,
+    login,
+    publishing,
+    reports,
+    review,
+    trying,
+    versions,
+)
 from bot.console.web import CONFIG, PUBLISHER, ConsoleConfig, new_app
 
 __all__ = ["CONFIG", "PUBLISHER", "ConsoleConfig", "create_app", "run"]
@@ -32,6 +41,9 @@ def create_app(config: ConsoleConfig) -> web.Application:
     app.router.add_get("/knowledge", editing.knowledge_page)
     app.router.add_get(r"/knowledge/{kind}/{key}", editing.edit_page)
     app.router.add_post(r"/knowledge/{kind}/{key}", editing.edit_submit)
+    app.router.add_get("/history", versions.history_page)
+    app.router.add_get(r"/history/{number:\d+}", versions.version_page)
+    app.router.add_post(r"/history/{number:\d+}/revert", versions.revert_submit)
     app.router.add_get("/publish", publishing.publish_page)
     app.router.add_post("/publish", publishing.publish)
     app.router.add_get("/audit", publishing.audit_page)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import fcntl
 import getpass
 import hashlib
@@ -30,7 +31,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from bot.settings import get_settings
 
@@ -264,6 +265,33 @@ class History:
                 "开始记录历史时的状态" if not mine else "在文本编辑器中直接修改（写入前自动保存）"
             )
             return self.record(knowledge_dir, by=UNKNOWN_OPERATOR, action="manual", summary=[note])
+
+    def changes(self, number: int) -> Tuple[Optional[Version], List[Tuple[str, List[str]]]]:
+        """(the version before ``number`` of the same folder, and per changed file the lines of
+        a unified diff from it to ``number``)."""
+        version = self.get(number)
+        if version is None:
+            return None, []
+        earlier = [v for v in self.versions(Path(version.knowledge_dir)) if v.version < number]
+        before = earlier[-1] if earlier else None
+        old_files = before.files if before else {}
+        found = []
+        for name in sorted({*old_files, *version.files}):
+            if old_files.get(name) == version.files.get(name):
+                continue
+            texts = [
+                self.content(files[name]).decode("utf-8", "replace") if name in files else ""
+                for files in (old_files, version.files)
+            ]
+            label = f"版本 {before.version}" if before else "（无）"
+            diff = difflib.unified_diff(
+                texts[0].splitlines(keepends=True),
+                texts[1].splitlines(keepends=True),
+                f"{name}（{label}）",
+                f"{name}（版本 {number}）",
+            )
+            found.append((name, [line.rstrip("\n") for line in diff]))
+        return before, found
 
     def restore_texts(self, version: Version) -> Dict[str, bytes]:
         return {name: self.content(digest) for name, digest in version.files.items()}

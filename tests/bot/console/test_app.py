@@ -24,7 +24,7 @@ RANGE = f"since={SINCE.isoformat()}&until={UNTIL.isoformat()}"
 
 
 def concrete(path: str) -> str:
-    return re.sub(r"\{row_id[^}]*\}", "1", re.sub(r"\{fmt[^}]*\}", "xlsx", path))
+    return re.sub(r"\{[^}]*\}", "1", re.sub(r"\{fmt[^}]*\}", "xlsx", path))
 
 
 def routes(config):
