@@ -60,6 +60,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/console/web.py": "staff web console: query problems, permission notes",
     "bot/console/login.py": "staff web console: log-in page",
     "bot/console/review.py": "staff web console: review page",
+    "bot/console/review_decisions.py": "staff web console: review decisions",
     "bot/console/conversation.py": "staff web console: conversation page",
     "bot/console/publishing.py": "staff web console: publish page",
     "bot/console/reports.py": "staff web console: report page",

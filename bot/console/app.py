@@ -18,6 +18,7 @@ from bot.console import (
     publishing,
     reports,
     review,
+    review_decisions,
     trying,
     versions,
 )
@@ -35,7 +36,8 @@ def create_app(config: ConsoleConfig) -> web.Application:
     app.router.add_get("/report", reports.report_page)
     app.router.add_get(r"/report.{fmt:(xlsx|csv)}", reports.report_download)
     app.router.add_get("/review", review.review_page)
-    app.router.add_post("/review/decide", review.decide)
+    app.router.add_post("/review/decide", review_decisions.decide)
+    app.router.add_post("/review/bulk", review_decisions.bulk_decide)
     app.router.add_get(r"/conversation/{row_id:\d+}", conversation.conversation)
     app.router.add_get("/try", trying.try_page)
     app.router.add_get("/knowledge", editing.knowledge_page)

@@ -268,7 +268,11 @@ async def test_a_decision_the_check_refuses_changes_nothing(staff, config):
         },
     )
     html = await response.text()
-    assert "未完成" in html and "知识库没有改动" in html
+    assert response.status == 422 and "没有处理" in html and "知识库没有改动" in html
+    # what was typed is still there, its form open, the refused field marked
+    assert "请拨打 0731-12345678 咨询。</textarea>" in html and 'value="canteen"' in html
+    assert '<details class="new-faq" open>' in html
+    assert '<div class="field-bad"><label>回答' in html
     assert (config.knowledge_dir / "faq.yml").read_text(encoding="utf-8") == before
     assert 'id="pending-count">2<' in html
     [entry] = [e for e in store.recent(url=config.database_url) if e.action == store.NEW_FAQ]
@@ -301,7 +305,7 @@ async def test_incomplete_forms_are_explained(staff, form, problem):
             "/review/decide", data={"csrf": token, **BACK, "key": "食堂几点开饭", **form}
         )
     ).text()
-    assert problem in html and "未完成" in html
+    assert problem in html and "没有处理" in html
 
 
 async def test_new_faq_and_not_in_notice_and_ignore(staff, config):
