@@ -12,6 +12,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.console import (
+    accounts,
     conversation,
     editing,
     login,
@@ -49,6 +50,8 @@ def create_app(config: ConsoleConfig) -> web.Application:
     app.router.add_get("/publish", publishing.publish_page)
     app.router.add_post("/publish", publishing.publish)
     app.router.add_get("/audit", publishing.audit_page)
+    app.router.add_get("/accounts", accounts.accounts_page)
+    app.router.add_post("/accounts", accounts.accounts_submit)
     return app
 
 
