@@ -206,8 +206,11 @@ class Publisher:
         if self.log is not None:
             self.log.write_text("\n".join(job.lines) + "\n", encoding="utf-8")
             if job.ok and self._durations_file is not None:
-                # a publish that found its model already trained says nothing of training time
-                took = {k: v for k, v in job.durations().items() if k != "train" or v > 10}
+                # a publish that found its model already trained says nothing of training time,
+                # nor does a stage over in a blink of the others' typical length
+                took = {
+                    k: v for k, v in job.durations().items() if v >= (10 if k == "train" else 1)
+                }
                 measured = {**job.expected, **took}
                 self._durations_file.write_text(json.dumps(measured))
         on_done(job)
