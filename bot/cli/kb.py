@@ -7,14 +7,13 @@ Console output is for staff (Chinese); what applicants read comes from knowledge
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 import warnings
 from pathlib import Path
 
 from bot.kb.edit import revert
 from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
-from bot.kb.history import History, default_operator, undo_hint
+from bot.kb.history import History, beijing_time, default_operator, undo_hint
 from bot.kb.load import check_directory, load_knowledge
 from bot.kb.problems import KnowledgeError
 from bot.ops.generate import training_fingerprint, write_training_data
@@ -105,7 +104,8 @@ def kb_import(args: argparse.Namespace) -> int:
 
 
 def _short_time(stamp: str) -> str:
-    return stamp.replace("T", " ")[:16]
+    """Beijing time, as the console shows it, whatever the server's time zone."""
+    return beijing_time(stamp)
 
 
 def kb_history(args: argparse.Namespace) -> int:
@@ -125,13 +125,16 @@ def kb_history(args: argparse.Namespace) -> int:
     published: dict = {}
     for publish in history.publishes(None if args.all else directory):
         published.setdefault(publish.version, []).append(publish)
-    print(f"知识库 {directory} 的历史版本（新的在前，保存在 {history.root}）：")
+    print(f"知识库 {directory} 的历史版本（新的在前，北京时间，保存在 {history.root}）：")
     for version in list(reversed(versions))[: args.limit]:
         marks = []
         if current is not None and version.version == current.version:
             marks.append("← 当前")
         for publish in published.get(version.version, []):
-            marks.append(f"⇢ {_short_time(publish.time)} 由 {publish.by} 发布模型 {publish.model}")
+            why = f"（{publish.note}）" if publish.note else ""
+            marks.append(
+                f"⇢ {_short_time(publish.time)} 由 {publish.by} 发布模型 {publish.model}{why}"
+            )
         where = f"  [{version.knowledge_dir}]" if args.all else ""
         print(
             f"  版本 {version.version}  {_short_time(version.time)}  {version.by}  {version.label}"
@@ -153,29 +156,12 @@ def _show_version(history: History, directory: Path, number: int) -> int:
     if version is None:
         print(f"没有版本 {number}。运行 python -m bot kb history 查看所有版本。", file=sys.stderr)
         return 1
-    earlier = [v for v in history.versions(Path(version.knowledge_dir)) if v.version < number]
-    before = earlier[-1].files if earlier else {}
     print(f"版本 {number}  {_short_time(version.time)}  {version.by}  {version.label}")
     for line in version.summary:
         print(f"  · {line}")
-    for name in sorted({*before, *version.files}):
-        if before.get(name) == version.files.get(name):
-            continue
-        old = history.content(before[name]).decode("utf-8", "replace") if name in before else ""
-        new = (
-            history.content(version.files[name]).decode("utf-8", "replace")
-            if name in version.files
-            else ""
-        )
-        label = f"版本 {earlier[-1].version}" if earlier else "（无）"
-        sys.stdout.writelines(
-            difflib.unified_diff(
-                old.splitlines(keepends=True),
-                new.splitlines(keepends=True),
-                f"{name}（{label}）",
-                f"{name}（版本 {number}）",
-            )
-        )
+    for _, lines in history.changes(number)[1]:
+        for line in lines:
+            print(line)
     return 0
 
 

@@ -49,6 +49,19 @@ MIN_STANDARD_QUESTIONS_RIGHT = 0.8
 LIVE_CHECK_QUESTIONS = 5  # standard questions asked of the live server after the swap
 
 
+# Where publish notes its stages for a watcher (the console's publish page): one JSON line per
+# stage as it begins ({"stage": …, "time": Unix time}); unset: nowhere.
+PROGRESS_FILE_ENV = "PUBLISH_PROGRESS_FILE"
+
+
+def stage(name: str) -> None:
+    """Note that stage ``name`` (check, train, load, verify, done) begins, for a watcher."""
+    path = os.environ.get(PROGRESS_FILE_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"stage": name, "time": time.time()}) + "\n")
+
+
 class PublishError(Exception):
     """Publishing stopped; the message says why, for staff."""
 
@@ -264,8 +277,11 @@ def publish_advice(
     return f"问法或问答有变化，需要发布：python -m bot publish --by 您的名字（{how}）。"
 
 
-def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] = None) -> int:
+def publish(
+    settings: Settings, model: Optional[Path] = None, by: Optional[str] = None, note: str = ""
+) -> int:
     started = time.monotonic()
+    stage("check")
     try:
         kb = load_knowledge(settings.knowledge_dir)
     except KnowledgeError as exc:
@@ -284,6 +300,7 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
             standby = not model_for(kb).is_file() and control.supervisor_pid() is not None
             if standby:  # Rasa and TensorFlow load while the model trains: a faster handoff
                 control.tell(Request(standby=True))
+            stage("train")
             try:
                 model, trained = train_model(kb, BUILD_DIR / "publish-train.log")
             except BaseException:
@@ -311,9 +328,11 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
             print(f"助手已在使用这个模型（{model.name}），无需切换。")
             return 0
         swap_started = time.monotonic()
+        stage("load")
         expect = {entry.question: entry.id for entry in kb.faq}
         # loaded and checked beside the running model; swapped in only if it passes
         report = switch_model(settings, api, model, expect, MIN_STANDARD_QUESTIONS_RIGHT)
+        stage("verify")
         if report.get("handoff"):
             # the process now serving checked every standard question before it took over
             live, right, asked, wrong = model.name, report["right"], report["checked"], []
@@ -350,6 +369,7 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
         by=by or default_operator(),
         previous_model=current,
         version=version.version,
+        note=note,
     )
     how = (
         "用 Rasa 的 PUT /model 加载（助手是旧版本启动的，加载期间提问要等待；"
