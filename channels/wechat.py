@@ -52,7 +52,7 @@ from channels.wechat_messages import (
     render_text_reply,
     xml_fields,
 )
-from channels.wechat_nonces import NonceCache, make_nonce_cache
+from channels.wechat_nonces import NonceCache, delivery_digest, make_nonce_cache
 from channels.wechat_reply import (
     Choice,
     answer_for,
@@ -185,10 +185,16 @@ class WeChatInput(InputChannel):
             return response.text("forbidden", status=403)
         return None
 
-    async def _refuse_replayed(self, request: Request) -> HTTPResponse | None:
-        """Called once the request is authentic: its (timestamp, nonce) is used up."""
+    async def _refuse_replayed(
+        self, request: Request, delivery: str | None = None
+    ) -> HTTPResponse | None:
+        """Called once the request is authentic: its (timestamp, nonce) is used up — except
+        for the same delivery again (``delivery``: the body's digest), which nginx sends to
+        the next instance when the first died while answering; the MsgId turn cache answers
+        that one with the first attempt's reply (channels/wechat_nonces.py)."""
         args = request.args
-        if await self.nonces.first_use(args.get("timestamp", ""), args.get("nonce", "")):
+        timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+        if await self.nonces.first_use(timestamp, nonce, delivery):
             return None
         logger.warning("wechat: refused a replayed request (timestamp and nonce already used)")
         return response.text("forbidden", status=403)
@@ -221,7 +227,7 @@ class WeChatInput(InputChannel):
         if body is None:
             logger.warning("wechat: refused a body over %d bytes", self.max_body_bytes)
             return response.text("payload too large", status=413)
-        args, crypto = request.args, None
+        args, crypto, delivery = request.args, None, delivery_digest(body)
         if self.crypto is not None:  # safe or compatible mode: only the signed <Encrypt> counts
             try:
                 body, crypto = self.crypto.decrypt(
@@ -242,7 +248,7 @@ class WeChatInput(InputChannel):
             # 安全模式 without a key here; 兼容模式 (plaintext beside <Encrypt>) is read as 明文
             logger.warning("wechat: encrypted message but no EncodingAESKey is configured")
             return response.text("safe mode is not configured", status=400)
-        refused = await self._refuse_replayed(request)
+        refused = await self._refuse_replayed(request, delivery)
         if refused:
             return refused
         try:
