@@ -23,6 +23,7 @@ from bot.names import (
     ACTION_NOT_IN_NOTICE,
     ACTION_THANKS,
     ACTION_WELCOME,
+    LAST_ENTITIES,
     LAST_TOPIC,
     SELFCHECK,
     SELFCHECK_FORM,
@@ -38,8 +39,10 @@ def answered_message_id(latest_message: Dict[str, Any]) -> Optional[str]:
 
 
 def context_of(tracker: Tracker) -> Context:
+    memory = tracker.get_slot(LAST_ENTITIES)
     return Context(
         last_topic=tracker.get_slot(LAST_TOPIC),
+        last_entities=memory if isinstance(memory, dict) else {},
         in_form=bool(tracker.active_loop_name),
         message_id=answered_message_id(tracker.latest_message),
     )

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     console_port: int = Field(5010, env="CONSOLE_PORT")
     console_secret: Optional[str] = Field(None, env="CONSOLE_SECRET")
     console_secure_cookies: bool = Field(False, env="CONSOLE_SECURE_COOKIES")
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs, e.g.
+    # "127.0.0.1,10.0.0.0/8"): the console's log-in limits and REST's per-address limit count
+    # the client behind them; from anyone else the header is ignored.
+    trusted_proxies: Optional[str] = Field(None, env="TRUSTED_PROXIES")
 
     wechat_token: Optional[str] = Field(None, env="WECHAT_TOKEN")
     wechat_aes_key: Optional[str] = Field(None, env="WECHAT_AES_KEY")

@@ -35,7 +35,7 @@ from bot.settings import TELEGRAM_BASE_URL, get_settings
 from channels.limits import rate_limited, read_body
 from channels.plumbing import text_setting
 from channels.privacy import protect
-from channels.questions import one_question_at_a_time
+from channels.questions import Failsafe, one_question_at_a_time
 from channels.telegram_output import CallbackPayloads, TelegramOutput
 from channels.telegram_polling import Poller
 from channels.telegram_updates import (
@@ -110,9 +110,13 @@ class TelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # per-sender limit before the NLU; then one question at a time
-        self._on_new_message = rate_limited(one_question_at_a_time(on_new_message))
+        # any failure in Rasa ends in the unavailable reply and a logged question (Failsafe)
         module = inspect.getmodule(self)
         telegram_webhook = Blueprint("telegram_webhook", module.__name__ if module else None)
+        failsafe = Failsafe(self.name())
+        failsafe.attach(telegram_webhook)
+        limited = rate_limited(one_question_at_a_time(failsafe.guard(on_new_message)))
+        self._on_new_message = failsafe.guard(limited)
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -140,7 +144,7 @@ class TelegramInput(InputChannel):
 
         async def on_stopped(app: Any, loop: Any) -> None:
             await self.close()
-            await self._on_new_message.limiter.close()  # type: ignore[union-attr]
+            await limited.limiter.close()  # type: ignore[attr-defined]
 
         telegram_webhook.listener("before_server_start")(on_start)
         # Drain replies while Rasa's agent is still there; close the HTTP client last.

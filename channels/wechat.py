@@ -37,7 +37,7 @@ from bot.settings import get_settings
 from channels.limits import rate_limited
 from channels.plumbing import TTLMap, setting
 from channels.privacy import protect
-from channels.questions import feedback_payload, one_question_at_a_time
+from channels.questions import Failsafe, feedback_payload, one_question_at_a_time
 from channels.texts import channel_text
 from channels.wechat_api import AsyncWeChatApi, make_client
 from channels.wechat_dedupe import Turn, make_turn_cache
@@ -153,9 +153,14 @@ class WeChatInput(InputChannel):
         # per-sender limit before the NLU (a WeChat retry never gets here twice);
         # then one question at a time
         # (an empty reply gets the channel's own welcome or sorry reply, see _run_turn)
-        on_new_message = rate_limited(one_question_at_a_time(on_new_message, unavailable=str))
+        # any failure in Rasa ends in the unavailable reply and a logged question (Failsafe)
         module = inspect.getmodule(self)
         bp = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
+        failsafe = Failsafe(self.name())
+        failsafe.attach(bp)
+        on_new_message = failsafe.guard(
+            rate_limited(one_question_at_a_time(failsafe.guard(on_new_message), unavailable=str))
+        )
 
         @bp.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

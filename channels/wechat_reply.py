@@ -91,6 +91,9 @@ class FormattedReply:
     choices: List[Choice] = field(default_factory=list)
 
 
+_NUMBERED = re.compile(r"^\s*\d+[.、]\s*")
+
+
 def plain_text(text: str) -> str:
     """Markdown-ish bot text → plain text (links keep their address)."""
     text = _CONTROL.sub("", text or "")
@@ -102,13 +105,28 @@ def plain_text(text: str) -> str:
     return text.strip()
 
 
+def without_numbered_titles(text: str, message: Dict[str, Any]) -> str:
+    """The text without its own “1. 问题” lines when the same questions come as buttons: they
+    are shown once, as numbered links (the reply text lists them for channels without links)."""
+    titles = {
+        plain_text(str(b.get("title")))
+        for b in message.get("buttons") or []
+        if isinstance(b, dict) and b.get("title") and not fb.is_feedback_button(b)
+    }
+    if not titles:
+        return text
+    lines = text.split("\n")
+    kept = [line for line in lines if _NUMBERED.sub("", line).strip() not in titles]
+    return "\n".join(kept)
+
+
 def format_messages(messages: Iterable[Dict[str, Any]]) -> FormattedReply:
     """Join all bot messages of one turn into one text; buttons become a numbered list."""
     parts: List[str] = []
     choices: List[Choice] = []
     for message in messages:
         if message.get("text"):
-            parts.append(plain_text(str(message["text"])))
+            parts.append(without_numbered_titles(plain_text(str(message["text"])), message))
         for key in ("image", "attachment"):
             if isinstance(message.get(key), str) and message[key].strip():
                 parts.append(message[key].strip())

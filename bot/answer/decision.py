@@ -19,10 +19,13 @@ Multi-turn dialogue (the self-check form and its answers, feedback) is not decid
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot import feedback as fb
+from bot.answer.clarify import fitting_topics, numbered
+from bot.answer.context import remembered, understood
+from bot.answer.reading import asked_text
 from bot.answer.replies import (
     BLOCKED,
     NOTICE_CLAUSE,
@@ -55,6 +58,7 @@ from bot.names import (
     GREET,
     HUMAN_HANDOFF,
     INFORM,
+    LAST_ENTITIES,
     LAST_TOPIC,
     NLU_FALLBACK,
     NOT_IN_NOTICE,
@@ -130,6 +134,8 @@ class Context:
     """What the conversation so far adds to a message."""
 
     last_topic: Optional[str] = None  # the topic of the last answer (slot ``last_topic``)
+    # what the last answers were about, kind → values (slot ``last_entities``: bot.answer.context)
+    last_entities: Mapping[str, Sequence[str]] = field(default_factory=dict)
     in_form: bool = False  # the self-check form is active: no feedback buttons
     message_id: Optional[str] = None  # the message answered: feedback buttons carry it
 
@@ -185,19 +191,18 @@ def fallback_text(kb: KnowledgeBase, today: dt.date) -> str:
 
 
 def suggested_questions(kb: KnowledgeBase, message: Mapping[str, Any], limit: int = 3) -> List[str]:
-    """Standard questions of the FAQ topics the model found possible but not sure enough to answer.
+    """Standard questions of the FAQ topics the model found possible but not sure enough to
+    answer, and that fit what was asked (``bot.answer.clarify``: a topic the question shares no
+    specific word with is no choice).
 
     Offered for the applicant to choose — the assistant does not pick one itself.
     """
     ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != NLU_FALLBACK]
     if not ranking or ranking[0].get("name") == OUT_OF_SCOPE:
         return []
-    questions = []
-    for candidate in ranking:
-        entry = kb.faq_entry(candidate.get("name"))
-        if entry and candidate.get("confidence", 0) >= SUGGESTION_FLOOR:
-            questions.append(entry.question)
-    return questions[:limit]
+    asked = asked_text(message.get("text") or "", kb)
+    topics = fitting_topics(kb, asked, ranking, SUGGESTION_FLOOR, limit)
+    return [entry.question for entry in map(kb.faq_entry, topics) if entry]
 
 
 def feedback_buttons(
@@ -251,7 +256,7 @@ def _fallback(kb, message, context, today) -> Decision:
     if not questions:
         return Decision(fallback_text(kb, today), FALLBACK, intent)
     return Decision(
-        render_message(kb, "fallback_suggest", today),
+        render_message(kb, "fallback_suggest", today, choices=numbered(questions)),
         FALLBACK,
         intent,
         buttons=tuple({"title": q, "payload": q} for q in questions),
@@ -287,12 +292,51 @@ def decide(
     today = today or dt.date.today()
     intent = (message.get("intent") or {}).get("name")
     action = action or action_for(intent, [e.id for e in kb.faq])
-    if action == ACTION_ANSWER:
-        return _answer(kb, message, context, today)
-    if action == ACTION_FALLBACK_ANSWER:
-        return _fallback(kb, message, context, today)
-    if action == ACTION_NOT_IN_NOTICE:
-        return _not_in_notice(kb, message, context, today)
+    if action in ANSWERING_ACTIONS:
+        decision = _in_context(kb, message, context, today) or ANSWERING_ACTIONS[action](
+            kb, message, context, today
+        )
+        return _remembering(decision, message, context)
     if action in FIXED_SENTENCES:
         return _fixed_sentence(kb, action, intent, today)
     return None
+
+
+def _in_context(kb, message, context, today) -> Optional[Decision]:
+    """Corrections, follow-ups, look-ups and what the facts decide (bot.answer.context)."""
+    entities = entities_of(message)
+    if entities.get(BLOCKED):
+        return None
+    found = understood(
+        kb, message.get("text") or "", entities, context.last_topic, context.last_entities, today
+    )
+    if found is None:
+        return None
+    memory = remembered(
+        context.last_topic, context.last_entities, found.topic, found.entities, found.replaces
+    )
+    return Decision(
+        found.text,
+        FAQ,
+        found.topic,
+        found.clause,
+        buttons=feedback_buttons(kb, context, found.topic, today),
+        slots={LAST_TOPIC: found.topic, LAST_ENTITIES: memory},
+    )
+
+
+def _remembering(decision: Decision, message, context: Context) -> Decision:
+    """The decision, remembering what its answer was about (slot ``last_entities``)."""
+    if LAST_ENTITIES in decision.slots or LAST_TOPIC not in decision.slots:
+        return decision
+    topic = decision.slots[LAST_TOPIC]
+    entities = entities_of(message)
+    memory = remembered(context.last_topic, context.last_entities, topic, entities) if topic else {}
+    return replace(decision, slots={**decision.slots, LAST_ENTITIES: memory})
+
+
+ANSWERING_ACTIONS = {
+    ACTION_ANSWER: _answer,
+    ACTION_FALLBACK_ANSWER: _fallback,
+    ACTION_NOT_IN_NOTICE: _not_in_notice,
+}

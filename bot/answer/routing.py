@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.answer.compound import is_question
+from bot.answer.context import is_correction, only_names_entities
 from bot.answer.derived import (
     PROVINCE_CUES,
     TOTAL_CUES,
@@ -39,6 +40,7 @@ from bot.answer.english import english_topic, is_english
 from bot.answer.entities import EntityMatcher
 from bot.answer.normalize import normalize
 from bot.answer.notice_search import ClauseHit, NoticeIndex
+from bot.answer.reading import asked_text
 from bot.answer.replies import BLOCKED, NOTICE_CLAUSE, blocked_words
 from bot.kb.answers import answer_faq
 from bot.kb.models import KnowledgeBase, SilentTopic
@@ -161,6 +163,14 @@ class QuestionRouter:
             kb, faq_texts(kb), extra_known=[*TOTAL_CUES, *YES_NO_CUES, *PROVINCE_CUES]
         )
 
+    def _without_places(self, question: str) -> str:
+        """The question with its 市州 blanked out: “长沙比衡阳多几个” holds no abuse."""
+        text = question
+        for match in self.entities.find(question):
+            if match.entity == "city":
+                text = text[: match.start] + " " * (match.end - match.start) + text[match.end :]
+        return text
+
     def _clause_route(self, hit: ClauseHit, mechanism: str) -> Route:
         """No FAQ topic: the honest fallback, which quotes the clause these entities name."""
         entities = [(NOTICE_CLAUSE, hit.clause)] + [("notice_quote", s) for s in hit.sentences]
@@ -185,7 +195,7 @@ class QuestionRouter:
 
     def route(self, question: str, ranking: Sequence[Dict]) -> Optional[Route]:
         """A new intent for the (normalised) question, or None to keep the model's."""
-        if any(word in question for word in self.blocked_words):
+        if any(word in self._without_places(question) for word in self.blocked_words):
             return Route(
                 NLU_FALLBACK, "blocked", ((BLOCKED, "1"),)
             )  # a fixed reply, nothing repeated
@@ -199,7 +209,10 @@ class QuestionRouter:
             return Route(
                 "policy_basis", "document", tuple(("policy_document", d.number) for d in documents)
             )
-        silent = silent_topic(question, self.silent_keywords)
+        # only what the message asks: a word of the greeting, the introduction or the reason
+        # never becomes the subject (bot.answer.reading)
+        asked = asked_text(question, self.kb)
+        silent = silent_topic(asked, self.silent_keywords)
         if silent:
             return Route(NOT_IN_NOTICE, "silent_topic", (("silent_topic", silent.id),))
 
@@ -213,14 +226,15 @@ class QuestionRouter:
         derived = self.derived_topic(question)
         if derived:
             return Route(derived, "derived_fact")
+        if is_correction(question) and only_names_entities(self.kb, question):
+            return Route(INFORM, "correction")  # “说错了，是衡阳”: bot.answer.context answers it
         if intent in CONVERSATION_INTENTS and sure:
             return None  # greeting, self-check answer, thanks …
-        distinctive = self.index.distinctive_terms(question)
+        distinctive = self.index.distinctive_terms(asked)
         if distinctive and not (is_faq and self.index.faq_covers(intent, distinctive)):
-            hit = self.index.search(question)
+            hit = self.index.search(asked)
             if hit:
                 return self._clause_route(hit, "distinctive_term")
-        asked = asked_part(question)
         if (is_faq and sure and not trusted) or (intent == INFORM and not sure):
             unknown = self.index.unknown_nouns(asked)
             if unknown:

@@ -7,6 +7,7 @@ import json
 import urllib.request
 import uuid
 
+from bot.logs import configure_logging
 from bot.ops.serve import check_secret, check_stores, serve
 from bot.ops.serve import train as train_model
 from bot.settings import get_settings
@@ -32,6 +33,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    configure_logging()  # LOG_LEVEL; no applicant text below DEBUG (bot/logs.py)
     settings = get_settings()
     check_secret(settings)  # before the minutes of training
     check_stores(settings)

@@ -15,8 +15,10 @@ import yaml
 from rasa.shared.core.constants import DEFAULT_ACTION_NAMES, DEFAULT_INTENTS
 
 from bot import feedback as fb
+from bot.answer.english import ENGLISH_DATE_NAMES
 from bot.answer.normalize import normalize
 from bot.kb.check_indicators import indicator_problems
+from bot.kb.check_lookups import lookup_problems
 from bot.kb.facts import (
     CONTEXT_NAMES,
     FOOTER_NAMES,
@@ -306,6 +308,7 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
     problems += _notice_text_problems(kb)
     problems += _silent_problems(kb)
     problems += _english_problems(kb)
+    problems += lookup_problems(kb)
     problems += _message_problems(kb, set(facts))
     problems += _group_problems(kb)
     return problems
@@ -378,11 +381,18 @@ def _silent_problems(kb: KnowledgeBase) -> List[Problem]:
 def _english_problems(kb: KnowledgeBase) -> List[Problem]:
     if kb.english is None:
         return []
-    return [
+    problems = [
         Problem("english.yml", f"topics › {t.faq}", f"faq “{t.faq}”不是 faq.yml 中已有的条目 id")
         for t in kb.english.topics
         if kb.faq_entry(t.faq) is None
     ]
+    allowed = set(static_facts(kb)) | {"contacts", "deadline_status", *ENGLISH_DATE_NAMES}
+    for topic in kb.english.topics:
+        if topic.answer:
+            where = f"topics › {topic.faq}"
+            problems += _template_problems("english.yml", where, topic.answer, allowed, "answer ")
+            problems += _literal_problems("english.yml", where, topic.answer, kb, "answer ")
+    return problems
 
 
 def _message_problems(kb: KnowledgeBase, fact_names: set) -> List[Problem]:

@@ -278,11 +278,28 @@ class NotInNoticeFile(Strict):
 class EnglishTopic(Strict):
     faq: str
     keywords: List[str] = Field(..., min_items=1)
+    answer: Optional[str] = None  # the fact in English, before the Chinese answer
 
 
 class EnglishFile(Strict):
     lead: str
     topics: List[EnglishTopic] = []
+
+
+# knowledge/lookups.yml — what a phone number, address, e-mail or date of the notice is (reverse
+# look-ups: “0731-89991015是谁的电话”).
+
+
+class Lookup(Strict):
+    fact: str  # the fact the value is (static facts: bot.kb.facts)
+    also: List[str] = []  # parts of the fact's text that name it too (银杏路6号, 12号窗口)
+    topic: str  # the FAQ entry about it
+    explanation: str  # whose it is and what for, with {facts}
+    explanation_en: Optional[str] = None  # the same in English, for English questions
+
+
+class LookupsFile(Strict):
+    lookups: List[Lookup] = []
 
 
 # knowledge/blocked_words.yml — abuse and sensitive words: a fixed reply, never repeated back.
@@ -396,6 +413,7 @@ class KnowledgeBase:
     notice_text: NoticeTextFile | None = None
     not_in_notice: NotInNoticeFile | None = None
     english: EnglishFile | None = None
+    lookups: LookupsFile | None = None
     blocked_words: BlockedWordsFile | None = None
     messages_file: MessagesFile | None = None
 

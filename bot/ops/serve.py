@@ -8,6 +8,7 @@ server process; a model is swapped by starting a second process on the same sock
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -22,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 import yaml
 
 from bot.kb.load import load_knowledge
+from bot.logs import log_level
 from bot.ops.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
 from bot.rasa.handoff import (
     HANDOFF_SIGNAL,
@@ -187,7 +189,9 @@ def action_server_env(settings: Settings) -> Dict[str, str]:
 
 
 def action_server_command(settings: Settings) -> List[str]:
-    return [
+    """rasa_sdk configures its own logging (INFO: no applicant text); ``--debug`` only when
+    LOG_LEVEL=DEBUG (``bot.logs``)."""
+    command = [
         sys.executable,
         "-m",
         "rasa_sdk",
@@ -196,6 +200,7 @@ def action_server_command(settings: Settings) -> List[str]:
         "--port",
         str(settings.action_port),
     ]
+    return command + (["--debug"] if log_level() <= logging.DEBUG else [])
 
 
 def check_secret(settings: Settings) -> None:

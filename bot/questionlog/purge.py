@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 
 from bot.questionlog.db import get_engine, session_scope
-from bot.questionlog.models import QuestionLogEntry
+from bot.questionlog.models import AuditEntry, QuestionLogEntry
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +52,15 @@ def _utcnow() -> dt.datetime:
 
 
 def purge(days: int, url: str | None = None, now: dt.datetime | None = None) -> int:
-    """Delete question-log rows older than ``days`` days; return how many were deleted."""
+    """Delete question-log rows older than ``days`` days, and the console's audit entries
+    (``console_audit``: log-ins with addresses, decisions) as old; return how many question-log
+    rows were deleted."""
     cutoff = (now or _utcnow()) - dt.timedelta(days=days)
     with session_scope(url) as session:
         result = session.execute(
             delete(QuestionLogEntry).where(QuestionLogEntry.created_at < cutoff)
         )
+        session.execute(delete(AuditEntry).where(AuditEntry.created_at < cutoff))
         return int(result.rowcount or 0)
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 from typing import List, Optional
 
+from bot.logs import configure_logging
+
 UNUSED_MODULES = ("jax",)
 
 
@@ -35,10 +37,13 @@ def prepare_rasa() -> None:
 
 def main(argv: Optional[List[str]] = None) -> None:
     prepare_rasa()
-    from rasa.__main__ import main as rasa_main
+    import rasa.__main__ as rasa_cli
 
+    # the project's logging (bot.logs) where Rasa's CLI configures structlog: no applicant
+    # text below DEBUG (LOG_LEVEL, or the command's --debug / --quiet)
+    rasa_cli.configure_structlog = configure_logging
     sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
-    rasa_main()
+    rasa_cli.main()
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from bot.logs import configure_logging
 from bot.rasa.handoff import STANDBY_TIMEOUT_S, CheckReport, write_status
 from bot.rasa.main import prepare_rasa
 
@@ -113,13 +114,15 @@ def serve(spec: Dict[str, Any], started: Optional[float] = None) -> None:
 
 
 def configure_process() -> None:
-    """Logging and TensorFlow set up as ``rasa run`` sets them up."""
+    """Logging and TensorFlow set up as ``rasa run`` sets them up, then the project's logging
+    (``bot.logs``: structlog filtered by LOG_LEVEL, no applicant text below DEBUG)."""
     import rasa.utils.io
     import rasa.utils.tensorflow.environment as tf_env
     from rasa.utils.common import configure_logging_and_warnings
 
     configure_logging_and_warnings(None, None, warn_only_once=True, filter_repeated_logs=True)
     rasa.utils.io.configure_colored_logging(None)
+    configure_logging()  # LOG_LEVEL for logging and structlog: no applicant text below DEBUG
     tf_env.setup_tf_environment()
 
 

@@ -96,10 +96,21 @@ class RestAssistant:
         ),
         ('/feedback{"helpful":"no","answer":"4711"}', '/feedback{"helpful":"no","answer":"4711"}'),
         (YES_WORD, '/feedback{"helpful":"yes"}'),  # typed by hand: the same intent
+        (  # feedback carries its verdict only: no slot can be set through it
+            '/feedback{"helpful":"no","answer":"4711","city":"长沙","sc_type":"高校"}',
+            '/feedback{"helpful":"no","answer":"4711"}',
+        ),
         (f" {NO_WORD}！", '/feedback{"helpful":"no"}'),
         (f"{YES_WORD}，截止时间是哪天？", None),  # a question that mentions the word is a question
     ],
-    ids=["button-yes", "button-no", "typed-yes", "typed-no-punctuated", "not-feedback"],
+    ids=[
+        "button-yes",
+        "button-no",
+        "typed-yes",
+        "extra-entities-dropped",
+        "typed-no-punctuated",
+        "not-feedback",
+    ],
 )
 async def test_rest_buttons_carry_the_payload_and_typing_the_word_works_the_same(
     rest_settings, http, sent, received

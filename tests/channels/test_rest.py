@@ -52,8 +52,28 @@ async def test_rasa_gets_pseudonym_masked_text_and_the_servers_channel(rest_sett
     assert message.sender_id == pseudonymous_id("test-secret", "rest", "13812345678")
     assert message.text == f"我的身份证{MASKED_ID_CARD}，电话{MASKED_MOBILE}"
     assert message.input_channel == "rest"
-    assert message.metadata == {"channel_message_id": "client-42"}
+    client_id, digest = message.metadata["channel_message_id"].split("#")
+    assert list(message.metadata) == ["channel_message_id"]
+    assert client_id == "client-42" and re.fullmatch("[0-9a-f]{16}", digest)
     assert replies == [{"recipient_id": message.sender_id, "text": f"收到：{message.text}"}]
+
+
+async def test_a_reused_client_message_id_never_makes_two_questions_one(rest_settings, http):
+    assistant = Assistant()
+    sent = [
+        ("m-1", "申报截止时间是什么时候？"),
+        ("m-1", "材料交到哪里"),
+        ("m-1", "申报截止时间是什么时候？"),
+    ]
+    async with RestServer(assistant) as server:
+        for message_id, text in sent:
+            body = {"sender": "a", "message": text, "metadata": {"message_id": message_id}}
+            assert (await send(http, server.url, body))[0] == 200
+    first, other, retry = (m.metadata["channel_message_id"] for m in assistant.messages)
+    assert first != other  # another question under the same id: its own row
+    assert first == retry  # a retry: the same row (the question log stores it once)
+    assert first.startswith("m-1#") and other.startswith("m-1#")
+    assert "申报" not in first
 
 
 async def test_a_long_message_is_masked_before_it_is_cut(rest_settings, http):

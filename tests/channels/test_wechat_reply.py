@@ -55,6 +55,15 @@ def test_buttons_become_a_numbered_list_with_a_hint():
     assert [c.as_user_text() for c in reply.choices] == ["区域", "高校"]
 
 
+def test_choices_listed_in_the_text_are_shown_once_as_links():
+    buttons = [{"title": "申报材料交到哪里？", "payload": "申报材料交到哪里？"}]
+    text = "您是想问下面的问题吗？\n1. 申报材料交到哪里？\n也可以换个说法再问。"
+    reply = format_messages([{"text": text, "buttons": buttons}])
+    assert reply.text.count("申报材料交到哪里？") == 2  # the link's text and its content
+    assert "\n1. 申报材料交到哪里？\n" not in reply.text
+    assert reply.text.startswith("您是想问下面的问题吗？\n也可以换个说法再问。")
+
+
 @pytest.mark.parametrize(
     "typed,expected",
     [("1", "a"), (" 2 ", "b"), ("2.", "b"), ("3", None), ("12个", None), ("", None)],

@@ -32,7 +32,7 @@ def csrf_of(html: str) -> str:
 @pytest.fixture
 def config(db_url, knowledge_copy, tmp_path) -> ConsoleConfig:  # noqa: F811
     write_rows(ROWS, db_url)
-    store.add_user(USER, PASSWORD, db_url)
+    store.add_user(USER, PASSWORD, db_url, role=store.ADMIN)
     return ConsoleConfig(
         database_url=db_url,
         knowledge_dir=knowledge_copy,

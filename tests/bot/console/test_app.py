@@ -174,6 +174,29 @@ async def test_report_explains_a_bad_range(staff, query, note):
     assert note in await (await staff.get("/report?" + query)).text()
 
 
+@pytest.mark.parametrize(
+    ("path", "note"),
+    [
+        ("/report?until=9999-12-31", "超出范围"),
+        ("/report?since=0001-01-01&until=0001-01-02", "超出范围"),
+        ("/report?since=2026-13-01", "日期格式不对"),
+        ("/report.csv?until=9999-12-31", "超出范围"),
+        ("/review?since=1999-12-31", "超出范围"),
+        ("/conversation/99999999999999999999999", "不存在"),
+        ("/conversation/9223372036854775808", "不存在"),
+    ],
+)
+async def test_out_of_range_queries_get_400_in_chinese(staff, path, note):
+    response = await staff.get(path)
+    assert response.status == 400, path
+    assert note in await response.text()
+
+
+async def test_an_unknown_row_is_a_404_in_chinese(staff):
+    response = await staff.get("/conversation/9223372036854775807")
+    assert response.status == 404 and "没有编号为" in await response.text()
+
+
 async def test_downloads(staff):
     response = await staff.get("/report.xlsx?" + RANGE)
     assert response.status == 200
@@ -381,9 +404,9 @@ async def test_a_new_faq_entry_from_a_group(staff, config):
 
 
 async def test_a_long_queue_shows_the_most_frequent_groups(staff, monkeypatch):
-    from bot.console import app
+    from bot.console import review as review_pages
 
-    monkeypatch.setattr(app, "SHOWN_GROUPS", 1)
+    monkeypatch.setattr(review_pages, "SHOWN_GROUPS", 1)
     html, _ = await review(staff)
     assert 'id="pending-count">2<' in html and "最常见的 1 组" in html
     assert html.count('class="card group"') == 1
