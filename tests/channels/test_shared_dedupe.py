@@ -12,9 +12,9 @@ import uuid
 import aiohttp
 import pytest
 
-from channels.telegram import TelegramInput
-from channels.telegram_updates import SeenUpdates, SharedSeenUpdates, make_seen_updates
-from channels.wechat_dedupe import TurnCache, make_turn_cache
+from channels.telegram.channel import TelegramInput
+from channels.telegram.updates import SeenUpdates, SharedSeenUpdates, make_seen_updates
+from channels.wechat.dedupe import TurnCache, make_turn_cache
 from tests.support.telegram_fakes import SECRET, TOKEN, ChannelServer, FakeBotAPI, message_update
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")

@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from channels.texts import channel_text
-from channels.wechat_messages import ASK_AGAIN_REPLY, SORRY_REPLY
+from channels.wechat.messages import ASK_AGAIN_REPLY, SORRY_REPLY
 from tests.e2e.client import say_text
 from tests.support.wechat_fakes import AES_KEY, APPID, TOKEN, WeChatServer, payload, reply_content
 

@@ -20,7 +20,7 @@ from aiohttp import web
 from sanic import Sanic
 from wechatpy.crypto import WeChatCrypto
 
-from channels.wechat import WeChatInput
+from channels.wechat.channel import WeChatInput
 
 PAYLOADS = Path(__file__).parent / "payloads"
 TOKEN = "hnfgw_token_2021"

@@ -9,7 +9,7 @@ second use. WeChat's own retries of a message come with a new timestamp and nonc
 One repeat is not a replay: the same delivery byte for byte (same query, same body digest),
 which is what nginx sends to the next instance when the first one died while answering
 (``deploy/nginx.conf.template``). It is let through because it cannot do anything new: the
-MsgId turn cache (``channels/wechat_dedupe.py``, remembered longer than the replay window)
+MsgId turn cache (``channels/wechat/dedupe.py``, remembered longer than the replay window)
 answers it with the first attempt's reply and Rasa never sees it twice. A different body
 under a used (timestamp, nonce), or a used query without a body (URL verification), is refused.
 

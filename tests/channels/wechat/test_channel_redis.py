@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from channels.wechat_api import AsyncWeChatApi, make_client
-from channels.wechat_dedupe import SharedTurnCache
-from channels.wechat_nonces import RedisNonceCache, make_nonce_cache
+from channels.wechat.api import AsyncWeChatApi, make_client
+from channels.wechat.dedupe import SharedTurnCache
+from channels.wechat.nonces import RedisNonceCache, make_nonce_cache
 from tests.support.wechat_fakes import (
     AES_KEY,
     APPID,

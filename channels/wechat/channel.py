@@ -2,7 +2,7 @@
 
 Enable it in credentials.yml::
 
-    channels.wechat.WeChatInput:
+    channels.wechat.channel.WeChatInput:
       token: ${WECHAT_TOKEN}
       aes_key: ${WECHAT_AES_KEY}      # optional: 兼容/安全模式
       appid: ${WECHAT_APPID}
@@ -10,7 +10,7 @@ Enable it in credentials.yml::
 
 The webhook is ``/webhooks/wechat/webhook``. Protocol rules (signatures,
 replay window, AES, the 5-second passive-reply rule, retries, message limits)
-live here and in the ``channels/wechat_*`` helpers, nowhere else.
+live here and in the other ``channels/wechat/`` modules, nowhere else.
 
 Who may post: the query signature must verify and its (timestamp, nonce) must be new (the
 nonce cache: memory, or Redis when ``REDIS_URL`` is set); with an EncodingAESKey only an
@@ -39,9 +39,9 @@ from channels.plumbing import TTLMap, setting
 from channels.privacy import protect
 from channels.questions import Failsafe, feedback_payload, one_question_at_a_time
 from channels.texts import channel_text
-from channels.wechat_api import AsyncWeChatApi, make_client
-from channels.wechat_dedupe import Turn, make_turn_cache
-from channels.wechat_messages import (
+from channels.wechat.api import AsyncWeChatApi, make_client
+from channels.wechat.dedupe import Turn, make_turn_cache
+from channels.wechat.messages import (
     ASK_AGAIN_REPLY,
     MAX_BODY_BYTES,
     SORRY_REPLY,
@@ -52,8 +52,8 @@ from channels.wechat_messages import (
     render_text_reply,
     xml_fields,
 )
-from channels.wechat_nonces import NonceCache, delivery_digest, make_nonce_cache
-from channels.wechat_reply import (
+from channels.wechat.nonces import NonceCache, delivery_digest, make_nonce_cache
+from channels.wechat.reply import (
     Choice,
     answer_for,
     format_messages,
@@ -61,7 +61,7 @@ from channels.wechat_reply import (
     split_text,
     trim_text,
 )
-from channels.wechat_security import DecryptError, MessageCrypto, RequestVerifier, SignatureError
+from channels.wechat.security import DecryptError, MessageCrypto, RequestVerifier, SignatureError
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ class WeChatInput(InputChannel):
         """Called once the request is authentic: its (timestamp, nonce) is used up — except
         for the same delivery again (``delivery``: the body's digest), which nginx sends to
         the next instance when the first died while answering; the MsgId turn cache answers
-        that one with the first attempt's reply (channels/wechat_nonces.py)."""
+        that one with the first attempt's reply (channels/wechat/nonces.py)."""
         args = request.args
         timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
         if await self.nonces.first_use(timestamp, nonce, delivery):

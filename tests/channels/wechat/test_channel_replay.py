@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from channels.plumbing import TTLMap
-from channels.wechat import WeChatInput
-from channels.wechat_nonces import MemoryNonceCache, RedisNonceCache, make_nonce_cache
-from channels.wechat_security import (
+from channels.wechat.channel import WeChatInput
+from channels.wechat.nonces import MemoryNonceCache, RedisNonceCache, make_nonce_cache
+from channels.wechat.security import (
     DecryptError,
     MessageCrypto,
     RequestVerifier,

@@ -2,7 +2,7 @@
 
 Enable it in credentials.yml::
 
-    channels.telegram.TelegramInput:
+    channels.telegram.channel.TelegramInput:
       token: ...           # empty or absent: TELEGRAM_TOKEN (bot.settings)
       secret_token: ...    # TELEGRAM_SECRET_TOKEN, checked on every webhook call
       webhook_url: ...     # TELEGRAM_WEBHOOK_URL; unset means long polling
@@ -10,7 +10,7 @@ Enable it in credentials.yml::
 
 Route: POST /webhooks/telegram/webhook. Updates are answered 200 at once and
 processed in background tasks, so a reply waiting out a 429 never blocks anyone. With
-``REDIS_URL`` set, the update is claimed in Redis before the 200 (channels/telegram_updates.py):
+``REDIS_URL`` set, the update is claimed in Redis before the 200 (channels/telegram/updates.py):
 a second delivery is not processed again, and an update whose instance died before answering
 it is taken over by another instance's sweep, every ``CLAIM_SECONDS``.
 """
@@ -36,9 +36,9 @@ from channels.limits import rate_limited, read_body
 from channels.plumbing import text_setting
 from channels.privacy import protect
 from channels.questions import Failsafe, one_question_at_a_time
-from channels.telegram_output import CallbackPayloads, TelegramOutput
-from channels.telegram_polling import Poller
-from channels.telegram_updates import (
+from channels.telegram.output import CallbackPayloads, TelegramOutput
+from channels.telegram.polling import Poller
+from channels.telegram.updates import (
     EXPIRED_BUTTON_REPLY,
     NON_TEXT_REPLY,
     Incoming,
