@@ -128,8 +128,8 @@ ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {
         "[身份证号]": "stands in for masked data in what Rasa and the log see",
         "[邮箱]": "stands in for masked data in what Rasa and the log see",
     },
-    "channels/wechat_messages.py": {"你好": "what a new follower says to the assistant (input)"},
-    "channels/telegram_updates.py": {
+    "channels/wechat/messages.py": {"你好": "what a new follower says to the assistant (input)"},
+    "channels/telegram/updates.py": {
         q: "what a /command says to the assistant (input)"
         for q in (
             "你好",

@@ -133,9 +133,9 @@ def write_runtime_config(settings: Settings, build_dir: Path = BUILD_DIR) -> Dic
         "channels.model_swap.ModelSwapInput": None,
     }
     if settings.wechat_token:
-        credentials["channels.wechat.WeChatInput"] = {}
+        credentials["channels.wechat.channel.WeChatInput"] = {}
     if settings.telegram_token:
-        credentials["channels.telegram.TelegramInput"] = {}
+        credentials["channels.telegram.channel.TelegramInput"] = {}
     endpoints: Dict[str, dict] = {
         "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
         **store_endpoints(settings),

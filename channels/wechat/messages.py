@@ -53,7 +53,7 @@ class Incoming:
     create_time: str = ""
     event: str = ""
     welcome: bool = False
-    # a tapped weixin://bizmsgmenu link's msgmenuid (certified accounts only; channels/wechat_reply)
+    # a tapped weixin://bizmsgmenu link's msgmenuid (certified accounts only; channels/wechat/reply)
     menu_id: str = ""
 
     @property

@@ -9,9 +9,9 @@ import time
 import pytest
 
 from channels.texts import channel_text
-from channels.wechat_api import AsyncWeChatApi, make_client, session_storage
-from channels.wechat_dedupe import TurnCache
-from channels.wechat_messages import ASK_AGAIN_REPLY
+from channels.wechat.api import AsyncWeChatApi, make_client, session_storage
+from channels.wechat.dedupe import TurnCache
+from channels.wechat.messages import ASK_AGAIN_REPLY
 from tests.support.wechat_fakes import (
     APPID,
     FakeBot,

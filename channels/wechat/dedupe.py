@@ -6,12 +6,17 @@ instead of reaching Rasa again. A message is known by (openid, MsgId) — MsgIds
 unique per user — or (openid, CreateTime:Event) for events, which have no MsgId.
 
 ``SharedTurnCache`` (``REDIS_URL`` set) does the same across instances behind a load
-balancer: the first instance to see a message claims it (``SET claim NX EX``), answers it
-and stores the finished reply text for ``ttl`` seconds; a retry landing on another
-instance waits for that text (polling) instead of asking Rasa a second time, and takes the
-message over only when the claim has expired without a reply (the claiming instance died).
-Keys hold a keyed hash of (openid, MsgId), never the openid. While Redis does not answer,
-each instance falls back to its own memory (logged), as the nonce cache does.
+balancer: the first instance to see a message claims it (one atomic step: no reply stored
+yet → ``SET claim NX PX``), answers it, stores the finished reply text for ``ttl`` seconds
+and releases the claim. A retry landing on another instance — WeChat's own, or nginx
+passing the same delivery on when an instance died (``deploy/nginx.conf.template``) —
+waits for that text (polling) instead of asking Rasa a second time. The claim is short
+(``claim_seconds``, 3 s) and renewed every third of it while the answer is being made (a
+heartbeat), so a claim outlives its instance by at most ``claim_seconds``: then a waiting
+delivery takes the message over and answers it. An instance whose heartbeat found its claim
+gone (an event loop stalled longer than the claim) logs it; the message may then be answered
+twice, never lost. Keys hold a keyed hash of (openid, MsgId), never the openid. While Redis
+does not answer, each instance falls back to its own memory (logged), as the nonce cache does.
 
 What stays per instance: whether an answer went out through 客服消息 (``handed_off``). A
 WeChat retry only follows a passive reply WeChat did not receive, and an instance hands an
@@ -34,8 +39,27 @@ logger = logging.getLogger(__name__)
 
 REDIS_TIMEOUT_SECONDS = 1.0
 DEFAULT_TTL_SECONDS = 600.0
-DEFAULT_CLAIM_SECONDS = 60.0  # longer than any turn: after it a silent claim is taken over
+DEFAULT_CLAIM_SECONDS = 3.0  # renewed while the answer is made; a dead instance's expires
 DEFAULT_POLL_SECONDS = 0.05
+
+# KEYS: reply, claim. ARGV: this attempt's token, claim milliseconds.
+# → {1, reply} answered already; {2} claimed by this attempt; {0} another attempt holds it
+CLAIM_UNLESS_ANSWERED = """
+local reply = redis.call('GET', KEYS[1])
+if reply then return {1, reply} end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2} end
+return {0}
+"""
+# KEYS: claim. ARGV: token, claim milliseconds → 1 renewed, 0 no longer this attempt's
+RENEW_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+# KEYS: claim. ARGV: token → 1 released, 0 no longer this attempt's
+RELEASE_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 @dataclass
@@ -89,7 +113,7 @@ class SharedTurnCache(TurnCache):
         self.namespace = namespace
         self.prefix = f"wechat:turn:{hashlib.sha256(namespace.encode()).hexdigest()[:16]}:"
         self.ttl = max(1, math.ceil(ttl_seconds))
-        self.claim_ttl = max(1, math.ceil(claim_seconds))
+        self.claim_ms = max(100, round(claim_seconds * 1000))
         self.poll_seconds = poll_seconds
         self.instance = uuid.uuid4().hex
         self._redis = LazyRedis(redis_url, REDIS_TIMEOUT_SECONDS, "the Redis turn cache")
@@ -107,12 +131,15 @@ class SharedTurnCache(TurnCache):
     async def _run(self, key: Hashable, start: Callable[[], Awaitable[Any]]) -> Any:
         base = self.redis_key(key)
         reply_key, claim_key = f"{base}:reply", f"{base}:claim"
+        token = f"{self.instance}:{uuid.uuid4().hex[:8]}"
         try:
             while True:
-                reply = await self._call("get", reply_key)
-                if reply is not None:  # answered (here or elsewhere): the same text again
-                    return reply.decode("utf-8")
-                if await self._call("set", claim_key, self.instance, nx=True, ex=self.claim_ttl):
+                outcome = await self._call(
+                    "eval", CLAIM_UNLESS_ANSWERED, 2, reply_key, claim_key, token, self.claim_ms
+                )
+                if outcome[0] == 1:  # answered (here or elsewhere): the same text again
+                    return outcome[1].decode("utf-8")
+                if outcome[0] == 2:
                     break
                 await asyncio.sleep(self.poll_seconds)  # another instance is answering it
         except asyncio.CancelledError:
@@ -122,15 +149,35 @@ class SharedTurnCache(TurnCache):
                 "wechat: turn cache in Redis unavailable (%s), using memory", type(err).__name__
             )
             return await start()
-        text = await start()
-        if isinstance(text, str):
-            try:
+        heartbeat = asyncio.ensure_future(self._keep_claim(claim_key, token))
+        try:
+            text = await start()
+        finally:
+            heartbeat.cancel()
+        try:
+            if isinstance(text, str):
                 await self._call("set", reply_key, text.encode("utf-8"), ex=self.ttl)
-            except Exception as err:
-                logger.warning(
-                    "wechat: could not share a reply through Redis (%s)", type(err).__name__
-                )
+            await self._call("eval", RELEASE_CLAIM, 1, claim_key, token)
+        except Exception as err:
+            logger.warning("wechat: could not share a reply through Redis (%s)", type(err).__name__)
         return text
+
+    async def _keep_claim(self, claim_key: str, token: str) -> None:
+        """Renew the claim every third of its life while this instance answers."""
+        while True:
+            await asyncio.sleep(self.claim_ms / 3000)
+            try:
+                renewed = await self._call("eval", RENEW_CLAIM, 1, claim_key, token, self.claim_ms)
+            except Exception as err:  # Redis away: the claim may lapse; the reply still goes
+                logger.warning("wechat: could not renew a claim (%s)", type(err).__name__)
+                continue
+            if not renewed:
+                logger.warning(
+                    "wechat: a claim lapsed while answering (event loop stalled for more than "
+                    "%.1fs): another instance may answer the same message",
+                    self.claim_ms / 1000,
+                )
+                return
 
     async def close(self) -> None:
         await self._redis.close()

@@ -29,7 +29,7 @@ def api_channel(fake, **kwargs):
 
 
 async def test_pending_customer_service_replies_are_sent_before_stop(fake_wechat_api, caplog):
-    caplog.set_level(logging.INFO, logger="channels.wechat")
+    caplog.set_level(logging.INFO, logger="channels.wechat.channel")
     bot = FakeBot(delay=0.5)
     channel = api_channel(fake_wechat_api)
     async with serve_channel(channel, bot) as url:

@@ -13,7 +13,7 @@ import pytest
 
 from bot.settings import get_settings
 from channels.questions import unavailable_reply
-from channels.telegram import TelegramInput
+from channels.telegram.channel import TelegramInput
 from tests.support.telegram_fakes import (
     BOT_USERNAME,
     GROUP_CHAT,
@@ -763,6 +763,6 @@ def test_defaults_without_any_configuration():
 def test_rasa_loads_the_channel_from_credentials():
     from rasa.core.run import _create_single_channel
 
-    channel = _create_single_channel("channels.telegram.TelegramInput", {"token": TOKEN})
+    channel = _create_single_channel("channels.telegram.channel.TelegramInput", {"token": TOKEN})
     assert isinstance(channel, TelegramInput)
     assert channel.token == TOKEN

@@ -6,6 +6,13 @@ So the channel remembers every (timestamp, nonce) it accepted for twice the wind
 timestamp stays acceptable from ``window`` before to ``window`` after it) and refuses a
 second use. WeChat's own retries of a message come with a new timestamp and nonce.
 
+One repeat is not a replay: the same delivery byte for byte (same query, same body digest),
+which is what nginx sends to the next instance when the first one died while answering
+(``deploy/nginx.conf.template``). It is let through because it cannot do anything new: the
+MsgId turn cache (``channels/wechat/dedupe.py``, remembered longer than the replay window)
+answers it with the first attempt's reply and Rasa never sees it twice. A different body
+under a used (timestamp, nonce), or a used query without a body (URL verification), is refused.
+
 ``MemoryNonceCache`` is one process's memory (bounded); ``RedisNonceCache`` shares it
 between instances (``SET key 1 NX EX ttl``) when ``REDIS_URL`` is set, and falls back to
 the local memory — logged — while Redis does not answer.
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import math
 import time
@@ -28,9 +36,13 @@ DEFAULT_MAX_NONCES = 100_000
 REDIS_TIMEOUT_SECONDS = 1.0
 
 
+STRICT = "-"  # the stored delivery of a query that may never repeat
+
+
 class NonceCache(Protocol):
-    async def first_use(self, timestamp: str, nonce: str) -> bool:
-        """Remember (timestamp, nonce); False when it was already used."""
+    async def first_use(self, timestamp: str, nonce: str, delivery: str | None = None) -> bool:
+        """Remember (timestamp, nonce) with ``delivery`` (a digest of the body); False when it
+        was already used — unless by this very delivery (``delivery`` given and equal)."""
 
     async def close(self) -> None:
         """Release connections (the server is stopping)."""
@@ -43,13 +55,17 @@ class MemoryNonceCache:
         maxsize: int = DEFAULT_MAX_NONCES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._seen: TTLMap[bool] = TTLMap(maxsize, ttl_seconds, clock)
+        self._seen: TTLMap[str] = TTLMap(maxsize, ttl_seconds, clock)
 
     def __len__(self) -> int:
         return len(self._seen)
 
-    async def first_use(self, timestamp: str, nonce: str) -> bool:
-        return self._seen.add_if_absent((timestamp, nonce))
+    async def first_use(self, timestamp: str, nonce: str, delivery: str | None = None) -> bool:
+        used_by = self._seen.get((timestamp, nonce))
+        if used_by is None:
+            self._seen.set((timestamp, nonce), delivery or STRICT)
+            return True
+        return same_delivery(used_by, delivery)
 
     async def close(self) -> None:
         return None
@@ -71,21 +87,34 @@ class RedisNonceCache:
         self.fallback = fallback or MemoryNonceCache(ttl_seconds)
         self._redis = LazyRedis(redis_url, REDIS_TIMEOUT_SECONDS, "the Redis nonce cache")
 
-    async def first_use(self, timestamp: str, nonce: str) -> bool:
+    async def first_use(self, timestamp: str, nonce: str, delivery: str | None = None) -> bool:
         key = f"{self.prefix}{timestamp}:{nonce}"
+        value = (delivery or STRICT).encode("ascii")
         try:
             added = await asyncio.wait_for(
-                self._redis().set(key, b"1", nx=True, ex=self.ttl), 2 * REDIS_TIMEOUT_SECONDS
+                self._redis().set(key, value, nx=True, ex=self.ttl), 2 * REDIS_TIMEOUT_SECONDS
             )
+            if added:
+                return True
+            used_by = await asyncio.wait_for(self._redis().get(key), 2 * REDIS_TIMEOUT_SECONDS)
         except Exception as err:  # Redis down or slow: this instance's memory still protects
             logger.warning(
                 "wechat: nonce cache in Redis unavailable (%s), using memory", type(err).__name__
             )
-            return await self.fallback.first_use(timestamp, nonce)
-        return bool(added)
+            return await self.fallback.first_use(timestamp, nonce, delivery)
+        return used_by is not None and same_delivery(used_by.decode("ascii", "replace"), delivery)
 
     async def close(self) -> None:
         await self._redis.close()
+
+
+def delivery_digest(body: bytes) -> str:
+    """What tells one delivery of a POST from another under the same query: its body."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def same_delivery(used_by: str, delivery: str | None) -> bool:
+    return bool(delivery) and used_by != STRICT and hmac.compare_digest(used_by, str(delivery))
 
 
 def make_nonce_cache(

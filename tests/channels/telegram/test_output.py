@@ -8,14 +8,14 @@ import pytest
 from telegram import Bot
 from telegram.error import RetryAfter
 
-from channels.telegram_output import (
+from channels.telegram.output import (
     MAX_CALLBACK_BYTES,
     CallbackPayloads,
     TelegramOutput,
     retry_after_seconds,
     split_message,
 )
-from channels.telegram_updates import SeenUpdates, command_text
+from channels.telegram.updates import SeenUpdates, command_text
 from tests.support.telegram_fakes import PRIVATE_CHAT, TOKEN, FakeBotAPI
 
 
@@ -151,7 +151,7 @@ async def test_output_retries_on_429(
     async def no_sleep(seconds):
         slept.append(seconds)
 
-    monkeypatch.setattr("channels.telegram_output.asyncio.sleep", no_sleep)
+    monkeypatch.setattr("channels.telegram.output.asyncio.sleep", no_sleep)
     api.fail_next("sendMessage", retry_after=retry_after, times=failures)
     async with Bot(TOKEN, base_url=api.base_url) as bot:
         output = TelegramOutput(bot, PRIVATE_CHAT, CallbackPayloads())
@@ -165,7 +165,7 @@ async def test_output_retries_on_429(
 
 async def test_output_stops_after_a_lost_part(api, monkeypatch):
     """A later part is never sent after an earlier one was dropped (order matters)."""
-    monkeypatch.setattr("channels.telegram_output.split_message", lambda text: ["一", "二", "三"])
+    monkeypatch.setattr("channels.telegram.output.split_message", lambda text: ["一", "二", "三"])
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     api.fail_next("sendMessage", retry_after=500)
     async with Bot(TOKEN, base_url=api.base_url) as bot:
@@ -175,7 +175,7 @@ async def test_output_stops_after_a_lost_part(api, monkeypatch):
 
 
 async def test_buttons_go_on_the_last_part_only(api, monkeypatch):
-    monkeypatch.setattr("channels.telegram_output.split_message", lambda text: ["一", "二"])
+    monkeypatch.setattr("channels.telegram.output.split_message", lambda text: ["一", "二"])
     async with Bot(TOKEN, base_url=api.base_url) as bot:
         output = TelegramOutput(bot, PRIVATE_CHAT, CallbackPayloads(), reply_to_message_id=8)
         await output.send_text_with_buttons("te_x", "一\n二", [{"title": "是", "payload": "是"}])

@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from channels.wechat_api import AsyncWeChatApi, WeChatApiError, make_client, redact
+from channels.wechat.api import AsyncWeChatApi, WeChatApiError, make_client, redact
 from tests.support.wechat_fakes import (
     APPID,
     FakeBot,
@@ -103,7 +103,9 @@ async def test_unreachable_api_with_a_token_logs_no_token(closed_port, caplog):
     try:
         with pytest.raises(WeChatApiError) as caught:
             await api.send_text("o_x", "你好")
-        logging.getLogger("channels.wechat").exception("wechat: 客服消息 failed: %s", caught.value)
+        logging.getLogger("channels.wechat.channel").exception(
+            "wechat: 客服消息 failed: %s", caught.value
+        )
     finally:
         api.close()
     assert "ConnectionError" in str(caught.value)

@@ -10,7 +10,7 @@ from typing import Awaitable, Callable, List
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
-from channels.telegram_output import retry_after_seconds
+from channels.telegram.output import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from channels.texts import channel_text
-from channels.wechat_messages import VOICE_OFF_REPLY, WELCOME_FALLBACK, non_text_reply
-from channels.wechat_reply import TRIMMED_SUFFIX
+from channels.wechat.messages import VOICE_OFF_REPLY, WELCOME_FALLBACK, non_text_reply
+from channels.wechat.reply import TRIMMED_SUFFIX
 from tests.support.wechat_fakes import (
     ACCOUNT,
     FakeBot,

@@ -11,7 +11,7 @@ from typing import List, Tuple
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from channels.wechat_messages import MalformedMessage, xml_fields
+from channels.wechat.messages import MalformedMessage, xml_fields
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from channels.texts import channel_text
-from channels.wechat_messages import Incoming, render_text_reply, xml_fields
-from channels.wechat_reply import (
+from channels.wechat.messages import Incoming, render_text_reply, xml_fields
+from channels.wechat.reply import (
     CHOICE_HINT,
     TRIMMED_SUFFIX,
     Choice,

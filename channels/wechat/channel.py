@@ -2,7 +2,7 @@
 
 Enable it in credentials.yml::
 
-    channels.wechat.WeChatInput:
+    channels.wechat.channel.WeChatInput:
       token: ${WECHAT_TOKEN}
       aes_key: ${WECHAT_AES_KEY}      # optional: 兼容/安全模式
       appid: ${WECHAT_APPID}
@@ -10,7 +10,7 @@ Enable it in credentials.yml::
 
 The webhook is ``/webhooks/wechat/webhook``. Protocol rules (signatures,
 replay window, AES, the 5-second passive-reply rule, retries, message limits)
-live here and in the ``channels/wechat_*`` helpers, nowhere else.
+live here and in the other ``channels/wechat/`` modules, nowhere else.
 
 Who may post: the query signature must verify and its (timestamp, nonce) must be new (the
 nonce cache: memory, or Redis when ``REDIS_URL`` is set); with an EncodingAESKey only an
@@ -39,9 +39,9 @@ from channels.plumbing import TTLMap, setting
 from channels.privacy import protect
 from channels.questions import Failsafe, feedback_payload, one_question_at_a_time
 from channels.texts import channel_text
-from channels.wechat_api import AsyncWeChatApi, make_client
-from channels.wechat_dedupe import Turn, make_turn_cache
-from channels.wechat_messages import (
+from channels.wechat.api import AsyncWeChatApi, make_client
+from channels.wechat.dedupe import Turn, make_turn_cache
+from channels.wechat.messages import (
     ASK_AGAIN_REPLY,
     MAX_BODY_BYTES,
     SORRY_REPLY,
@@ -52,8 +52,8 @@ from channels.wechat_messages import (
     render_text_reply,
     xml_fields,
 )
-from channels.wechat_nonces import NonceCache, make_nonce_cache
-from channels.wechat_reply import (
+from channels.wechat.nonces import NonceCache, delivery_digest, make_nonce_cache
+from channels.wechat.reply import (
     Choice,
     answer_for,
     format_messages,
@@ -61,7 +61,7 @@ from channels.wechat_reply import (
     split_text,
     trim_text,
 )
-from channels.wechat_security import DecryptError, MessageCrypto, RequestVerifier, SignatureError
+from channels.wechat.security import DecryptError, MessageCrypto, RequestVerifier, SignatureError
 
 logger = logging.getLogger(__name__)
 
@@ -190,10 +190,16 @@ class WeChatInput(InputChannel):
             return response.text("forbidden", status=403)
         return None
 
-    async def _refuse_replayed(self, request: Request) -> HTTPResponse | None:
-        """Called once the request is authentic: its (timestamp, nonce) is used up."""
+    async def _refuse_replayed(
+        self, request: Request, delivery: str | None = None
+    ) -> HTTPResponse | None:
+        """Called once the request is authentic: its (timestamp, nonce) is used up — except
+        for the same delivery again (``delivery``: the body's digest), which nginx sends to
+        the next instance when the first died while answering; the MsgId turn cache answers
+        that one with the first attempt's reply (channels/wechat/nonces.py)."""
         args = request.args
-        if await self.nonces.first_use(args.get("timestamp", ""), args.get("nonce", "")):
+        timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+        if await self.nonces.first_use(timestamp, nonce, delivery):
             return None
         logger.warning("wechat: refused a replayed request (timestamp and nonce already used)")
         return response.text("forbidden", status=403)
@@ -226,7 +232,7 @@ class WeChatInput(InputChannel):
         if body is None:
             logger.warning("wechat: refused a body over %d bytes", self.max_body_bytes)
             return response.text("payload too large", status=413)
-        args, crypto = request.args, None
+        args, crypto, delivery = request.args, None, delivery_digest(body)
         if self.crypto is not None:  # safe or compatible mode: only the signed <Encrypt> counts
             try:
                 body, crypto = self.crypto.decrypt(
@@ -247,7 +253,7 @@ class WeChatInput(InputChannel):
             # 安全模式 without a key here; 兼容模式 (plaintext beside <Encrypt>) is read as 明文
             logger.warning("wechat: encrypted message but no EncodingAESKey is configured")
             return response.text("safe mode is not configured", status=400)
-        refused = await self._refuse_replayed(request)
+        refused = await self._refuse_replayed(request, delivery)
         if refused:
             return refused
         try:

@@ -2,14 +2,17 @@
 
 Enable it in credentials.yml::
 
-    channels.telegram.TelegramInput:
+    channels.telegram.channel.TelegramInput:
       token: ...           # empty or absent: TELEGRAM_TOKEN (bot.settings)
       secret_token: ...    # TELEGRAM_SECRET_TOKEN, checked on every webhook call
       webhook_url: ...     # TELEGRAM_WEBHOOK_URL; unset means long polling
       base_url: ...        # TELEGRAM_BASE_URL, default https://api.telegram.org/bot
 
 Route: POST /webhooks/telegram/webhook. Updates are answered 200 at once and
-processed in background tasks, so a reply waiting out a 429 never blocks anyone.
+processed in background tasks, so a reply waiting out a 429 never blocks anyone. With
+``REDIS_URL`` set, the update is claimed in Redis before the 200 (channels/telegram/updates.py):
+a second delivery is not processed again, and an update whose instance died before answering
+it is taken over by another instance's sweep, every ``CLAIM_SECONDS``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import inspect
+import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, Set
 
@@ -32,12 +36,13 @@ from channels.limits import rate_limited, read_body
 from channels.plumbing import text_setting
 from channels.privacy import protect
 from channels.questions import Failsafe, one_question_at_a_time
-from channels.telegram_output import CallbackPayloads, TelegramOutput
-from channels.telegram_polling import Poller
-from channels.telegram_updates import (
+from channels.telegram.output import CallbackPayloads, TelegramOutput
+from channels.telegram.polling import Poller
+from channels.telegram.updates import (
     EXPIRED_BUTTON_REPLY,
     NON_TEXT_REPLY,
     Incoming,
+    SharedSeenUpdates,
     interpret,
     make_seen_updates,
 )
@@ -93,6 +98,7 @@ class TelegramInput(InputChannel):
         self._poller: Poller | None = None
         self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
         self._seen = make_seen_updates(self.token, redis_url)  # Redis: across instances
+        self._sweep: asyncio.Task[None] | None = None
         self._payloads = CallbackPayloads()
         self._tasks: Set[asyncio.Task[None]] = set()
 
@@ -127,7 +133,7 @@ class TelegramInput(InputChannel):
             update = self._parse(request)
             if update is None:
                 return response.json({"ok": False, "error": "not an update"}, status=400)
-            self.accept(update)
+            await self.accept_claimed(update, request.json)
             return response.json({"ok": True})
 
         async def on_start(app: Any, loop: Any) -> None:
@@ -154,6 +160,7 @@ class TelegramInput(InputChannel):
             return
         _quiet_httpx()
         bot = self._get_bot()
+        self._start_sweep()
         if self.mode == "polling":
             self._poller = Poller(
                 bot, self.handle, poll_timeout=self.poll_timeout, drain_timeout=self.drain_timeout
@@ -169,7 +176,36 @@ class TelegramInput(InputChannel):
         except TelegramError as exc:  # Telegram unreachable now; retried on the first update
             logger.warning("telegram: getMe failed at start (%s)", type(exc).__name__)
 
+    def _start_sweep(self) -> None:
+        if isinstance(self._seen, SharedSeenUpdates) and self._sweep is None:
+            self._sweep = asyncio.ensure_future(self._sweep_orphans())
+
+    async def _sweep_orphans(self) -> None:
+        """Take over the updates an instance claimed and died before answering."""
+        assert isinstance(self._seen, SharedSeenUpdates)
+        while True:
+            await asyncio.sleep(self._seen.claim_seconds)
+            try:
+                orphans = await self._seen.orphans()
+            except Exception as err:  # Redis away: the next sweep tries again
+                logger.warning("telegram: sweep for orphaned updates failed (%s)", err)
+                continue
+            for update_id, update_json in orphans:
+                if not await self._seen.claim(update_id, update_json):
+                    continue  # another instance's sweep was first
+                logger.info("telegram: update %s taken over from an instance that died", update_id)
+                try:
+                    update = Update.de_json(json.loads(update_json), self._get_bot())
+                except Exception:
+                    logger.warning("telegram: a pending update could not be read again")
+                    await self._seen.answered(update_id)
+                    continue
+                self._schedule(update, claimed=True)
+
     async def stop(self) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
         if self._poller is not None:
             await self._poller.stop()
             self._poller = None
@@ -195,25 +231,37 @@ class TelegramInput(InputChannel):
         """Process ``update`` in the background unless it was seen before."""
         return self._schedule(update) is not None
 
+    async def accept_claimed(self, update: Update, data: Any) -> bool:
+        """``accept``, with the update claimed (and kept) in Redis before this returns — before
+        the webhook's 200 — so that no instance dying loses it."""
+        if not self._seen.add(update.update_id):
+            logger.debug("telegram: duplicate update %s ignored", update.update_id)
+            return False
+        if not await self._seen.claim(update.update_id, json.dumps(data, ensure_ascii=False)):
+            logger.debug("telegram: update %s taken by another instance", update.update_id)
+            return False
+        return self._schedule(update, claimed=True) is not None
+
     async def handle(self, update: Update) -> None:
         """Process ``update`` and return once it is handled (polling confirms it only then)."""
         task = self._schedule(update)
         if task is not None:
             await asyncio.wait({task})  # not cancelled with the caller: stop() drains it
 
-    def _schedule(self, update: Update) -> asyncio.Task | None:
-        if not self._seen.add(update.update_id):
+    def _schedule(self, update: Update, claimed: bool = False) -> asyncio.Task | None:
+        if not self._seen.add(update.update_id) and not claimed:
             logger.debug("telegram: duplicate update %s ignored", update.update_id)
             return None
-        task = asyncio.create_task(self._process(update))
+        task = asyncio.create_task(self._process(update, claimed))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _process(self, update: Update) -> None:
-        if not await self._seen.claim(update.update_id):
+    async def _process(self, update: Update, claimed: bool = False) -> None:
+        if not claimed and not await self._seen.claim(update.update_id, update.to_json()):
             logger.debug("telegram: update %s taken by another instance", update.update_id)
             return
+        heartbeat = self._seen.keep_claim(update.update_id)
         try:
             me = await self._ready()
             incoming = interpret(update, me)
@@ -223,6 +271,10 @@ class TelegramInput(InputChannel):
             logger.error("telegram: the bot token was rejected (update %s)", update.update_id)
         except Exception:
             logger.exception("telegram: update %s failed", update.update_id)
+        finally:  # cancelled (shutdown): not answered, the claim lapses and another takes it
+            if heartbeat is not None:
+                heartbeat.cancel()
+        await self._seen.answered(update.update_id)
 
     async def _handle(self, incoming: Incoming, update_id: int) -> None:
         bot = self._get_bot()
