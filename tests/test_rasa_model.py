@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.ops.serve import child_env
 from bot.settings import PROJECT_DIR
 
@@ -17,6 +19,8 @@ from bot.settings import PROJECT_DIR
 # apart from the training data). The floor leaves room for run-to-run variation of
 # DIET on other CPUs while still catching a real regression (a lost intent costs ~4%).
 NLU_ACCURACY_FLOOR = 0.82
+
+pytestmark = pytest.mark.model
 
 
 def rasa(*args: str, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:

@@ -114,6 +114,7 @@ def _listening_addresses(port: int) -> set:
     return found
 
 
+@pytest.mark.servers
 def test_action_server_listens_on_loopback_only(clean_env):
     from tests.support.postgres import spare_port
 

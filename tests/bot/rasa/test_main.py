@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from bot.ops.serve import child_env, rasa_command
 from bot.settings import PROJECT_DIR
 
@@ -22,6 +24,7 @@ print("jax" in sys.modules and sys.modules["jax"] is not None, util._xla_computa
 """
 
 
+@pytest.mark.model
 def test_rasa_runs_with_jax_marked_absent():
     result = subprocess.run(
         [sys.executable, "-c", PROBE],

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from bot.ops.serve import child_env
@@ -17,6 +18,7 @@ from bot.rasa.server import MODEL_REFUSED_EXIT
 from bot.settings import PROJECT_DIR
 
 
+@pytest.mark.model
 def test_a_model_that_does_not_load_exits_without_taking_a_connection(tmp_path):
     listener = socket.create_server(("127.0.0.1", 0))
     listener.set_inheritable(True)
