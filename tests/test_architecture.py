@@ -68,7 +68,7 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
     | {
         "jieba": "a standby process loads jieba's dictionary before its model arrives",
         "nlu.components": "a standby process imports the NLU components before its model",
-        "bot.rasa.model_check": "the model check shared with the swap channel (imports Rasa)",
+        "bot.rasa.model_check": "the model check imports Rasa: after the modules are marked absent",
     },
     "bot.rasa.main": {
         "bot.rasa.speedups": "patches Rasa, so imports it: after jax is marked absent",

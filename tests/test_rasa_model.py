@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops.serve import child_env
+from bot.ops.commands import child_env
 from bot.settings import PROJECT_DIR
 
 # Measured 0.89 on 370 held-out paraphrases (tests/data/nlu_heldout.yml, written

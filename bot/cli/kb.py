@@ -18,7 +18,7 @@ from bot.kb.load import check_directory, load_knowledge
 from bot.kb.problems import KnowledgeError
 from bot.ops.generate import training_fingerprint, write_training_data
 from bot.ops.publish import publish_advice
-from bot.ops.serve import MODELS_DIR
+from bot.ops.training import MODELS_DIR
 from bot.settings import get_settings
 
 BY_HELP = "操作人姓名（记入知识库历史，默认当前系统用户）"

@@ -34,17 +34,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.ops.serve import (
-    action_server_command,
-    action_server_env,
-    check_secret,
-    check_stores,
-    child_env,
-    rasa_command,
-    train,
-    wait_until_up,
-    write_runtime_config,
-)
+from bot.ops.commands import action_server_command, action_server_env, child_env, rasa_command
+from bot.ops.runtime_config import check_secret, check_stores, write_runtime_config
+from bot.ops.serve import wait_until_up
+from bot.ops.training import train
 from bot.questionlog.db import dispose, upgrade
 from bot.settings import BUILD_DIR, PROJECT_DIR, Settings, read_or_create_secret
 
@@ -352,7 +345,7 @@ def run(
         config, paths = prepared.prepare(nginx)
         print(f"已写入 {config}、{paths['credentials']}、{paths['endpoints']}", flush=True)
         return 0
-    model = model or train()
+    model = model or train()[0]
     cluster = Cluster(
         settings,
         model.resolve(),

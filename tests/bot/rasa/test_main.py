@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bot.ops.serve import child_env, rasa_command
+from bot.ops.commands import child_env, rasa_command
 from bot.settings import PROJECT_DIR
 
 PROBE = """

@@ -12,7 +12,7 @@ import sys
 import pytest
 import yaml
 
-from bot.ops.serve import child_env
+from bot.ops.commands import child_env
 from bot.rasa.handoff import read_json
 from bot.rasa.server import MODEL_REFUSED_EXIT
 from bot.settings import PROJECT_DIR

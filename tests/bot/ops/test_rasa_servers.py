@@ -1,5 +1,5 @@
-"""bot/ops/serve.py + bot/rasa/handoff.py: a new model is served by a second process on the same
-socket.
+"""bot/ops/rasa_servers.py + bot/rasa/handoff.py: a new model is served by a second process on
+the same socket.
 
 The Rasa server processes are stood in for by tests/support/fake_rasa_server.py (same spec,
 status file and inherited socket; seconds instead of a minute); the supervisor side
@@ -21,7 +21,7 @@ from typing import List, Tuple
 
 import pytest
 
-from bot.ops.serve import RasaServers
+from bot.ops.rasa_servers import RasaServers
 from bot.rasa.handoff import HANDOFF_SIGNAL, Control, Request, Result, write_json
 from bot.settings import Settings
 from tests.support.ports import free_port
