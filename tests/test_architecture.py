@@ -38,6 +38,7 @@ SHARED_CHANNEL_MODULES = {
 _REDIS = "optional: redis is used only when REDIS_URL is set"
 _OPENPYXL = "openpyxl (≈0.35 s) only for spreadsheet output/input"
 _RASA = "Rasa itself (TensorFlow, seconds to import) only for this operator step"
+_AFTER_PATCHES = "Rasa itself, once bot.rasa.patches.install_all has run (jax marked absent)"
 _COMMAND = (
     "operator CLI: a command's own modules (SQLAlchemy, wechatpy, …) are loaded when that "
     "command runs, so every other command starts fast"
@@ -52,28 +53,11 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
         "bot.answer.routing": "kb try only: jieba (≈1 s) — " + _COMMAND,
     },
     "bot.ops.cluster": {"rasa.core.tracker_store": _RASA, "rasa.utils.endpoints": _RASA},
-    "bot.rasa.server": {
-        name: "Rasa itself, after the modules it never uses are marked absent (bot.rasa.main)"
-        for name in (
-            "rasa.core.agent",
-            "rasa.nlu.classifiers.diet_classifier",
-            "rasa.nlu.tokenizers.jieba_tokenizer",
-            "rasa.core.run",
-            "rasa.core.utils",
-            "rasa.utils.common",
-            "rasa.utils.io",
-            "rasa.utils.tensorflow.environment",
-        )
-    }
-    | {
-        "jieba": "a standby process loads jieba's dictionary before its model arrives",
-        "nlu.components": "a standby process imports the NLU components before its model",
-        "bot.rasa.model_check": "the model check imports Rasa: after the modules are marked absent",
-    },
-    "bot.rasa.main": {
+    "bot.rasa.server": {"bot.rasa.serving": _AFTER_PATCHES},
+    "bot.rasa.main": {"rasa.__main__": _AFTER_PATCHES},
+    "bot.rasa.patches": {
+        "bot.rasa.model_loading": "patches Rasa, so imports it: after jax is marked absent",
         "bot.rasa.speedups": "patches Rasa, so imports it: after jax is marked absent",
-        "rasa.__main__": "Rasa itself, after the modules it never uses are "
-        "marked absent (jax: ≈105 MB per process)",
     },
     "bot.ops.preview": {
         "rasa.core.agent": _RASA,
@@ -142,8 +126,8 @@ def _imports(module: str) -> Tuple[Set[str], List[str]]:
     def visit(node: ast.AST, in_function: bool) -> None:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names = _imported_names(node, module, is_package)
-            if in_function:
-                inner.append(names[0])
+            if in_function:  # ``from bot.rasa import serving`` → bot.rasa.serving
+                inner.extend([n for n in names[1:] if n in MODULES] or names[:1])
             else:
                 top.update(m for m in map(_project_module, names) if m and m != module)
         for child in ast.iter_child_nodes(node):

@@ -34,6 +34,7 @@ from bot.answer.routing import QuestionRouter, Thresholds, apply_route
 from bot.kb.models import KnowledgeBase
 from bot.names import NLU_FALLBACK
 from bot.rasa.config import CONFIG_FILE, pipeline_component
+from bot.rasa.patches import install_all
 
 ROUTER_COMPONENT = "nlu.components.QuestionRouterComponent"
 
@@ -169,7 +170,8 @@ class ModelParser:
 
     def __init__(self, model: Path):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        # heavy (TensorFlow), needed only by kb try
+        install_all()  # a process that loads a model is a Rasa process: patched first
+        # heavy (TensorFlow), needed only by kb try and bot eval --in-process
         from rasa.core.agent import Agent
         from rasa.utils.common import configure_logging_and_warnings
         from rasa.utils.log_utils import configure_structlog

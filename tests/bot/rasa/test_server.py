@@ -13,8 +13,7 @@ import pytest
 import yaml
 
 from bot.ops.commands import child_env
-from bot.rasa.handoff import read_json
-from bot.rasa.server import MODEL_REFUSED_EXIT
+from bot.rasa.handoff import MODEL_REFUSED_EXIT, read_json
 from bot.settings import PROJECT_DIR
 
 
