@@ -10,6 +10,7 @@ import argparse
 import difflib
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from bot.kb.edit import revert
 from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
@@ -47,13 +48,18 @@ def kb_facts(_: argparse.Namespace) -> int:
     return 0
 
 
-def kb_export(args: argparse.Namespace) -> int:
-    from bot.kb.spreadsheet import export_workbook
+def spreadsheet() -> ModuleType:
+    """bot.kb.spreadsheet, which imports openpyxl (≈ 0.35 s): only for kb export / import."""
+    from bot.kb import spreadsheet as module
 
+    return module
+
+
+def kb_export(args: argparse.Namespace) -> int:
     directory = get_settings().knowledge_dir
     out = Path(args.out)
     try:
-        entries, messages = export_workbook(directory, out)
+        entries, messages = spreadsheet().export_workbook(directory, out)
     except OSError as exc:
         print(
             f"无法写入 {out}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）",
@@ -66,14 +72,12 @@ def kb_export(args: argparse.Namespace) -> int:
 
 
 def kb_import(args: argparse.Namespace) -> int:
-    from bot.kb.spreadsheet import import_workbook
-
     directory = get_settings().knowledge_dir
     path = Path(args.file)
     if not path.is_file():
         print(f"找不到表格文件 {path}。", file=sys.stderr)
         return 1
-    result = import_workbook(path, directory, apply=args.apply, by=args.by)
+    result = spreadsheet().import_workbook(path, directory, apply=args.apply, by=args.by)
     if result.problems:
         print(
             f"表格有 {len(result.problems)} 个问题，没有修改任何文件。请改正后重新导入：",
@@ -276,14 +280,13 @@ def _print_preview(number: int, preview, diffs, label) -> None:
 
 
 def kb_try(args: argparse.Namespace) -> int:
-    from bot.answer.routing import QuestionRouter
     from bot.ops.preview import (
         ModelParser,
         differences,
         mechanism_label,
         preview_parse,
+        question_router,
         read_questions,
-        thresholds_from_config,
     )
 
     settings = get_settings()
@@ -329,9 +332,8 @@ def kb_try(args: argparse.Namespace) -> int:
     if compare is not None and compare.is_file():
         print(f"正在加载对比模型 {compare.name} …", flush=True)
         old_parses = ModelParser(compare).parse_all(questions)
-    thresholds = thresholds_from_config()
-    router = QuestionRouter(kb, thresholds)
-    old_router = router if old_kb is kb else QuestionRouter(old_kb, thresholds)
+    router = question_router(kb)
+    old_router = router if old_kb is kb else question_router(old_kb)
     today = settings.today_or_now()
     changed = 0
     for number, (question, parse, old_parse) in enumerate(

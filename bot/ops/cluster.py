@@ -31,6 +31,8 @@ from pathlib import Path
 from string import Template
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.utils.endpoints import read_endpoint_config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -105,9 +107,6 @@ def ensure_postgres_database(url: str) -> bool:
 def prepare_schemas(settings: Settings, endpoints: Path) -> None:
     """Create the tracker-store and question-log tables once, before N instances start at
     the same moment (their concurrent CREATE TABLEs would race on an empty database)."""
-    from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
-    from rasa.utils.endpoints import read_endpoint_config
-
     store = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"))
     if isinstance(store, SQLTrackerStore):
         store.engine.dispose()

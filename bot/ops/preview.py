@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import os
 import warnings
 from dataclasses import dataclass
@@ -49,6 +48,11 @@ class Preview:
     clause: Optional[str]
     reply: str
     suggestions: Sequence[str] = ()
+
+
+def question_router(kb: KnowledgeBase) -> QuestionRouter:
+    """The router as the served model runs it: config.yml's thresholds."""
+    return QuestionRouter(kb, thresholds_from_config())
 
 
 def thresholds_from_config(config: Path = CONFIG_FILE) -> Thresholds:
@@ -171,18 +175,10 @@ class ModelParser:
     def __init__(self, model: Path):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         install_all()  # a process that loads a model is a Rasa process: patched first
-        # heavy (TensorFlow), needed only by kb try and bot eval --in-process
-        from rasa.core.agent import Agent
-        from rasa.utils.common import configure_logging_and_warnings
-        from rasa.utils.log_utils import configure_structlog
+        from bot.rasa.agent import load_agent
 
-        configure_logging_and_warnings(logging.ERROR)
-        configure_structlog(logging.ERROR)
-        logging.getLogger("jieba").setLevel(logging.WARNING)
         self.model = Path(model)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self._agent = Agent.load(str(self.model))
+        self._agent = load_agent(self.model)
 
     def parse_all(self, questions: Sequence[str]) -> List[Dict[str, Any]]:
         async def run() -> List[Dict[str, Any]]:
