@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     # Rasa's lock store: redis://… (RedisLockStore, one conversation on one instance at a
     # time); unset: in memory, right for one instance only.
     lock_store_url: Optional[str] = Field(None, env="LOCK_STORE_URL")
-    # Token of Rasa's HTTP API (PUT /model, used by python -m bot publish); random, kept in .build/
+    # Token of Rasa's HTTP API (--enable-api: status, parse; python -m bot publish reads it);
+    # random, kept in .build/
     rasa_api_token: Optional[str] = Field(None, env="RASA_API_TOKEN")
     # The staff web console (python -m bot console): address, cookie-signing key (random, kept
     # in .build/ unless set), Secure cookies (set it when the console is served over HTTPS)

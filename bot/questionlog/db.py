@@ -75,25 +75,13 @@ def secure_delete(engine: Engine) -> None:
     event.listen(engine, "connect", turn_on)
 
 
-def alembic_config(url: str):
-    from alembic.config import Config
-
-    config = Config(str(ALEMBIC_INI))
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
-
-
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Bring the schema up to date (creates the table on an empty database)."""
-    from alembic import command
+    # alembic only to create/upgrade the schema, never in a process that only writes rows
+    from bot.questionlog import schema
 
     url = database_url(url)
-    engine = get_engine(url)
-    config = alembic_config(url)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    schema.migrate(get_engine(url), url, revision)
 
 
 def ensure_schema(url: str | None = None) -> None:

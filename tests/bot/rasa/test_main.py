@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from bot.ops.serve import child_env, rasa_command
+import pytest
+
+from bot.ops.commands import child_env, rasa_command
 from bot.settings import PROJECT_DIR
 
 PROBE = """
@@ -22,6 +24,7 @@ print("jax" in sys.modules and sys.modules["jax"] is not None, util._xla_computa
 """
 
 
+@pytest.mark.model
 def test_rasa_runs_with_jax_marked_absent():
     result = subprocess.run(
         [sys.executable, "-c", PROBE],
@@ -61,7 +64,8 @@ def parser():
     made.set_defaults(func=command)
     return made
 
-entry.prepare_rasa()
+from bot.rasa.patches import install_all
+install_all()
 import rasa.__main__ as rasa_cli
 rasa_cli.create_argument_parser = parser
 entry.main([])
