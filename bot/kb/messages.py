@@ -96,6 +96,7 @@ MESSAGE_VALUES: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {
     # contacts, sources, deadline status
     "contacts": _NONE,
     "source_note": _v(required={"clause"}),
+    "source_note_short": _v(required={"clause"}),
     "asked_default": _NONE,
     "deadline_status_open": _v({"today"}, {"days"}),
     "deadline_status_today": _v({"today"}),

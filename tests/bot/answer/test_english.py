@@ -35,6 +35,8 @@ def test_is_english(text, english):
         ("Which direction should a university choose?", "directions"),
         ("Who is eligible to apply?", "eligibility"),
         ("How many copies of the paper documents?", "copies"),
+        ("Where do the paper copies go", "submission_address"),  # the longest keyword wins
+        ("Also, where should the soft copy be emailed?", "electronic_copy"),
         ("What's the weather like in Changsha?", None),
     ],
 )
