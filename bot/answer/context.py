@@ -196,6 +196,24 @@ MAX_ATTRIBUTE_FOLLOW_UP = 12  # characters: longer messages say what they ask th
 # “材料是交到…吗”, “申报材料送…对不对”: a place put forward for the materials
 _HANDING_IN = re.compile(r"(材料|文件|纸质).{0,3}(交|送|寄|报)|(交|送|寄|报)(到|至|给|去)")
 SUBMISSION_PLACE = "submission_address"
+# “11月28号是我们企业交的时间吗”: the deadline is the 市州's, not the applicant's
+THIS_DAY_CUES = (
+    "这个日子",
+    "这个时间",
+    "这个日期",
+    "这一天",
+    "这天",
+    "这个截止",
+    "截止时间",
+    "截止日期",
+    "截止",
+)
+APPLICANT_CUES = ("我们", "企业", "单位", "自己", "我司", "学校", "园区", "申报单位")
+HANDING_CUES = ("交", "报", "送", "提交")
+WHOSE_TIME_CUES = ("交的", "报的", "送的", "的时间", "还是", "的截止")
+# “评审以后定的吗”, “推荐了就一定认定吗”: the selection, yes or not necessarily
+SELECTION_CUES = ("评审", "认定", "评上", "入选", "选上", "确定名单", "定名单", "名单", "择优")
+GUARANTEE_CUES = ("一定", "肯定", "都能", "都会", "保证", "必然", "就能", "就会")
 # “这个方向”: the direction the previous answer was about
 THIS_DIRECTION_CUES = (
     "这个方向",
@@ -446,6 +464,11 @@ def understood(
 ) -> Optional[Understood]:
     """The reply the conversation so far and the facts give ``text``; None: the intent's own."""
     question = normalize(text)
+    premise = whose_deadline(kb, question, last_topic, today) or selection_premise(
+        kb, question, today
+    )
+    if premise:
+        return premise
     looked_up = lookup_question(kb, question)
     if looked_up:
         return lookup_reply(kb, question, looked_up, today)
@@ -591,3 +614,51 @@ def attribute_follow_up(
         return None
     text = with_english_lead(kb, question, answer.text, entry.id, today)
     return Understood(text, entry.id, entry.clause, {})
+
+
+def whose_deadline(
+    kb: KnowledgeBase, text: str, last_topic: Optional[str], today: dt.date
+) -> Optional[Understood]:
+    """“11月28号前是我们企业交，还是市里报到省里的时间”, “这个日子是我们企业交的时间吗”: the
+    deadline is the 市州 commissions', the applicant hands in earlier."""
+    entry = kb.faq_entry("deadline")
+    if entry is None or not any(cue in text for cue in APPLICANT_CUES):
+        return None
+    deadline = kb.notice.deadline.date
+    named = deadline in dates_written(text, deadline.year)
+    pointed = last_topic == entry.id and any(cue in text for cue in THIS_DAY_CUES)
+    if not (named or pointed) or not any(cue in text for cue in HANDING_CUES):
+        return None
+    if not any(cue in text for cue in ("吗", "还是", "是不是", "么")):
+        return None
+    if not any(cue in text for cue in WHOSE_TIME_CUES):
+        return None  # “截止时间我们还能交吗” asks something else
+    name = "deadline_who_which" if "还是" in text else "deadline_who_no"
+    body = f"{render_message(kb, name, today)}\n{source_note(kb, entry.clause)}"
+    return Understood(
+        with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
+    )
+
+
+def selection_premise(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Understood]:
+    """“只要市里推荐了，省里就一定认定吗” → 不一定; “结果是省发改委评审以后定的吗” → 是的."""
+    entry = kb.faq_entry("selection")
+    if entry is None or not any(cue in text for cue in SELECTION_CUES):
+        return None
+    if not any(cue in text for cue in ("吗", "么", "是不是", "对吧")):
+        return None
+    if any(cue in text for cue in GUARANTEE_CUES):
+        verdict = "selection_not_guaranteed"
+    elif (
+        "评审" in text
+        and any(w in text for w in ("省发改委", "省发展改革委", "省里"))
+        and any(w in text for w in ("定的", "确定", "决定", "定名单", "选出"))
+    ):
+        verdict = "claim_yes"
+    else:
+        return None
+    answer = answer_faq(kb, entry.id, {}, today)
+    body = f"{render_message(kb, verdict, today)}\n{answer.text if answer else ''}".strip()
+    return Understood(
+        with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
+    )

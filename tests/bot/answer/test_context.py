@@ -188,3 +188,22 @@ def test_directions_of_two_types_compared(kb, text, verdict):
         assert found is None
     else:
         assert found is not None and verdict in found.text and found.topic == "directions"
+
+
+@pytest.mark.parametrize(
+    "text, last_topic, start",
+    [
+        ("这个日子是我们企业交的时间吗", "deadline", "不是。"),
+        ("11月28号前是我们企业交，还是市里报到省里的时间", None, "是市里报到省里的时间"),
+        ("只要市里推荐了，省里就一定认定吗", None, "不一定。"),
+        ("结果是省发改委评审以后定的吗", None, "是的。"),
+        ("截止时间我们企业还能交吗", "deadline", None),
+        ("省里评审要现场考察吗", None, None),
+    ],
+)
+def test_premises_about_the_deadline_and_the_selection(kb, text, last_topic, start):
+    found = understood(kb, text, entities(kb, text), last_topic, {}, DAY)
+    if start is None:
+        assert found is None or not found.text.startswith(("不是。", "是的。"))
+    else:
+        assert found is not None and found.text.startswith(start)
