@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot.answer.derived import TOTAL_CUES, QuotaTotal, quota_check, quota_total
-from bot.answer.english import english_topic, is_english
+from bot.answer.english import english_dates, english_topic, is_english
 from bot.answer.entities import EntityMatcher
 from bot.answer.lookup import LookupQuestion, dates_written, lookup_question, rest_of
 from bot.answer.normalize import normalize
@@ -242,6 +242,62 @@ class Understood:
     replaces: bool = False  # a correction: forget what the previous answer was about
 
 
+# the English first words of a yes/no or derived reply (messages.yml en_*), by the Chinese one
+ENGLISH_VERDICTS = {
+    **dict.fromkeys(
+        (
+            "claim_yes",
+            "quota_check_yes",
+            "quota_claim_yes",
+            "quota_same_yes",
+            "copies_claim_yes",
+            "directions_same_yes",
+        ),
+        "en_yes",
+    ),
+    **dict.fromkeys(
+        (
+            "claim_no",
+            "quota_check_no",
+            "quota_claim_no",
+            "quota_same_no",
+            "quota_not_all_same",
+            "copies_claim_no",
+            "directions_same_no",
+            "deadline_who_no",
+        ),
+        "en_no",
+    ),
+    "quota_total": "en_quota_total",
+    "quota_ceiling": "en_quota_ceiling",
+    "quota_difference": "en_quota_difference",
+    "quota_more_than_others": "en_quota_difference",
+    "quota_fewer_than_others": "en_quota_difference",
+    "deadline_check_yes": "en_in_time",
+    "deadline_check_no": "en_too_late",
+    "selection_not_guaranteed": "en_not_guaranteed",
+}
+
+
+def english_verdict(kb: KnowledgeBase, text: str, name: str, today: dt.date, **values: str) -> str:
+    """For an English question, the verdict of the Chinese sentence ``name`` in English and a
+    line break (“Yes.”, “Together: at most 10.”); otherwise nothing."""
+    english = ENGLISH_VERDICTS.get(name)
+    if english is None or not is_english(text):
+        return ""
+    dates = english_dates(kb.notice.deadline.date, kb.notice.notice.published)
+    wanted = {k: v for k, v in {**values, **dates}.items() if k in ENGLISH_VALUES.get(english, ())}
+    return render_message(kb, english, today, **wanted) + "\n"
+
+
+ENGLISH_VALUES = {
+    "en_quota_total": ("total",),
+    "en_quota_difference": ("difference",),
+    "en_in_time": ("deadline_en",),
+    "en_too_late": ("deadline_en",),
+}
+
+
 def _matcher(kb: KnowledgeBase) -> EntityMatcher:
     return memoized(kb, "context_entity_matcher", lambda: EntityMatcher(kb.entity_vocabulary()))
 
@@ -436,13 +492,15 @@ def lookup_reply(
     if asked and kb.faq_entry(asked):
         answer = answer_faq(kb, asked, {}, today)
         if all(lookup.topic == asked for lookup in question.lookups):
-            verdict = render_message(kb, "claim_yes", today)
+            name, values = "claim_yes", {}
         else:
             wrong = [lk for lk in question.lookups if lk.topic != asked]
-            explanation = "\n".join(explained(lk) for lk in wrong)
-            verdict = render_message(kb, "claim_no", today, explanation=explanation)
+            name, values = "claim_no", {"explanation": "\n".join(explained(lk) for lk in wrong)}
+        verdict = render_message(kb, name, today, **values)
         body = f"{verdict}\n{answer.text if answer else ''}".strip()
-        return Understood(with_english_lead(kb, text, body), asked, kb.faq_entry(asked).clause, {})
+        said = english_verdict(kb, text, name, today)
+        lead = with_english_lead(kb, text, body, asked, today, verdict=said)
+        return Understood(lead, asked, kb.faq_entry(asked).clause, {})
     explanation = "\n".join(explained(lookup) for lookup in question.lookups)
     body = render_message(
         kb,
@@ -480,7 +538,8 @@ def understood(
         if derived.message == JOINED:
             body = derived.values["text"]
         else:
-            body = render_message(kb, derived.message, today, **derived.values)
+            body = english_verdict(kb, question, derived.message, today, **derived.values)
+            body += render_message(kb, derived.message, today, **derived.values)
         body = f"{body}\n{source_note(kb, clause)}"
         remembered_cities = {CITY: [c.name for c in cities]} if cities else {}
         return Understood(
@@ -517,7 +576,8 @@ def english_deadline_check(kb: KnowledgeBase, text: str, today: dt.date) -> Opti
     if len(dates) != 1 or entry is None:
         return None
     name = "deadline_check_yes" if dates[0] <= deadline else "deadline_check_no"
-    body = render_message(kb, name, today, asked_date=chinese_date(dates[0]))
+    body = english_verdict(kb, text, name, today)
+    body += render_message(kb, name, today, asked_date=chinese_date(dates[0]))
     body = f"{body}\n{source_note(kb, entry.clause)}"
     return Understood(
         with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
@@ -535,7 +595,8 @@ def directions_compared(
     if not any(word in text for word in ("方向", "direction")):
         return None
     same = len({t.default_direction for t in types}) == 1 and types[0].default_direction
-    verdict = render_message(kb, "directions_same_yes" if same else "directions_same_no", today)
+    name = "directions_same_yes" if same else "directions_same_no"
+    verdict = english_verdict(kb, text, name, today) + render_message(kb, name, today)
     kinds = {APPLICANT_TYPE: [t.id for t in types]}
     answer = answer_faq(kb, entry.id, kinds, today)
     body = f"{verdict}\n{answer.text if answer else ''}".strip()
@@ -553,7 +614,8 @@ def all_types_can_apply(
     if len(types) < 2 or entry is None or not any(cue in text for cue in ALL_CAN_CUES):
         return None
     answer = answer_faq(kb, entry.id, {}, today)
-    body = f"{render_message(kb, 'claim_yes', today)}\n{answer.text if answer else ''}".strip()
+    verdict = english_verdict(kb, text, "claim_yes", today) + render_message(kb, "claim_yes", today)
+    body = f"{verdict}\n{answer.text if answer else ''}".strip()
     remembered_types = {APPLICANT_TYPE: list(types)}
     return Understood(
         with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, remembered_types
@@ -591,7 +653,8 @@ def copies_reply(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Under
     entry = kb.faq_entry("copies")
     if derived is None or entry is None:
         return None
-    body = render_message(kb, derived.message, today, **derived.values)
+    body = english_verdict(kb, text, derived.message, today)
+    body += render_message(kb, derived.message, today, **derived.values)
     body = f"{body}\n{source_note(kb, entry.clause)}"
     return Understood(
         with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
@@ -634,7 +697,8 @@ def whose_deadline(
     if not any(cue in text for cue in WHOSE_TIME_CUES):
         return None  # “截止时间我们还能交吗” asks something else
     name = "deadline_who_which" if "还是" in text else "deadline_who_no"
-    body = f"{render_message(kb, name, today)}\n{source_note(kb, entry.clause)}"
+    said = english_verdict(kb, text, name, today) + render_message(kb, name, today)
+    body = f"{said}\n{source_note(kb, entry.clause)}"
     return Understood(
         with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
     )
@@ -658,7 +722,8 @@ def selection_premise(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[
     else:
         return None
     answer = answer_faq(kb, entry.id, {}, today)
-    body = f"{render_message(kb, verdict, today)}\n{answer.text if answer else ''}".strip()
+    said = english_verdict(kb, text, verdict, today) + render_message(kb, verdict, today)
+    body = f"{said}\n{answer.text if answer else ''}".strip()
     return Understood(
         with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
     )

@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.answer.context import (
+    ENGLISH_VERDICTS,
     attribute_follow_up,
     directions_compared,
+    english_verdict,
     follow_up,
     is_correction,
     only_names_entities,
@@ -207,3 +209,36 @@ def test_premises_about_the_deadline_and_the_selection(kb, text, last_topic, sta
         assert found is None or not found.text.startswith(("不是。", "是的。"))
     else:
         assert found is not None and found.text.startswith(start)
+
+
+@pytest.mark.parametrize(
+    "text, first_lines",
+    [
+        ("Is the deadline November 28?", ["Yes."]),
+        (
+            "How many can Changsha, Zhuzhou and Xiangtan recommend in total?",
+            ["Together: at most 10."],
+        ),
+        (
+            "Could we still submit on November 30, 2021?",
+            ["Too late: the deadline was 28 November 2021."],
+        ),
+        ("Is every city's quota the same?", ["No."]),
+        (
+            "Do we have to fill all of Zhuzhou's places?",
+            ["No: the quota is a ceiling, not a target."],
+        ),
+        ("Is 0731-89990919 the hotline for applications?", ["No."]),
+    ],
+)
+def test_english_verdicts_come_first(kb, text, first_lines):
+    found = understood(kb, text, entities(kb, text), None, {}, DAY)
+    assert found is not None
+    lines = found.text.split("\n")
+    assert lines[0] == kb.english.lead and all(line in lines[1:3] for line in first_lines)
+
+
+@pytest.mark.parametrize("name", sorted(ENGLISH_VERDICTS))
+def test_every_english_verdict_renders(kb, name):
+    said = english_verdict(kb, "Is it so?", name, DAY, total="10", difference="2")
+    assert said.endswith("\n") and not any("\u4e00" <= ch <= "\u9fff" for ch in said)
