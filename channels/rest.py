@@ -9,7 +9,9 @@ replies, ``?stream=true`` for a stream), made safe to expose:
 * the sender id is pseudonymised and personal data is masked (on the whole message, then
   the message is cut), before anything reaches Rasa;
 * the channel recorded for statistics is always ``rest`` (never what the client says);
-* at most ``RATE_LIMIT_PER_MINUTE`` messages per sender a minute (``channels.limits``);
+* at most ``RATE_LIMIT_PER_MINUTE`` messages per sender a minute, and at most
+  ``RATE_LIMIT_PER_ADDRESS_PER_MINUTE`` per client address (X-Forwarded-For only from
+  ``TRUSTED_PROXIES``) — over either, the polite ``rate_limited`` reply (``channels.limits``);
 * a client's message id is scoped by the text (``get_metadata``): a retry is one row, a reused id
   with another question is another row.
 """
@@ -29,7 +31,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.settings import get_settings
-from channels.limits import rate_limited, read_body
+from channels.limits import (
+    address_limiter_from_settings,
+    rate_limited,
+    rate_limited_reply,
+    read_body,
+    request_address,
+)
 from channels.privacy import mask_text, pseudonymize, valid_unicode
 from channels.questions import Failsafe, one_question_at_a_time
 
@@ -96,9 +104,11 @@ class RestInput(RasaRestInput):
         failsafe.attach(webhook)
         limited = rate_limited(one_question_at_a_time(failsafe.guard(on_new_message)))
         handle = failsafe.guard(limited)
+        per_address = address_limiter_from_settings()
 
         async def close_limiter(app: Any, loop: Any) -> None:
             await limited.limiter.close()  # type: ignore[attr-defined]
+            await per_address.close()
 
         webhook.listener("after_server_stop")(close_limiter)
 
@@ -117,6 +127,9 @@ class RestInput(RasaRestInput):
                 sender_id, text = await self._checked(request)
             except BadRequest as problem:
                 return response.json({"error": str(problem)}, status=400)
+            if not await per_address.allow(pseudonymize("address", request_address(request))):
+                reply = rate_limited_reply()  # the polite sentence, as for one sender
+                return response.json([{"recipient_id": sender_id, "text": reply}] if reply else [])
             metadata = self.get_metadata(request)
             if _stream_wanted(request):
                 return response.stream(

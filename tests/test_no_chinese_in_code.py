@@ -36,8 +36,10 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/kb/check.py": "kb check problem messages for staff",
     "bot/kb/check_indicators.py": "kb check problem messages for staff",
     "bot/kb/check_lookups.py": "kb check problem messages for staff",
+    "bot/kb/reserved_ids.py": "kb check problem messages for staff",
     "bot/kb/parse.py": "kb check problem messages (YAML and schema errors) for staff",
     "bot/kb/models.py": "kb check problem messages (field validators) for staff",
+    "bot/kb/menu.py": "kb check problem messages (WeChat menu validators) for staff",
     "bot/kb/edit.py": "review/import problem messages for staff",
     "bot/kb/history.py": "kb history labels and summaries for staff",
     "bot/kb/spreadsheet.py": "spreadsheet headers and import report for staff",
@@ -54,6 +56,9 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/ops/evaluation.py": "evaluation markers and report for developers",
     "bot/ops/generate.py": "generated training data (what applicants might type)",
     "bot/ops/serve.py": "operator console output",
+    "bot/ops/rasa_servers.py": "operator console output (model handoff)",
+    "bot/ops/runtime_config.py": "configuration errors for the operator",
+    "bot/ops/training.py": "operator console output (training)",
     "bot/ops/publish.py": "operator console output (publish)",
     "bot/settings.py": "configuration errors for the operator",
     "bot/ops/cluster.py": "operator console output (make cluster)",
@@ -61,11 +66,14 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/console/web.py": "staff web console: query problems, permission notes",
     "bot/console/login.py": "staff web console: log-in page",
     "bot/console/review.py": "staff web console: review page",
+    "bot/console/review_decisions.py": "staff web console: review decisions",
     "bot/console/conversation.py": "staff web console: conversation page",
     "bot/console/publishing.py": "staff web console: publish page",
     "bot/console/reports.py": "staff web console: report page",
     "bot/console/trying.py": "staff web console: test chat page",
     "bot/console/editing.py": "staff web console: knowledge editor",
+    "bot/console/versions.py": "staff web console: history page",
+    "bot/console/accounts.py": "staff web console: accounts page",
     "bot/console/store.py": "staff web console: account errors and audit labels",
     "bot/console/publisher.py": "staff web console: publish progress",
 }
@@ -125,8 +133,8 @@ ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {
         "[身份证号]": "stands in for masked data in what Rasa and the log see",
         "[邮箱]": "stands in for masked data in what Rasa and the log see",
     },
-    "channels/wechat_messages.py": {"你好": "what a new follower says to the assistant (input)"},
-    "channels/telegram_updates.py": {
+    "channels/wechat/messages.py": {"你好": "what a new follower says to the assistant (input)"},
+    "channels/telegram/updates.py": {
         q: "what a /command says to the assistant (input)"
         for q in (
             "你好",

@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot import feedback as fb
 from bot.answer.clarify import fitting_topics, numbered
-from bot.answer.context import remembered, understood
+from bot.answer.context import attribute_follow_up, remembered, understood
 from bot.answer.reading import asked_text
 from bot.answer.replies import (
     BLOCKED,
@@ -314,8 +314,23 @@ def decide(
         decision = _remembering(decision, message, context)
         return with_short_source(kb, decision, today) if context.question_part > 1 else decision
     if action in FIXED_SENTENCES:
-        return _fixed_sentence(kb, action, intent, today)
+        detail = _detail_follow_up(kb, message, context, today)
+        return detail or _fixed_sentence(kb, action, intent, today)
     return None
+
+
+def _detail_follow_up(kb, message, context, today) -> Optional[Decision]:
+    """“在几楼” after the address, taken for small talk by the model: the address again."""
+    found = attribute_follow_up(kb, message.get("text") or "", context.last_topic, today)
+    if found is None:
+        return None
+    return Decision(
+        found.text,
+        FAQ,
+        found.topic,
+        found.clause,
+        slots={LAST_TOPIC: found.topic, LAST_ENTITIES: dict(context.last_entities)},
+    )
 
 
 def _in_context(kb, message, context, today) -> Optional[Decision]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.answer.compound import is_question
-from bot.answer.context import is_correction, only_names_entities
+from bot.answer.context import corrects_entity, is_correction, only_names_entities
 from bot.answer.derived import (
     PROVINCE_CUES,
     TOTAL_CUES,
@@ -93,6 +93,7 @@ class Route:
 
 
 _CLAUSE_SEPARATORS = re.compile(r"[，,。；;！!？?\n]")
+_CHINESE_QUESTION = re.compile(r"[什哪几多吗么呢啥谁怎][么个少里吗呢啥样]?")
 
 
 _INTRODUCTION = re.compile(
@@ -210,7 +211,9 @@ class QuestionRouter:
             )  # a fixed reply, nothing repeated
         if is_english(question):
             topic = english_topic(question, self.kb.english)
-            return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
+            if topic or not _CHINESE_QUESTION.search(question):
+                return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
+            # mixed: “Hengyang能推几个enterprise” asks in Chinese: read it as Chinese
         documents = documents_named(
             question, self.kb.notice.policy_basis.documents, self.background
         )
@@ -235,7 +238,9 @@ class QuestionRouter:
         derived = self.derived_topic(question)
         if derived:
             return Route(derived, "derived_fact")
-        if is_correction(question) and only_names_entities(self.kb, question):
+        if is_correction(question) and (
+            only_names_entities(self.kb, question) or corrects_entity(self.kb, question)
+        ):
             return Route(INFORM, "correction")  # “说错了，是衡阳”: bot.answer.context answers it
         if intent in SMALL_TALK and is_question(asked):
             # “在几楼” is no greeting: a question naming one topic's keyword goes to that topic

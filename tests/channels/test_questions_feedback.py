@@ -250,7 +250,7 @@ async def test_wechat_fallback_suggestions_are_links_and_numbers_still_work():
     ['a"b<c>d&e#f', "换行\n标题"],
 )
 def test_wechat_link_text_cannot_break_out_of_the_link(title):
-    from channels.wechat_reply import menu_link
+    from channels.wechat.reply import menu_link
 
     link = menu_link(title, 1)
     inner = link[len('<a href="') : link.index('">')]
