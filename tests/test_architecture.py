@@ -33,6 +33,7 @@ SHARED_CHANNEL_MODULES = {
     "channels.texts",
     "channels.limits",
     "channels.privacy",
+    "channels.base",
 }
 
 _REDIS = "optional: redis is used only when REDIS_URL is set"
@@ -271,6 +272,21 @@ def test_channels_actions_and_nlu_import_only_down(module):
         m
         for m in _all_project_imports(module)
         if is_operator(m) or (m.split(".")[0] != own and not is_runtime_library(m))
+    )
+    assert wrong == [], f"{module} imports {wrong}"
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in GRAPH if m.startswith("channels.") and not is_runtime_library(m))
+)
+def test_a_channel_imports_only_its_own_package_and_the_shared_modules(module):
+    """channels/wechat/ and channels/telegram/ are packages on channels/base.py: one channel
+    never reaches into another."""
+    own = module.rsplit(".", 1)[0] + "." if module.count(".") >= 2 else module
+    wrong = sorted(
+        m
+        for m in _all_project_imports(module)
+        if m.startswith("channels.") and not is_runtime_library(m) and not m.startswith(own)
     )
     assert wrong == [], f"{module} imports {wrong}"
 
