@@ -87,11 +87,28 @@ def hide_text(level: int):
     return processor
 
 
+class CurrentStdout(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is when a record is emitted (never to a stream that
+    was replaced and closed since)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def configure_logging(level: Union[int, str, None] = None, stream: Optional[Any] = None) -> int:
     """Configure the standard library's logging and structlog for this process; returns the
     level. Replaces handlers set up before (Rasa's, coloredlogs') so one format applies."""
     value = log_level(level)
-    logging.basicConfig(format=FORMAT, level=value, stream=stream or sys.stdout, force=True)
+    handler = logging.StreamHandler(stream) if stream is not None else CurrentStdout()
+    logging.basicConfig(format=FORMAT, level=value, handlers=[handler], force=True)
     for name in URL_LOGGERS:
         logging.getLogger(name).setLevel(max(value, logging.WARNING))
     structlog.configure(

@@ -27,6 +27,7 @@ from sanic import Blueprint
 
 from bot import feedback as fb
 from bot.answer.compound import questions_in
+from bot.answer.decision import QUESTION_PART
 from bot.answer.normalize import normalize
 from bot.kb.models import KnowledgeBase
 from bot.kb.problems import KnowledgeError
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 def part_message(message: UserMessage, text: str, number: int) -> UserMessage:
     metadata = dict(message.metadata or {})
+    metadata[QUESTION_PART] = number  # the answer's source line is short from the second on
     if metadata.get("channel_message_id"):
         metadata["channel_message_id"] = f"{metadata['channel_message_id']}#{number}"
     return UserMessage(

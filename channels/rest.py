@@ -9,7 +9,9 @@ replies, ``?stream=true`` for a stream), made safe to expose:
 * the sender id is pseudonymised and personal data is masked (on the whole message, then
   the message is cut), before anything reaches Rasa;
 * the channel recorded for statistics is always ``rest`` (never what the client says);
-* at most ``RATE_LIMIT_PER_MINUTE`` messages per sender a minute (``channels.limits``);
+* at most ``RATE_LIMIT_PER_MINUTE`` messages per sender a minute, and at most
+  ``RATE_LIMIT_PER_ADDRESS_PER_MINUTE`` per client address (X-Forwarded-For only from
+  ``TRUSTED_PROXIES``) — over either, the polite ``rate_limited`` reply (``channels.limits``);
 * a client's message id is scoped by the text (``get_metadata``): a retry is one row, a reused id
   with another question is another row.
 """
@@ -28,6 +30,7 @@ from sanic.request import Request
 
 from bot.settings import get_settings
 from channels.base import ChannelBase, OnNewMessage
+from channels.limits import address_limiter_from_settings, rate_limited_reply, request_address
 from channels.privacy import mask_text, pseudonymize, valid_unicode
 
 logger = logging.getLogger(__name__)
@@ -84,6 +87,8 @@ class RestInput(ChannelBase, RasaRestInput):
     # -- the route ----------------------------------------------------------------------
 
     def add_routes(self, blueprint: Blueprint, on_new_message: OnNewMessage) -> None:
+        per_address = self._per_address = address_limiter_from_settings()
+
         @blueprint.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> Any:
             if await self.read_body(request) is None:
@@ -94,6 +99,9 @@ class RestInput(ChannelBase, RasaRestInput):
                 sender_id, text = await self._checked(request)
             except BadRequest as problem:
                 return response.json({"error": str(problem)}, status=400)
+            if not await per_address.allow(pseudonymize("address", request_address(request))):
+                reply = rate_limited_reply()  # the polite sentence, as for one sender
+                return response.json([{"recipient_id": sender_id, "text": reply}] if reply else [])
             metadata = self.get_metadata(request)
             if _stream_wanted(request):
                 return response.stream(
@@ -110,6 +118,12 @@ class RestInput(ChannelBase, RasaRestInput):
             except Exception:  # the reply so far; the traceback stays in the log
                 logger.exception("rest: the assistant failed on a message")
             return response.json(collector.messages)
+
+    async def close(self) -> None:
+        """The per-address limiter this channel opened (the base closes the per-sender one)."""
+        per_address = getattr(self, "_per_address", None)
+        if per_address is not None:
+            await per_address.close()
 
     async def _checked(self, request: Request) -> tuple:
         try:

@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot import feedback as fb
 from bot.answer.clarify import fitting_topics, numbered
-from bot.answer.context import remembered, understood
+from bot.answer.context import attribute_follow_up, remembered, understood
 from bot.answer.reading import asked_text
 from bot.answer.replies import (
     BLOCKED,
@@ -36,7 +36,7 @@ from bot.answer.replies import (
     not_in_notice_reply,
     render_message,
 )
-from bot.kb.answers import topics_overview
+from bot.kb.answers import source_note, topics_overview
 from bot.kb.models import KnowledgeBase
 from bot.names import (
     ACTION_ANSWER,
@@ -71,6 +71,8 @@ from bot.names import (
     THANKS,
 )
 
+# message metadata: the number of the question in a message that asks several
+QUESTION_PART = "question_part"
 # how a reply was chosen (staff read them as bot.ops.preview.MECHANISM_LABELS)
 FAQ, CLAUSE, SILENT, FALLBACK, DIALOGUE, REFUSED = (
     "faq",
@@ -138,6 +140,9 @@ class Context:
     last_entities: Mapping[str, Sequence[str]] = field(default_factory=dict)
     in_form: bool = False  # the self-check form is active: no feedback buttons
     message_id: Optional[str] = None  # the message answered: feedback buttons carry it
+    # the number of this question in a message that asks several (channels/questions.py):
+    # from the second on, an answer names its clause with the short source line
+    question_part: int = 0
 
 
 @dataclass(frozen=True)
@@ -277,6 +282,16 @@ def _fixed_sentence(kb, action: str, intent: Optional[str], today) -> Decision:
     return Decision(render_message(kb, name, today, topics=topics), DIALOGUE, intent)
 
 
+def with_short_source(kb: KnowledgeBase, decision: Decision, today: dt.date) -> Decision:
+    """The decision with its source line shortened (“（依据：通知四、2）”): in a reply to several
+    questions the notice's full title is named once, by the first answer."""
+    if not decision.clause:
+        return decision
+    full = source_note(kb, decision.clause)
+    short = render_message(kb, "source_note_short", today, clause=decision.clause)
+    return replace(decision, text=decision.text.replace(full, short))
+
+
 def decide(
     kb: KnowledgeBase,
     message: Mapping[str, Any],
@@ -296,10 +311,26 @@ def decide(
         decision = _in_context(kb, message, context, today) or ANSWERING_ACTIONS[action](
             kb, message, context, today
         )
-        return _remembering(decision, message, context)
+        decision = _remembering(decision, message, context)
+        return with_short_source(kb, decision, today) if context.question_part > 1 else decision
     if action in FIXED_SENTENCES:
-        return _fixed_sentence(kb, action, intent, today)
+        detail = _detail_follow_up(kb, message, context, today)
+        return detail or _fixed_sentence(kb, action, intent, today)
     return None
+
+
+def _detail_follow_up(kb, message, context, today) -> Optional[Decision]:
+    """“在几楼” after the address, taken for small talk by the model: the address again."""
+    found = attribute_follow_up(kb, message.get("text") or "", context.last_topic, today)
+    if found is None:
+        return None
+    return Decision(
+        found.text,
+        FAQ,
+        found.topic,
+        found.clause,
+        slots={LAST_TOPIC: found.topic, LAST_ENTITIES: dict(context.last_entities)},
+    )
 
 
 def _in_context(kb, message, context, today) -> Optional[Decision]:

@@ -22,6 +22,7 @@ from bot.kb.models import KnowledgeBase, Lookup
 # the part of a message asking what a value is (“是谁的”, “干什么用”, “在几楼”)
 LOOKUP_CUES = (
     "什么",
+    "多少",
     "啥",
     "干嘛",
     "谁",
@@ -115,7 +116,8 @@ def value_words(kb: KnowledgeBase) -> List[Tuple[str, Lookup]]:
             if lookup.fact in DATE_FACTS or lookup.fact not in facts:
                 continue
             text = facts[lookup.fact].text
-            variants = [text, *lookup.also, *_parts(text)]
+            variants = [text, *lookup.also, *_parts(text)] if lookup.by_value else []
+            variants += lookup.labels
             for variant in variants:
                 value = normalize(variant, limit=None)
                 if len(value) >= 2 and value not in [w for w, _ in words]:
@@ -137,6 +139,19 @@ def _parts(text: str) -> List[str]:
     if "、" in text:
         parts += text.split("、")
     return parts
+
+
+def dates_written(text: str, default_year: int) -> List[dt.date]:
+    """Every date a (normalised) text writes, in Chinese, ISO or English (“November 30”)."""
+    found: List[dt.date] = []
+    for pattern, parts in _DATES:
+        for match in pattern.finditer(text):
+            try:
+                year, month, day = parts(match)
+                found.append(dt.date(year or default_year, month, day))
+            except (StopIteration, ValueError):
+                continue
+    return found
 
 
 def _dates_in(kb: KnowledgeBase, text: str) -> List[Found]:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
-from bot.answer.derived import QUOTA_CUES, YES_NO_CUES, quota_breakdown
+from bot.answer.derived import OTHERS_CUES, QUOTA_CUES, YES_NO_CUES, quota_breakdown
 from bot.kb.facts import quota_list
 from bot.kb.models import City, KnowledgeBase
 
@@ -32,10 +32,32 @@ ALL_CUES = (
     "all ",
     "each",
 )
-MORE_CUES = ("比", "相差", "差几", "差多少", "more than", "fewer than", "difference")
+MORE_CUES = (
+    "比",
+    "相差",
+    "差几",
+    "差多少",
+    "谁多",
+    "谁少",
+    "谁的名额多",
+    "谁的名额少",
+    "哪个多",
+    "哪个少",
+    "哪个的名额多",
+    "more than",
+    "fewer than",
+    "difference",
+    "which has more",
+)
+WHY_CUES = ("为什么", "为啥", "凭什么", "why")
+# “有几个市州”: how many 市州 have a quota, not the quota
+CITY_COUNT_CUES = ("几个市州", "多少个市州", "几个市", "多少市州", "how many cities")
+# a reply already rendered (several sentences): ``values["text"]``
+JOINED = ""
 MOST_CUES = ("最多的", "最少的", "最多是哪", "最少是哪", "most", "fewest", "least")
 EXTREME_WORDS = ("最多", "最少", "最大", "最小")
 WHICH_CUES = ("哪", "which")
+CITY_WORDS = ("市州", "城市", "地市", "which", "cities")
 FEWEST = ("最少", "最小", "fewest", "least")
 # the quota is a ceiling: “一定要推满吗”, “名额是必须完成的任务吗”
 CEILING_CUES = (
@@ -77,6 +99,11 @@ _EN_COUNT = re.compile(
     r"recommend\s+(\d{1,2})\b|\b(\d{1,2})\s+(?:bases|applicants|entities|units|places)"
 )
 _EN_YES_NO = ("can ", "could ", "may ", "is it ok", "is it possible", "are we allowed")
+_COPIES = re.compile(r"一式\s*(\d{1,2}|[一二两三四五六七八九十])\s*份")
+_ASKED_COPIES = re.compile(r"(?:一式|交|要|是|送|准备)?\s*(\d{1,2}|[一二两三四五六七八九十])\s*份")
+# the paper copies are meant (not “一份方案”)
+COPIES_CUES = ("纸质", "一式", "份数", "纸版", "打印", "装订", "交", "送", "报送", "寄")
+MORE_OTHERS_CUES = ("别的市州", "别的市", "其他市", "其余市")
 _WHICH_COUNT = re.compile(rf"{_NUMBER}\s*(?:个|家)")
 _DIGITS = {
     "一": 1,
@@ -154,30 +181,81 @@ def compare_quotas(
                 "breakdown": quota_list(kb, cities, "，"),
             },
         )
+    if len(cities) == 1 and any(cue in text for cue in MORE_CUES + SAME_CUES):
+        return _against_the_others(kb, text, cities[0], render_own)
     if not cities:
         asks_which = any(cue in text for cue in WHICH_CUES)
         extreme = any(cue in text for cue in MOST_CUES) or (
             asks_which and any(w in text for w in EXTREME_WORDS)
         )
         if extreme:
-            fewest = any(cue in text for cue in FEWEST)
-            quota = (min if fewest else max)(c.quota for c in kb.cities)
-            names = "、".join(c.name for c in kb.cities if c.quota == quota)
-            return Derived(
-                "quota_least" if fewest else "quota_most", {"cities": names, "quota": str(quota)}
-            )
+            return _extremes(kb, text, render_own)
         counts = [number(m.group(1)) for m in _WHICH_COUNT.finditer(text)]
-        if (
-            asks_which
-            and len(counts) == 1
-            and ("市州" in text or "城市" in text or "which" in text)
-        ):
+        counting = any(cue in text for cue in CITY_COUNT_CUES)
+        if (asks_which or counting) and len(counts) == 1 and any(w in text for w in CITY_WORDS):
             having = [c.name for c in kb.cities if c.quota == counts[0]]
             if having:
-                return Derived(
-                    "quota_with_value", {"cities": "、".join(having), "quota": str(counts[0])}
-                )
+                values = {"cities": "、".join(having), "quota": str(counts[0])}
+                return Derived("quota_with_value", {**values, "count": str(len(having))})
             return Derived("quota_with_value_none", {"quota": str(counts[0])})
+    return None
+
+
+def _against_the_others(kb: KnowledgeBase, text: str, city: City, render_own) -> Optional[Derived]:
+    """“长沙比其他市州多几个”: one 市州 against the notice's “other 市州”."""
+    if not any(cue in text for cue in OTHERS_CUES + MORE_OTHERS_CUES):
+        return None
+    grouped = {m for group in kb.cities_file.groups for m in group.members}
+    others = [c for c in kb.cities if c.name not in grouped and c.name != city.name]
+    if not others or len({c.quota for c in others}) != 1:
+        return None
+    other = others[0].quota
+    mine = render_own("fact_quota_item", city=city.name, quota=str(city.quota))
+    breakdown = f"{mine}，{render_own('fact_quota_others', quota=str(other))}"
+    if city.quota == other:
+        return Derived("quota_same_yes", {"cities": city.name, "quota": str(other)})
+    name = "quota_more_than_others" if city.quota > other else "quota_fewer_than_others"
+    values = {"city": city.name, "difference": str(abs(city.quota - other))}
+    return Derived(name, {**values, "breakdown": breakdown})
+
+
+def copies_claim(kb: KnowledgeBase, text: str) -> Optional[Derived]:
+    """“纸质材料交一份就行吗”, “是一式两份对吧”: the number of paper copies put forward."""
+    if "份" not in text or not any(cue in text for cue in YES_NO_CUES + ("对吧", "对不对")):
+        return None
+    if not any(cue in text for cue in COPIES_CUES):
+        return None  # “评分细则能发一份吗”, “是要编一份实施方案吧”: not the paper copies
+    copies = kb.notice.facts.get("copies")
+    required = _COPIES.search(copies.text) if copies else None
+    asked = [number(m.group(1)) for m in _ASKED_COPIES.finditer(text)]
+    if required is None or len(asked) != 1:
+        return None
+    wanted = number(required.group(1))
+    values = {"asked": str(asked[0])}
+    return Derived("copies_claim_yes" if asked[0] == wanted else "copies_claim_no", values)
+
+
+def _extremes(kb: KnowledgeBase, text: str, render_own) -> Derived:
+    """The most, the fewest, or both (“最多能推几个，最少的又是几个”)."""
+    wanted = []
+    if any(word in text for word in ("最多", "最大", "most")):
+        wanted.append(False)
+    if any(cue in text for cue in FEWEST):
+        wanted.append(True)
+    parts = []
+    for fewest in wanted or [False]:
+        quota = (min if fewest else max)(c.quota for c in kb.cities)
+        names = "、".join(c.name for c in kb.cities if c.quota == quota)
+        name = "quota_least" if fewest else "quota_most"
+        parts.append(render_own(name, cities=names, quota=str(quota)))
+    return Derived(JOINED, {"text": "\n".join(parts)})
+
+
+def why_more(text: str, on_quota: bool) -> Optional[Derived]:
+    """“为什么长沙比别的市多”: the notice's reason."""
+    more_or_fewer = any(word in text for word in ("多", "少", "more", "fewer"))
+    if on_quota and more_or_fewer and any(cue in text for cue in WHY_CUES):
+        return Derived("quota_why", {})
     return None
 
 

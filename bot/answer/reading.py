@@ -161,6 +161,8 @@ _ASK_PREFIX = re.compile(
 _NEW_QUESTION = re.compile(
     r"^(?:另外|此外|还有|以及|顺便问一下|顺便问下|顺便问|再问一下|再问下)|.{2,}是$"
 )
+# A segment about the applicant's own things is no topic word of a list.
+_SAYS_OWN = re.compile(r"我|咱|本人|本单位|\[")
 _NOT_CUES = re.compile(r"这么|那么|多么|什么的")
 _A_NOT_A = re.compile(r"(\w)不\1")
 _ENGLISH_JOINER = re.compile(r"^(?:and|also|then|plus|or)\s+")
@@ -316,8 +318,8 @@ def _keyword_list(text: str, words: Vocabulary) -> Optional[List[str]]:
     stripped = _MARKER.sub(",", text)
     segments = [s for s in _LIST_SEPARATORS.split(stripped) if s]
     segments = [s for s in segments if not is_courtesy(s) and not _PREAMBLE.fullmatch(s)]
-    if len(segments) < 2 or any(len(s) > 10 for s in segments):
-        return None
+    if len(segments) < 2 or any(len(s) > 10 or _SAYS_OWN.search(s) for s in segments):
+        return None  # “我的电话是…,截止时间”: a statement, not a list of topics
     tail = ""
     match = _LIST_TAIL.search(segments[-1])
     if match and match.start() > 0:
@@ -342,6 +344,8 @@ def _keyword_list(text: str, words: Vocabulary) -> Optional[List[str]]:
             continue
         last_topics = named
         topics += 1
+        if segment.isascii() and " " not in segment:
+            segment = f"the {segment}"  # an English word alone is read as English, too
         parts += [f"{entity}{segment}{tail}" for entity in pending] or [f"{segment}{tail}"]
         pending = []
     if pending and parts:  # “名额 长沙 株洲”: the last topic word goes with them
@@ -363,8 +367,8 @@ def _same_question(first: str, second: str, words: Vocabulary) -> bool:
         return True
     if len(_POINTER.sub("", second)) <= 3 and not _names_something(second, words):
         return True
-    if second.startswith("还是"):
-        return True
+    if second.startswith("还是") or (second.isascii() and len(second.split()) <= 2):
+        return True  # “…还是…”, “when was it published, by whom”
     shared = set(words.topics_of(first)) & set(words.topics_of(second))
     return bool(shared)
 
@@ -445,6 +449,59 @@ def _grouped(found: List[Clause], words: Vocabulary) -> Tuple[List[_Question], L
     return groups, asides
 
 
+_OBJECTS = re.compile(r"和|及|以及|、|与|跟|还有")
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"\s+", "", _CLAUSE_END.sub("", text))
+
+
+def _split_objects(question: str, words: Vocabulary) -> List[str]:
+    """“我想先确认一下截止日期和交材料的地方” → one question per object, when each names its
+    own FAQ topic (“长沙和株洲…” names 市州, split later by ``bot.answer.compound``)."""
+    if has_question_cue(question) and not any(cue in question for cue in REQUEST_CUES):
+        return [question]
+    pieces = [p for p in _OBJECTS.split(question) if p]
+    if len(pieces) < 2 or len(pieces) > MAX_QUESTIONS:
+        return [question]
+    topics = [words.topics_of(p) for p in pieces]
+    if not all(topics) or len({t[0] for t in topics}) < len(pieces):
+        return [question]
+    return pieces
+
+
+_ENGLISH_OF = re.compile(
+    r"^(?P<head>.*?\b(?:for|of|in|to))\s+(?P<a>.+?)\s+and\s+(?:(?:for|of|in|to)\s+)?(?P<b>.+)$"
+)
+_ENGLISH_TOGETHER = re.compile(
+    r"\b(?:combined|together|total|altogether|in all|sum|compare|difference)\b"
+)
+_ENGLISH_HEAD = re.compile(r"^(?:.*?\b)?(?:is|are|was|were|do|does|did|can|should|must|will)\b\s*")
+
+
+def _split_english_and(question: str, words: Vocabulary) -> List[str]:
+    """“what are the directions for companies and for research institutes” → one question
+    each; “what is the email and the phone number” → “what is the phone number” too. Only when
+    the two sides name different topics or different 市州 / types."""
+    if not question.isascii() or " and " not in question:
+        return [question]
+    if _ENGLISH_TOGETHER.search(question):
+        return [question]
+    match = _ENGLISH_OF.match(question)
+    short = match and all(len(match[k].split()) <= 3 for k in ("a", "b"))
+    if short and words.topics_of(match["head"]):  # “the directions for A and for B”
+        return [f"{match['head']} {match['a']}", f"{match['head']} {match['b']}"]
+    left, right = question.split(" and ", 1)
+    head = _ENGLISH_HEAD.match(left)
+    if not head or not right.strip():
+        return [question]
+    first, second = words.topics_of(left), words.topics_of(right)
+    if not first or not second or set(first) & set(second):
+        return [question]
+    asks = has_question_cue(right)
+    return [left, right if asks else f"{head.group(0)}{right}"]
+
+
 def read(text: str, kb: Optional[KnowledgeBase] = None) -> Reading:
     """The questions of ``text`` (normalised) and what was set apart; ``(text,)`` when
     nothing needs reading (one plain question, or no clause that asks)."""
@@ -454,14 +511,19 @@ def read(text: str, kb: Optional[KnowledgeBase] = None) -> Reading:
         return Reading(tuple(listed[:MAX_QUESTIONS]))
     found = clauses(text)
     if not any(c.kind == ASK for c in found):
-        return Reading((text,))
+        english = _split_english_and(_CLAUSE_END.sub("", text), words)
+        return Reading(tuple(english) if len(english) > 1 else (text,))
     groups, asides = _grouped(found, words)
-    questions = [",".join(group.clauses) for group in groups][:MAX_QUESTIONS]
+    questions = [",".join(group.clauses) for group in groups]
+    if len(questions) == 1:
+        questions = _split_objects(questions[0], words)
+    questions = [part for q in questions for part in _split_english_and(q, words)]
+    questions = questions[:MAX_QUESTIONS]
     carried = _carried_entities(questions, asides, words)
     if carried:
         questions[0] = f"{carried},{questions[0]}"
-    if len(questions) == 1 and _CLAUSE_END.sub("", questions[0]) == _CLAUSE_END.sub("", text):
-        return Reading((text,))
+    if len(questions) == 1 and _bare(questions[0]) == _bare(text):
+        return Reading((text,))  # nothing set apart: the message as it was written
     return Reading(tuple(questions), tuple(asides))
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.answer.compound import is_question
-from bot.answer.context import is_correction, only_names_entities
+from bot.answer.context import corrects_entity, is_correction, only_names_entities
 from bot.answer.derived import (
     PROVINCE_CUES,
     TOTAL_CUES,
@@ -67,6 +67,10 @@ CONVERSATION_INTENTS = frozenset(
         "skip",
     }
 )
+# A clause is quoted for a matched word that at most this many notice sentences use.
+SPECIFIC_DF = 3
+# Conversation intents a question is never meant as (the self-check's steps are left alone).
+SMALL_TALK = frozenset({"greet", "goodbye", "thanks", "bot_capabilities", "bot_identity"})
 # A date is about the deadline only when the question is about handing something in.
 SUBMIT_CUES = ("交", "报", "送", "递", "截止", "来得及", "赶得上", "提交", "寄")
 
@@ -89,6 +93,7 @@ class Route:
 
 
 _CLAUSE_SEPARATORS = re.compile(r"[，,。；;！!？?\n]")
+_CHINESE_QUESTION = re.compile(r"[什哪几多吗么呢啥谁怎][么个少里吗呢啥样]?")
 
 
 _INTRODUCTION = re.compile(
@@ -176,6 +181,11 @@ class QuestionRouter:
         entities = [(NOTICE_CLAUSE, hit.clause)] + [("notice_quote", s) for s in hit.sentences]
         return Route(NLU_FALLBACK, mechanism, tuple(entities))
 
+    def specific(self, hit: ClauseHit) -> bool:
+        """A clause answers only if the question shares a word with it that few sentences of
+        the notice use (“年度”, “示范” match the title, which answers nothing)."""
+        return any(self.index.df.get(term, 0) <= SPECIFIC_DF for term in hit.matched)
+
     def keyword_topics(self, question: str) -> Dict[str, str]:
         """FAQ topics whose ``keywords`` occur in the question → the first keyword found."""
         found: Dict[str, str] = {}
@@ -201,7 +211,9 @@ class QuestionRouter:
             )  # a fixed reply, nothing repeated
         if is_english(question):
             topic = english_topic(question, self.kb.english)
-            return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
+            if topic or not _CHINESE_QUESTION.search(question):
+                return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
+            # mixed: “Hengyang能推几个enterprise” asks in Chinese: read it as Chinese
         documents = documents_named(
             question, self.kb.notice.policy_basis.documents, self.background
         )
@@ -226,13 +238,23 @@ class QuestionRouter:
         derived = self.derived_topic(question)
         if derived:
             return Route(derived, "derived_fact")
-        if is_correction(question) and only_names_entities(self.kb, question):
+        if is_correction(question) and (
+            only_names_entities(self.kb, question) or corrects_entity(self.kb, question)
+        ):
             return Route(INFORM, "correction")  # “说错了，是衡阳”: bot.answer.context answers it
+        if intent in SMALL_TALK and is_question(asked):
+            # “在几楼” is no greeting: a question naming one topic's keyword goes to that topic
+            named = self.keyword_topics(asked)
+            if len(named) == 1:
+                return Route(next(iter(named)), "keyword")
         if intent in CONVERSATION_INTENTS and sure:
             return None  # greeting, self-check answer, thanks …
         distinctive = self.index.distinctive_terms(asked)
         if distinctive and not (is_faq and self.index.faq_covers(intent, distinctive)):
             hit = self.index.search(asked)
+            if hit and not set(distinctive) & set(hit.matched):
+                # the clause quoted must be the one with the distinctive word, not a neighbour
+                hit = self.index.search(",".join(distinctive))
             if hit:
                 return self._clause_route(hit, "distinctive_term")
         if (is_faq and sure and not trusted) or (intent == INFORM and not sure):
@@ -259,7 +281,7 @@ class QuestionRouter:
             return None  # the honest fallback already
         if not (is_faq and sure) and intent != INFORM:
             hit = self.index.search(asked)
-            if hit and hit.score >= self.thresholds.clause_score:
+            if hit and hit.score >= self.thresholds.clause_score and self.specific(hit):
                 return self._clause_route(hit, "clause_search")
         return None
 

@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import conversation, editing, login, publishing, reports, review, trying
+from bot.console import (
+    accounts,
+    conversation,
+    editing,
+    login,
+    publishing,
+    reports,
+    review,
+    review_decisions,
+    trying,
+    versions,
+)
 from bot.console.web import CONFIG, PUBLISHER, ConsoleConfig, new_app
 
 __all__ = ["CONFIG", "PUBLISHER", "ConsoleConfig", "create_app", "run"]
@@ -26,15 +37,21 @@ def create_app(config: ConsoleConfig) -> web.Application:
     app.router.add_get("/report", reports.report_page)
     app.router.add_get(r"/report.{fmt:(xlsx|csv)}", reports.report_download)
     app.router.add_get("/review", review.review_page)
-    app.router.add_post("/review/decide", review.decide)
+    app.router.add_post("/review/decide", review_decisions.decide)
+    app.router.add_post("/review/bulk", review_decisions.bulk_decide)
     app.router.add_get(r"/conversation/{row_id:\d+}", conversation.conversation)
     app.router.add_get("/try", trying.try_page)
     app.router.add_get("/knowledge", editing.knowledge_page)
     app.router.add_get(r"/knowledge/{kind}/{key}", editing.edit_page)
     app.router.add_post(r"/knowledge/{kind}/{key}", editing.edit_submit)
+    app.router.add_get("/history", versions.history_page)
+    app.router.add_get(r"/history/{number:\d+}", versions.version_page)
+    app.router.add_post(r"/history/{number:\d+}/revert", versions.revert_submit)
     app.router.add_get("/publish", publishing.publish_page)
     app.router.add_post("/publish", publishing.publish)
     app.router.add_get("/audit", publishing.audit_page)
+    app.router.add_get("/accounts", accounts.accounts_page)
+    app.router.add_post("/accounts", accounts.accounts_submit)
     return app
 
 

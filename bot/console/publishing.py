@@ -22,12 +22,16 @@ async def publish(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
     user = request["user"]
     unpublished = await db(store.unpublished, config.database_url)
+    note = " ".join(str(request["form"].get("note") or "").split())[:200]
+    publisher = request.app[PUBLISHER]
+    if publisher.job is not None and publisher.job.running:
+        raise web.HTTPSeeOther("/publish")  # one at a time: the page shows the running one
     start_id = await db(
         store.record,
         user,
         store.PUBLISH,
         "",
-        f"{len(unpublished)} 项修改",
+        f"{len(unpublished)} 项修改" + (f"；说明：{note}" if note else ""),
         True,
         config.database_url,
     )
@@ -38,12 +42,12 @@ async def publish(request: web.Request) -> web.StreamResponse:
             job.started_by,
             store.PUBLISH_DONE,
             str(start_id),
-            f"退出码 {job.returncode}\n{tail}",
+            f"{job.summary()}\n退出码 {job.returncode}\n{tail}",
             job.ok,
             config.database_url,
         )
 
-    request.app[PUBLISHER].start(user, done)
+    publisher.start(user, done, note=note)
     raise web.HTTPSeeOther("/publish")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List, Tuple
 
 from aiohttp import web
 from markupsafe import Markup
@@ -32,6 +32,17 @@ def build_report(config: ConsoleConfig, since: dt.date, until: dt.date):
 
 # charts drawn above the tables of these sections (by title); every other section, such as
 # ones added to bot/questionlog/report.py later, is shown as its table
+def _bars(report) -> Dict[str, List[Tuple[str, int]]]:
+    """The charts' numbers as (label, count) lists: a phone shows these as horizontal bars in
+    text of normal size (an SVG scaled down to 375 px has 5–6 px labels)."""
+    return {
+        "每日消息数": [(d.strftime("%m-%d"), n) for d, n in report.per_day],
+        "每小时消息数（北京时间）": [(f"{h} 时", n) for h, n in enumerate(report.per_hour) if n],
+        "渠道": [(channel_label(c), n) for c, n in report.channels],
+        "热门问题": [(q, n) for _, q, n in report.topics[:10]],
+    }
+
+
 def _charts(report) -> Dict[str, str]:
     every_day = max(1, len(report.per_day) // 10)
     return {
@@ -54,6 +65,7 @@ async def report_page(request: web.Request) -> web.Response:
     since, until, problem = date_range(request, 7)
     report = await db(build_report, config, since, until)
     charts = {title: Markup(svg) for title, svg in _charts(report).items()}
+    bars = _bars(report)
     kpis = [
         *headline_kpis(report),
         ("latency-median", "回复耗时中位数（毫秒）", report.latency_median_ms or "—"),
@@ -70,6 +82,7 @@ async def report_page(request: web.Request) -> web.Response:
         kpis=kpis,
         sections=sections(report),
         charts=charts,
+        bars=bars,
         top_topics=TOP_TOPICS,
     )
 

@@ -36,8 +36,9 @@ EDIT_TRAINING = "edit_training"  # an edit the model must learn (new questions)
 REVERT = "revert"
 REVERT_TRAINING = "revert_training"  # a revert to a version with other questions
 BULK = "bulk"
+CONFIRM_SILENT = "confirm_silent"  # the 通知未涉及 reply was right: nothing to change
 # decisions that take a question group off the review queue
-DECISIONS = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE, IGNORE)
+DECISIONS = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE, IGNORE, CONFIRM_SILENT)
 # decisions that change knowledge/ (and so need training before the assistant uses them)
 KNOWLEDGE_CHANGES = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE, EDIT_TRAINING, REVERT_TRAINING)
 ACTION_LABELS = {
@@ -58,6 +59,7 @@ ACTION_LABELS = {
     REVERT: "恢复版本",
     REVERT_TRAINING: "恢复版本（需发布）",
     BULK: "批量处理",
+    CONFIRM_SILENT: "确认通知未涉及",
 }
 
 # roles, each allowed what the ones before it are

@@ -1,9 +1,10 @@
 """Cross-file rules for knowledge/lookups.yml (reverse look-ups), worded for staff.
 
 Every value a look-up recognises is taken from the notice's facts: the fact must exist, every
-``also`` part must occur in that fact's text, and the explanations may cite only facts that
-exist. A ``topic`` that is no (longer a) FAQ entry is no problem: the look-up then only
-explains the value (a FAQ entry can be deleted in the spreadsheet, which does not show this file).
+``also`` part must occur in that fact's text, every label in the notice's text, and the
+explanations may cite only facts that exist. A ``topic`` that is no (longer a) FAQ entry is
+no problem: the look-up then only explains the value (a FAQ entry can be deleted in the
+spreadsheet, which does not show this file).
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ def lookup_problems(kb: KnowledgeBase) -> List[Problem]:
                     Problem(FILE, where, f"“{part}”同时写在 {seen[part]} 和 {lookup.fact} 下")
                 )
             seen.setdefault(part, lookup.fact)
+        notice_text = "".join(c.text for c in kb.clauses)
+        for label in lookup.labels:
+            if label not in notice_text:
+                problems.append(
+                    Problem(FILE, where, f"labels 里的“{label}”在通知原文和页脚里都找不到")
+                )
         for text, label in (
             (lookup.explanation, "explanation"),
             (lookup.explanation_en, "explanation_en"),

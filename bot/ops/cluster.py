@@ -33,20 +33,15 @@ from pathlib import Path
 from string import Template
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.utils.endpoints import read_endpoint_config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.ops.serve import (
-    action_server_command,
-    action_server_env,
-    check_secret,
-    check_stores,
-    child_env,
-    rasa_command,
-    train,
-    wait_until_up,
-    write_runtime_config,
-)
+from bot.ops.commands import action_server_command, action_server_env, child_env, rasa_command
+from bot.ops.runtime_config import check_secret, check_stores, write_runtime_config
+from bot.ops.serve import wait_until_up
+from bot.ops.training import train
 from bot.questionlog.db import dispose, upgrade
 from bot.settings import BUILD_DIR, PROJECT_DIR, Settings, read_or_create_secret
 
@@ -115,9 +110,6 @@ def ensure_postgres_database(url: str) -> bool:
 def prepare_schemas(settings: Settings, endpoints: Path) -> None:
     """Create the tracker-store and question-log tables once, before N instances start at
     the same moment (their concurrent CREATE TABLEs would race on an empty database)."""
-    from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
-    from rasa.utils.endpoints import read_endpoint_config
-
     store = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"))
     if isinstance(store, SQLTrackerStore):
         store.engine.dispose()
@@ -379,7 +371,7 @@ def run(
         config, paths = prepared.prepare(nginx)
         print(f"已写入 {config}、{paths['credentials']}、{paths['endpoints']}", flush=True)
         return 0
-    model = model or train()
+    model = model or train()[0]
     cluster = Cluster(
         settings,
         model.resolve(),

@@ -43,9 +43,11 @@ class InProcessAssistant:
         kb, today = self._knowledge(), self._today()
         replies = []
         questions = questions_in(mask_text(text), kb)
-        for message in self._parse(questions):
+        several = len(questions) > 1
+        for number, message in enumerate(self._parse(questions), 1):
             context = self._contexts.get(sender, Context())
-            decision = decide(kb, message, context, today)
+            part = replace(context, question_part=number if several else 0)
+            decision = decide(kb, message, part, today)
             if decision is None:
                 intent = (message.get("intent") or {}).get("name")
                 replies.append(self._dialogue_step(kb, intent, today))

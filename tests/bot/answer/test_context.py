@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.answer.context import (
+    attribute_follow_up,
     follow_up,
     is_correction,
     only_names_entities,
@@ -126,3 +127,46 @@ def test_plain_questions_are_left_to_their_intent(kb, text):
 def test_any_message_is_understood_or_left_alone_without_failing(kb, text, last_topic):
     found = understood(kb, text, entities(kb, text), last_topic, {"city": ["长沙市"]}, DAY)
     assert found is None or (found.text and kb.faq_entry(found.topic))
+
+
+@pytest.mark.parametrize(
+    "text, topic, expected",
+    [
+        ("Could we still submit on November 30, 2021?", "deadline", "来不及"),
+        ("Can we submit on 20 November?", "deadline", "在截止时间之前"),
+        ("园区、企业、高校、科研院所，这几类是不是都能报", "eligibility", "是的"),
+    ],
+)
+def test_checks_of_dates_in_english_and_of_every_type(kb, text, topic, expected):
+    found = understood(kb, text, entities(kb, text), None, {}, DAY)
+    assert found is not None and found.topic == topic and expected in found.text
+
+
+@pytest.mark.parametrize(
+    "text, last_topic, last, expected",
+    [
+        ("那这个方向主要支持哪些人群", "directions", {"applicant_type": ["university"]}, "大学生"),
+        ("错了，我要问的是韶山那边，湘潭市", "quota", {"city": ["邵阳市"]}, "湘潭市推荐不超过3个"),
+        ("名额是两个的市州一共有几个市州", None, {}, "有11个"),
+    ],
+)
+def test_what_the_previous_answer_was_about(kb, text, last_topic, last, expected):
+    found = understood(kb, text, entities(kb, text), last_topic, last, DAY)
+    assert found is not None and expected in found.text
+
+
+@pytest.mark.parametrize(
+    "text, last_topic, expected",
+    [
+        ("在几楼", "submission_address", "二楼12号窗口"),
+        ("Which floor?", "submission_address", "二楼12号窗口"),
+        ("在几楼", "deadline", None),
+        ("在几楼呢，我们第一次去那边不熟悉路怎么走", "submission_address", None),
+    ],
+)
+def test_a_detail_of_the_previous_answer(kb, text, last_topic, expected):
+    found = attribute_follow_up(kb, text, last_topic, DAY)
+    if expected is None:
+        assert found is None
+    else:
+        assert found is not None and expected in found.text and found.topic == last_topic

@@ -167,3 +167,11 @@ def test_the_action_rasa_chose_wins_over_the_intent(kb):
     message = parsed("截止", "deadline", confidence=0.2)
     decision = decide(kb, message, Context(), DAY, action=ACTION_FALLBACK_ANSWER)
     assert decision.mechanism == FALLBACK
+
+
+@pytest.mark.parametrize("part, short", [(0, False), (1, False), (2, True), (3, True)])
+def test_later_answers_of_several_questions_name_their_clause_briefly(kb, part, short):
+    decision = decide(kb, parsed("纸质材料要交几份", "copies"), Context(question_part=part), DAY)
+    title = kb.notice.notice.title
+    assert decision.clause and (title not in decision.text) == short
+    assert decision.clause in decision.text.splitlines()[-1]  # the source is always named

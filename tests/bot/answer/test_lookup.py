@@ -79,3 +79,23 @@ def test_values_are_found_however_written(kb, text, count):
 def test_any_text_is_read_without_failing(kb, text):
     question = lookup_question(kb, text)
     assert question is None or 1 <= len(question.lookups) <= 3
+
+
+@pytest.mark.parametrize(
+    "text, fact",
+    [
+        ("这个网站的主办单位是谁", "website_sponsor"),
+        ("网站的备案号是多少", "website_icp"),
+        ("湘ICP备16020788号-2是什么", "website_icp"),
+        ("4300000011这串数字是什么", "website_code"),
+        ("43010302000885号是什么号", "website_police_record"),
+        ("湖南省人民政府发展研究中心在这个网站上是什么角色", "website_tech_support"),
+    ],
+)
+def test_the_footer_asked_about(kb, text, fact):
+    question = lookup_question(kb, text)
+    assert question is not None and [x.fact for x in question.lookups] == [fact]
+
+
+def test_a_name_known_by_its_label_only_is_no_value(kb):
+    assert lookup_question(kb, "湖南省发展和改革委员会的地址在哪") is None

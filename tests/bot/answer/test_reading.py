@@ -87,6 +87,21 @@ def test_each_clause_is_sorted(clause, kind):
             "How many paper copies are needed? And when is the deadline?",
             ["how many paper copies are needed", "when is the deadline"],
         ),
+        # English: “for A and for B”, “the email and the phone number”, single words
+        (
+            "What are the directions for companies and for research institutes?",
+            [
+                "what are the directions for companies",
+                "what are the directions for research institutes",
+            ],
+        ),
+        (
+            "What is the email address and the phone number for questions?",
+            ["what is the email address", "what is the phone number for questions"],
+        ),
+        ("quota for Changsha and Yueyang?", ["quota for changsha", "quota for yueyang"]),
+        ("Deadline, address, email?", ["the deadline", "the address", "the email"]),
+        ("When was the notice published, and by whom?", ["when was the notice published,by whom"]),
         # a clause that only points back belongs to the question before it
         ("实施方案怎么写，有模板吗", ["实施方案怎么写,有模板吗"]),
         (
@@ -118,6 +133,8 @@ def test_messages_are_read_whole(text, expected):
         "长沙株洲湘潭三个加起来呢",
         "hnfgwhzc@126.com这个邮箱是干什么用的",  # the e-mail's dot ends no clause
         "11.28还能交吗",
+        "What about Changsha, Zhuzhou and Xiangtan combined?",  # asked together
+        "我的电话是[手机号],截止时间?",  # a statement about oneself, then one question
         "你好",
     ],
 )

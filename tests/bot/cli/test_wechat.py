@@ -11,7 +11,7 @@ import yaml
 
 from bot.cli import main as cli_main
 from bot.kb.load import load_menu
-from bot.kb.models import Menu
+from bot.kb.menu import Menu
 from channels.wechat.channel import WeChatInput
 from tests.support.wechat_fakes import AES_KEY, APPID, TOKEN, FakeBot, make_channel, serve_channel
 

@@ -20,7 +20,7 @@ USER = "li.ming"
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 # stands in for python -m bot publish (which trains a model for minutes)
-FAKE_PUBLISH = [sys.executable, "-c", "print('training… done'); print('switched to the new model')"]
+FAKE_PUBLISH = [sys.executable, "-m", "tests.support.fake_publish"]
 
 
 def csrf_of(html: str) -> str:

@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.ops.serve import check_stores, store_endpoints, write_runtime_config
+from bot.ops.runtime_config import check_stores, store_endpoints, write_runtime_config
 from bot.rasa.stores import (
     DAY_SECONDS,
     StoreURLError,

@@ -1,5 +1,5 @@
-"""bot/ops/serve.py + bot/rasa/handoff.py: a new model is served by a second process on the same
-socket.
+"""bot/ops/rasa_servers.py + bot/rasa/handoff.py: a new model is served by a second process on
+the same socket.
 
 The Rasa server processes are stood in for by tests/support/fake_rasa_server.py (same spec,
 status file and inherited socket; seconds instead of a minute); the supervisor side
@@ -21,7 +21,7 @@ from typing import List, Tuple
 
 import pytest
 
-from bot.ops.serve import RasaServers
+from bot.ops.rasa_servers import RasaServers
 from bot.rasa.handoff import HANDOFF_SIGNAL, Control, Request, Result, write_json
 from bot.settings import Settings
 from tests.support.ports import free_port
@@ -103,6 +103,7 @@ def ask_while_supervising(servers: RasaServers, request: Request) -> Result:
     return results[0]
 
 
+@pytest.mark.servers
 def test_a_new_model_takes_over_and_no_request_fails(servers, tmp_path):
     first_pid = servers.current.process.pid
     new = model(tmp_path, "second", "slow")  # loads for 3 s while the first answers
@@ -125,6 +126,7 @@ def test_a_new_model_takes_over_and_no_request_fails(servers, tmp_path):
     assert json.loads(servers.control.supervisor_file.read_text())["model"] == str(new)
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize(
     "behaviour, refused, error",
     [("broken", False, "model could not be loaded"), ("wrong", True, "")],
@@ -141,6 +143,7 @@ def test_a_model_that_fails_never_serves(servers, tmp_path, behaviour, refused, 
     assert load.errors == [] and {pid for _, pid, _ in load.answers} == {first_pid}
 
 
+@pytest.mark.servers
 def test_a_missing_model_or_a_second_request_is_answered_at_once(servers, tmp_path):
     result = ask_while_supervising(servers, Request(str(tmp_path / "missing.tar.gz")))
     assert not result.swapped and "missing.tar.gz" in result.error
@@ -169,6 +172,7 @@ def test_asking_without_a_supervisor(tmp_path):
     assert control.supervisor_pid() is None  # a stale file from a crashed server
 
 
+@pytest.mark.servers
 def test_the_new_process_loads_at_low_priority_and_serves_at_the_supervisors(servers, tmp_path):
     new = model(tmp_path, "slow", "slow")
     request = Request(str(new))
@@ -187,6 +191,7 @@ def test_the_new_process_loads_at_low_priority_and_serves_at_the_supervisors(ser
     assert {os.getpriority(os.PRIO_PROCESS, t) for t in threads} == {own}
 
 
+@pytest.mark.servers
 def test_a_standby_process_takes_the_next_model_and_a_release_stops_it(servers, tmp_path):
     servers.control.tell(Request(standby=True))
     while servers.standby is None:

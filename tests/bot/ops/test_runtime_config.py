@@ -1,4 +1,4 @@
-"""Start-up safety: the pseudonymisation key, its file, the action server's address."""
+"""Start-up safety: the pseudonymisation key and its file; bot run refuses before training."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from bot.ops.serve import action_server_command, action_server_env, check_secret
+from bot.ops.runtime_config import check_secret
 from bot.settings import PROJECT_DIR, MissingSecret, Settings, read_or_create_secret
 
 
@@ -99,46 +98,3 @@ def test_an_empty_key_file_is_a_clear_error(tmp_path):
     path.write_text("")
     with pytest.raises(MissingSecret, match="是空的"):
         read_or_create_secret(path)
-
-
-def _listening_addresses(port: int) -> set:
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        if not Path(table).exists():
-            continue
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            address, port_hex = fields[1].rsplit(":", 1)
-            if int(port_hex, 16) == port and fields[3] == "0A":  # LISTEN
-                found.add(address)
-    return found
-
-
-def test_action_server_listens_on_loopback_only(clean_env):
-    from tests.support.postgres import spare_port
-
-    settings = Settings(action_port=spare_port())
-    assert settings.action_host == "127.0.0.1"
-    assert action_server_env(Settings(action_host="0.0.0.0"))["SANIC_HOST"] == "0.0.0.0"
-    process = subprocess.Popen(
-        action_server_command(settings),
-        cwd=PROJECT_DIR,
-        env=action_server_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{settings.action_port}/health", timeout=2
-                ):
-                    break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.5)
-        assert _listening_addresses(settings.action_port) == {"0100007F"}  # 127.0.0.1
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
