@@ -200,13 +200,10 @@ class TelegramInput(ChannelBase):
 
     # -- updates ---------------------------------------------------------------------
 
-    def accept(self, update: Update) -> bool:
-        """Process ``update`` in the background unless it was seen before."""
-        return self._schedule(update) is not None
-
     async def accept_claimed(self, update: Update, data: Any) -> bool:
-        """``accept``, with the update claimed (and kept) in Redis before this returns — before
-        the webhook's 200 — so that no instance dying loses it."""
+        """Process ``update`` (``data``: its JSON) in the background unless it was seen before,
+        claimed (and kept) in Redis before this returns — before the webhook's 200 — so that
+        no instance dying loses it."""
         if not self._seen.add(update.update_id):
             logger.debug("telegram: duplicate update %s ignored", update.update_id)
             return False
