@@ -8,8 +8,9 @@
   bounded, time-limited map) or, with ``REDIS_URL``, in Redis (INCR + EXPIRE) so that every
   instance shares the count; if Redis fails, the count falls back to memory.
 * ``address_limiter_from_settings`` / ``request_address`` — REST also counts messages per
-  client address (``RATE_LIMIT_PER_ADDRESS_PER_MINUTE``, default 120), so a client that makes
-  up a sender id per message is still limited. The address is the peer's, or from
+  client address (``RATE_LIMIT_PER_ADDRESS_PER_MINUTE``; off by default, production sets it),
+  so a client that makes up a sender id per message is still limited. The address is the
+  peer's, or from
   ``X-Forwarded-For`` when the peer is one of ``TRUSTED_PROXIES``; it is counted under a keyed
   pseudonym, never written as it is.
 """

@@ -177,6 +177,7 @@ _LIST_TAIL = re.compile(
     r"(?:分别|各自|都|一起)?(?:是|是个|是多少|是什么|是啥|在哪|呢|多少|啥|什么|告诉我)+$"
 )
 KIND_OF_ENTITY = ("city", "applicant_type", "direction")
+_NON_WORD = re.compile(r"[^a-z\u4e00-\u9fff]+")
 
 
 @dataclass(frozen=True)
@@ -215,10 +216,17 @@ class Vocabulary:
             self.entities = EntityMatcher(kb.entity_vocabulary())
 
     def topics_of(self, text: str) -> List[str]:
-        """FAQ topics whose keywords the text contains, in keyword order."""
+        """FAQ topics whose keywords the text contains, in keyword order (an English keyword
+        as whole words: “procedure” does not contain “due”)."""
         found: List[str] = []
+        padded = f" {_NON_WORD.sub(' ', text)} "
         for keyword, topic in self.topic_keywords:
-            if keyword in text and topic not in found:
+            if topic in found:
+                continue
+            if keyword.isascii() and keyword.replace(" ", "").isalpha():
+                if f" {keyword} " in padded:
+                    found.append(topic)
+            elif keyword in text:
                 found.append(topic)
         return found
 

@@ -52,6 +52,9 @@ DEFAULTS = {
     "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/shuangchuang",
     "LOCK_STORE_URL": "redis://127.0.0.1:6379/1",
     "REDIS_URL": "redis://127.0.0.1:6379/2",
+    # nginx runs on loopback in front of the instances: believe its X-Forwarded-For, so REST's
+    # per-address limit counts each client, not all of them as 127.0.0.1
+    "TRUSTED_PROXIES": "127.0.0.1",
 }
 START_TIMEOUT = 300.0
 RESTART_SECONDS = 5.0  # as RestartSec= in deploy/systemd/

@@ -246,3 +246,11 @@ async def test_behind_a_trusted_proxy_each_client_address_counts_apart(rest_sett
             http, server.url, 3, forwarded=lambda n: "198.51.100.77, 10.1.2.3"
         )
     assert same[2] == rate_limited_reply() and len(assistant.messages) == 6
+
+
+async def test_the_per_address_limit_is_off_unless_set(rest_settings, http):
+    """`make run` serves the evaluation and `make bench`: hundreds a minute from one address."""
+    assistant = Assistant()
+    async with RestServer(assistant) as server:
+        texts = await _send_as_many_senders(http, server.url, 130)
+    assert rate_limited_reply() not in texts and len(assistant.messages) == 130

@@ -18,6 +18,7 @@ from bot.answer.reading import (
     asked_text,
     classify,
     read,
+    vocabulary,
 )
 from bot.kb.load import load_knowledge
 
@@ -176,3 +177,9 @@ def test_courtesy_around_a_question_never_changes_it(words):
     question = "纸质材料要交几份"
     text = "，".join([*words, question, *words])
     assert questions(text) == [question]
+
+
+def test_english_keywords_are_whole_words():
+    words = vocabulary(KB)
+    assert "deadline" in words.topics_of("what is the deadline")
+    assert "deadline" not in words.topics_of("what is the procedure")  # no “due” in it

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.questionlog import db
 from bot.questionlog.buffer import RowBuffer, SpillFile
 from bot.questionlog.models import QuestionLogEntry
+from bot.questionlog.store import write_rows
 from bot.questionlog.turns import LoggedTurn
 
 POISON_TEXT = "申报截止时间是什么时候\ud800"
@@ -103,3 +104,23 @@ def test_rows_that_cannot_even_be_serialised_are_written_to_the_spill_file(tmp_p
     assert json.loads(first)["text"] == "\udfff"
     assert json.loads(second)["text"] == "问题1"
     assert [r.channel_message_id for r in SpillFile.read(spill.path)] == ["m0", "m1"]
+
+
+def test_the_refused_row_is_found_in_halves_not_row_by_row(tmp_path):
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    calls = []
+
+    def counting_store(batch, target):
+        calls.append(len(batch))
+        return write_rows(batch, target)
+
+    writer = RowBuffer(url, batch_size=200, spill_path=tmp_path / "s.jsonl", store=counting_store)
+    try:
+        for row in rows()[100:300]:  # the refused row among them
+            writer.put(row)
+        assert writer.flush(30) and writer.stats()["rejected"] == 1
+        assert writer.stats()["written"] == 199
+        assert len(calls) <= 2 + 2 * 8  # the batch, then two halves per level of 200 → 1
+    finally:
+        writer.stop(5)
+        db.dispose(url)
