@@ -9,10 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.answer.context import (
-    ENGLISH_VERDICTS,
     attribute_follow_up,
-    directions_compared,
-    english_verdict,
     follow_up,
     is_correction,
     only_names_entities,
@@ -177,22 +174,6 @@ def test_a_detail_of_the_previous_answer(kb, text, last_topic, expected):
 
 
 @pytest.mark.parametrize(
-    "text, verdict",
-    [
-        ("企业和高校的方向一样吗", "不一样。"),
-        ("Do a company and a university have the same direction?", "不一样。"),
-        ("企业和高校的截止时间一样吗", None),  # not about directions
-    ],
-)
-def test_directions_of_two_types_compared(kb, text, verdict):
-    found = directions_compared(kb, normalize(text), entities(kb, text), DAY)
-    if verdict is None:
-        assert found is None
-    else:
-        assert found is not None and verdict in found.text and found.topic == "directions"
-
-
-@pytest.mark.parametrize(
     "text, last_topic, start",
     [
         ("这个日子是我们企业交的时间吗", "deadline", "不是。"),
@@ -236,9 +217,3 @@ def test_english_verdicts_come_first(kb, text, first_lines):
     assert found is not None
     lines = found.text.split("\n")
     assert lines[0] == kb.english.lead and all(line in lines[1:3] for line in first_lines)
-
-
-@pytest.mark.parametrize("name", sorted(ENGLISH_VERDICTS))
-def test_every_english_verdict_renders(kb, name):
-    said = english_verdict(kb, "Is it so?", name, DAY, total="10", difference="2")
-    assert said.endswith("\n") and not any("\u4e00" <= ch <= "\u9fff" for ch in said)
