@@ -94,11 +94,12 @@ def kb_import(args: argparse.Namespace) -> int:
     live = live_knowledge_dir()
     if directory.resolve() != live.resolve():
         print(
-            f"注意：{directory} 不是运行中的助手使用的知识库（{live}），助手的回答不变；"
-            f"切换到这个文件夹的方法见 README“明年的新通知”。"
+            f"注意：{directory} 不是 make run 使用的知识库（{live}），运行中的助手的回答不变："
+            f"只有以 KNOWLEDGE_DIR={directory} 启动的助手才会用到这些修改"
+            "（切换方法见 README“明年的新通知”）。"
         )
-        return 0
-    print("回答和固定回复已立即生效。")
+    else:
+        print("回答和固定回复已立即生效。")
     if result.changes.needs_training:
         print(
             "新增/删除了问答或问法：运行 python -m bot publish 在后台训练并无停机切换"

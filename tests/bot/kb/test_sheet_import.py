@@ -123,4 +123,5 @@ def test_an_import_into_a_folder_the_assistant_does_not_read_says_so(
     finally:
         bot_settings.get_settings.cache_clear()
     out = capsys.readouterr().out
-    assert "不是运行中的助手使用的知识库" in out and "已立即生效" not in out
+    assert "不是 make run 使用的知识库" in out and "运行中的助手的回答不变" in out
+    assert "已立即生效" not in out and "kb revert" in out  # the way back is still given
