@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.console import store
 from bot.console.app import PUBLISHER
 from tests.bot.console.conftest import USER, csrf_of
+
+
+@pytest.fixture
+def db_url(sqlite_url):
+    return sqlite_url
 
 
 async def start(staff, note="加了停车相关问法"):
