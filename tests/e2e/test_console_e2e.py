@@ -356,6 +356,7 @@ def test_history_diff_and_revert(console, browser):
 
 
 PAGES = ("/report", "/review", "/knowledge", "/knowledge/faq/deadline", "/try?q=截止时间",
+         "/knowledge/sheet",
          "/publish", "/history", "/audit", "/accounts")  # fmt: skip
 
 
