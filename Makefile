@@ -9,11 +9,12 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 # python-telegram-bot 22: durations as timedelta (no deprecation warning on 429 retry_after)
 export PTB_TIMEDELTA := true
 
-.PHONY: run cluster test chat train check lint bench eval console clean help
+.PHONY: run cluster test test-fast chat train check lint bench eval console clean help
 
 help:
 	@echo "make run    - set up, check knowledge, train if stale, serve on http://localhost:$(PORT)"
 	@echo "make test   - set up and run the whole test suite"
+	@echo "make test-fast - the unit tier (no training, no servers; under 2 minutes)"
 	@echo "make cluster INSTANCES=2 - N Rasa instances + action server behind nginx on port $(PORT)"
 	@echo "make chat   - talk to the assistant in this terminal (needs 'make run' in another)"
 	@echo "make check  - validate knowledge/ (python -m bot kb check)"
@@ -55,6 +56,11 @@ test: check
 	$(PY) -m ruff check .
 	$(PY) -m bot train
 	$(PY) -m pytest
+
+# the unit tier for the edit-test loop: no training, no model, no servers (tests/conftest.py
+# leaves out tests/e2e, tests/cluster, the `model` and `servers` markers); two workers
+test-fast: $(STAMP)
+	$(PY) -m pytest --fast -n 2 -q -p no:cacheprovider
 
 # trains a stock `rasa init` bot once into .build/stock; the two bots are loaded one after the other
 # (BENCH_INSTANCES=N: the assistant as N instances behind nginx on PostgreSQL and Redis)

@@ -13,13 +13,15 @@ from actions.answers import (  # noqa: F401  (the action server registers what t
     ActionWelcome,
 )
 from actions.selfcheck import (  # noqa: F401
-    ActionAskScAnswer,
-    ActionAskScCity,
-    ActionAskScDirection,
-    ActionAskScType,
     ActionSelfcheckReset,
     ActionSelfcheckResult,
     ActionSelfcheckShow,
     ActionSelfcheckStop,
     ValidateSelfcheckForm,
+)
+from actions.selfcheck_questions import (  # noqa: F401
+    ActionAskScAnswer,
+    ActionAskScCity,
+    ActionAskScDirection,
+    ActionAskScType,
 )

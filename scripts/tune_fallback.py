@@ -65,7 +65,7 @@ def sweep(
 
 def main() -> None:
     from bot.ops.generate import training_fingerprint
-    from bot.ops.serve import MODELS_DIR
+    from bot.ops.training import MODELS_DIR
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -8,6 +8,45 @@ import pytest
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 
+# `make test-fast` (pytest --fast): the unit tier for the edit-test loop. It leaves out what needs
+# the trained model or starts servers: tests/e2e and tests/cluster, the markers below, and every
+# test that asks for the `trained_model` fixture.
+SLOW_FOLDERS = ("e2e", "cluster")
+SLOW_MARKERS = ("e2e", "cluster", "model", "servers")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="the unit tier: leave out tests that need the trained model or start servers",
+    )
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="the other tier: only the tests --fast leaves out (the trained model, servers)",
+    )
+
+
+def needs_model_or_servers(item: pytest.Item) -> bool:
+    folder = Path(item.path).relative_to(PROJECT_DIR / "tests").parts[0]
+    return (
+        folder in SLOW_FOLDERS
+        or any(item.get_closest_marker(name) for name in SLOW_MARKERS)
+        or "trained_model" in getattr(item, "fixturenames", ())
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    fast, slow_only = config.getoption("--fast"), config.getoption("--slow")
+    if not (fast or slow_only):
+        return
+    left_out = [item for item in items if needs_model_or_servers(item) is fast]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        kept = {item.nodeid for item in items} - {item.nodeid for item in left_out}
+        items[:] = [item for item in items if item.nodeid in kept]
+
 
 @pytest.fixture()
 def knowledge_copy(tmp_path) -> Path:

@@ -35,8 +35,11 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/cli/telegram.py": "operator CLI console output",
     "bot/kb/check.py": "kb check problem messages for staff",
     "bot/kb/check_indicators.py": "kb check problem messages for staff",
+    "bot/kb/check_lookups.py": "kb check problem messages for staff",
+    "bot/kb/reserved_ids.py": "kb check problem messages for staff",
     "bot/kb/parse.py": "kb check problem messages (YAML and schema errors) for staff",
     "bot/kb/models.py": "kb check problem messages (field validators) for staff",
+    "bot/kb/menu.py": "kb check problem messages (WeChat menu validators) for staff",
     "bot/kb/edit.py": "review/import problem messages for staff",
     "bot/kb/history.py": "kb history labels and summaries for staff",
     "bot/kb/spreadsheet.py": "spreadsheet headers and import report for staff",
@@ -53,6 +56,9 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/ops/evaluation.py": "evaluation markers and report for developers",
     "bot/ops/generate.py": "generated training data (what applicants might type)",
     "bot/ops/serve.py": "operator console output",
+    "bot/ops/rasa_servers.py": "operator console output (model handoff)",
+    "bot/ops/runtime_config.py": "configuration errors for the operator",
+    "bot/ops/training.py": "operator console output (training)",
     "bot/ops/publish.py": "operator console output (publish)",
     "bot/settings.py": "configuration errors for the operator",
     "bot/ops/cluster.py": "operator console output (make cluster)",
@@ -76,6 +82,8 @@ STAFF_MODULES: Dict[str, str] = {
 INPUT_MODULES: Dict[str, str] = {
     "actions/parsing.py": "words and numbers recognised in self-check answers",
     "bot/answer/compound.py": "cues that split a message into questions",
+    "bot/answer/reading.py": "cues that tell asking clauses from greetings, introductions, reasons",
+    "bot/answer/clarify.py": "function characters that make no term of a topic",
     "bot/answer/derived.py": "cues for totals/yes-no questions and date patterns",
     "bot/answer/documents.py": "patterns of document numbers",
     "bot/answer/entities.py": "words that are not entity mentions",
@@ -83,6 +91,9 @@ INPUT_MODULES: Dict[str, str] = {
     "bot/answer/normalize.py": "normalisation tables",
     "bot/answer/routing.py": "routing cues",
     "bot/answer/english.py": "language detection",
+    "bot/answer/context.py": "cues of corrections, follow-ups and totals",
+    "bot/answer/premises.py": "cues of quota comparisons, ceilings and claims",
+    "bot/answer/lookup.py": "cues of look-up and yes/no questions about a value, date patterns",
     "channels/privacy.py": "personal-data patterns and the placeholders that replace them",
 }
 # Single strings in applicant-facing modules.
@@ -123,8 +134,8 @@ ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {
         "[身份证号]": "stands in for masked data in what Rasa and the log see",
         "[邮箱]": "stands in for masked data in what Rasa and the log see",
     },
-    "channels/wechat_messages.py": {"你好": "what a new follower says to the assistant (input)"},
-    "channels/telegram_updates.py": {
+    "channels/wechat/messages.py": {"你好": "what a new follower says to the assistant (input)"},
+    "channels/telegram/updates.py": {
         q: "what a /command says to the assistant (input)"
         for q in (
             "你好",

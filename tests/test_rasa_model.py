@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-from bot.ops.serve import child_env
+import pytest
+
+from bot.ops.commands import child_env, rasa_command
 from bot.settings import PROJECT_DIR
 
 # Measured 0.89 on 370 held-out paraphrases (tests/data/nlu_heldout.yml, written
@@ -18,10 +19,12 @@ from bot.settings import PROJECT_DIR
 # DIET on other CPUs while still catching a real regression (a lost intent costs ~4%).
 NLU_ACCURACY_FLOOR = 0.82
 
+pytestmark = pytest.mark.model
+
 
 def rasa(*args: str, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "rasa", *args],
+        rasa_command(*args),  # patched as every Rasa process of the assistant
         cwd=cwd,
         env=child_env(),
         capture_output=True,

@@ -17,6 +17,7 @@ from typing import Optional, TextIO
 from bot.console import store
 from bot.console.app import ConsoleConfig, run
 from bot.kb.history import default_operator
+from bot.logs import configure_logging
 from bot.settings import get_settings
 
 
@@ -120,6 +121,7 @@ def users_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    configure_logging()  # LOG_LEVEL; no applicant text below DEBUG (bot/logs.py)
     settings = get_settings()
     host = args.host or settings.console_host
     port = args.port or settings.console_port

@@ -17,7 +17,7 @@ from bot.kb.load import shared_cache
 from bot.ops import evaluation
 from bot.ops.in_process import InProcessAssistant
 from bot.ops.preview import ModelParser
-from bot.ops.publish import model_for
+from bot.ops.training import model_for
 from bot.settings import get_settings
 
 

@@ -10,6 +10,7 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
+from types import ModuleType
 
 from bot.kb.edit import revert
 from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
@@ -18,7 +19,7 @@ from bot.kb.load import check_directory, load_knowledge
 from bot.kb.problems import KnowledgeError
 from bot.ops.generate import training_fingerprint, write_training_data
 from bot.ops.publish import publish_advice
-from bot.ops.serve import MODELS_DIR
+from bot.ops.training import MODELS_DIR
 from bot.settings import PROJECT_DIR, get_settings
 
 BY_HELP = "操作人姓名（记入知识库历史，默认当前系统用户）"
@@ -47,13 +48,18 @@ def kb_facts(_: argparse.Namespace) -> int:
     return 0
 
 
-def kb_export(args: argparse.Namespace) -> int:
-    from bot.kb.spreadsheet import export_workbook
+def spreadsheet() -> ModuleType:
+    """bot.kb.spreadsheet, which imports openpyxl (≈ 0.35 s): only for kb export / import."""
+    from bot.kb import spreadsheet as module
 
+    return module
+
+
+def kb_export(args: argparse.Namespace) -> int:
     directory = get_settings().knowledge_dir
     out = Path(args.out)
     try:
-        entries, messages = export_workbook(directory, out)
+        entries, messages = spreadsheet().export_workbook(directory, out)
     except OSError as exc:
         print(
             f"无法写入 {out}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）",
@@ -66,14 +72,14 @@ def kb_export(args: argparse.Namespace) -> int:
 
 
 def kb_import(args: argparse.Namespace) -> int:
-    from bot.kb.spreadsheet import import_workbook
-
     directory = get_settings().knowledge_dir
     path = Path(args.file)
     if not path.is_file():
         print(f"找不到表格文件 {path}。", file=sys.stderr)
         return 1
-    result = import_workbook(path, directory, apply=args.apply, by=args.by, force=args.force)
+    result = spreadsheet().import_workbook(
+        path, directory, apply=args.apply, by=args.by, force=args.force
+    )
     if result.problems:
         print(
             f"表格有 {len(result.problems)} 个问题，没有修改任何文件。请改正后重新导入：",
@@ -283,22 +289,6 @@ def _print_preview(number: int, preview, diffs, label) -> None:
         print(f"   ⚠ 与对比版本不同：{diff}")
 
 
-def _served_parses(settings, questions, model_wanted: bool):
-    """Parses by the running assistant's NLU (about a second for a few questions), or None
-    when it is not running here (or a model was asked for by name)."""
-    from bot.ops.preview import ParserUnavailable, ServerParser
-
-    if model_wanted:
-        return None
-    server = ServerParser(
-        f"http://127.0.0.1:{settings.port}", settings.effective_rasa_api_token(), timeout=5.0
-    )
-    try:
-        return server.parse_all(questions)
-    except ParserUnavailable:
-        return None
-
-
 def kb_try(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Rasa's and TensorFlow's deprecation notes: not staff's
@@ -306,14 +296,14 @@ def kb_try(args: argparse.Namespace) -> int:
 
 
 def _kb_try(args: argparse.Namespace) -> int:
-    from bot.answer.routing import QuestionRouter
     from bot.ops.preview import (
         ModelParser,
         differences,
         mechanism_label,
         preview_parse,
+        question_router,
         read_questions,
-        thresholds_from_config,
+        served_parses,
     )
 
     settings = get_settings()
@@ -345,7 +335,11 @@ def _kb_try(args: argparse.Namespace) -> int:
         print(f"找不到对比用的模型或知识库文件夹 {compare}。", file=sys.stderr)
         return 1
     # the running assistant's NLU answers in milliseconds; loading a model takes half a minute
-    parses = _served_parses(settings, questions, bool(args.model))
+    parses = None
+    if not args.model:
+        parses = served_parses(
+            f"http://127.0.0.1:{settings.port}", settings.effective_rasa_api_token(), questions
+        )
     served = parses is not None
     if parses is None:
         model, note = _latest_model(Path(args.model) if args.model else None)
@@ -365,11 +359,10 @@ def _kb_try(args: argparse.Namespace) -> int:
     if compare is not None and compare.is_file():
         print(f"正在加载对比模型 {compare.name} …", file=sys.stderr, flush=True)
         old_parses = ModelParser(compare).parse_all(questions)
-    thresholds = thresholds_from_config()
     # the served parse is routed already, by the assistant's router reading this knowledge
     # (building a router loads jieba's dictionary: a second or two)
-    router = None if served and compare is None else QuestionRouter(kb, thresholds)
-    old_router = router if old_kb is kb else QuestionRouter(old_kb, thresholds)
+    router = None if served and compare is None else question_router(kb)
+    old_router = router if old_kb is kb else question_router(old_kb)
     today = settings.today_or_now()
     changed = 0
     for number, (question, parse, old_parse) in enumerate(

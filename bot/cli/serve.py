@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import urllib.request
 import uuid
 
-from bot.ops.serve import check_secret, check_stores, serve
-from bot.ops.serve import train as train_model
+from bot.logs import configure_logging
+from bot.ops.runtime_config import check_secret, check_stores
+from bot.ops.serve import serve
+from bot.ops.training import TrainingFailed, train
 from bot.settings import get_settings
 
 
 def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
     if command == "train":
         parser.add_argument("--force", action="store_true")
-        parser.set_defaults(func=train)
+        parser.set_defaults(func=train_command)
     elif command == "run":
         parser.add_argument("--port", type=int)
         parser.set_defaults(func=run)
@@ -26,18 +29,30 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
         raise ValueError(command)
 
 
-def train(args: argparse.Namespace) -> int:
-    train_model(force=args.force)
+def train_command(args: argparse.Namespace) -> int:
+    try:
+        model, trained = train(force=args.force)
+    except TrainingFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if not trained:
+        print(f"模型已是最新（{model.name}），跳过训练。")
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    configure_logging()  # LOG_LEVEL; no applicant text below DEBUG (bot/logs.py)
     settings = get_settings()
     check_secret(settings)  # before the minutes of training
     check_stores(settings)
     if args.port:
         settings.port = args.port
-    return serve(settings, train_model())
+    try:
+        model, _ = train()
+    except TrainingFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return serve(settings, model)
 
 
 def chat(args: argparse.Namespace) -> int:

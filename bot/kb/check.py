@@ -7,16 +7,13 @@ parsing (``python -m bot kb check`` is ``bot.kb.load.check_directory``).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional
-
-import yaml
-from rasa.shared.core.constants import DEFAULT_ACTION_NAMES, DEFAULT_INTENTS
+from typing import Dict, List, Optional
 
 from bot import feedback as fb
+from bot.answer.english import ENGLISH_DATE_NAMES
 from bot.answer.normalize import normalize
 from bot.kb.check_indicators import indicator_problems
+from bot.kb.check_lookups import lookup_problems
 from bot.kb.facts import (
     CONTEXT_NAMES,
     FOOTER_NAMES,
@@ -28,6 +25,7 @@ from bot.kb.facts import (
 from bot.kb.messages import COMMON_VALUES, MESSAGE_VALUES, NO_COMMON, NO_FACTS
 from bot.kb.models import KnowledgeBase
 from bot.kb.problems import Problem
+from bot.kb.reserved_ids import reserved_id_problem
 
 # The 14 prefecture-level divisions of Hunan: the quota table must name each once.
 HUNAN_CITIES = (
@@ -46,73 +44,6 @@ HUNAN_CITIES = (
     "娄底市",
     "湘西土家族苗族自治州",
 )
-# Intents the hand-written NLU data already uses; a FAQ id must not take one.
-RESERVED_INTENTS = {
-    "greet",
-    "goodbye",
-    "thanks",
-    "human_handoff",
-    "bot_capabilities",
-    "out_of_scope",
-    "inform",
-    "selfcheck",
-    "nlu_fallback",
-    "affirm",
-    "deny",
-    "stop",
-    "restart",
-    "skip",
-    "selfcheck_stop",
-    "selfcheck_restart",
-    "selfcheck_result",
-    "selfcheck_answer",
-}
-# Rasa's own: a FAQ id becomes an intent name, so it must not be one of these either
-RASA_RESERVED = (
-    frozenset(DEFAULT_ACTION_NAMES)
-    | frozenset(DEFAULT_INTENTS)
-    | {
-        "nlu_fallback",
-        "out_of_scope",
-    }
-)
-RESERVED_PREFIXES = ("action_", "utter_", "validate_")  # what Rasa reads as actions/responses
-DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
-
-
-def _domain_names(path: Path) -> FrozenSet[str]:
-    """Intents, actions, forms and responses of the hand-written domain."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return frozenset()
-    names = set()
-    for section in ("intents", "actions", "forms", "responses"):
-        value = data.get(section) or []
-        items = value.keys() if isinstance(value, dict) else value
-        for item in items:
-            if isinstance(item, dict):  # "- intent: {use_entities: …}"
-                names.update(str(k) for k in item)
-            else:
-                names.add(str(item))
-    return frozenset(names)
-
-
-@lru_cache(maxsize=4)
-def reserved_names(domain_file: Path = DOMAIN_FILE) -> FrozenSet[str]:
-    """Names a FAQ id must not take: Rasa's reserved actions/intents, the project's domain."""
-    return RASA_RESERVED | frozenset(RESERVED_INTENTS) | _domain_names(domain_file)
-
-
-def reserved_id_problem(faq_id: str, domain_file: Path = DOMAIN_FILE) -> Optional[str]:
-    if faq_id in reserved_names(domain_file):
-        return f"id “{faq_id}”是系统保留的名称（Rasa 或本项目的意图/动作），请换一个"
-    if faq_id.startswith(RESERVED_PREFIXES):
-        return (
-            f"id “{faq_id}”不能以 {'、'.join(RESERVED_PREFIXES)} 开头"
-            "（Rasa 会把它当作动作或回复），请换一个"
-        )
-    return None
 
 
 PHONE_LITERAL = re.compile(r"0\d{2,3}-?\d{7,8}")
@@ -306,6 +237,7 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
     problems += _notice_text_problems(kb)
     problems += _silent_problems(kb)
     problems += _english_problems(kb)
+    problems += lookup_problems(kb)
     problems += _message_problems(kb, set(facts))
     problems += _group_problems(kb)
     return problems
@@ -337,6 +269,17 @@ def _notice_text_problems(kb: KnowledgeBase) -> List[Problem]:
         ("截止日期", chinese_date(notice.deadline.date), body),
         ("省发改委地址", notice.footer.office_address, footer),
         ("网站维护电话", notice.footer.website_phone, footer),
+    ]
+    expected += [
+        (what, value, footer)
+        for what, value in (
+            ("政府网站标识码", notice.footer.site_code),
+            ("备案号", notice.footer.icp_number),
+            ("公网安备号", notice.footer.police_record),
+            ("技术支持单位", notice.footer.tech_support),
+            ("主办单位", notice.footer.sponsor),
+        )
+        if value
     ]
     expected += [("政策文件文号", d.number, body) for d in notice.policy_basis.documents]
     for what, value, text in expected:
@@ -378,11 +321,18 @@ def _silent_problems(kb: KnowledgeBase) -> List[Problem]:
 def _english_problems(kb: KnowledgeBase) -> List[Problem]:
     if kb.english is None:
         return []
-    return [
+    problems = [
         Problem("english.yml", f"topics › {t.faq}", f"faq “{t.faq}”不是 faq.yml 中已有的条目 id")
         for t in kb.english.topics
         if kb.faq_entry(t.faq) is None
     ]
+    allowed = set(static_facts(kb)) | {"contacts", "deadline_status", *ENGLISH_DATE_NAMES}
+    for topic in kb.english.topics:
+        if topic.answer:
+            where = f"topics › {topic.faq}"
+            problems += _template_problems("english.yml", where, topic.answer, allowed, "answer ")
+            problems += _literal_problems("english.yml", where, topic.answer, kb, "answer ")
+    return problems
 
 
 def _message_problems(kb: KnowledgeBase, fact_names: set) -> List[Problem]:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from bot.kb.check import cross_file_problems
-from bot.kb.models import KnowledgeBase, Menu
+from bot.kb.menu import Menu
+from bot.kb.models import KnowledgeBase
 from bot.kb.parse import knowledge_base, parse_file, parse_files
 from bot.kb.problems import KnowledgeError, Problem
 from bot.settings import get_settings

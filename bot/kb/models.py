@@ -1,4 +1,5 @@
-"""Pydantic models of the knowledge files (knowledge/*.yml) and ``KnowledgeBase``, all of them.
+"""Pydantic models of the knowledge files (knowledge/*.yml) and ``KnowledgeBase``, all of them
+but the WeChat menu's (``bot.kb.menu``).
 
 They describe shape only; cross-file rules (unknown fact names, duplicate
 similar questions, missing 市州) live in ``bot.kb.check``. Reading the files is
@@ -11,9 +12,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Literal, Optional
+from typing import Dict, List, Optional
 
-from pydantic import BaseModel, Extra, Field, root_validator, validator
+from pydantic import BaseModel, Extra, Field, validator
+
+from bot.kb.menu import Menu
 
 PHONE_PATTERN = re.compile(r"^0\d{2,3}-\d{7,8}$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -103,6 +106,12 @@ class Footer(Strict):
     postcode: str
     website_phone: str
     website_phone_scope: str
+    # the rest of the footer (what someone may ask about: knowledge/lookups.yml)
+    site_code: Optional[str] = None  # 政府网站标识码
+    icp_number: Optional[str] = None  # ICP 备案号
+    police_record: Optional[str] = None  # 公网安备号
+    tech_support: Optional[str] = None  # 技术支持单位
+    sponsor: Optional[str] = None  # 主办单位
 
 
 class NoticeFile(Strict):
@@ -278,11 +287,31 @@ class NotInNoticeFile(Strict):
 class EnglishTopic(Strict):
     faq: str
     keywords: List[str] = Field(..., min_items=1)
+    answer: Optional[str] = None  # the fact in English, before the Chinese answer
 
 
 class EnglishFile(Strict):
     lead: str
+    silent: List[str] = []  # matters the notice does not regulate, in English words
     topics: List[EnglishTopic] = []
+
+
+# knowledge/lookups.yml — what a phone number, address, e-mail or date of the notice is (reverse
+# look-ups: “0731-89991015是谁的电话”).
+
+
+class Lookup(Strict):
+    fact: str  # the fact the value is (static facts: bot.kb.facts)
+    also: List[str] = []  # parts of the fact's text that name it too (银杏路6号, 12号窗口)
+    labels: List[str] = []  # what the notice or its footer calls it (主办单位, 备案号)
+    by_value: bool = True  # False: known by its labels only (a name asked about in many ways)
+    topic: str  # the FAQ entry about it
+    explanation: str  # whose it is and what for, with {facts}
+    explanation_en: Optional[str] = None  # the same in English, for English questions
+
+
+class LookupsFile(Strict):
+    lookups: List[Lookup] = []
 
 
 # knowledge/blocked_words.yml — abuse and sensitive words: a fixed reply, never repeated back.
@@ -297,88 +326,6 @@ class BlockedWordsFile(Strict):
 
 class MessagesFile(Strict):
     messages: Dict[str, str]
-
-
-# -- knowledge/wechat_menu.yml: the official account's custom menu ------------------------
-#
-# A CLICK leaf carries a ``key`` and the question (``ask``) the channel sends to the assistant
-# when it is tapped; a VIEW leaf opens ``url``. The same file feeds ``python -m bot wechat menu``
-# (which uploads it) and the channel (which maps CLICK keys to questions).
-
-
-class MenuButton(BaseModel):
-    name: str
-    type: Literal["click", "view"] | None = None
-    key: str | None = None
-    ask: str | None = None
-    url: str | None = None
-    sub_button: List[MenuButton] = []
-
-    class Config:
-        extra = Extra.forbid
-
-    @validator("sub_button")
-    def _at_most_five(cls, value):  # noqa: N805 - pydantic validators are classmethods
-        if len(value) > 5:
-            raise ValueError("一个一级菜单下最多 5 个二级菜单")
-        return value
-
-    @root_validator(skip_on_failure=True)
-    def _leaf_is_complete(cls, values):  # noqa: N805
-        if values.get("sub_button"):
-            if values.get("type"):
-                raise ValueError(f"“{values['name']}”有二级菜单，就不能再设 type")
-            return values
-        kind = values.get("type")
-        if kind == "click" and not (values.get("key") and values.get("ask")):
-            raise ValueError(f"点击菜单“{values['name']}”需要 key 和 ask（发给助手的问题）")
-        if kind == "view" and not (values.get("url") or "").startswith(("http://", "https://")):
-            raise ValueError(f"跳转菜单“{values['name']}”需要以 http(s):// 开头的 url")
-        if kind is None:
-            raise ValueError(f"菜单“{values['name']}”需要 type: click 或 type: view")
-        return values
-
-    def leaves(self) -> List[MenuButton]:
-        return (
-            [leaf for sub in self.sub_button for leaf in sub.leaves()]
-            if self.sub_button
-            else [self]
-        )
-
-    def to_wechat(self) -> Dict[str, Any]:
-        if self.sub_button:
-            return {"name": self.name, "sub_button": [b.to_wechat() for b in self.sub_button]}
-        if self.type == "click":
-            return {"type": "click", "name": self.name, "key": self.key}
-        return {"type": "view", "name": self.name, "url": self.url}
-
-
-MenuButton.update_forward_refs()
-
-
-class Menu(BaseModel):
-    button: List[MenuButton]
-
-    class Config:
-        extra = Extra.forbid
-
-    @validator("button")
-    def _one_to_three(cls, value):  # noqa: N805
-        if not 1 <= len(value) <= 3:
-            raise ValueError("一级菜单需要 1 到 3 个")
-        return value
-
-    def asks(self) -> Dict[str, str]:
-        """CLICK key → the question sent to the assistant."""
-        return {
-            leaf.key: leaf.ask
-            for b in self.button
-            for leaf in b.leaves()
-            if leaf.type == "click" and leaf.key and leaf.ask
-        }
-
-    def to_wechat(self) -> Dict[str, Any]:
-        return {"button": [b.to_wechat() for b in self.button]}
 
 
 @dataclass
@@ -396,6 +343,7 @@ class KnowledgeBase:
     notice_text: NoticeTextFile | None = None
     not_in_notice: NotInNoticeFile | None = None
     english: EnglishFile | None = None
+    lookups: LookupsFile | None = None
     blocked_words: BlockedWordsFile | None = None
     messages_file: MessagesFile | None = None
 

@@ -14,8 +14,10 @@ Instances listen on loopback ports after ``--port``; nginx (Debian's package) li
 child process with its pid, logs and temporary files under ``.build/cluster/``.
 
 ``.build/cluster/cluster.json`` names every process and port (tests and operators stop one
-instance with it). Ctrl+C or SIGTERM stops nginx first, then the instances, then the
-action server.
+instance with it). A Rasa instance or the action server that exits is started again after
+``RESTART_SECONDS`` (as the systemd units' ``Restart=always``, ``RestartSec=5``) and
+cluster.json names its new pid; nginx routes around it until it answers. Ctrl+C or SIGTERM
+stops nginx first, then the instances, then the action server.
 """
 
 from __future__ import annotations
@@ -31,20 +33,15 @@ from pathlib import Path
 from string import Template
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.utils.endpoints import read_endpoint_config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.ops.serve import (
-    action_server_command,
-    action_server_env,
-    check_secret,
-    check_stores,
-    child_env,
-    rasa_command,
-    train,
-    wait_until_up,
-    write_runtime_config,
-)
+from bot.ops.commands import action_server_command, action_server_env, child_env, rasa_command
+from bot.ops.runtime_config import check_secret, check_stores, write_runtime_config
+from bot.ops.serve import wait_until_up
+from bot.ops.training import train
 from bot.questionlog.db import dispose, upgrade
 from bot.settings import BUILD_DIR, PROJECT_DIR, Settings, read_or_create_secret
 
@@ -55,8 +52,12 @@ DEFAULTS = {
     "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/shuangchuang",
     "LOCK_STORE_URL": "redis://127.0.0.1:6379/1",
     "REDIS_URL": "redis://127.0.0.1:6379/2",
+    # nginx runs on loopback in front of the instances: believe its X-Forwarded-For, so REST's
+    # per-address limit counts each client, not all of them as 127.0.0.1
+    "TRUSTED_PROXIES": "127.0.0.1",
 }
 START_TIMEOUT = 300.0
+RESTART_SECONDS = 5.0  # as RestartSec= in deploy/systemd/
 NO_NGINX = "未找到 nginx：请先安装（Debian/Ubuntu：apt-get install -y nginx）。"
 
 
@@ -112,9 +113,6 @@ def ensure_postgres_database(url: str) -> bool:
 def prepare_schemas(settings: Settings, endpoints: Path) -> None:
     """Create the tracker-store and question-log tables once, before N instances start at
     the same moment (their concurrent CREATE TABLEs would race on an empty database)."""
-    from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
-    from rasa.utils.endpoints import read_endpoint_config
-
     store = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"))
     if isinstance(store, SQLTrackerStore):
         store.engine.dispose()
@@ -160,6 +158,7 @@ class Cluster:
         instances: int,
         state_dir: Path,
         first_port: Optional[int] = None,
+        restart_seconds: float = RESTART_SECONDS,
     ) -> None:
         if instances < 1:
             raise ValueError("INSTANCES must be at least 1")
@@ -167,6 +166,9 @@ class Cluster:
         first = first_port or settings.port + 1
         self.ports = [first + index for index in range(instances)]
         self.processes: Dict[str, subprocess.Popen] = {}
+        self.restart_seconds = restart_seconds
+        self._commands: Dict[str, Tuple[List[str], Dict[str, str]]] = {}
+        self._exited_at: Dict[str, float] = {}
         self._logs: List[object] = []
 
     def _spawn(self, name: str, command: List[str], env: Dict[str, str]) -> subprocess.Popen:
@@ -176,7 +178,31 @@ class Cluster:
             command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         self.processes[name] = process
+        self._commands[name] = (command, env)
         return process
+
+    def restart_exited(self) -> List[str]:
+        """Start again each Rasa instance or action server that exited ``restart_seconds``
+        ago (nginx exiting ends the cluster instead); the names started again."""
+        now, restarted = time.monotonic(), []
+        for name, process in list(self.processes.items()):
+            if name == "nginx" or process.poll() is None:
+                continue
+            if name not in self._exited_at:
+                self._exited_at[name] = now
+                print(
+                    f"{name} 已退出（退出码 {process.returncode}），"
+                    f"{self.restart_seconds:g} 秒后重启",
+                    flush=True,
+                )
+            if now - self._exited_at[name] >= self.restart_seconds:
+                del self._exited_at[name]
+                self._spawn(name, *self._commands[name])
+                restarted.append(name)
+                print(f"{name} 已重启（进程 {self.processes[name].pid}）", flush=True)
+        if restarted and "nginx" in self.processes:
+            self.write_state()
+        return restarted
 
     def write_nginx_config(self) -> Path:
         for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -283,13 +309,9 @@ class Cluster:
         return path
 
     def wait(self) -> int:
-        """Until nginx exits (or the cluster is stopped); a dead instance is reported once."""
-        reported = set()
+        """Until nginx exits (or the cluster is stopped), starting again what exits."""
         while True:
-            for name, process in self.processes.items():
-                if process.poll() is not None and name not in reported:
-                    reported.add(name)
-                    print(f"{name} 已退出（退出码 {process.returncode}）", flush=True)
+            self.restart_exited()
             if self.processes["nginx"].poll() is not None:
                 return self.processes["nginx"].returncode or 0
             time.sleep(0.5)
@@ -352,7 +374,7 @@ def run(
         config, paths = prepared.prepare(nginx)
         print(f"已写入 {config}、{paths['credentials']}、{paths['endpoints']}", flush=True)
         return 0
-    model = model or train()
+    model = model or train()[0]
     cluster = Cluster(
         settings,
         model.resolve(),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import logging
 import os
 import urllib.error
 import urllib.parse
@@ -38,6 +37,7 @@ from bot.answer.routing import QuestionRouter, Thresholds, apply_route
 from bot.kb.models import KnowledgeBase
 from bot.names import NLU_FALLBACK
 from bot.rasa.config import CONFIG_FILE, pipeline_component
+from bot.rasa.patches import install_all
 
 ROUTER_COMPONENT = "nlu.components.QuestionRouterComponent"
 
@@ -52,6 +52,11 @@ class Preview:
     clause: Optional[str]
     reply: str
     suggestions: Sequence[str] = ()
+
+
+def question_router(kb: KnowledgeBase) -> QuestionRouter:
+    """The router as the served model runs it: config.yml's thresholds."""
+    return QuestionRouter(kb, thresholds_from_config())
 
 
 def thresholds_from_config(config: Path = CONFIG_FILE) -> Thresholds:
@@ -187,18 +192,11 @@ class ModelParser:
 
     def __init__(self, model: Path):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        # heavy (TensorFlow), needed only by kb try
-        from rasa.core.agent import Agent
-        from rasa.utils.common import configure_logging_and_warnings
-        from rasa.utils.log_utils import configure_structlog
+        install_all()  # a process that loads a model is a Rasa process: patched first
+        from bot.rasa.agent import load_agent
 
-        configure_logging_and_warnings(logging.ERROR)
-        configure_structlog(logging.ERROR)
-        logging.getLogger("jieba").setLevel(logging.WARNING)
         self.model = Path(model)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self._agent = Agent.load(str(self.model))
+        self._agent = load_agent(self.model)
 
     def parse_all(self, questions: Sequence[str]) -> List[Dict[str, Any]]:
         async def run() -> List[Dict[str, Any]]:
@@ -245,6 +243,17 @@ class ServerParser:
 
     def parse_all(self, questions: Sequence[str]) -> List[Dict[str, Any]]:
         return [self.parse(q) for q in questions]
+
+
+def served_parses(
+    base_url: str, token: str, questions: Sequence[str]
+) -> Optional[List[Dict[str, Any]]]:
+    """Parses by the running assistant's NLU (about a second for a few questions), or None
+    when it is not running there."""
+    try:
+        return ServerParser(base_url, token, timeout=5.0).parse_all(questions)
+    except ParserUnavailable:
+        return None
 
 
 def read_questions(texts: Sequence[str], file: Optional[Path]) -> List[str]:

@@ -4,23 +4,18 @@
 models/ (at low CPU priority, beside the running server, which keeps answering with the
 current model), then have ``python -m bot run`` start a second Rasa process with it on the
 same port, which loads it on the other core, checks it on every FAQ standard question and
-only then takes over (``bot.rasa.handoff``: no request is dropped or held up; Rasa's own ``PUT
-/model`` would stop the server's loop while it loads). A server not started by ``bot run``
-(an instance of ``make cluster``) loads it beside its event loop instead
-(``channels.model_swap``). Afterwards the live server must answer the
-standard questions through Rasa's HTTP API (``--enable-api --auth-token`` from
-``RASA_API_TOKEN``, see ``bot.ops.serve``), or the previous model is swapped back. If training,
-loading or a check fails, the old model keeps (or goes back to) serving and the reason is
-printed. The history (``bot.kb.history``) notes which model went live for which version of
-the knowledge. Operator side: console output is for staff.
+only then takes over (``bot.rasa.handoff``: no request is dropped or held up). That handoff is
+the one way a model is swapped: a server not started by ``bot run`` (the instances of ``make
+cluster`` or of the systemd units) gets the trained model by a restart, one instance at a time
+(docs/deploy.md), and publish says so. If training, loading or the check fails, the old model
+keeps serving and the reason is printed. The history (``bot.kb.history``) notes which model
+went live for which version of the knowledge. Operator side: console output is for staff.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 import time
 import urllib.error
@@ -28,25 +23,18 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from bot.kb.history import History, default_operator
 from bot.kb.load import load_knowledge
 from bot.kb.models import KnowledgeBase
 from bot.kb.problems import KnowledgeError
-from bot.ops.generate import DATA_DIR, DOMAIN_DIR, training_fingerprint, write_training_data
-from bot.ops.serve import MODELS_DIR, child_env, rasa_command
+from bot.ops.training import TrainingFailed, model_for, train
 from bot.rasa.handoff import Control, Request
-from bot.settings import BUILD_DIR, PROJECT_DIR, Settings
+from bot.settings import BUILD_DIR, Settings
 
-TRAIN_NICE = 10  # the server keeps the CPU it needs while the model trains
-# the swap returns once the new model is loaded and checked; loading yields to requests, so
-# on a busy server it takes minutes (rasa run answers a request for up to an hour)
-LOAD_TIMEOUT = 1800.0
-SWAP_PATH = "/webhooks/model/swap"  # channels.model_swap
 # share of FAQ standard questions the new model must answer with their own topic
 MIN_STANDARD_QUESTIONS_RIGHT = 0.8
-LIVE_CHECK_QUESTIONS = 5  # standard questions asked of the live server after the swap
 
 
 # Where publish notes its stages for a watcher (the console's publish page): one JSON line per
@@ -109,65 +97,25 @@ class RasaApi:
             raise PublishError(f"读取助手状态失败（HTTP {status}）：{body}")
         return str(body.get("model_file") or "")
 
-    def load_model(self, model: Path) -> None:
-        """Rasa's own ``PUT /model``: loads on the server's event loop, so every request waits
-        meanwhile. Only for a server without the model-swap channel (``swap_model``)."""
-        status, body = self.call("PUT", "/model", {"model_file": str(model)}, timeout=LOAD_TIMEOUT)
-        if status != 204:
-            message = body.get("message") if isinstance(body, dict) else body
-            raise PublishError(f"助手没能加载新模型（HTTP {status}）：{message}")
-
-    def swap_model(
-        self, model: Path, expect: Optional[Dict[str, str]] = None, min_right: float = 0.0
-    ) -> Dict[str, Any]:
-        """Load ``model`` beside the server's event loop and swap it in (``channels.model_swap``):
-        requests keep their normal latency. With ``expect`` (text → intent) the model is swapped
-        in only if at least ``min_right`` of the texts get their intent. Returns the server's
-        report (``previous`` model, ``load_seconds``, ``right``, ``wrong``)."""
-        status, body = self.call(
-            "POST",
-            SWAP_PATH,
-            {"model_file": str(model), "expect": expect or {}, "min_right": min_right},
-            timeout=LOAD_TIMEOUT,
-        )
-        if status == 404:
-            # a server started before the swap channel existed: Rasa's own (blocking) way
-            previous = self.current_model()
-            self.load_model(model)
-            return {"previous": {"model_file": previous}, "right": 0, "wrong": [], "old": True}
-        if status == 422 and isinstance(body, dict):
-            wrong = body.get("wrong") or []
-            raise PublishError(
-                f"新模型只答对了 {body.get('right')}/{body.get('checked')} 个标准问，没有切换，"
-                "助手继续使用原来的模型。答错的：\n" + "\n".join(f"  · {w}" for w in wrong)
-            )
-        if status != 200 or not isinstance(body, dict):
-            message = body.get("error") if isinstance(body, dict) else body
-            raise PublishError(f"助手没能加载新模型（HTTP {status}）：{message}")
-        return body
-
-    def parse(self, text: str) -> Dict[str, Any]:
-        status, body = self.call("POST", "/model/parse", {"text": text})
-        if status != 200 or not isinstance(body, dict):
-            raise PublishError(f"用新模型理解问题失败（HTTP {status}）：{body}")
-        return body
-
 
 def switch_model(
     settings: Settings,
-    api: RasaApi,
     model: Path,
     expect: Optional[Dict[str, str]] = None,
     min_right: float = 0.0,
 ) -> Dict[str, Any]:
     """Have the running assistant serve ``model`` once it answers at least ``min_right`` of
-    ``expect``'s texts with their intent. Served by ``python -m bot run``: a second Rasa
-    process loads it on the same port and takes over (``bot.rasa.handoff``: nothing waits, nothing
-    is dropped). Otherwise (an instance of ``make cluster``, an older server): the model-swap
-    channel. Returns the report (``previous`` model, ``load_seconds``, ``right``, ``wrong``)."""
+    ``expect``'s texts with their intent: ``python -m bot run`` starts a second Rasa process
+    that loads it on the same port and takes over (``bot.rasa.handoff``: nothing waits, nothing
+    is dropped). Returns the report (``previous`` model, ``load_seconds``, ``right``,
+    ``wrong``). A server on the port that ``bot run`` did not start cannot be switched."""
     control = Control(settings.port)
     if control.supervisor_pid() is None:
-        return api.swap_model(model, expect, min_right)
+        raise PublishError(
+            f"端口 {settings.port} 上的助手不是用 make run（python -m bot run）启动的（例如 "
+            f"make cluster 或 systemd 的实例），不能在运行中切换：模型 {model.name} 已准备好，"
+            "请逐个重启实例（nginx 会绕开正在重启的实例，见 docs/deploy.md）。"
+        )
     try:
         result = control.ask(Request(str(model), dict(expect or {}), min_right))
     except TimeoutError as exc:
@@ -181,76 +129,7 @@ def switch_model(
         )
     if not result.swapped:
         raise PublishError(f"助手没能加载新模型：{result.error}，助手继续使用原来的模型。")
-    return {**result.to_dict(), "handoff": True}
-
-
-def train_model(kb: KnowledgeBase, log: Path) -> Tuple[Path, bool]:
-    """(model for the current knowledge, whether it had to be trained). Trains at low priority
-    into a scratch folder of models/, then moves the finished archive into place."""
-    write_training_data(kb)
-    fingerprint = training_fingerprint()
-    model = MODELS_DIR / f"{fingerprint}.tar.gz"
-    if model.exists():
-        return model, False
-    scratch = MODELS_DIR / f".publish-{fingerprint}-{os.getpid()}"
-    scratch.mkdir(parents=True, exist_ok=True)
-    command = rasa_command(
-        "train",
-        "--config",
-        "config.yml",
-        "--domain",
-        str(DOMAIN_DIR),
-        "--data",
-        "nlu/data",
-        str(DATA_DIR),
-        "--out",
-        str(scratch),
-        "--fixed-model-name",
-        fingerprint,
-        "--quiet",
-    )
-    log.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with log.open("wb") as out:
-            result = subprocess.run(
-                command,
-                cwd=PROJECT_DIR,
-                env=child_env(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                preexec_fn=lambda: os.nice(TRAIN_NICE),
-            )
-        trained = scratch / f"{fingerprint}.tar.gz"
-        if result.returncode != 0 or not trained.exists():
-            tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
-            raise PublishError(
-                f"训练失败（退出码 {result.returncode}），助手继续使用原来的模型。训练日志 {log} "
-                "的最后几行：\n" + "\n".join(tail)
-            )
-        os.replace(trained, model)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return model, True
-
-
-def standard_question_check(
-    api: RasaApi, kb: KnowledgeBase, limit: Optional[int] = None
-) -> Tuple[int, int, List[str]]:
-    """(how many of the first ``limit`` FAQ standard questions the live model gets right, how
-    many were asked, the ones it gets wrong)."""
-    entries = kb.faq[:limit] if limit else kb.faq
-    wrong = []
-    for entry in entries:
-        intent = (api.parse(entry.question).get("intent") or {}).get("name")
-        if intent != entry.id:
-            wrong.append(f"{entry.question} → {intent}")
-    return len(entries) - len(wrong), len(entries), wrong
-
-
-def model_for(kb: KnowledgeBase) -> Path:
-    """Where the model trained for ``kb`` is (or would be) kept."""
-    write_training_data(kb)
-    return MODELS_DIR / f"{training_fingerprint()}.tar.gz"
+    return result.to_dict()
 
 
 def publish_advice(
@@ -301,8 +180,13 @@ def publish(
             if standby:  # Rasa and TensorFlow load while the model trains: a faster handoff
                 control.tell(Request(standby=True))
             stage("train")
+            log = BUILD_DIR / "publish-train.log"
             try:
-                model, trained = train_model(kb, BUILD_DIR / "publish-train.log")
+                model, trained = train(kb, log=log, low_priority=True)
+            except TrainingFailed as exc:
+                if standby and control.supervisor_pid() is not None:
+                    control.tell(Request(release=True))
+                raise PublishError(f"{exc}\n助手继续使用原来的模型。训练日志：{log}") from None
             except BaseException:
                 if standby and control.supervisor_pid() is not None:
                     control.tell(Request(release=True))
@@ -330,33 +214,10 @@ def publish(
         swap_started = time.monotonic()
         stage("load")
         expect = {entry.question: entry.id for entry in kb.faq}
-        # loaded and checked beside the running model; swapped in only if it passes
-        report = switch_model(settings, api, model, expect, MIN_STANDARD_QUESTIONS_RIGHT)
+        # loaded and checked beside the running model, serving only if it passes: the process
+        # now serving checked every standard question before it took over
+        report = switch_model(settings, model, expect, MIN_STANDARD_QUESTIONS_RIGHT)
         stage("verify")
-        if report.get("handoff"):
-            # the process now serving checked every standard question before it took over
-            live, right, asked, wrong = model.name, report["right"], report["checked"], []
-        else:
-            # the live server, after the swap: serving the new model, answering as it did
-            # when checked (a sample: each parse runs on the server's loop, beside applicants)
-            live = api.current_model()
-            right, asked, wrong = standard_question_check(api, kb, LIVE_CHECK_QUESTIONS)
-        if live != model.name or right < MIN_STANDARD_QUESTIONS_RIGHT * asked:
-            previous = Path(str((report.get("previous") or {}).get("model_path") or ""))
-            if not previous.is_file():
-                previous = MODELS_DIR / current
-            if previous.is_file():
-                switch_model(settings, api, previous, expect)  # checked only to warm it up
-                back = f"已换回原来的模型 {current}"
-            else:
-                back = (
-                    f"原来的模型 {current} 不在 {MODELS_DIR}，"
-                    "请用 python -m bot publish --model 旧模型路径 换回"
-                )
-            raise PublishError(
-                f"切换后助手在用 {live}，标准问答对 {right}/{asked}，{back}。答错的：\n"
-                + "\n".join(f"  · {w}" for w in wrong)
-            )
     except PublishError as exc:
         print(f"发布失败：{exc}", file=sys.stderr)
         return 1
@@ -371,21 +232,15 @@ def publish(
         version=version.version,
         note=note,
     )
-    how = (
-        "用 Rasa 的 PUT /model 加载（助手是旧版本启动的，加载期间提问要等待；"
-        "重启 make run 后不再如此）"
-        if report.get("old")
-        else f"在运行中的助手旁加载并检查 {report.get('load_seconds', 0):.0f} 秒，瞬间切换"
-        + ("（新进程接替）" if report.get("handoff") else "")
-    )
     print(
-        f"已切换到新模型 {model.name}（{how}；标准问答对 {report.get('right', right)}/"
-        f"{report.get('checked', asked)}），原模型 {current}。"
+        f"已切换到新模型 {model.name}（在运行中的助手旁加载并检查 "
+        f"{report.get('load_seconds', 0):.0f} 秒，新进程接替；标准问答对 {report.get('right')}/"
+        f"{report.get('checked')}），原模型 {current}。"
     )
     print(
         f"从开始到新模型上线共 {time.monotonic() - started:.0f} 秒"
         f"（切换 {time.monotonic() - swap_started:.0f} 秒）；切换期间助手照常回答。"
     )
-    for item in [*report.get("wrong", []), *wrong]:
+    for item in report.get("wrong", []):
         print(f"  注意：标准问 {item}")
     return 0

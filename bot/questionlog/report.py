@@ -13,6 +13,9 @@ import io
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
 from bot.questionlog.safe_cells import clean_text, safe_cell
 from bot.questionlog.stats import (
     CHINA,
@@ -337,9 +340,6 @@ def render_csv(report: Report) -> str:
 
 
 def write_xlsx(report: Report, path: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, header, rows in sections(report):

@@ -11,6 +11,10 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
 from bot.kb.edit import AddSimilar, NewFaq, apply_edits
 from bot.kb.history import undo_hint
 from bot.questionlog.safe_cells import safe_cell, unquote
@@ -75,10 +79,6 @@ def export(
     limit: int = 300,
 ) -> int:
     """Write the review spreadsheet; return the number of groups."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     labels = FaqLabels.from_knowledge(knowledge_dir)
     groups = unanswered_by_category(load_rows(since, until, url))[:limit]
     workbook = Workbook()
@@ -141,8 +141,6 @@ def export(
 
 def read_decisions(path: Path):
     """(edits, ignored count, problems) from a filled-in review spreadsheet."""
-    from openpyxl import load_workbook
-
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]

@@ -43,6 +43,8 @@ HANDOFF_SIGNAL = signal.SIGUSR1
 LOAD_TIMEOUT_S = 600.0
 # a standby process (Request.standby) waits this long for its model, then is stopped
 STANDBY_TIMEOUT_S = 3600.0
+# a Rasa process whose model does not load or fails its check exits with this code, unserved
+MODEL_REFUSED_EXIT = 3
 
 
 def control_dir(port: int, build_dir: Path = BUILD_DIR) -> Path:

@@ -1,7 +1,7 @@
 """Is a freshly loaded model fit to serve? Parse the given texts with it, count the intents it
 gets right, and predict one action — which also warms TensorFlow and the policies up, so the
-first applicants after a model change do not pay for it. Used by the model-swap channel
-(``channels.model_swap``) and by a Rasa process taking over the port (``bot.rasa.server``)."""
+first applicants after a model change do not pay for it. Used by a Rasa process before it
+takes over the port (``bot.rasa.server``)."""
 
 from __future__ import annotations
 

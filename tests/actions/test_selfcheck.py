@@ -8,8 +8,9 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.selfcheck import ActionAskScAnswer, ActionAskScDirection, ValidateSelfcheckForm
+from actions.selfcheck import ValidateSelfcheckForm
 from actions.selfcheck_flow import SKIPPED, items_for
+from actions.selfcheck_questions import ActionAskScAnswer, ActionAskScDirection
 
 FORM = "selfcheck_form"
 DOMAIN = {
@@ -272,7 +273,7 @@ def test_ask_direction_names_the_default(dispatcher):
     ],
 )
 def test_a_self_check_started_with_the_type_still_introduces_itself(intent, slots, expected_start):
-    from actions.selfcheck import ActionAskScCity
+    from actions.selfcheck_questions import ActionAskScCity
 
     message = {"text": "帮我看看我们学校够不够条件", "intent": {"name": intent}, "entities": []}
     current = Tracker(

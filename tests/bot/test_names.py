@@ -11,6 +11,7 @@ from rasa_sdk import Action
 
 import actions.answers
 import actions.selfcheck
+import actions.selfcheck_questions
 from bot import names
 from bot.ops.generate import INTERRUPTING_INTENTS, domain_with_faq_interruptions
 from tests.conftest import PROJECT_DIR
@@ -48,7 +49,9 @@ def test_each_entity_fills_its_own_slot_and_the_forms():
         assert (first["type"], first["entity"]) == ("from_entity", entity)
 
 
-@pytest.mark.parametrize("module", [actions.answers, actions.selfcheck])
+@pytest.mark.parametrize(
+    "module", [actions.answers, actions.selfcheck, actions.selfcheck_questions]
+)
 def test_every_action_class_is_named_in_bot_names(module):
     classes = [
         cls

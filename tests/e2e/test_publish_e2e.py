@@ -29,7 +29,7 @@ from openpyxl import load_workbook
 
 from bot.kb.spreadsheet import FAQ_COLUMNS, FAQ_SHEET
 from bot.ops.publish import PublishError, RasaApi, switch_model
-from bot.ops.serve import MODELS_DIR
+from bot.ops.training import MODELS_DIR
 from bot.settings import Settings
 from tests.e2e.client import say_text
 
@@ -64,7 +64,7 @@ def api_for(env: Dict[str, str]) -> RasaApi:
 
 def serve_model(env: Dict[str, str], model: Path, expect=None, min_right: float = 0.0) -> None:
     """What python -m bot publish --model does, without training or history."""
-    switch_model(settings_for(env), api_for(env), model, expect, min_right)
+    switch_model(settings_for(env), model, expect, min_right)
 
 
 def bot(env: Dict[str, str], *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
@@ -218,7 +218,7 @@ def test_publish_without_a_model_file_or_server(assistant_server, tmp_path):
     assert result.returncode == 0 and "助手没有在运行" in result.stdout
 
 
-@pytest.mark.parametrize("path", ["/status", "/webhooks/model/status"])
+@pytest.mark.parametrize("path", ["/status", "/domain"])
 def test_the_model_apis_need_the_token(assistant_server, path):
     url = f"http://127.0.0.1:{assistant_server['PORT']}{path}"
     try:

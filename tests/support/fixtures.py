@@ -39,11 +39,9 @@ async def fake_wechat_api():
 def trained_model() -> Path:
     """The model for the current training data (`make test` trains it first when stale)."""
     from bot.kb.load import load_knowledge
-    from bot.ops.generate import training_fingerprint, write_training_data
-    from bot.ops.serve import MODELS_DIR
+    from bot.ops.training import model_for
 
-    write_training_data(load_knowledge())
-    path = MODELS_DIR / f"{training_fingerprint()}.tar.gz"
+    path = model_for(load_knowledge())
     if not path.exists():
         pytest.fail(f"no model for the current data: run `python -m bot train` first ({path.name})")
     return path

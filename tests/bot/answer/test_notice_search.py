@@ -95,6 +95,7 @@ print(json.dumps([segmenter.terms({question!r}), segmenter.nouns({question!r}),
 """
 
 
+@pytest.mark.model
 def test_rasa_tokenizer_shares_the_dictionary_and_keeps_its_user_words(tmp_path, kb):
     """In a fresh process (as the Rasa server): jieba.dt loads through bot.answer.notice_search, its
     user dictionary stays its own, and the router cuts as in a process without it."""

@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionGoodbye, ActionHumanHandoff, ActionWelcome
-from actions.selfcheck import ActionAskScCity
+from actions.selfcheck_questions import ActionAskScCity
 from bot import settings
 from bot.answer.replies import render_message
 from bot.kb.facts import deadline_status

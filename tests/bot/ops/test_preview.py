@@ -119,8 +119,9 @@ def test_unsure_model_offers_topics_without_choosing(kb, router):
         {"name": "deadline", "confidence": 0.3},
         {"name": "copies", "confidence": 0.2},
     ]
+    question = "纸质的那个时候"  # both topics fit (a word of each): both are offered
     preview = preview_parse(
-        kb, "那个东西", parse("那个东西", "nlu_fallback", 0.7, ranking), router, DAY
+        kb, question, parse(question, "nlu_fallback", 0.7, ranking), router, DAY
     )
     assert preview.mechanism == FALLBACK and preview.suggestions == (
         "申报截止时间是什么时候？",

@@ -19,9 +19,12 @@ from bot.questionlog.models import QuestionLogEntry
 from tests.support.postgres import AVAILABLE, PrivatePostgres
 from tests.support.question_log import action, faq_turn, stream, user
 
-pytestmark = pytest.mark.skipif(
-    not AVAILABLE, reason="PostgreSQL server binaries (initdb, pg_ctl) not installed"
-)
+pytestmark = [
+    pytest.mark.servers,
+    pytest.mark.skipif(
+        not AVAILABLE, reason="PostgreSQL server binaries (initdb, pg_ctl) not installed"
+    ),
+]
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import yaml
 from rasa.core.agent import Agent
 from rasa.utils.tensorflow.models import RasaModel
 
-import nlu
 from bot.rasa import model_loading
 from tests.conftest import PROJECT_DIR
 
@@ -39,8 +38,9 @@ async def rankings(model: Path, questions: List[str]) -> List[Any]:
     return found
 
 
-def test_importing_nlu_installs_the_lean_load():
-    assert nlu.model_loading is model_loading
+def test_install_makes_the_lean_load_rasas_once(monkeypatch):
+    monkeypatch.setattr(RasaModel, "load", classmethod(model_loading._rasa_load))
+    model_loading.install()
     assert RasaModel.__dict__["load"].__func__ is model_loading.lean_load
     model_loading.install()  # twice: still the one lean load
     assert RasaModel.__dict__["load"].__func__ is model_loading.lean_load
@@ -49,6 +49,7 @@ def test_importing_nlu_installs_the_lean_load():
 async def test_lean_load_predicts_exactly_as_rasas_own(trained_model, monkeypatch):
     questions = held_out_questions(60)
     assert len(questions) >= 60
+    monkeypatch.setattr(RasaModel, "load", classmethod(model_loading.lean_load))
     lean = await rankings(trained_model, questions)
     monkeypatch.setattr(RasaModel, "load", classmethod(model_loading._rasa_load))
     stock = await rankings(trained_model, questions)

@@ -9,14 +9,15 @@ import socket
 import subprocess
 import sys
 
+import pytest
 import yaml
 
-from bot.ops.serve import child_env
-from bot.rasa.handoff import read_json
-from bot.rasa.server import MODEL_REFUSED_EXIT
+from bot.ops.commands import child_env
+from bot.rasa.handoff import MODEL_REFUSED_EXIT, read_json
 from bot.settings import PROJECT_DIR
 
 
+@pytest.mark.model
 def test_a_model_that_does_not_load_exits_without_taking_a_connection(tmp_path):
     listener = socket.create_server(("127.0.0.1", 0))
     listener.set_inheritable(True)

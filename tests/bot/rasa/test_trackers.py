@@ -26,7 +26,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
-from bot.ops.serve import write_runtime_config
+from bot.ops.runtime_config import write_runtime_config
 from bot.rasa.trackers import (
     EVENT_INDEXES,
     BoundedSQLTrackerStore,
@@ -102,7 +102,7 @@ def test_a_rollover_is_rasas_session_start_with_the_slots_carried_over():
 
 
 def sqlite_store(tmp_path: Path) -> TrackerStore:
-    """Built by Rasa from the endpoints.yml bot.ops.serve writes (the embedded default)."""
+    """Built by Rasa from the endpoints.yml bot.ops.runtime_config writes (the embedded default)."""
     settings = Settings(tracker_db=tmp_path / "tracker.db", tracker_max_session_events=LIMIT)
     paths = write_runtime_config(settings, build_dir=tmp_path)
     return TrackerStore.create(
