@@ -74,6 +74,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/console/editing.py": "staff web console: knowledge editor",
     "bot/console/versions.py": "staff web console: history page",
     "bot/console/accounts.py": "staff web console: accounts page",
+    "bot/console/sheets.py": "staff web console: spreadsheet page",
     "bot/console/store.py": "staff web console: account errors and audit labels",
     "bot/console/publisher.py": "staff web console: publish progress",
 }
