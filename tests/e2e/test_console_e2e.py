@@ -201,7 +201,8 @@ def test_the_whole_round(console, browser):
     assert ("消息总数", 7 * TURNS_PER_DAY) in list(workbook["概览"].iter_rows(values_only=True))
     workbook.close()
 
-    # the review queue: the two questions about a colleague delivering the materials are one group; add them to an FAQ topic
+    # the review queue: the two questions about a colleague delivering the materials are one
+    # group; add them to an FAQ topic
     browser.get(f"{base}/review?since={SINCE.isoformat()}&until={UNTIL.isoformat()}")
     groups = browser.find_elements(By.CSS_SELECTOR, ".group")
     assert browser.find_element(By.ID, "pending-count").text == str(len(groups))
