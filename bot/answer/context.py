@@ -168,7 +168,17 @@ EN_FOLLOW_UP_WORDS = frozenset(
         "applicants",
     ]
 )
-EN_TOTAL_CUES = ("in total", "together", "combined", "altogether", "total", "sum")
+EN_TOTAL_CUES = (
+    "in total",
+    "together",
+    "combined",
+    "altogether",
+    "total",
+    "sum",
+    "whole province",
+    "entire province",
+    "across the province",
+)
 SUM_CUES = ("总名额", "名额总", "总共", "加一起")
 EN_PROVINCE_CUES = ("whole province", "entire province", "all cities", "every city", "province")
 # “园区、企业、高校、科研院所，这几类是不是都能报”

@@ -157,6 +157,10 @@ _REFERS = re.compile(
 _ASK_PREFIX = re.compile(
     r"^[^,]{0,6}?(?:让我|叫我|要我|想让我|托我)(?:问一下|问问|问下|问|咨询一下|咨询|了解一下|了解|确认一下|确认)?"
 )
+# “不是电子版，我是问纸质的送到哪儿”: what the question is NOT about (a correction's first half).
+_DENIED = re.compile(r"^(?:我|我们)?(?:并|也)?(?:不是|不要|不问|没问|没有问)")
+# “附件一共几个,都叫什么名字”: a clause without a subject of its own, about the one before.
+_LEANS_BACK = re.compile(r"^(?:都|分别|各自|各|具体|全都|全部)")
 # A clause that opens another question: “另外电子版邮箱是”, “还有纸质的几份”.
 _NEW_QUESTION = re.compile(
     r"^(?:另外|此外|还有|以及|顺便问一下|顺便问下|顺便问|再问一下|再问下)|.{2,}是$"
@@ -166,6 +170,9 @@ _SAYS_OWN = re.compile(r"我|咱|本人|本单位|\[")
 _NOT_CUES = re.compile(r"这么|那么|多么|什么的")
 _A_NOT_A = re.compile(r"(\w)不\1")
 _ENGLISH_JOINER = re.compile(r"^(?:and|also|then|plus|or)\s+")
+# a sentence's end, where a message is split into questions later (``bot.answer.compound``)
+_SENTENCE_END = re.compile(r"[?？。！!；;\n]+\s*$")
+_SENTENCE_BREAK = re.compile(r"[?？。！!；;\n]")
 _CLAUSE_END = re.compile(r"(?:[,，。;；!！?？:：\n]|\.(?!\w))+")
 # A list item's marker: “1.” “2、” “(3)” “一是” “二、” “第一,”.
 _MARKER = re.compile(
@@ -354,7 +361,8 @@ def _keyword_list(text: str, words: Vocabulary) -> Optional[List[str]]:
         topics += 1
         if segment.isascii() and " " not in segment:
             segment = f"the {segment}"  # an English word alone is read as English, too
-        parts += [f"{entity}{segment}{tail}" for entity in pending] or [f"{segment}{tail}"]
+        own_tail = "" if has_question_cue(segment) else tail  # “邮箱多少?电话多少”: asks itself
+        parts += [f"{entity}{segment}{own_tail}" for entity in pending] or [f"{segment}{own_tail}"]
         pending = []
     if pending and parts:  # “名额 长沙 株洲”: the last topic word goes with them
         last = parts.pop()
@@ -375,6 +383,8 @@ def _same_question(first: str, second: str, words: Vocabulary) -> bool:
         return True
     if len(_POINTER.sub("", second)) <= 3 and not _names_something(second, words):
         return True
+    if _LEANS_BACK.match(second) and not _names_something(second, words):
+        return True  # “…,都叫什么名字”
     if second.startswith("还是") or (second.isascii() and len(second.split()) <= 2):
         return True  # “…还是…”, “when was it published, by whom”
     shared = set(words.topics_of(first)) & set(words.topics_of(second))
@@ -424,6 +434,9 @@ def _grouped(found: List[Clause], words: Vocabulary) -> Tuple[List[_Question], L
     for clause in found:
         if clause.kind in (COURTESY, PREAMBLE):
             asides.append(clause.text)
+            continue
+        if clause.kind == ASIDE and _DENIED.match(clause.text):
+            asides.append(clause.text)  # “不是电子版”: not what is asked
             continue
         if clause.kind == ASIDE and is_set_apart(clause.text):
             asides.append(clause.text)
@@ -531,6 +544,10 @@ def read(text: str, kb: Optional[KnowledgeBase] = None) -> Reading:
     if carried:
         questions[0] = f"{carried},{questions[0]}"
     if len(questions) == 1 and _bare(questions[0]) == _bare(text):
+        ending = _SENTENCE_END.search(text)
+        if _SENTENCE_BREAK.search(text[: ending.start()] if ending else text):
+            # “附件一共几个?都叫什么名字”: read as one question, kept one
+            return Reading((questions[0] + (ending.group(0) if ending else ""),))
         return Reading((text,))  # nothing set apart: the message as it was written
     return Reading(tuple(questions), tuple(asides))
 

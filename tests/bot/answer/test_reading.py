@@ -118,6 +118,14 @@ def test_each_clause_is_sorted(clause, kind):
         ),
         ("常德 名额 企业 方向", ["常德名额", "企业方向"]),
         ("联系人/附件", ["联系人", "附件"]),
+        # each listed question keeps its own cue, none borrows the last one's
+        ("邮箱多少？电话多少？", ["邮箱多少", "电话多少"]),
+        # what a correction says it is NOT about is set apart
+        ("不是电子版，我是问纸质的送到哪儿", ["我是问纸质的送到哪儿"]),
+        ("我不是问截止时间，想知道通知哪天发的", ["想知道通知哪天发的"]),
+        # a clause without a subject of its own is about the one before: one question, kept one
+        ("附件一共几个？都叫什么名字", ["附件一共几个,都叫什么名字"]),
+        ("联系人是哪两位？分别怎么联系", ["联系人是哪两位,分别怎么联系"]),
     ],
 )
 def test_messages_are_read_whole(text, expected):
@@ -153,6 +161,18 @@ def test_a_plain_message_is_left_as_it_is(text):
 )
 def test_only_the_asking_clauses_can_name_the_subject(text, asked):
     assert asked_text(normalize(text), KB) == asked
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("附件一共几个？都叫什么名字", ["附件一共几个,都叫什么名字"]),
+        ("纸质件交到哪，交几套？", ["纸质件交到哪", "交几套"]),
+        ("不是电子版，我是问纸质的送到哪儿", ["我是问纸质的送到哪儿"]),
+    ],
+)
+def test_the_questions_handed_to_the_assistant(text, expected):
+    assert questions_in(text, KB) == expected
 
 
 def test_at_most_four_questions():
