@@ -146,7 +146,8 @@ _NOT_ASKING = re.compile(r"^(?:因为|由于|为了|因)|(?:都|也)不(?:知道
 # A reason for asking: “领导让我问”, “催得紧”, “我们写计划用”, “好分工”.
 _REASON = re.compile(
     r"让我|叫我|交代|安排我|催|着急|急着|赶时间|好分工|好安排|提前规划|提前准备|做预算|写计划|汇报|"
-    r"提前问|刚接手|刚来|新来|不太懂|不熟|第一次|出差|用的$|用$|拿不准|不确定$|不清楚$|不明白$|没底"
+    r"提前问|刚接手|刚来|新来|不太懂|不熟|第一次|出差|用的$|用$|拿不准|不确定$|不清楚$|不明白$|没底|"
+    r"急$|急性子|脾气|性子"
 )
 # The question points at the clause before it: “这个是在哪一部分提的”, “跟通知哪块对得上”.
 _REFERS = re.compile(
@@ -452,7 +453,8 @@ def _grouped(found: List[Clause], words: Vocabulary) -> Tuple[List[_Question], L
             groups[-1].clauses.append(text)
             groups[-1].asked.append(text)
         elif _REFERS.search(text):  # “我们是专精特新企业,通知里有提到吗”: about what was said
-            said = [t for t in told if t not in waiting]
+            # what it refers to: the story just before it, else what was told about oneself
+            said = [] if waiting else told
             groups.append(_Question([*said, *waiting, text], [*said, *waiting, text]))
             asides = [a for a in asides if a not in said]
         else:

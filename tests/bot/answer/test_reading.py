@@ -126,6 +126,13 @@ def test_each_clause_is_sorted(clause, kind):
         # a clause without a subject of its own is about the one before: one question, kept one
         ("附件一共几个？都叫什么名字", ["附件一共几个,都叫什么名字"]),
         ("联系人是哪两位？分别怎么联系", ["联系人是哪两位,分别怎么联系"]),
+        # “这样可以吗” refers to the story just before it, not to the introduction or a
+        # remark about someone's temper
+        (
+            "老师好，我们是一家科技公司，老板脾气急，想直接把材料交到省里，不走市里，这样可以吗",
+            ["想直接把材料交到省里,不走市里,这样可以吗"],
+        ),
+        ("时间比较急，截止日期是哪天", ["截止日期是哪天"]),
     ],
 )
 def test_messages_are_read_whole(text, expected):
