@@ -84,6 +84,9 @@ REQUEST_CUES = (
     "咨询",
     "想知道",
     "告诉我",
+    "告诉一下",
+    "告诉下",
+    "告知",
     "说一下",
     "发一下",
     "介绍一下",
@@ -134,6 +137,11 @@ _INTRODUCTION = re.compile(
     r"^(?:我是|我们是|我这边是|我这里是|我们这边是|本人|我在|我们在|我们单位|我们公司|我们学校|"
     r"我们园区|我们所|我们企业|我们这边|我司|我校|我院|本单位|领导让我|老板让我|替|帮)"
 )
+# “常德市发改委小向”, “株洲高新区老李”: who writes, signed with a name as colleagues call it.
+_SIGNED = re.compile(r"^.{2,20}?(?:的)?(?:小|老)[\u4e00-\u9fff]$")
+# Someone else's question, told as the reason for asking when the applicant asks after it:
+# “司机师傅问具体开到哪里,麻烦告诉一下收材料的地址”.
+_REPORTED = re.compile(r"^.{0,6}?(?:师傅|同事|司机|朋友|家人|他们|他|她)(?:问|想知道|在问)")
 # Words that only point back at another clause: “是哪天”, “可以吗”, “能告诉我吗”.
 _POINTER = re.compile(
     r"请问|想问|想了解|想确认|确认|告诉我|告诉|知道|了解|一下|这个|那个|这|那|是|的|了|呢|吗|么|"
@@ -415,7 +423,12 @@ def _continues(previous: str, text: str, words: Vocabulary) -> bool:
 def is_set_apart(text: str) -> bool:
     """An aside that only tells who asks or why (“我是…的小刘”, “领导催得紧”): the assistant does
     not need it; any other aside (“我们12月3号才能送过去”) may be what the question is about."""
-    return bool(_INTRODUCTION.search(text) or _NOT_ASKING.search(text) or _REASON.search(text))
+    return bool(
+        _INTRODUCTION.search(text)
+        or _SIGNED.search(text)
+        or _NOT_ASKING.search(text)
+        or _REASON.search(text)
+    )
 
 
 @dataclass
@@ -432,7 +445,10 @@ def _grouped(found: List[Clause], words: Vocabulary) -> Tuple[List[_Question], L
     waiting: List[str] = []  # asides since the last question
     told: List[str] = []  # introductions and reasons since the last question
     asides: List[str] = []
-    for clause in found:
+    for index, clause in enumerate(found):
+        if _REPORTED.search(clause.text) and any(c.kind == ASK for c in found[index + 1 :]):
+            asides.append(clause.text)  # another's question, the reason for the one after it
+            continue
         if clause.kind in (COURTESY, PREAMBLE):
             asides.append(clause.text)
             continue

@@ -44,6 +44,8 @@ def test_is_english(text, english):
         ("When will the list of bases be announced?", None),  # silent
         ("Can two companies submit a joint application?", None),  # silent
         ("Who decides the final list?", "selection"),
+        ("What kinds of organisations can apply?", "eligibility"),
+        ("Do the documents need an official seal?", None),  # silent
     ],
 )
 def test_english_topics(kb, text, topic):

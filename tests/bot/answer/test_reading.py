@@ -133,6 +133,12 @@ def test_each_clause_is_sorted(clause, kind):
             ["想直接把材料交到省里,不走市里,这样可以吗"],
         ),
         ("时间比较急，截止日期是哪天", ["截止日期是哪天"]),
+        # a name as colleagues call the writer, and another's question told as the reason
+        ("株洲高新区老李，想问截止时间", ["想问截止时间"]),
+        (
+            "常德市发改委小向。车要去长沙，司机师傅问具体开到哪里，麻烦告诉一下省里收材料的地址",
+            ["麻烦告诉一下省里收材料的地址"],
+        ),
     ],
 )
 def test_messages_are_read_whole(text, expected):
@@ -152,6 +158,8 @@ def test_messages_are_read_whole(text, expected):
         "What about Changsha, Zhuzhou and Xiangtan combined?",  # asked together
         "我的电话是[手机号],截止时间?",  # a statement about oneself, then one question
         "你好",
+        "同事问截止时间是哪天",  # another's question, and nothing else asked: it is the question
+        "我们找小王",
     ],
 )
 def test_a_plain_message_is_left_as_it_is(text):
