@@ -32,3 +32,15 @@ def entities(kb, text):
 def test_totals_and_comparisons(kb, text, expected):
     found = understood(kb, normalize(text), entities(kb, text), None, {}, DAY)
     assert found is not None and found.topic == "quota" and expected in found.text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("是不是每个市州都只能推两个", "不"),
+        ("每个市州都是2个名额吗", "不"),
+    ],
+)
+def test_a_premise_about_every_city(kb, text, expected):
+    found = understood(kb, normalize(text), entities(kb, text), None, {}, DAY)
+    assert found is not None and found.text.startswith(expected) and "长沙市不超过4个" in found.text
