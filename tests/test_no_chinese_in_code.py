@@ -93,6 +93,7 @@ INPUT_MODULES: Dict[str, str] = {
     "bot/answer/context.py": "cues of corrections, follow-ups and totals",
     "bot/answer/premises.py": "cues of quota comparisons, ceilings and claims",
     "bot/answer/lookup.py": "cues of look-up and yes/no questions about a value, date patterns",
+    "bot/answer/verdicts.py": "cues of yes/no checks about the deadline, selection, types",
     "channels/privacy.py": "personal-data patterns and the placeholders that replace them",
 }
 # Single strings in applicant-facing modules.
