@@ -183,9 +183,9 @@ _ENGLISH_JOINER = re.compile(r"^(?:and|also|then|plus|or)\s+")
 _SENTENCE_END = re.compile(r"[?？。！!；;\n]+\s*$")
 _SENTENCE_BREAK = re.compile(r"[?？。！!；;\n]")
 _CLAUSE_END = re.compile(r"(?:[,，。;；!！?？:：\n]|\.(?!\w))+")
-# A list item's marker: “1.” “2、” “(3)” “一是” “二、” “第一,”.
+# A list item's marker: “1.” “2、” “(3)” “一是” “二、” “第一,” (not “第一次”).
 _MARKER = re.compile(
-    r"(?:^|(?<=[\s,;:]))(?:\(?[1-9][.、)]|[一二三四][是、]|第[一二三四1-4](?:个|点|是|,)?)\s*"
+    r"(?:^|(?<=[\s,;:]))(?:\(?[1-9][.、)]|[一二三四][是、]|第[一二三四1-4](?:个|点|是|,|、|:|\s|$))\s*"
 )
 _LIST_SEPARATORS = re.compile(r"[\s,，、/;；?？。.!！:：]+")
 # “A、B、C分别是啥”: the shared tail of a list of topics.
