@@ -181,7 +181,17 @@ EN_FOLLOW_UP_WORDS = frozenset(
         "applicants",
     ]
 )
-EN_TOTAL_CUES = ("in total", "together", "combined", "altogether", "total", "sum")
+EN_TOTAL_CUES = (
+    "in total",
+    "together",
+    "combined",
+    "altogether",
+    "total",
+    "sum",
+    "whole province",
+    "entire province",
+    "across the province",
+)
 SUM_CUES = ("总名额", "名额总", "总共", "加一起")
 EN_PROVINCE_CUES = ("whole province", "entire province", "all cities", "every city", "province")
 # A short follow-up about a detail of the previous answer (“在几楼” after the address), even

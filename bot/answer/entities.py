@@ -14,6 +14,14 @@ from typing import Dict, List, Optional, Tuple
 NOT_ENTITIES = ("大学生", "学生", "企业家", "研究生", "院校长")
 
 
+def english_plurals(word: str) -> Tuple[str, ...]:
+    """The plural an English word does not contain (“university” → “universities”); a plural
+    in -s or -es contains its singular, which the substring match finds already."""
+    if word.isascii() and len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+        return (word[:-1] + "ies",)
+    return ()
+
+
 @dataclass(frozen=True)
 class EntityMatch:
     entity: str
@@ -39,6 +47,8 @@ class EntityMatcher:
         for entity, mapping in vocabulary.items():
             for word, value in mapping.items():
                 words[word.lower()] = (entity, value)
+                for plural in english_plurals(word.lower()):
+                    words.setdefault(plural, (entity, value))
         for word in NOT_ENTITIES:
             words[word] = None
         self._words = words

@@ -110,6 +110,24 @@ def canonical(text: str) -> str:
     return canonical_with_offsets(text)[0].strip()
 
 
+# Voice input writes a word of the notice as another that sounds the same; each pattern here
+# never means anything else in a question about this call (“油箱”, “付件”), or only in the
+# context given (“交几分” → 几份, not “几分钟”). Applied after traditional → simplified.
+HOMOPHONES: Tuple[Tuple[re.Pattern, str], ...] = (
+    (re.compile(r"油箱|有箱|邮相"), "邮箱"),
+    (re.compile(r"付件|副件"), "附件"),
+    (re.compile(r"节制(?=日期|时间|日|到)"), "截止"),
+    (re.compile(r"(交|要|装订|印|打印|准备|报送|报|提交|寄|送)几分(?!钟)"), r"\1几份"),
+    (re.compile(r"双窗|双穿|双闯"), "双创"),
+)
+
+
+def _homophones_fixed(text: str) -> str:
+    for pattern, word in HOMOPHONES:
+        text = pattern.sub(word, text)
+    return text
+
+
 def normalize(text: str, limit: Optional[int] = MAX_CHARS) -> str:
     """Full-width→half-width, traditional→simplified, whitespace collapsed, lower-case ASCII.
 
@@ -120,6 +138,6 @@ def normalize(text: str, limit: Optional[int] = MAX_CHARS) -> str:
     if not text:
         return ""
     text = canonical(text if limit is None else text[: limit * 2])
-    text = _converter().convert(text)
+    text = _homophones_fixed(_converter().convert(text))
     text = _LEADING_COMMAND.sub("", text.strip())
     return text.lower() if limit is None else text.lower()[:limit]

@@ -92,7 +92,8 @@ CEILING_CUES = (
     "have to recommend",
 )
 _NUMBER = r"(\d{1,2}|[一二两三四五六七八九十])"
-_ALL_ARE = re.compile(rf"都是\s*{_NUMBER}\s*(?:个|家)")  # “每个市州都是2个名额吗”
+# “每个市州都是2个名额吗”, “是不是每个市州都只能推两个”
+_ALL_ARE = re.compile(rf"都(?:是|只能|只|能|可以)?(?:推荐|推|报)?\s*{_NUMBER}\s*(?:个|家)")
 # “有4个名额”, “名额是3个”, “是2个吗”: a figure put forward to be confirmed
 _CLAIMED = re.compile(rf"(?:有|是|就|只有|共有){_NUMBER}\s*(?:个|家)|{_NUMBER}\s*(?:个|家)名额")
 _EN_COUNT = re.compile(

@@ -84,6 +84,9 @@ REQUEST_CUES = (
     "咨询",
     "想知道",
     "告诉我",
+    "告诉一下",
+    "告诉下",
+    "告知",
     "说一下",
     "发一下",
     "介绍一下",
@@ -134,6 +137,11 @@ _INTRODUCTION = re.compile(
     r"^(?:我是|我们是|我这边是|我这里是|我们这边是|本人|我在|我们在|我们单位|我们公司|我们学校|"
     r"我们园区|我们所|我们企业|我们这边|我司|我校|我院|本单位|领导让我|老板让我|替|帮)"
 )
+# “常德市发改委小向”, “株洲高新区老李”: who writes, signed with a name as colleagues call it.
+_SIGNED = re.compile(r"^.{2,20}?(?:的)?(?:小|老)[\u4e00-\u9fff]$")
+# Someone else's question, told as the reason for asking when the applicant asks after it:
+# “司机师傅问具体开到哪里,麻烦告诉一下收材料的地址”.
+_REPORTED = re.compile(r"^.{0,6}?(?:师傅|同事|司机|朋友|家人|他们|他|她)(?:问|想知道|在问)")
 # Words that only point back at another clause: “是哪天”, “可以吗”, “能告诉我吗”.
 _POINTER = re.compile(
     r"请问|想问|想了解|想确认|确认|告诉我|告诉|知道|了解|一下|这个|那个|这|那|是|的|了|呢|吗|么|"
@@ -146,7 +154,8 @@ _NOT_ASKING = re.compile(r"^(?:因为|由于|为了|因)|(?:都|也)不(?:知道
 # A reason for asking: “领导让我问”, “催得紧”, “我们写计划用”, “好分工”.
 _REASON = re.compile(
     r"让我|叫我|交代|安排我|催|着急|急着|赶时间|好分工|好安排|提前规划|提前准备|做预算|写计划|汇报|"
-    r"提前问|刚接手|刚来|新来|不太懂|不熟|第一次|出差|用的$|用$|拿不准|不确定$|不清楚$|不明白$|没底"
+    r"提前问|刚接手|刚来|新来|不太懂|不熟|第一次|出差|用的$|用$|拿不准|不确定$|不清楚$|不明白$|没底|"
+    r"急$|急性子|脾气|性子"
 )
 # The question points at the clause before it: “这个是在哪一部分提的”, “跟通知哪块对得上”.
 _REFERS = re.compile(
@@ -157,6 +166,10 @@ _REFERS = re.compile(
 _ASK_PREFIX = re.compile(
     r"^[^,]{0,6}?(?:让我|叫我|要我|想让我|托我)(?:问一下|问问|问下|问|咨询一下|咨询|了解一下|了解|确认一下|确认)?"
 )
+# “不是电子版，我是问纸质的送到哪儿”: what the question is NOT about (a correction's first half).
+_DENIED = re.compile(r"^(?:我|我们)?(?:并|也)?(?:不是|不要|不问|没问|没有问)")
+# “附件一共几个,都叫什么名字”: a clause without a subject of its own, about the one before.
+_LEANS_BACK = re.compile(r"^(?:都|分别|各自|各|具体|全都|全部)")
 # A clause that opens another question: “另外电子版邮箱是”, “还有纸质的几份”.
 _NEW_QUESTION = re.compile(
     r"^(?:另外|此外|还有|以及|顺便问一下|顺便问下|顺便问|再问一下|再问下)|.{2,}是$"
@@ -166,10 +179,13 @@ _SAYS_OWN = re.compile(r"我|咱|本人|本单位|\[")
 _NOT_CUES = re.compile(r"这么|那么|多么|什么的")
 _A_NOT_A = re.compile(r"(\w)不\1")
 _ENGLISH_JOINER = re.compile(r"^(?:and|also|then|plus|or)\s+")
+# a sentence's end, where a message is split into questions later (``bot.answer.compound``)
+_SENTENCE_END = re.compile(r"[?？。！!；;\n]+\s*$")
+_SENTENCE_BREAK = re.compile(r"[?？。！!；;\n]")
 _CLAUSE_END = re.compile(r"(?:[,，。;；!！?？:：\n]|\.(?!\w))+")
-# A list item's marker: “1.” “2、” “(3)” “一是” “二、” “第一,”.
+# A list item's marker: “1.” “2、” “(3)” “一是” “二、” “第一,” (not “第一次”).
 _MARKER = re.compile(
-    r"(?:^|(?<=[\s,;:]))(?:\(?[1-9][.、)]|[一二三四][是、]|第[一二三四1-4](?:个|点|是|,)?)\s*"
+    r"(?:^|(?<=[\s,;:]))(?:\(?[1-9][.、)]|[一二三四][是、]|第[一二三四1-4](?:个|点|是|,|、|:|\s|$))\s*"
 )
 _LIST_SEPARATORS = re.compile(r"[\s,，、/;；?？。.!！:：]+")
 # “A、B、C分别是啥”: the shared tail of a list of topics.
@@ -354,7 +370,8 @@ def _keyword_list(text: str, words: Vocabulary) -> Optional[List[str]]:
         topics += 1
         if segment.isascii() and " " not in segment:
             segment = f"the {segment}"  # an English word alone is read as English, too
-        parts += [f"{entity}{segment}{tail}" for entity in pending] or [f"{segment}{tail}"]
+        own_tail = "" if has_question_cue(segment) else tail  # “邮箱多少?电话多少”: asks itself
+        parts += [f"{entity}{segment}{own_tail}" for entity in pending] or [f"{segment}{own_tail}"]
         pending = []
     if pending and parts:  # “名额 长沙 株洲”: the last topic word goes with them
         last = parts.pop()
@@ -375,6 +392,8 @@ def _same_question(first: str, second: str, words: Vocabulary) -> bool:
         return True
     if len(_POINTER.sub("", second)) <= 3 and not _names_something(second, words):
         return True
+    if _LEANS_BACK.match(second) and not _names_something(second, words):
+        return True  # “…,都叫什么名字”
     if second.startswith("还是") or (second.isascii() and len(second.split()) <= 2):
         return True  # “…还是…”, “when was it published, by whom”
     shared = set(words.topics_of(first)) & set(words.topics_of(second))
@@ -404,7 +423,12 @@ def _continues(previous: str, text: str, words: Vocabulary) -> bool:
 def is_set_apart(text: str) -> bool:
     """An aside that only tells who asks or why (“我是…的小刘”, “领导催得紧”): the assistant does
     not need it; any other aside (“我们12月3号才能送过去”) may be what the question is about."""
-    return bool(_INTRODUCTION.search(text) or _NOT_ASKING.search(text) or _REASON.search(text))
+    return bool(
+        _INTRODUCTION.search(text)
+        or _SIGNED.search(text)
+        or _NOT_ASKING.search(text)
+        or _REASON.search(text)
+    )
 
 
 @dataclass
@@ -421,9 +445,15 @@ def _grouped(found: List[Clause], words: Vocabulary) -> Tuple[List[_Question], L
     waiting: List[str] = []  # asides since the last question
     told: List[str] = []  # introductions and reasons since the last question
     asides: List[str] = []
-    for clause in found:
+    for index, clause in enumerate(found):
+        if _REPORTED.search(clause.text) and any(c.kind == ASK for c in found[index + 1 :]):
+            asides.append(clause.text)  # another's question, the reason for the one after it
+            continue
         if clause.kind in (COURTESY, PREAMBLE):
             asides.append(clause.text)
+            continue
+        if clause.kind == ASIDE and _DENIED.match(clause.text):
+            asides.append(clause.text)  # “不是电子版”: not what is asked
             continue
         if clause.kind == ASIDE and is_set_apart(clause.text):
             asides.append(clause.text)
@@ -439,7 +469,8 @@ def _grouped(found: List[Clause], words: Vocabulary) -> Tuple[List[_Question], L
             groups[-1].clauses.append(text)
             groups[-1].asked.append(text)
         elif _REFERS.search(text):  # “我们是专精特新企业,通知里有提到吗”: about what was said
-            said = [t for t in told if t not in waiting]
+            # what it refers to: the story just before it, else what was told about oneself
+            said = [] if waiting else told
             groups.append(_Question([*said, *waiting, text], [*said, *waiting, text]))
             asides = [a for a in asides if a not in said]
         else:
@@ -531,6 +562,10 @@ def read(text: str, kb: Optional[KnowledgeBase] = None) -> Reading:
     if carried:
         questions[0] = f"{carried},{questions[0]}"
     if len(questions) == 1 and _bare(questions[0]) == _bare(text):
+        ending = _SENTENCE_END.search(text)
+        if _SENTENCE_BREAK.search(text[: ending.start()] if ending else text):
+            # “附件一共几个?都叫什么名字”: read as one question, kept one
+            return Reading((questions[0] + (ending.group(0) if ending else ""),))
         return Reading((text,))  # nothing set apart: the message as it was written
     return Reading(tuple(questions), tuple(asides))
 

@@ -164,9 +164,9 @@ class QuestionRouter:
             ]
             + list(self.faq_questions.values())
         )
-        self.index = NoticeIndex(
-            kb, faq_texts(kb), extra_known=[*TOTAL_CUES, *YES_NO_CUES, *PROVINCE_CUES]
-        )
+        # a FAQ keyword (“几楼”, “几套”) is a word the assistant knows, never an unknown term
+        known = [*TOTAL_CUES, *YES_NO_CUES, *PROVINCE_CUES, *(k for k, _ in self.faq_keywords)]
+        self.index = NoticeIndex(kb, faq_texts(kb), extra_known=known)
 
     def _without_places(self, question: str) -> str:
         """The question with its 市州 blanked out: “长沙比衡阳多几个” holds no abuse."""

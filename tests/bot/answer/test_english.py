@@ -38,6 +38,14 @@ def test_is_english(text, english):
         ("Where do the paper copies go", "submission_address"),  # the longest keyword wins
         ("Also, where should the soft copy be emailed?", "electronic_copy"),
         ("What's the weather like in Changsha?", None),
+        ("Where should the hard copies be delivered", "submission_address"),
+        ("How many hard copies do we need?", "copies"),
+        ("Is there a maximum number of pages for the plan?", None),  # silent
+        ("When will the list of bases be announced?", None),  # silent
+        ("Can two companies submit a joint application?", None),  # silent
+        ("Who decides the final list?", "selection"),
+        ("What kinds of organisations can apply?", "eligibility"),
+        ("Do the documents need an official seal?", None),  # silent
     ],
 )
 def test_english_topics(kb, text, topic):

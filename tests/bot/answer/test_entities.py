@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.entities import EntityMatcher, group_values
+from bot.answer.entities import EntityMatcher, english_plurals, group_values
 from bot.answer.normalize import normalize
 
 
@@ -38,3 +38,20 @@ def test_entities(matcher, text, expected):
 def test_entity_positions(matcher):
     [match] = matcher.find("那株洲呢")
     assert (match.start, match.end, match.text) == (1, 3, "株洲")
+
+
+@pytest.mark.parametrize(
+    "word, plurals",
+    [("university", ("universities",)), ("company", ("companies",)), ("day", ()), ("大学", ())],
+)
+def test_english_plurals_the_substring_match_cannot_find(word, plurals):
+    assert english_plurals(word) == plurals
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("And for universities?", "university"), ("What about companies?", "enterprise")],
+)
+def test_english_plural_applicant_types(matcher, text, value):
+    found = group_values(matcher.find(normalize(text)))
+    assert found.get("applicant_type") == [value]

@@ -38,6 +38,26 @@ def test_normalize(raw, expected):
     assert normalize(raw) == expected
 
 
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        # voice-input homophones of the notice's words
+        ("申报的油箱是多少", "申报的邮箱是多少"),
+        ("通知的付件都有啥", "通知的附件都有啥"),
+        ("节制日期是哪天", "截止日期是哪天"),
+        ("推荐文件要装订几分", "推荐文件要装订几份"),
+        ("纸质材料交几分", "纸质材料交几份"),
+        ("省级双窗示范基地", "省级双创示范基地"),
+        # left alone where the word means what it says
+        ("要等几分钟", "要等几分钟"),
+        ("评审打几分", "评审打几分"),
+        ("要节制一点", "要节制一点"),
+    ],
+)
+def test_homophones_of_voice_input(raw, expected):
+    assert normalize(raw) == expected
+
+
 @pytest.mark.parametrize("raw", ["ａ\u200bｂ　 c", "x١٢y", "⑴", "\u200b", "  a  "])
 def test_canonical_offsets_point_at_the_source(raw):
     text, origin = canonical_with_offsets(raw)

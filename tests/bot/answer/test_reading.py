@@ -118,6 +118,33 @@ def test_each_clause_is_sorted(clause, kind):
         ),
         ("常德 名额 企业 方向", ["常德名额", "企业方向"]),
         ("联系人/附件", ["联系人", "附件"]),
+        # each listed question keeps its own cue, none borrows the last one's
+        ("邮箱多少？电话多少？", ["邮箱多少", "电话多少"]),
+        # what a correction says it is NOT about is set apart
+        ("不是电子版，我是问纸质的送到哪儿", ["我是问纸质的送到哪儿"]),
+        ("我不是问截止时间，想知道通知哪天发的", ["想知道通知哪天发的"]),
+        # a clause without a subject of its own is about the one before: one question, kept one
+        ("附件一共几个？都叫什么名字", ["附件一共几个,都叫什么名字"]),
+        ("联系人是哪两位？分别怎么联系", ["联系人是哪两位,分别怎么联系"]),
+        # “这样可以吗” refers to the story just before it, not to the introduction or a
+        # remark about someone's temper
+        (
+            "老师好，我们是一家科技公司，老板脾气急，想直接把材料交到省里，不走市里，这样可以吗",
+            ["想直接把材料交到省里,不走市里,这样可以吗"],
+        ),
+        ("时间比较急，截止日期是哪天", ["截止日期是哪天"]),
+        # a name as colleagues call the writer, and another's question told as the reason
+        ("株洲高新区老李，想问截止时间", ["想问截止时间"]),
+        # “第一次” is no list marker
+        (
+            "我是岳阳来的小钟，第一次办这事，两眼一抹黑，想问问申报材料到底往哪儿送",
+            ["想问问申报材料到底往哪儿送"],
+        ),
+        ("第一，纸质材料交几份；第二，电子版发哪个邮箱", ["纸质材料交几份", "电子版发哪个邮箱"]),
+        (
+            "常德市发改委小向。车要去长沙，司机师傅问具体开到哪里，麻烦告诉一下省里收材料的地址",
+            ["麻烦告诉一下省里收材料的地址"],
+        ),
     ],
 )
 def test_messages_are_read_whole(text, expected):
@@ -137,6 +164,8 @@ def test_messages_are_read_whole(text, expected):
         "What about Changsha, Zhuzhou and Xiangtan combined?",  # asked together
         "我的电话是[手机号],截止时间?",  # a statement about oneself, then one question
         "你好",
+        "同事问截止时间是哪天",  # another's question, and nothing else asked: it is the question
+        "我们找小王",
     ],
 )
 def test_a_plain_message_is_left_as_it_is(text):
@@ -153,6 +182,18 @@ def test_a_plain_message_is_left_as_it_is(text):
 )
 def test_only_the_asking_clauses_can_name_the_subject(text, asked):
     assert asked_text(normalize(text), KB) == asked
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("附件一共几个？都叫什么名字", ["附件一共几个,都叫什么名字"]),
+        ("纸质件交到哪，交几套？", ["纸质件交到哪", "交几套"]),
+        ("不是电子版，我是问纸质的送到哪儿", ["我是问纸质的送到哪儿"]),
+    ],
+)
+def test_the_questions_handed_to_the_assistant(text, expected):
+    assert questions_in(text, KB) == expected
 
 
 def test_at_most_four_questions():

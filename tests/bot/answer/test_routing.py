@@ -88,6 +88,18 @@ def model_says(intent, confidence):
         ("湘政发〔2019〕13号是什么", model_says("notice_info", 0.9), "policy_basis", "document"),
         ("What is the deadline?", model_says("greet", 0.6), "deadline", "english"),
         ("Is there an application fee?", model_says("deadline", 0.9), "not_in_notice", "english"),
+        (
+            "When will the list of bases be announced?",
+            model_says("selection", 0.9),
+            "not_in_notice",
+            "english",
+        ),
+        (
+            "两家企业能不能联合起来申报",
+            model_says("eligibility", 0.99),
+            "not_in_notice",
+            "silent_topic",
+        ),
     ],
 )
 def test_routes(router, question, model, intent, mechanism):
@@ -235,3 +247,17 @@ def test_a_quoted_clause_contains_the_distinctive_word(router, question, clause)
 def test_no_clause_is_quoted_for_common_words(router, question):
     route = router.route(normalize(question), model_says("inform", 0.3))
     assert route is None or route.mechanism not in ("distinctive_term", "clause_search")
+
+
+def test_no_faq_keyword_is_an_unknown_term(router, kb):
+    """“窗口在几楼几号”: a word a FAQ entry lists as its keyword is known, so the question is
+    never answered “the notice says nothing about 几楼”."""
+    for entry in kb.faq:
+        for keyword in entry.keywords:
+            assert router.index.unknown_words(normalize(keyword)) == [], keyword
+
+
+@pytest.mark.parametrize("question", ["窗口在几楼几号", "纸质的交几套", "附件一共几个"])
+def test_a_keyword_question_is_not_routed_to_the_honest_reply(router, question):
+    route = router.route(normalize(question), model_says("submission_address", 0.8))
+    assert route is None or route.intent != "not_in_notice"
