@@ -328,7 +328,8 @@ def test_only_the_cli_parses_arguments(module):
 
 
 # bot/kb composes one way: each module imports only the ones before it (and helpers such as
-# facts/messages/check_indicators, which sit between models and check).
+# facts/messages/check_indicators/check_lookups/check_notice_text, which sit between models and
+# check).
 KB_ORDER = ["bot.kb.problems", "bot.kb.models", "bot.kb.parse", "bot.kb.check", "bot.kb.load"]
 
 
