@@ -83,7 +83,9 @@ STAFF_MODULES: Dict[str, str] = {
 INPUT_MODULES: Dict[str, str] = {
     "actions/parsing.py": "words and numbers recognised in self-check answers",
     "bot/answer/compound.py": "cues that split a message into questions",
-    "bot/answer/reading.py": "cues that tell asking clauses from greetings, introductions, reasons",
+    "bot/answer/reading.py": "cues that group clauses into questions (carried 市州, references)",
+    "bot/answer/clauses.py": "cues that tell asking clauses from greetings, introductions, reasons",
+    "bot/answer/keyword_list.py": "what ends and separates a bare list of topic words",
     "bot/answer/clarify.py": "function characters that make no term of a topic",
     "bot/answer/derived.py": "cues for totals/yes-no questions and date patterns",
     "bot/answer/documents.py": "patterns of document numbers",
