@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Callable, Deque, Dict, List, Optional, Sequence, Union
+from typing import Callable, Deque, Dict, Optional
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -57,46 +56,6 @@ def csrf_ok(session: Optional[Session], token: object) -> bool:
     if session is None or not isinstance(token, str) or not token:
         return False
     return hmac.compare_digest(session.csrf.encode(), token.encode())
-
-
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
-
-
-def parse_networks(text: str) -> List[Network]:
-    """``TRUSTED_PROXIES``: comma-separated addresses or CIDRs (``127.0.0.1, 10.0.0.0/8``)."""
-    return [
-        ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()
-    ]
-
-
-def _address(text: str) -> Optional[Union[ipaddress.IPv4Address, ipaddress.IPv6Address]]:
-    try:
-        return ipaddress.ip_address(text.strip().strip("[]"))
-    except ValueError:
-        return None
-
-
-def _trusted(text: str, trusted: Sequence[Network]) -> bool:
-    address = _address(text)
-    return address is not None and any(address in network for network in trusted)
-
-
-def client_address(
-    remote: Optional[str], forwarded_for: Sequence[str], trusted: Sequence[Network]
-) -> str:
-    """The client's address. ``X-Forwarded-For`` is believed only when the connection comes
-    from a trusted proxy, and only up to the first hop that is not one (read right to left:
-    a client can put anything at the left of the header, never at the right)."""
-    remote = remote or "unknown"
-    if not trusted or not _trusted(remote, trusted):
-        return remote
-    hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
-    for hop in reversed(hops):
-        if _address(hop) is None:
-            return remote  # a malformed hop: trust nothing beyond the proxy
-        if not _trusted(hop, trusted):
-            return str(_address(hop))
-    return str(_address(hops[0])) if hops else remote
 
 
 @dataclass

@@ -20,13 +20,11 @@ from bot.console.auth import (
     LoginLimits,
     Session,
     Sessions,
-    client_address,
     csrf_ok,
-    parse_networks,
 )
 from bot.console.publisher import PUBLISH_COMMAND, Publisher
 from bot.questionlog.stats import CHINA, channel_label, local_time, percent
-from bot.settings import BUILD_DIR, get_settings
+from bot.settings import BUILD_DIR, client_address, get_settings, parse_networks
 
 HERE = Path(__file__).resolve().parent
 MAX_DAYS = 400
@@ -238,10 +236,11 @@ def render(request: web.Request, name: str, status: int = 200, **context: Any) -
 
 
 def client_ip(request: web.Request) -> str:
-    """The client's address: X-Forwarded-For counts only when it comes from a trusted proxy."""
-    return client_address(
-        request.remote, request.headers.getall("X-Forwarded-For", []), request.app[TRUSTED]
-    )
+    """The client's address: X-Forwarded-For counts only when it comes from a trusted proxy
+    (``bot.settings.client_address``, as for REST's per-address limit); several headers are
+    read as one list, in order."""
+    forwarded = ",".join(request.headers.getall("X-Forwarded-For", []))
+    return client_address(request.remote or "unknown", forwarded, request.app[TRUSTED])
 
 
 # advice in kb check's messages that needs a terminal on the server → what to do on the page
