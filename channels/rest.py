@@ -20,26 +20,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import inspect
 import logging
-from typing import Any, Awaitable, Callable, Dict
+from typing import Any, Dict
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
-from sanic.response import HTTPResponse
 
 from bot.settings import get_settings
-from channels.limits import (
-    address_limiter_from_settings,
-    rate_limited,
-    rate_limited_reply,
-    read_body,
-    request_address,
-)
+from channels.base import ChannelBase, OnNewMessage
+from channels.limits import address_limiter_from_settings, rate_limited_reply, request_address
 from channels.privacy import mask_text, pseudonymize, valid_unicode
-from channels.questions import Failsafe, one_question_at_a_time
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +45,7 @@ class BadRequest(Exception):
     """What is wrong with a request, for the client (HTTP 400)."""
 
 
-class RestInput(RasaRestInput):
+class RestInput(ChannelBase, RasaRestInput):
     @classmethod
     def name(cls) -> str:
         return "rest"
@@ -94,34 +86,14 @@ class RestInput(RasaRestInput):
 
     # -- the route ----------------------------------------------------------------------
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        module = inspect.getmodule(self)
-        webhook = Blueprint(
-            f"custom_webhook_{type(self).__name__}", module.__name__ if module else None
-        )
-        # any failure, in Rasa or here, ends in the unavailable reply and a logged question
-        failsafe = Failsafe(self.name())
-        failsafe.attach(webhook)
-        limited = rate_limited(one_question_at_a_time(failsafe.guard(on_new_message)))
-        handle = failsafe.guard(limited)
-        per_address = address_limiter_from_settings()
+    def add_routes(self, blueprint: Blueprint, on_new_message: OnNewMessage) -> None:
+        per_address = self._per_address = address_limiter_from_settings()
 
-        async def close_limiter(app: Any, loop: Any) -> None:
-            await limited.limiter.close()  # type: ignore[attr-defined]
-            await per_address.close()
-
-        webhook.listener("after_server_stop")(close_limiter)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"], stream=True)
+        @blueprint.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> Any:
-            limit = get_settings().max_body_bytes
-            if await read_body(request, limit) is None:
+            if await self.read_body(request) is None:
                 return response.json(
-                    {"error": f"request body larger than {limit} bytes"}, status=413
+                    {"error": f"request body larger than {self.body_limit()} bytes"}, status=413
                 )
             try:
                 sender_id, text = await self._checked(request)
@@ -133,12 +105,12 @@ class RestInput(RasaRestInput):
             metadata = self.get_metadata(request)
             if _stream_wanted(request):
                 return response.stream(
-                    self.stream_response(handle, text, sender_id, self.name(), metadata),
+                    self.stream_response(on_new_message, text, sender_id, self.name(), metadata),
                     content_type="text/event-stream",
                 )
             collector = CollectingOutputChannel()
             try:
-                await handle(
+                await on_new_message(
                     UserMessage(
                         text, collector, sender_id, input_channel=self.name(), metadata=metadata
                     )
@@ -147,7 +119,11 @@ class RestInput(RasaRestInput):
                 logger.exception("rest: the assistant failed on a message")
             return response.json(collector.messages)
 
-        return webhook
+    async def close(self) -> None:
+        """The per-address limiter this channel opened (the base closes the per-sender one)."""
+        per_address = getattr(self, "_per_address", None)
+        if per_address is not None:
+            await per_address.close()
 
     async def _checked(self, request: Request) -> tuple:
         try:

@@ -21,6 +21,11 @@ def pytest_addoption(parser):
         action="store_true",
         help="the unit tier: leave out tests that need the trained model or start servers",
     )
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="the other tier: only the tests --fast leaves out (the trained model, servers)",
+    )
 
 
 def needs_model_or_servers(item: pytest.Item) -> bool:
@@ -33,12 +38,14 @@ def needs_model_or_servers(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    if not config.getoption("--fast"):
+    fast, slow_only = config.getoption("--fast"), config.getoption("--slow")
+    if not (fast or slow_only):
         return
-    slow = {item.nodeid for item in items if needs_model_or_servers(item)}
-    if slow:
-        config.hook.pytest_deselected(items=[item for item in items if item.nodeid in slow])
-        items[:] = [item for item in items if item.nodeid not in slow]
+    left_out = [item for item in items if needs_model_or_servers(item) is fast]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        kept = {item.nodeid for item in items} - {item.nodeid for item in left_out}
+        items[:] = [item for item in items if item.nodeid in kept]
 
 
 @pytest.fixture()

@@ -38,6 +38,15 @@ OVER_THE_LIMIT: Dict[str, str] = {
     "bot/answer/context.py": "branch h-context still changes it (issue 20): split by job once it "
     "is merged — corrections and follow-ups apart from totals, comparisons and yes/no replies",
 }
+# what every channel shares; a channel imports these and its own package, no other channel
+SHARED_CHANNEL_MODULES = {
+    "channels.base",
+    "channels.plumbing",
+    "channels.questions",
+    "channels.texts",
+    "channels.limits",
+    "channels.privacy",
+}
 
 _REDIS = "optional: redis is used only when REDIS_URL is set"
 _AFTER_PATCHES = "Rasa itself, once bot.rasa.patches.install_all has run (jax marked absent)"
@@ -240,6 +249,21 @@ def test_channels_actions_and_nlu_import_only_down(module):
         m
         for m in _all_project_imports(module)
         if is_operator(m) or (m.split(".")[0] != own and not is_runtime_library(m))
+    )
+    assert wrong == [], f"{module} imports {wrong}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in GRAPH if m.startswith("channels.")))
+def test_a_channel_imports_only_its_own_package_and_the_shared_modules(module):
+    """channels/wechat/ and channels/telegram/ are packages on channels/base.py: one channel
+    never reaches into another, and the shared modules import no channel."""
+    own = module.rsplit(".", 1)[0] + "." if module.count(".") >= 2 else module
+    wrong = sorted(
+        m
+        for m in _all_project_imports(module)
+        if m.startswith("channels.")
+        and m not in SHARED_CHANNEL_MODULES
+        and not (m == own or m.startswith(own))
     )
     assert wrong == [], f"{module} imports {wrong}"
 

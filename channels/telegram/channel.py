@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import inspect
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Set
+from typing import Any, Dict, Set
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -32,10 +31,8 @@ from telegram import Bot, Update, User
 from telegram.error import InvalidToken, TelegramError
 
 from bot.settings import TELEGRAM_BASE_URL, get_settings
-from channels.limits import rate_limited, read_body
+from channels.base import ChannelBase, OnNewMessage
 from channels.plumbing import text_setting
-from channels.privacy import protect
-from channels.questions import Failsafe, one_question_at_a_time
 from channels.telegram.output import CallbackPayloads, TelegramOutput
 from channels.telegram.polling import Poller
 from channels.telegram.updates import (
@@ -53,7 +50,7 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(ChannelBase):
     """Telegram updates in, assistant replies out through ``telegram.Bot``."""
 
     drain_timeout = 10.0  # seconds given to replies in flight when the server stops
@@ -96,7 +93,7 @@ class TelegramInput(InputChannel):
         self._bot: Bot | None = None
         self._me: User | None = None
         self._poller: Poller | None = None
-        self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+        self._on_new_message: OnNewMessage | None = None
         self._seen = make_seen_updates(self.token, redis_url)  # Redis: across instances
         self._sweep: asyncio.Task[None] | None = None
         self._payloads = CallbackPayloads()
@@ -108,23 +105,15 @@ class TelegramInput(InputChannel):
             return "disabled"
         return "webhook" if self.webhook_url else "polling"
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        # per-sender limit before the NLU; then one question at a time
-        # any failure in Rasa ends in the unavailable reply and a logged question (Failsafe)
-        module = inspect.getmodule(self)
-        telegram_webhook = Blueprint("telegram_webhook", module.__name__ if module else None)
-        failsafe = Failsafe(self.name())
-        failsafe.attach(telegram_webhook)
-        limited = rate_limited(one_question_at_a_time(failsafe.guard(on_new_message)))
-        self._on_new_message = failsafe.guard(limited)
+    def health(self) -> Dict[str, Any]:
+        return {"mode": self.mode}
 
-        @telegram_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok", "mode": self.mode})
+    def add_routes(self, blueprint: Blueprint, on_new_message: OnNewMessage) -> None:
+        self._on_new_message = on_new_message  # webhook and polling alike
 
-        @telegram_webhook.route("/webhook", methods=["POST"], stream=True)
+        @blueprint.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            if await read_body(request, get_settings().max_body_bytes) is None:
+            if await self.read_body(request) is None:
                 return response.json({"ok": False, "error": "body too large"}, status=413)
             if not self._secret_ok(request.headers.get(SECRET_HEADER)):
                 return response.json({"ok": False}, status=403)
@@ -135,22 +124,6 @@ class TelegramInput(InputChannel):
                 return response.json({"ok": False, "error": "not an update"}, status=400)
             await self.accept_claimed(update, request.json)
             return response.json({"ok": True})
-
-        async def on_start(app: Any, loop: Any) -> None:
-            await self.start()
-
-        async def on_stop(app: Any, loop: Any) -> None:
-            await self.stop()
-
-        async def on_stopped(app: Any, loop: Any) -> None:
-            await self.close()
-            await limited.limiter.close()  # type: ignore[attr-defined]
-
-        telegram_webhook.listener("before_server_start")(on_start)
-        # Drain replies while Rasa's agent is still there; close the HTTP client last.
-        telegram_webhook.listener("before_server_stop")(on_stop)
-        telegram_webhook.listener("after_server_stop")(on_stopped)
-        return telegram_webhook
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -227,13 +200,10 @@ class TelegramInput(InputChannel):
 
     # -- updates ---------------------------------------------------------------------
 
-    def accept(self, update: Update) -> bool:
-        """Process ``update`` in the background unless it was seen before."""
-        return self._schedule(update) is not None
-
     async def accept_claimed(self, update: Update, data: Any) -> bool:
-        """``accept``, with the update claimed (and kept) in Redis before this returns — before
-        the webhook's 200 — so that no instance dying loses it."""
+        """Process ``update`` (``data``: its JSON) in the background unless it was seen before,
+        claimed (and kept) in Redis before this returns — before the webhook's 200 — so that
+        no instance dying loses it."""
         if not self._seen.add(update.update_id):
             logger.debug("telegram: duplicate update %s ignored", update.update_id)
             return False
@@ -291,7 +261,7 @@ class TelegramInput(InputChannel):
                 return
             text = payload
         output = TelegramOutput(bot, incoming.chat_id, self._payloads, incoming.reply_to_message_id)
-        sender_id, text = protect(self.name(), str(incoming.chat_id), text)
+        sender_id, text = self.protect(str(incoming.chat_id), text)
         if incoming.kind == "non_text":
             await output.send_text_message(sender_id, channel_text(NON_TEXT_REPLY))
             return

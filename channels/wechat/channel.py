@@ -22,22 +22,20 @@ shutdown, 客服消息 still going out are awaited for up to ``WECHAT_DRAIN_SECO
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Set
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.kb.load import load_asks
 from bot.settings import get_settings
-from channels.limits import rate_limited
+from channels.base import ChannelBase
 from channels.plumbing import TTLMap, setting
-from channels.privacy import protect
-from channels.questions import Failsafe, feedback_payload, one_question_at_a_time
+from channels.questions import feedback_payload
 from channels.texts import channel_text
 from channels.wechat.api import AsyncWeChatApi, make_client
 from channels.wechat.dedupe import Turn, make_turn_cache
@@ -79,7 +77,7 @@ class WeChatCollector(CollectingOutputChannel):
         return "wechat"
 
 
-class WeChatInput(InputChannel):
+class WeChatInput(ChannelBase):
     @classmethod
     def name(cls) -> str:
         return "wechat"
@@ -149,37 +147,21 @@ class WeChatInput(InputChannel):
 
     # -- HTTP ---------------------------------------------------------------
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        # per-sender limit before the NLU (a WeChat retry never gets here twice);
-        # then one question at a time
-        # (an empty reply gets the channel's own welcome or sorry reply, see _run_turn)
-        # any failure in Rasa ends in the unavailable reply and a logged question (Failsafe)
-        module = inspect.getmodule(self)
-        bp = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
-        failsafe = Failsafe(self.name())
-        failsafe.attach(bp)
-        on_new_message = failsafe.guard(
-            rate_limited(one_question_at_a_time(failsafe.guard(on_new_message), unavailable=str))
-        )
+    def body_limit(self) -> int:
+        return self.max_body_bytes
 
-        @bp.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+    def no_reply(self) -> str:
+        return ""  # an empty reply gets the channel's own welcome or sorry reply (_run_turn)
 
-        @bp.route("/webhook", methods=["GET"])
+    def add_routes(self, blueprint: Blueprint, on_new_message: OnNewMessage) -> None:
+        @blueprint.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
             refused = self._refuse_unsigned(request) or await self._refuse_replayed(request)
             return refused or response.text(request.args.get("echostr", ""))
 
-        @bp.route("/webhook", methods=["POST"], stream=True)
+        @blueprint.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             return await self._receive(request, on_new_message)
-
-        @bp.listener("before_server_stop")
-        async def drain(app: Any, loop: Any) -> None:
-            await self.drain()
-
-        return bp
 
     def _refuse_unsigned(self, request: Request) -> HTTPResponse | None:
         args = request.args
@@ -204,31 +186,12 @@ class WeChatInput(InputChannel):
         logger.warning("wechat: refused a replayed request (timestamp and nonce already used)")
         return response.text("forbidden", status=403)
 
-    async def _read_body(self, request: Request) -> bytes | None:
-        """The body, or None when it is larger than allowed (not read any further)."""
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            return None
-        if request.stream is None:  # already read (a non-streaming mount)
-            body = request.body or b""
-            return body if len(body) <= self.max_body_bytes else None
-        chunks: List[bytes] = []
-        size = 0
-        while True:
-            chunk = await request.stream.read()
-            if chunk is None:
-                return b"".join(chunks)
-            size += len(chunk)
-            if size > self.max_body_bytes:  # chunked, no Content-Length: stop here
-                return None
-            chunks.append(chunk)
-
     async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         started = time.monotonic()
         refused = self._refuse_unsigned(request)
         if refused:
             return refused
-        body = await self._read_body(request)
+        body = await self.read_body(request)
         if body is None:
             logger.warning("wechat: refused a body over %d bytes", self.max_body_bytes)
             return response.text("payload too large", status=413)
@@ -318,7 +281,7 @@ class WeChatInput(InputChannel):
         choice = picked_choice(text, self.choices.get(incoming.openid))
         if choice is not None:
             text = choice.as_user_text()
-        sender_id, masked = protect("wechat", incoming.openid, text)
+        sender_id, masked = self.protect(incoming.openid, text)
         # 有帮助 / 没帮助 (a tapped link or typed): the feedback payload, for the tapped answer
         # when WeChat said which (bizmsgmenuid)
         masked = feedback_payload(masked, answer_for(incoming.menu_id)) or masked
@@ -349,8 +312,8 @@ class WeChatInput(InputChannel):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def drain(self) -> None:
-        """Before the server stops: let pending 客服消息 go out (bounded), then close."""
+    async def stop(self) -> None:
+        """Before the server stops: let pending 客服消息 go out (bounded)."""
         deadline = time.monotonic() + self.drain_seconds
         pending = {task for task in self._background if not task.done()}
         if pending:
@@ -366,6 +329,9 @@ class WeChatInput(InputChannel):
             task.cancel()
         if pending:
             logger.warning("wechat: %d 客服消息 not sent before shutdown", len(pending))
+
+    async def close(self) -> None:
+        """After the server stopped: the Redis memories and the API client."""
         await self.nonces.close()
         await self.turns.close()
         if self.api is not None:
