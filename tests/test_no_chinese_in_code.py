@@ -76,6 +76,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/console/editing.py": "staff web console: knowledge editor",
     "bot/console/versions.py": "staff web console: history page",
     "bot/console/accounts.py": "staff web console: accounts page",
+    "bot/console/sheets.py": "staff web console: spreadsheet page",
     "bot/console/store.py": "staff web console: account errors and audit labels",
     "bot/console/publisher.py": "staff web console: publish progress",
 }
@@ -97,6 +98,7 @@ INPUT_MODULES: Dict[str, str] = {
     "bot/answer/context.py": "cues of corrections, follow-ups and totals",
     "bot/answer/premises.py": "cues of quota comparisons, ceilings and claims",
     "bot/answer/lookup.py": "cues of look-up and yes/no questions about a value, date patterns",
+    "bot/answer/verdicts.py": "cues of yes/no checks about the deadline, selection, types",
     "channels/privacy.py": "personal-data patterns and the placeholders that replace them",
 }
 # Single strings in applicant-facing modules.

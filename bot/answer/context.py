@@ -8,6 +8,7 @@ totals, comparisons and yes/no checks over the facts.
   now and before (``premises``).
 - “所有市州名额都一样吗”, “一定要推满吗”, “株洲有4个名额吧”: yes or no first (``premises``).
 - “0731-89991015是谁的电话”: what a value of the notice is (``lookup``).
+- “这个日子是我们企业交的时间吗”, “企业和高校的方向一样吗”: other yes/no checks (``verdicts``).
 
 :func:`understood` is asked by :func:`bot.answer.decision.decide` before the intent's own
 branch; ``None`` leaves the message to it. The entities remembered between turns travel in the
@@ -18,13 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot.answer.derived import TOTAL_CUES, QuotaTotal, quota_check, quota_total
 from bot.answer.english import english_topic, is_english
 from bot.answer.entities import EntityMatcher
-from bot.answer.lookup import LookupQuestion, dates_written, lookup_question, rest_of
+from bot.answer.lookup import lookup_question
 from bot.answer.normalize import normalize
 from bot.answer.premises import (
     CITY_COUNT_CUES,
@@ -34,7 +34,6 @@ from bot.answer.premises import (
     ceiling,
     claimed_quota,
     compare_quotas,
-    copies_claim,
     english_check,
     total_values,
     why_more,
@@ -42,11 +41,22 @@ from bot.answer.premises import (
 from bot.answer.replies import (
     faq_reply,
     render_message,
-    render_template,
     with_english_lead,
 )
+from bot.answer.verdicts import (
+    DIRECTIONS,
+    Understood,
+    all_types_can_apply,
+    copies_reply,
+    directions_compared,
+    english_deadline_check,
+    english_verdict,
+    lookup_reply,
+    selection_premise,
+    whose_deadline,
+)
 from bot.kb.answers import answer_faq, source_note
-from bot.kb.facts import chinese_date, memoized, static_facts
+from bot.kb.facts import memoized
 from bot.kb.models import City, KnowledgeBase
 from bot.names import APPLICANT_TYPE, CITY, DIRECTION
 
@@ -88,6 +98,9 @@ FOLLOW_UP_WORDS = tuple(
             "那么",
             "那",
             "呢",
+            "吗",
+            "吧",
+            "么",
             "的话",
             "如果是",
             "换成",
@@ -171,8 +184,6 @@ EN_FOLLOW_UP_WORDS = frozenset(
 EN_TOTAL_CUES = ("in total", "together", "combined", "altogether", "total", "sum")
 SUM_CUES = ("总名额", "名额总", "总共", "加一起")
 EN_PROVINCE_CUES = ("whole province", "entire province", "all cities", "every city", "province")
-# “园区、企业、高校、科研院所，这几类是不是都能报”
-ALL_CAN_CUES = ("都能", "都可以", "是不是都", "都有资格", "都可", "all of them", "all apply")
 # A short follow-up about a detail of the previous answer (“在几楼” after the address), even
 # when the model took it for small talk.
 ATTRIBUTE_CUES: Dict[str, Tuple[str, ...]] = {
@@ -190,9 +201,6 @@ ATTRIBUTE_CUES: Dict[str, Tuple[str, ...]] = {
     "deadline": ("几号截止", "哪天截止", "几点"),
 }
 MAX_ATTRIBUTE_FOLLOW_UP = 12  # characters: longer messages say what they ask themselves
-# “材料是交到…吗”, “申报材料送…对不对”: a place put forward for the materials
-_HANDING_IN = re.compile(r"(材料|文件|纸质).{0,3}(交|送|寄|报)|(交|送|寄|报)(到|至|给|去)")
-SUBMISSION_PLACE = "submission_address"
 # “这个方向”: the direction the previous answer was about
 THIS_DIRECTION_CUES = (
     "这个方向",
@@ -203,21 +211,9 @@ THIS_DIRECTION_CUES = (
     "that direction",
     "this direction",
 )
-DIRECTIONS = "directions"
-EN_DEADLINE_CUES = ("submit", "hand in", "send", "deliver", "deadline", "late", "in time")
-ADD_CUES = ("加上", "加", "再加", "plus", "and")
 _HOW_MANY_NAMED = re.compile(r"(两|二|三|四|2|3|4)个")
 _COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "2": 2, "3": 3, "4": 4}
 _PERMISSION = re.compile(r"(?:推荐|推|申报|报送|报)\s*(?:\d{1,2}|[一二两三四五六七八九十])")
-
-
-@dataclass(frozen=True)
-class Understood:
-    text: str
-    topic: str  # the FAQ entry it answers
-    clause: Optional[str]
-    entities: Dict[str, List[str]]  # what the answer was about (remembered)
-    replaces: bool = False  # a correction: forget what the previous answer was about
 
 
 def _matcher(kb: KnowledgeBase) -> EntityMatcher:
@@ -294,8 +290,9 @@ def follow_up(
     if not kinds:
         return None
     entry = kb.faq_entry(last_topic or "")
-    if not (entry and entry.when and any(getattr(entry.when, kind) for kind in kinds)):
-        return None  # the previous answer has nothing particular to say about it
+    if entry is None:
+        return None
+    # an answer with nothing particular to say about it (the deadline) is the same for it
     return entry.id, is_correction(text)
 
 
@@ -385,52 +382,6 @@ def quota_reply(
     return None
 
 
-def _asked_topic(kb: KnowledgeBase, rest: str, english: bool) -> Optional[str]:
-    """The FAQ topic a look-up's remaining words ask about (“咨询电话是…吗” → contact)."""
-    if english:
-        return english_topic(rest, kb.english)
-    found = [e.id for e in kb.faq for k in e.keywords if normalize(k) in rest]
-    if not found and _HANDING_IN.search(rest) and kb.faq_entry(SUBMISSION_PLACE):
-        return SUBMISSION_PLACE  # “材料是交到…吗”: where the materials go
-    return found[0] if found else None
-
-
-def lookup_reply(
-    kb: KnowledgeBase, text: str, question: LookupQuestion, today: dt.date
-) -> Understood:
-    facts = static_facts(kb)
-    first = question.lookups[0]
-    clause = facts[first.fact].clause if first.fact in facts else None
-
-    def explained(lookup) -> str:
-        parts = []
-        if question.english and lookup.explanation_en:
-            parts.append(render_template(kb, lookup.explanation_en, today))
-        parts.append(render_template(kb, lookup.explanation, today))
-        return "\n".join(parts)
-
-    asked = _asked_topic(kb, rest_of(kb, text), question.english) if question.claim else None
-    if asked and kb.faq_entry(asked):
-        answer = answer_faq(kb, asked, {}, today)
-        if all(lookup.topic == asked for lookup in question.lookups):
-            verdict = render_message(kb, "claim_yes", today)
-        else:
-            wrong = [lk for lk in question.lookups if lk.topic != asked]
-            explanation = "\n".join(explained(lk) for lk in wrong)
-            verdict = render_message(kb, "claim_no", today, explanation=explanation)
-        body = f"{verdict}\n{answer.text if answer else ''}".strip()
-        return Understood(with_english_lead(kb, text, body), asked, kb.faq_entry(asked).clause, {})
-    explanation = "\n".join(explained(lookup) for lookup in question.lookups)
-    body = render_message(
-        kb,
-        "lookup",
-        today,
-        explanation=explanation,
-        source=source_note(kb, clause) if clause else "",
-    )
-    return Understood(with_english_lead(kb, text, body), first.topic, clause, {})
-
-
 def understood(
     kb: KnowledgeBase,
     text: str,
@@ -441,6 +392,11 @@ def understood(
 ) -> Optional[Understood]:
     """The reply the conversation so far and the facts give ``text``; None: the intent's own."""
     question = normalize(text)
+    premise = whose_deadline(kb, question, last_topic, today) or selection_premise(
+        kb, question, today
+    )
+    if premise:
+        return premise
     looked_up = lookup_question(kb, question)
     if looked_up:
         return lookup_reply(kb, question, looked_up, today)
@@ -452,7 +408,8 @@ def understood(
         if derived.message == JOINED:
             body = derived.values["text"]
         else:
-            body = render_message(kb, derived.message, today, **derived.values)
+            body = english_verdict(kb, question, derived.message, today, **derived.values)
+            body += render_message(kb, derived.message, today, **derived.values)
         body = f"{body}\n{source_note(kb, clause)}"
         remembered_cities = {CITY: [c.name for c in cities]} if cities else {}
         return Understood(
@@ -461,6 +418,7 @@ def understood(
     checked = (
         english_deadline_check(kb, question, today)
         or all_types_can_apply(kb, question, entities, today)
+        or directions_compared(kb, question, entities, today)
         or copies_reply(kb, question, today)
     )
     if checked:
@@ -476,39 +434,6 @@ def understood(
         if reply is not None:
             return Understood(reply.text, topic, reply.clause, kinds, corrects)
     return attribute_follow_up(kb, question, last_topic, today)
-
-
-def english_deadline_check(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Understood]:
-    """“Could we still submit on November 30, 2021?”: the date against the deadline."""
-    if not is_english(text) or not any(cue in text for cue in EN_DEADLINE_CUES):
-        return None
-    deadline = kb.notice.deadline.date
-    dates = dates_written(text, deadline.year)
-    entry = kb.faq_entry("deadline")
-    if len(dates) != 1 or entry is None:
-        return None
-    name = "deadline_check_yes" if dates[0] <= deadline else "deadline_check_no"
-    body = render_message(kb, name, today, asked_date=chinese_date(dates[0]))
-    body = f"{body}\n{source_note(kb, entry.clause)}"
-    return Understood(
-        with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
-    )
-
-
-def all_types_can_apply(
-    kb: KnowledgeBase, text: str, entities: Mapping[str, Sequence[str]], today: dt.date
-) -> Optional[Understood]:
-    """“园区、企业、高校、科研院所，这几类是不是都能报”: yes, and who may apply."""
-    types = entities.get(APPLICANT_TYPE) or []
-    entry = kb.faq_entry("eligibility")
-    if len(types) < 2 or entry is None or not any(cue in text for cue in ALL_CAN_CUES):
-        return None
-    answer = answer_faq(kb, entry.id, {}, today)
-    body = f"{render_message(kb, 'claim_yes', today)}\n{answer.text if answer else ''}".strip()
-    remembered_types = {APPLICANT_TYPE: list(types)}
-    return Understood(
-        with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, remembered_types
-    )
 
 
 def this_direction(
@@ -534,19 +459,6 @@ def this_direction(
     if reply is None:
         return None
     return Understood(reply.text, DIRECTIONS, reply.clause, {DIRECTION: directions})
-
-
-def copies_reply(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Understood]:
-    """“纸质材料交一份就行吗”: yes or no, then the copies the notice asks for."""
-    derived = copies_claim(kb, text)
-    entry = kb.faq_entry("copies")
-    if derived is None or entry is None:
-        return None
-    body = render_message(kb, derived.message, today, **derived.values)
-    body = f"{body}\n{source_note(kb, entry.clause)}"
-    return Understood(
-        with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
-    )
 
 
 def attribute_follow_up(

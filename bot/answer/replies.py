@@ -86,19 +86,22 @@ def with_english_lead(
     text: str,
     topic: Optional[str] = None,
     today: Optional[dt.date] = None,
+    verdict: str = "",
 ) -> str:
-    """An English question's reply: the notice is in Chinese, the fact in English (the
-    ``topic``'s answer of knowledge/english.yml, dates in English), then the Chinese answer."""
+    """An English question's reply: the notice is in Chinese, the English ``verdict`` (“No.”),
+    the fact in English (the ``topic``'s answer of knowledge/english.yml, dates in English),
+    then the Chinese answer."""
     if not (kb.english and is_english(question)):
         return text
+    head = f"{kb.english.lead}\n{verdict.strip()}".strip()
     template = next(
         (t.answer for t in kb.english.topics if topic and t.faq == topic and t.answer), None
     )
     if template is None:
-        return f"{kb.english.lead}\n{text}"
+        return f"{head}\n{text}"
     dates = english_dates(kb.notice.deadline.date, kb.notice.notice.published)
     plain = render_template(kb, template, today or dt.date.today(), **dates)
-    return f"{kb.english.lead}\n{plain}\n{text}"
+    return f"{head}\n{plain}\n{text}"
 
 
 def blocked_words(kb: KnowledgeBase) -> List[str]:

@@ -19,7 +19,7 @@ from bot.kb.load import check_directory, load_knowledge
 from bot.kb.problems import KnowledgeError
 from bot.ops.generate import training_fingerprint, write_training_data
 from bot.ops.training import MODELS_DIR
-from bot.settings import get_settings
+from bot.settings import PROJECT_DIR, get_settings
 
 BY_HELP = "操作人姓名（记入知识库历史，默认当前系统用户）"
 
@@ -76,7 +76,9 @@ def kb_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"找不到表格文件 {path}。", file=sys.stderr)
         return 1
-    result = spreadsheet().import_workbook(path, directory, apply=args.apply, by=args.by)
+    result = spreadsheet().import_workbook(
+        path, directory, apply=args.apply, by=args.by, force=args.force
+    )
     if result.problems:
         print(
             f"表格有 {len(result.problems)} 个问题，没有修改任何文件。请改正后重新导入：",
@@ -94,7 +96,15 @@ def kb_import(args: argparse.Namespace) -> int:
     if not result.written:
         print("知识库检查通过。以上只是预览，没有写入；确认无误后加 --apply 重新运行。")
         return 0
-    print("回答和固定回复已立即生效。")
+    live = live_knowledge_dir()
+    if directory.resolve() != live.resolve():
+        print(
+            f"注意：{directory} 不是 make run 使用的知识库（{live}），运行中的助手的回答不变："
+            f"只有以 KNOWLEDGE_DIR={directory} 启动的助手才会用到这些修改"
+            "（切换方法见 README“明年的新通知”）。"
+        )
+    else:
+        print("回答和固定回复已立即生效。")
     if result.changes.needs_training:
         print(
             "新增/删除了问答或问法：运行 python -m bot publish 在后台训练并无停机切换"
@@ -104,6 +114,19 @@ def kb_import(args: argparse.Namespace) -> int:
     if hint:
         print(hint)
     return 0
+
+
+def live_knowledge_dir() -> Path:
+    """The folder the running assistant reads: KNOWLEDGE_DIR as make run sees it (the .env
+    file, else the default), whatever this command's own environment says."""
+    env_file = PROJECT_DIR / ".env"
+    lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.is_file() else []
+    for line in reversed(lines):
+        name, _, value = line.partition("=")
+        if name.strip() == "KNOWLEDGE_DIR" and value.strip():
+            folder = Path(value.strip().strip("\"'"))
+            return folder if folder.is_absolute() else PROJECT_DIR / folder
+    return PROJECT_DIR / "knowledge"
 
 
 def _latest_model(wanted: Path | None) -> tuple:
@@ -259,6 +282,9 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
     imp.add_argument("file", help="kb export 导出并修改过的 .xlsx 文件")
     imp.add_argument("--apply", action="store_true", help="检查通过后写入 knowledge/")
     imp.add_argument("--by", default=default_operator(), help=BY_HELP)
+    imp.add_argument(
+        "--force", action="store_true", help="表格导出后知识库又改过时，仍以表格为准导入"
+    )
     imp.set_defaults(func=kb_import)
 
     history = kb.add_parser("history", help="知识库的历史版本：谁、何时、改了什么、发布了哪个模型")

@@ -20,6 +20,7 @@ from bot.console import (
     reports,
     review,
     review_decisions,
+    sheets,
     trying,
     versions,
 )
@@ -42,6 +43,9 @@ def create_app(config: ConsoleConfig) -> web.Application:
     app.router.add_get(r"/conversation/{row_id:\d+}", conversation.conversation)
     app.router.add_get("/try", trying.try_page)
     app.router.add_get("/knowledge", editing.knowledge_page)
+    app.router.add_get("/knowledge/sheet", sheets.sheet_page)
+    app.router.add_get("/knowledge/sheet.xlsx", sheets.sheet_download)
+    app.router.add_post("/knowledge/sheet", sheets.sheet_upload)
     app.router.add_get(r"/knowledge/{kind}/{key}", editing.edit_page)
     app.router.add_post(r"/knowledge/{kind}/{key}", editing.edit_submit)
     app.router.add_get("/history", versions.history_page)

@@ -237,9 +237,8 @@ def render(request: web.Request, name: str, status: int = 200, **context: Any) -
 
 def client_ip(request: web.Request) -> str:
     """The client's address: X-Forwarded-For counts only when it comes from a trusted proxy
-    (``bot.settings.client_address``, as for REST's per-address limit); several headers are
-    read as one list, in order."""
-    forwarded = ",".join(request.headers.getall("X-Forwarded-For", []))
+    (``bot.settings.client_address``, as REST's per-address limit reads it)."""
+    forwarded = ",".join(request.headers.getall("X-Forwarded-For", [])) or None
     return client_address(request.remote or "unknown", forwarded, request.app[TRUSTED])
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
@@ -12,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from bot.kb.edit import FAQ_FILE, load
 from bot.kb.entries import NO, YES, cell_text, faq_row
+from bot.kb.history import BEIJING
 from bot.kb.messages import MESSAGE_VALUES
 
 MESSAGES_FILE = "messages.yml"
@@ -74,6 +77,17 @@ def _header(sheet, columns: Sequence[Tuple[str, str, int]]) -> None:
     sheet.freeze_panes = "A2"
 
 
+VERSION_SHEET = "导出信息"  # hidden: which state of the knowledge the workbook was made from
+
+
+def knowledge_digest(directory: Path) -> str:
+    """A fingerprint of what the workbook holds (faq.yml and messages.yml as they are now)."""
+    digest = hashlib.sha256()
+    for name in (FAQ_FILE, MESSAGES_FILE):
+        digest.update((Path(directory) / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def export_workbook(directory: Path, out: Path) -> Tuple[int, int]:
     """Write the FAQ and the messages of ``directory`` to ``out``; (entries, messages)."""
     faq = load(Path(directory) / FAQ_FILE)
@@ -115,6 +129,13 @@ def export_workbook(directory: Path, out: Path) -> Tuple[int, int]:
     known.error, known.errorTitle = "名称只能是系统使用的固定回复名称", "名称"
     sheet.add_data_validation(known)
     known.add(f"A2:A{len(names) + 1}")
+    stamp = workbook.create_sheet(VERSION_SHEET)
+    stamp["A1"], stamp["B1"] = "知识库指纹", knowledge_digest(directory)
+    stamp["A2"], stamp["B2"] = (
+        "导出时间（北京时间）",
+        dt.datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M"),
+    )
+    stamp.sheet_state = "hidden"
     workbook.active = 1
     workbook.save(out)
     return len(entries), len(names)

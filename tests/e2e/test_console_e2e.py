@@ -201,16 +201,17 @@ def test_the_whole_round(console, browser):
     assert ("消息总数", 7 * TURNS_PER_DAY) in list(workbook["概览"].iter_rows(values_only=True))
     workbook.close()
 
-    # the review queue: the parking questions are one group; add them to an FAQ topic
+    # the review queue: the two questions about a colleague delivering the materials are one
+    # group; add them to an FAQ topic
     browser.get(f"{base}/review?since={SINCE.isoformat()}&until={UNTIL.isoformat()}")
     groups = browser.find_elements(By.CSS_SELECTOR, ".group")
     assert browser.find_element(By.ID, "pending-count").text == str(len(groups))
-    parking = next(g for g in groups if "停车位" in g.find_element(By.CSS_SELECTOR, ".key").text)
+    delivery = next(g for g in groups if "同事代送" in g.find_element(By.CSS_SELECTOR, ".key").text)
     screenshot(browser, "console-review.png")
-    parking.find_element(By.CSS_SELECTOR, ".add-similar summary").click()
-    form = parking.find_element(By.CSS_SELECTOR, ".add-similar form")
+    delivery.find_element(By.CSS_SELECTOR, ".add-similar summary").click()
+    form = delivery.find_element(By.CSS_SELECTOR, ".add-similar form")
     Select(form.find_element(By.NAME, "faq_id")).select_by_value("submission_address")
-    assert form.find_element(By.NAME, "questions").get_attribute("value").count("停车位") == 2
+    assert form.find_element(By.NAME, "questions").get_attribute("value").count("同事代送") == 2
     form.find_element(By.CSS_SELECTOR, "button").click()
     result = browser.find_element(By.ID, "result")
     assert "已完成" in result.text and "新增相似问 2 条" in result.text, result.text
@@ -218,7 +219,7 @@ def test_the_whole_round(console, browser):
     assert int(browser.find_element(By.ID, "pending-count").text) == len(groups) - 1
     screenshot(browser, "console-review-done.png")
     copy = (console["knowledge"] / "faq.yml").read_text(encoding="utf-8")
-    assert "现场有停车位吗" in copy and "现场有没有停车位" in copy
+    assert "材料可以请同事代送吗" in copy and "材料能请同事代送吗" in copy
     assert (PROJECT_DIR / "knowledge" / "faq.yml").read_text(encoding="utf-8") == faq_before
 
     # one question in its conversation (by row id; the pseudonymous id is nowhere)
@@ -321,7 +322,7 @@ def test_publish_with_progress(console, browser):
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(console["base"] + "/publish")
-    browser.find_element(By.ID, "note").send_keys("加了停车相关问法")
+    browser.find_element(By.ID, "note").send_keys("加了代送材料的问法")
     browser.find_element(By.ID, "publish").click()
     WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "li.stage.running"))
     assert "约剩" in browser.find_element(By.ID, "stages").text
@@ -332,7 +333,7 @@ def test_publish_with_progress(console, browser):
     assert "发布成功" in browser.find_element(By.ID, "publish-result").text
     screenshot(browser, "console-publish.png")
     browser.get(console["base"] + "/audit")
-    assert "加了停车相关问法" in browser.find_element(By.ID, "audit").text
+    assert "加了代送材料的问法" in browser.find_element(By.ID, "audit").text
 
 
 def test_history_diff_and_revert(console, browser):
@@ -356,6 +357,7 @@ def test_history_diff_and_revert(console, browser):
 
 
 PAGES = ("/report", "/review", "/knowledge", "/knowledge/faq/deadline", "/try?q=截止时间",
+         "/knowledge/sheet",
          "/publish", "/history", "/audit", "/accounts")  # fmt: skip
 
 

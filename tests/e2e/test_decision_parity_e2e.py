@@ -44,6 +44,13 @@ CONVERSATIONS = [
     ["啊啊啊"],
     ["老师您好，我们是常德的一家企业，想问下材料最晚什么时候交"],
     ["申报截止时间是什么时候？", "截止时间跟地址是同一天吗"],
+    # context (slots last_topic and last_entities through the tracker), premises, look-ups
+    ["湘潭能报几个", "说错了，是衡阳"],
+    ["衡阳名额", "那长沙呢", "两个加起来呢"],
+    ["How many can Hengyang recommend?", "And Xiangtan?"],
+    ["所有市州名额都一样吗", "一定要推满吗"],
+    ["0731-89990919是干什么的", "咨询电话是0731-89990919吗"],
+    ["报送地址在哪", "在几楼"],
 ]
 
 

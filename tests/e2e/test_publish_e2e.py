@@ -174,7 +174,7 @@ def test_publish_swaps_the_model_while_questions_flow(assistant_server, assistan
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "已切换到新模型 republished.tar.gz" in result.stdout
-        assert "瞬间切换" in result.stdout
+        assert "新进程接替" in result.stdout
         assert api.current_model() == "republished.tar.gz"
         assert load.stats()["n"] >= 20 * RATE
         assert load.failures() == []

@@ -26,8 +26,8 @@ DAILY = [
     ("deadline", "申报截止时间是什么时候", "wechat"),
     ("submission_address", "材料交到哪里", "rest"),
     ("materials", "要准备哪些材料", "telegram"),
-    ("fallback", "现场有没有停车位", "wechat"),
-    ("fallback", "现场有停车位吗", "rest"),
+    ("fallback", "材料能请同事代送吗", "wechat"),
+    ("fallback", "材料可以请同事代送吗", "rest"),
     ("not_in_notice", "申报要交钱吗", "wechat"),
 ]
 FEEDBACK = {"deadline": "yes", "materials": "no"}

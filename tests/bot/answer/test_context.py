@@ -35,6 +35,7 @@ def entities(kb, text):
         ("What about Yueyang?", True),
         ("不是高校，是科研院所", True),
         ("那高校呢？", True),
+        ("长沙的也一样吗", True),
         ("长沙能推荐几个", False),
         ("长沙的截止时间", False),
         ("截止时间是哪天", False),
@@ -52,7 +53,7 @@ def test_a_message_that_only_names_an_entity(kb, text, expected):
         ("那株洲呢", "quota", ("quota", False)),
         ("And Xiangtan?", "quota", ("quota", False)),
         ("说错了，是高校", "directions", ("directions", True)),
-        ("那株洲呢", "deadline", None),  # the deadline says nothing particular about a 市州
+        ("那株洲呢", "deadline", ("deadline", False)),  # the same for every 市州
         ("说错了，是衡阳", None, None),  # nothing asked before
     ],
 )
@@ -170,3 +171,49 @@ def test_a_detail_of_the_previous_answer(kb, text, last_topic, expected):
         assert found is None
     else:
         assert found is not None and expected in found.text and found.topic == last_topic
+
+
+@pytest.mark.parametrize(
+    "text, last_topic, start",
+    [
+        ("这个日子是我们企业交的时间吗", "deadline", "不是。"),
+        ("11月28号前是我们企业交，还是市里报到省里的时间", None, "是市里报到省里的时间"),
+        ("只要市里推荐了，省里就一定认定吗", None, "不一定。"),
+        ("结果是省发改委评审以后定的吗", None, "是的。"),
+        ("截止时间我们企业还能交吗", "deadline", None),
+        ("省里评审要现场考察吗", None, None),
+    ],
+)
+def test_premises_about_the_deadline_and_the_selection(kb, text, last_topic, start):
+    found = understood(kb, text, entities(kb, text), last_topic, {}, DAY)
+    if start is None:
+        assert found is None or not found.text.startswith(("不是。", "是的。"))
+    else:
+        assert found is not None and found.text.startswith(start)
+
+
+@pytest.mark.parametrize(
+    "text, first_lines",
+    [
+        ("Is the deadline November 28?", ["Yes."]),
+        (
+            "How many can Changsha, Zhuzhou and Xiangtan recommend in total?",
+            ["Together: at most 10."],
+        ),
+        (
+            "Could we still submit on November 30, 2021?",
+            ["Too late: the deadline was 28 November 2021."],
+        ),
+        ("Is every city's quota the same?", ["No."]),
+        (
+            "Do we have to fill all of Zhuzhou's places?",
+            ["No: the quota is a ceiling, not a target."],
+        ),
+        ("Is 0731-89990919 the hotline for applications?", ["No."]),
+    ],
+)
+def test_english_verdicts_come_first(kb, text, first_lines):
+    found = understood(kb, text, entities(kb, text), None, {}, DAY)
+    assert found is not None
+    lines = found.text.split("\n")
+    assert lines[0] == kb.english.lead and all(line in lines[1:3] for line in first_lines)

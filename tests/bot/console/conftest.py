@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import AsyncIterator
+from typing import AsyncIterator, Iterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.console import store
 from bot.console.app import ConsoleConfig, create_app
+from bot.questionlog import db
 from bot.questionlog.store import write_rows
 from tests.bot.questionlog.conftest import db_url, postgres_schema  # noqa: F401
 from tests.support.question_log_seed import ROWS
@@ -27,6 +28,17 @@ def csrf_of(html: str) -> str:
     match = CSRF.search(html)
     assert match, html[:500]
     return match.group(1)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> Iterator[str]:
+    """For pages whose database work is the store's (tested on SQLite and PostgreSQL in
+    test_store.py / test_app.py): SQLite only, to keep the suite fast."""
+    url = f"sqlite:///{tmp_path / 'question_log.db'}"
+    try:
+        yield url
+    finally:
+        db.dispose(url)
 
 
 @pytest.fixture

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.console import store
 from tests.bot.console.conftest import USER, csrf_token, log_in
+
+
+@pytest.fixture
+def db_url(sqlite_url):
+    return sqlite_url
 
 
 async def post(client, **fields):

@@ -13,6 +13,12 @@ from bot.kb.load import load_knowledge
 from tests.bot.console.conftest import USER, csrf_token
 from tests.support.fake_rasa_parse import serving
 
+
+@pytest.fixture
+def db_url(sqlite_url):
+    return sqlite_url
+
+
 ADDRESS = "报至{submission_window}，地址"
 
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.console import store
 from bot.console.app import PUBLISHER
 from tests.bot.console.conftest import USER, csrf_of
 
 
-async def start(staff, note="加了停车相关问法"):
+@pytest.fixture
+def db_url(sqlite_url):
+    return sqlite_url
+
+
+async def start(staff, note="加了代送材料的问法"):
     page = await (await staff.get("/publish")).text()
     response = await staff.post(
         "/publish", data={"csrf": csrf_of(page), "note": note}, allow_redirects=False
@@ -35,18 +42,18 @@ async def test_progress_is_live_on_the_page_and_ends_in_a_summary(
     assert "<progress" in page and "约剩" in page
     assert 'class="stage done"><b>检查知识库' in page
     assert 'class="stage waiting"><b>加载新模型' in page
-    assert "加了停车相关问法" in page
+    assert "加了代送材料的问法" in page
     go.touch()
     await asyncio.to_thread(publisher.wait, 30)
     page = await (await staff.get("/publish")).text()
     assert 'id="publish-result"' in page and "发布成功：助手已改用新模型回答" in page
     assert "http-equiv" not in page and "没有尚未发布的修改" in page
-    assert "--by li.ming --note 加了停车相关问法" in page  # passed on to publish (history)
+    assert "--by li.ming --note 加了代送材料的问法" in page  # passed on to publish (history)
     actions = [e.action for e in store.recent(url=config.database_url)]
     assert actions[:2] == [store.PUBLISH_DONE, store.PUBLISH]
     done = store.recent(1, config.database_url)[0]
     assert done.ok and done.lines[0].startswith("发布成功")
-    assert "说明：加了停车相关问法" in store.recent(2, config.database_url)[1].detail
+    assert "说明：加了代送材料的问法" in store.recent(2, config.database_url)[1].detail
     # the durations measured here estimate the next publish
     assert config.publish_log.with_name("publish-durations.json").is_file()
 

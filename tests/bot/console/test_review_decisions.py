@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.console import store
 from bot.kb.load import load_knowledge
 from bot.questionlog.store import write_rows
 from tests.bot.console.conftest import csrf_of
 from tests.support.question_log import make_row
 from tests.support.question_log_seed import SINCE, UNTIL, T
+
+
+@pytest.fixture
+def db_url(sqlite_url):
+    return sqlite_url
+
 
 RANGE = f"since={SINCE.isoformat()}&until={UNTIL.isoformat()}"
 BACK = {"since": SINCE.isoformat(), "until": UNTIL.isoformat()}

@@ -12,6 +12,11 @@ from tests.support.fake_rasa_parse import serving
 
 
 @pytest.fixture
+def db_url(sqlite_url):
+    return sqlite_url
+
+
+@pytest.fixture
 def nlu(config):
     with serving("console-token") as url:
         config.rasa_url, config.rasa_token = url, "console-token"

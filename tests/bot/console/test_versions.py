@@ -3,11 +3,18 @@ only), marked for publishing when the questions differ."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.console import store
 from bot.kb.edit import AddSimilar, apply_edits
 from bot.kb.history import History
 from bot.kb.load import load_knowledge
 from tests.bot.console.conftest import csrf_token, log_in
+
+
+@pytest.fixture
+def db_url(sqlite_url):
+    return sqlite_url
 
 
 def add_a_question(config):

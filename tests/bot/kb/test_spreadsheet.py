@@ -175,9 +175,9 @@ def _set_message(name: str, value: str):
         (_set_faq("copies", "id", "Bad-Id"), "id 只能用小写英文字母"),
         (
             _set_message("selfcheck_question", "第{number}题"),
-            "selfcheck_question：缺少必须出现的 {question}",
+            "行（selfcheck_question）：缺少必须出现的 {question}",
         ),
-        (_set_message("goodbye", "再见{nope}"), "goodbye：引用了这条回复不能用的名称 {nope}"),
+        (_set_message("goodbye", "再见{nope}"), "（goodbye）：引用了这条回复不能用的名称 {nope}"),
         (_set_message("goodbye", ""), "goodbye 的内容是空的"),
         (lambda wb: wb.remove(wb[MESSAGES_SHEET]), "表格里没有“固定回复”工作表"),
         (
