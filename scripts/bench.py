@@ -586,7 +586,8 @@ def default_instances() -> int:
     else one instance on SQLite (``make run``)."""
     if str(PROJECT_DIR) not in sys.path:
         sys.path.insert(0, str(PROJECT_DIR))
-    from bot.ops.cluster import answers, nginx_binary
+    from bot.ops.cluster import nginx_binary
+    from bot.ops.cluster_stores import answers
 
     cores = os.cpu_count() or 1
     here = nginx_binary() and answers("127.0.0.1", 5432) and answers("127.0.0.1", 6379)

@@ -24,8 +24,8 @@ SCANNED = ("actions", "channels", "bot")
 # Whole modules whose Chinese is not for applicants.
 STAFF_MODULES: Dict[str, str] = {
     "bot/cli/__init__.py": "operator CLI: command list for --help",
-    "bot/cli/kb.py": "operator CLI console output (kb check/facts/try/export/import/history/"
-    "save/revert)",
+    "bot/cli/kb.py": "operator CLI console output (kb check/facts/try/export/import)",
+    "bot/cli/kb_versions.py": "operator CLI console output (kb history/save/revert)",
     "bot/cli/serve.py": "operator CLI console output (chat)",
     "bot/cli/evaluate.py": "operator CLI console output (eval)",
     "bot/cli/questionlog.py": "operator CLI console output (report/review/purge)",
@@ -36,6 +36,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/kb/check.py": "kb check problem messages for staff",
     "bot/kb/check_indicators.py": "kb check problem messages for staff",
     "bot/kb/check_lookups.py": "kb check problem messages for staff",
+    "bot/kb/check_notice_text.py": "kb check problem messages for staff",
     "bot/kb/reserved_ids.py": "kb check problem messages for staff",
     "bot/kb/parse.py": "kb check problem messages (YAML and schema errors) for staff",
     "bot/kb/models.py": "kb check problem messages (field validators) for staff",
@@ -62,6 +63,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/ops/publish.py": "operator console output (publish)",
     "bot/settings.py": "configuration errors for the operator",
     "bot/ops/cluster.py": "operator console output (make cluster)",
+    "bot/ops/cluster_stores.py": "operator console output (make cluster: stores not answering)",
     "bot/rasa/stores.py": "configuration errors for the operator (store URLs)",
     "bot/console/web.py": "staff web console: query problems, permission notes",
     "bot/console/login.py": "staff web console: log-in page",
@@ -82,7 +84,9 @@ STAFF_MODULES: Dict[str, str] = {
 INPUT_MODULES: Dict[str, str] = {
     "actions/parsing.py": "words and numbers recognised in self-check answers",
     "bot/answer/compound.py": "cues that split a message into questions",
-    "bot/answer/reading.py": "cues that tell asking clauses from greetings, introductions, reasons",
+    "bot/answer/reading.py": "cues that group clauses into questions (carried 市州, references)",
+    "bot/answer/clauses.py": "cues that tell asking clauses from greetings, introductions, reasons",
+    "bot/answer/keyword_list.py": "what ends and separates a bare list of topic words",
     "bot/answer/clarify.py": "function characters that make no term of a topic",
     "bot/answer/derived.py": "cues for totals/yes-no questions and date patterns",
     "bot/answer/documents.py": "patterns of document numbers",

@@ -17,7 +17,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from bot.answer.english import is_english
 from bot.answer.normalize import normalize
 from bot.kb.facts import memoized, static_facts
-from bot.kb.models import KnowledgeBase, Lookup
+from bot.kb.lookups import Lookup
+from bot.kb.models import KnowledgeBase
 
 # the part of a message asking what a value is (“是谁的”, “干什么用”, “在几楼”)
 LOOKUP_CUES = (

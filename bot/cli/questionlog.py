@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 from bot.kb.history import default_operator
-from bot.questionlog.buffer import SpillFile, default_spill_path
 from bot.questionlog.db import database_url
 from bot.questionlog.purge import purge, purge_rejected, purge_tracker
 from bot.questionlog.report import today_china, write_report
 from bot.questionlog.review import export, import_review
+from bot.questionlog.spill import SpillFile, default_spill_path
 from bot.questionlog.stats import FaqLabels, compute, load_rows, percent
 from bot.settings import get_settings
 

@@ -1,5 +1,5 @@
 """Pydantic models of the knowledge files (knowledge/*.yml) and ``KnowledgeBase``, all of them
-but the WeChat menu's (``bot.kb.menu``).
+but the WeChat menu's (``bot.kb.menu``) and the look-ups' (``bot.kb.lookups``).
 
 They describe shape only; cross-file rules (unknown fact names, duplicate
 similar questions, missing 市州) live in ``bot.kb.check``. Reading the files is
@@ -16,6 +16,7 @@ from typing import Dict, List, Optional
 
 from pydantic import BaseModel, Extra, Field, validator
 
+from bot.kb.lookups import LookupsFile
 from bot.kb.menu import Menu
 
 PHONE_PATTERN = re.compile(r"^0\d{2,3}-\d{7,8}$")
@@ -294,24 +295,6 @@ class EnglishFile(Strict):
     lead: str
     silent: List[str] = []  # matters the notice does not regulate, in English words
     topics: List[EnglishTopic] = []
-
-
-# knowledge/lookups.yml — what a phone number, address, e-mail or date of the notice is (reverse
-# look-ups: “0731-89991015是谁的电话”).
-
-
-class Lookup(Strict):
-    fact: str  # the fact the value is (static facts: bot.kb.facts)
-    also: List[str] = []  # parts of the fact's text that name it too (银杏路6号, 12号窗口)
-    labels: List[str] = []  # what the notice or its footer calls it (主办单位, 备案号)
-    by_value: bool = True  # False: known by its labels only (a name asked about in many ways)
-    topic: str  # the FAQ entry about it
-    explanation: str  # whose it is and what for, with {facts}
-    explanation_en: Optional[str] = None  # the same in English, for English questions
-
-
-class LookupsFile(Strict):
-    lookups: List[Lookup] = []
 
 
 # knowledge/blocked_words.yml — abuse and sensitive words: a fixed reply, never repeated back.

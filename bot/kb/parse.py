@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.kb.lookups import LookupsFile
 from bot.kb.menu import Menu
 from bot.kb.models import (
     BlockedWordsFile,
@@ -22,7 +23,6 @@ from bot.kb.models import (
     FaqFile,
     IndicatorsFile,
     KnowledgeBase,
-    LookupsFile,
     MessagesFile,
     NoticeFile,
     NoticeTextFile,

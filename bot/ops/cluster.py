@@ -8,7 +8,8 @@ Every Rasa instance is the same model with the same endpoints: the tracker store
 PostgreSQL (``TRACKER_STORE_URL``), Rasa's Redis lock store (``LOCK_STORE_URL``: one
 conversation is processed by one instance at a time), the question log in PostgreSQL
 (``DATABASE_URL``) and the channels' shared memories in Redis (``REDIS_URL``). Unset, they
-default to the local servers (``DEFAULTS``); the database is created when it is missing.
+default to the local servers (``bot.ops.cluster_stores.DEFAULTS``); the database is created
+when it is missing.
 Instances listen on loopback ports after ``--port``; nginx (Debian's package) listens on
 ``--port`` with a configuration generated from ``deploy/nginx.conf.template`` and runs as a
 child process with its pid, logs and temporary files under ``.build/cluster/``.
@@ -26,36 +27,28 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 from string import Template
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
-from rasa.utils.endpoints import read_endpoint_config
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.ops.cluster_stores import (
+    check_services,
+    cluster_environment,
+    ensure_postgres_database,
+    prepare_schemas,
+)
 from bot.ops.commands import action_server_command, action_server_env, child_env, rasa_command
 from bot.ops.runtime_config import check_secret, check_stores, write_runtime_config
 from bot.ops.serve import wait_until_up
 from bot.ops.training import train
-from bot.questionlog.db import dispose, upgrade
 from bot.settings import BUILD_DIR, PROJECT_DIR, Settings, read_or_create_secret
 
 TEMPLATE = PROJECT_DIR / "deploy" / "nginx.conf.template"
 STATE_DIR = BUILD_DIR / "cluster"
-DEFAULTS = {
-    "TRACKER_STORE_URL": "postgresql://postgres@127.0.0.1:5432/shuangchuang",
-    "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/shuangchuang",
-    "LOCK_STORE_URL": "redis://127.0.0.1:6379/1",
-    "REDIS_URL": "redis://127.0.0.1:6379/2",
-    # nginx runs on loopback in front of the instances: believe its X-Forwarded-For, so REST's
-    # per-address limit counts each client, not all of them as 127.0.0.1
-    "TRUSTED_PROXIES": "127.0.0.1",
-}
 START_TIMEOUT = 300.0
 RESTART_SECONDS = 5.0  # as RestartSec= in deploy/systemd/
 NO_NGINX = "未找到 nginx：请先安装（Debian/Ubuntu：apt-get install -y nginx）。"
@@ -79,66 +72,6 @@ def render_nginx_config(
     return Template(template).substitute(
         prefix=str(prefix), listen=listen, servers=servers, workers=workers, tries=len(upstreams)
     )
-
-
-def cluster_environment(environ: Dict[str, str]) -> Dict[str, str]:
-    """The environment every process of the cluster gets: the shared stores' defaults."""
-    env = dict(environ)
-    for name, default in DEFAULTS.items():
-        if not env.get(name):
-            env[name] = default
-    return env
-
-
-def ensure_postgres_database(url: str) -> bool:
-    """Create the database of ``url`` when it is missing (PostgreSQL). True when created."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql" or not parsed.database:
-        return False
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            exists = connection.execute(
-                text("select 1 from pg_database where datname = :name"), {"name": parsed.database}
-            ).scalar()
-            if exists:
-                return False
-            quoted = admin.dialect.identifier_preparer.quote(parsed.database)
-            connection.execute(text(f"create database {quoted}"))
-            return True
-    finally:
-        admin.dispose()
-
-
-def prepare_schemas(settings: Settings, endpoints: Path) -> None:
-    """Create the tracker-store and question-log tables once, before N instances start at
-    the same moment (their concurrent CREATE TABLEs would race on an empty database)."""
-    store = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"))
-    if isinstance(store, SQLTrackerStore):
-        store.engine.dispose()
-    upgrade(settings.effective_database_url())
-    dispose(settings.effective_database_url())
-
-
-def answers(host: str, port: int, timeout: float = 2.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def check_services(env: Dict[str, str]) -> List[str]:
-    """What does not answer (host:port of each store), for a clear message before starting."""
-    missing = []
-    for name in ("TRACKER_STORE_URL", "DATABASE_URL", "LOCK_STORE_URL", "REDIS_URL"):
-        url = make_url(env[name]) if "://" in env[name] else None
-        if url is None or url.get_backend_name() == "sqlite":
-            continue
-        port = url.port or {"postgresql": 5432, "redis": 6379}.get(url.get_backend_name(), 0)
-        if not answers(url.host or "127.0.0.1", port):
-            missing.append(f"{name}（{url.host}:{port}）")
-    return missing
 
 
 def nginx_binary() -> Optional[str]:

@@ -116,7 +116,7 @@ def purge_tracker(days: int, url: str, now: dt.datetime | None = None) -> int:
 
 
 def purge_rejected(days: int, path: Path, now: dt.datetime | None = None) -> int:
-    """Drop the lines of the rejected-rows file (``buffer.SpillFile.rejected``) older than
+    """Drop the lines of the rejected-rows file (``spill.SpillFile.rejected``) older than
     ``days``; a line whose age cannot be read goes with the file's own age. The file is
     rewritten privately (0600) and removed once empty. Returns the lines dropped."""
     path = Path(path)

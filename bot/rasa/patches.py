@@ -31,6 +31,8 @@ REPLACED = (
     "RemoteAction._validate_action_result",
     "MessageProcessor._parse_message_with_graph",
     "RasaModel.load",
+    # by bot/rasa/main.py, which runs Rasa's command line after install_all
+    "rasa.__main__.configure_structlog",
 )
 
 _installed = False

@@ -59,14 +59,17 @@ def test_a_seed_gives_the_same_questions():
 
 def test_the_default_topology_is_one_instance_per_core_where_the_cluster_can_run(monkeypatch):
     import bot.ops.cluster
+    import bot.ops.cluster_stores
 
     monkeypatch.setattr(bench.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(bot.ops.cluster, "nginx_binary", lambda: "/usr/sbin/nginx")
-    monkeypatch.setattr(bot.ops.cluster, "answers", lambda host, port: True)
+    monkeypatch.setattr(bot.ops.cluster_stores, "answers", lambda host, port: True)
     assert bench.default_instances() == 2
-    monkeypatch.setattr(bot.ops.cluster, "answers", lambda host, port: port != 6379)  # no Redis
+    monkeypatch.setattr(
+        bot.ops.cluster_stores, "answers", lambda host, port: port != 6379
+    )  # no Redis
     assert bench.default_instances() == 1
-    monkeypatch.setattr(bot.ops.cluster, "answers", lambda host, port: True)
+    monkeypatch.setattr(bot.ops.cluster_stores, "answers", lambda host, port: True)
     monkeypatch.setattr(bot.ops.cluster, "nginx_binary", lambda: None)
     assert bench.default_instances() == 1
     monkeypatch.setattr(bot.ops.cluster, "nginx_binary", lambda: "/usr/sbin/nginx")

@@ -1,5 +1,6 @@
 """make cluster: the nginx configuration generated from deploy/nginx.conf.template, and the
-cluster's defaults (the processes themselves: tests/cluster)."""
+processes restarted (the stores' defaults: test_cluster_stores.py; the whole cluster:
+tests/cluster)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops.cluster import (
-    DEFAULTS,
-    TEMPLATE,
-    Cluster,
-    check_services,
-    cluster_environment,
-    nginx_binary,
-    render_nginx_config,
-)
+from bot.ops.cluster import TEMPLATE, Cluster, nginx_binary, render_nginx_config
 from bot.settings import Settings
 
 
@@ -102,37 +95,6 @@ def test_nginx_accepts_the_generated_configuration(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stderr
-
-
-@pytest.mark.parametrize(
-    "given, expected",
-    [
-        ({}, DEFAULTS),
-        (
-            {"TRACKER_STORE_URL": "postgresql://u@db/x", "REDIS_URL": ""},
-            {**DEFAULTS, "TRACKER_STORE_URL": "postgresql://u@db/x"},
-        ),
-    ],
-)
-def test_the_cluster_defaults_to_the_local_postgresql_and_redis(given, expected):
-    env = cluster_environment({"PATH": "/bin", **given})
-    assert {k: env[k] for k in DEFAULTS} == expected and env["PATH"] == "/bin"
-
-
-def test_services_that_do_not_answer_are_named_without_passwords():
-    env = {
-        "TRACKER_STORE_URL": "postgresql://u:hunter2@127.0.0.1:1/x",
-        "DATABASE_URL": f"sqlite:///{Path('/tmp/q.db')}",
-        "LOCK_STORE_URL": "redis://:hunter2@127.0.0.1:2/1",
-        "REDIS_URL": "redis://127.0.0.1:2/2",
-    }
-    missing = check_services(env)
-    assert missing == [
-        "TRACKER_STORE_URL（127.0.0.1:1）",
-        "LOCK_STORE_URL（127.0.0.1:2）",
-        "REDIS_URL（127.0.0.1:2）",
-    ]
-    assert "hunter2" not in "".join(missing)
 
 
 def test_an_instance_that_exits_is_started_again_and_named_in_cluster_json(tmp_path, capsys):

@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from bot.questionlog import db
 from bot.questionlog.broker import QuestionLogBroker
-from bot.questionlog.buffer import RowBuffer, SpillFile, default_spill_path
+from bot.questionlog.buffer import RowBuffer
 from bot.questionlog.models import NOT_IN_NOTICE, QuestionLogEntry
 from bot.questionlog.store import is_transient, write_rows
 from bot.questionlog.turns import TurnAssembler
@@ -94,19 +94,6 @@ def test_not_in_notice_is_its_own_topic(events, topic):
     assert rows[0].topic == topic
 
 
-def test_spill_file_is_private_deduplicated_and_survives_a_torn_line(tmp_path):
-    spill = SpillFile(tmp_path / "s.jsonl")
-    rows = feed(TurnAssembler(), faq_turn(message_id="a") + faq_turn(message_id="b", ts=2000.0))
-    spill.append(rows)
-    spill.append(rows[:1])  # spilled twice (a shutdown racing a write)
-    with open(spill.path, "a", encoding="utf-8") as handle:
-        handle.write('{"created_at": "2026-11-2')  # a crash in the middle of a line
-    assert spill.path.stat().st_mode & 0o777 == 0o600
-    read = SpillFile.read(spill.path)
-    assert sorted(r.channel_message_id for r in read) == ["a", "b"]
-    assert read[0] == rows[0]  # the dataclass round-trips through JSON
-
-
 def test_spilled_rows_are_replayed_at_the_next_start(tmp_path):
     blocker = tmp_path / "data"
     blocker.write_text("the database directory cannot be created yet")
@@ -166,10 +153,3 @@ def test_text_the_database_would_refuse_is_cleaned_not_lost(db_url, text_in):
     with db.session_scope(db_url) as session:
         stored = session.execute(select(QuestionLogEntry.text)).scalar_one()
     assert stored == text_in.replace("\x00", "")
-
-
-def test_default_spill_path_is_next_to_sqlite_or_per_database(tmp_path):
-    assert default_spill_path(f"sqlite:///{tmp_path / 'q.db'}") == tmp_path / "q.db.spill.jsonl"
-    a = default_spill_path("postgresql://u@h/a")
-    b = default_spill_path("postgresql://u@h/b")
-    assert a != b and a.name.startswith("question_log_spill_") and "u@h" not in str(a)

@@ -13,8 +13,9 @@ from typing import List
 from sqlalchemy import func, select
 
 from bot.questionlog import db
-from bot.questionlog.buffer import RowBuffer, SpillFile
+from bot.questionlog.buffer import RowBuffer
 from bot.questionlog.models import QuestionLogEntry
+from bot.questionlog.spill import SpillFile
 from bot.questionlog.store import write_rows
 from bot.questionlog.turns import LoggedTurn
 

@@ -9,8 +9,8 @@ import json
 import os
 
 from bot.questionlog.broker import QuestionLogBroker
-from bot.questionlog.buffer import SpillFile
 from bot.questionlog.purge import purge_rejected
+from bot.questionlog.spill import SpillFile
 from bot.questionlog.turns import LoggedTurn
 
 NOW = dt.datetime(2026, 12, 6, 12, 0)
