@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import knowledge, today
 from bot import feedback as fb
-from bot.answer.decision import Context, decide
+from bot.answer.decision import QUESTION_PART, Context, decide
 from bot.answer.replies import render_message
 from bot.names import (
     ACTION_ANSWER,
@@ -23,6 +23,7 @@ from bot.names import (
     ACTION_NOT_IN_NOTICE,
     ACTION_THANKS,
     ACTION_WELCOME,
+    LAST_ENTITIES,
     LAST_TOPIC,
     SELFCHECK,
     SELFCHECK_FORM,
@@ -37,11 +38,21 @@ def answered_message_id(latest_message: Dict[str, Any]) -> Optional[str]:
     return str(found) if found else None
 
 
+def question_part(latest_message: Dict[str, Any]) -> int:
+    """Which question of a message that asks several this is (channels/questions.py), 0 if one."""
+    metadata = latest_message.get("metadata")
+    part = metadata.get(QUESTION_PART) if isinstance(metadata, dict) else None
+    return part if isinstance(part, int) else 0
+
+
 def context_of(tracker: Tracker) -> Context:
+    memory = tracker.get_slot(LAST_ENTITIES)
     return Context(
         last_topic=tracker.get_slot(LAST_TOPIC),
+        last_entities=memory if isinstance(memory, dict) else {},
         in_form=bool(tracker.active_loop_name),
         message_id=answered_message_id(tracker.latest_message),
+        question_part=question_part(tracker.latest_message),
     )
 
 

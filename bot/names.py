@@ -16,6 +16,7 @@ ENTITIES = (CITY, APPLICANT_TYPE, DIRECTION)
 
 # -- slots ------------------------------------------------------------------------------------
 LAST_TOPIC = "last_topic"  # the FAQ topic (or notice clause) of the last answer
+LAST_ENTITIES = "last_entities"  # 市州/types/directions the last answers were about
 SC_TYPE = "sc_type"
 SC_CITY = "sc_city"
 SC_DIRECTION = "sc_direction"
@@ -28,7 +29,7 @@ SC_RESULT = "sc_result"
 REQUESTED_SLOT = "requested_slot"  # Rasa's own
 # the self-check's slots, cleared when it starts over
 FORM_SLOTS = (SC_TYPE, SC_CITY, SC_DIRECTION, SC_ANSWER, SELFCHECK_ANSWERS, SC_FAILURES, SC_REASK)
-SLOTS = (LAST_TOPIC, *ENTITIES, *FORM_SLOTS, SC_RESULT_CODE, SC_RESULT)
+SLOTS = (LAST_TOPIC, LAST_ENTITIES, *ENTITIES, *FORM_SLOTS, SC_RESULT_CODE, SC_RESULT)
 # the form's slot → the entity that can fill it
 ENTITY_OF_SLOT = {SC_TYPE: APPLICANT_TYPE, SC_CITY: CITY, SC_DIRECTION: DIRECTION}
 

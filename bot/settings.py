@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional, Sequence, Union
 
 from pydantic import BaseSettings, Field, validator
 
@@ -40,6 +41,12 @@ class Settings(BaseSettings):
     # (0 = no limit; above it a polite reply from knowledge/messages.yml, no NLU).
     max_body_bytes: int = Field(64 * 1024, env="MAX_BODY_BYTES")
     rate_limit_per_minute: int = Field(20, env="RATE_LIMIT_PER_MINUTE")
+    # REST messages per client address a minute, beside the per-sender limit (a client that
+    # makes up a new sender id for every message); 0 = no limit. One office behind one address
+    # sends many applicants' questions: well above the per-sender limit.
+    rate_limit_per_address_per_minute: int = Field(
+        120, env="RATE_LIMIT_PER_ADDRESS_PER_MINUTE", ge=0
+    )
     # Rasa's tracker store: postgresql://… (SQLTrackerStore) or redis://… (RedisTrackerStore);
     # unset: the SQLite file TRACKER_DB. Several instances need a shared one.
     tracker_store_url: Optional[str] = Field(None, env="TRACKER_STORE_URL")
@@ -61,6 +68,10 @@ class Settings(BaseSettings):
     console_port: int = Field(5010, env="CONSOLE_PORT")
     console_secret: Optional[str] = Field(None, env="CONSOLE_SECRET")
     console_secure_cookies: bool = Field(False, env="CONSOLE_SECURE_COOKIES")
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs, e.g.
+    # "127.0.0.1,10.0.0.0/8"): the console's log-in limits and REST's per-address limit count
+    # the client behind them; from anyone else the header is ignored.
+    trusted_proxies: Optional[str] = Field(None, env="TRUSTED_PROXIES")
 
     wechat_token: Optional[str] = Field(None, env="WECHAT_TOKEN")
     wechat_aes_key: Optional[str] = Field(None, env="WECHAT_AES_KEY")
@@ -82,6 +93,11 @@ class Settings(BaseSettings):
     def empty_means_unset(cls, value):
         return None if value == "" else value
 
+    @validator("trusted_proxies")
+    def addresses_or_networks(cls, value: Optional[str]) -> Optional[str]:
+        parse_networks(value)  # a wrong entry stops the start with a clear message
+        return value
+
     @validator("knowledge_dir", "knowledge_history_dir")
     def relative_to_the_project(cls, value: Optional[Path]) -> Optional[Path]:
         """``KNOWLEDGE_DIR=knowledge-2022`` means the folder in the project, whichever the
@@ -91,6 +107,10 @@ class Settings(BaseSettings):
     class Config:
         env_file = ".env"
         env_file_encoding = "utf-8"
+
+    def trusted_proxy_networks(self) -> List[IPNetwork]:
+        """``trusted_proxies`` as networks (a single address is a /32 or /128)."""
+        return parse_networks(self.trusted_proxies)
 
     def today_or_now(self) -> dt.date:
         return self.today or dt.date.today()
@@ -172,6 +192,51 @@ def read_or_create_secret(path: Path) -> str:
     if not secret:
         raise MissingSecret(f"密钥文件 {path} 是空的，请删除它后重新启动（会自动生成新密钥）。")
     return secret
+
+
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+
+def parse_networks(text: Optional[str]) -> List[IPNetwork]:
+    """Comma-separated addresses / CIDRs → networks; a wrong entry is refused (ValueError)."""
+    networks = []
+    for item in (text or "").split(","):
+        item = item.strip()
+        if item:
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError as exc:
+                raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an address or CIDR") from exc
+    return networks
+
+
+def _address(text: str) -> Optional[Union[ipaddress.IPv4Address, ipaddress.IPv6Address]]:
+    try:
+        address = ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:10.0.0.1 is 10.0.0.1
+    return mapped or address
+
+
+def client_address(peer: str, forwarded_for: Optional[str], trusted: Sequence[IPNetwork]) -> str:
+    """The client's address: the peer that connected, unless it is a trusted proxy — then the
+    nearest address in ``X-Forwarded-For`` (read from the right) that is not a trusted proxy.
+    A header from anyone else is ignored, so a client cannot choose its own address; an entry
+    that is not an address ends the walk at the proxy that sent it."""
+    current = _address(peer)
+    if current is None:
+        return peer
+    if not forwarded_for or not trusted:
+        return str(current)
+    for hop in reversed(forwarded_for.split(",")):
+        if not any(current in network for network in trusted):
+            break
+        candidate = _address(hop)
+        if candidate is None:
+            break
+        current = candidate
+    return str(current)
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,11 @@
   knowledge/messages.yml (``rate_limited``) and the NLU is not called. Counted in memory (a
   bounded, time-limited map) or, with ``REDIS_URL``, in Redis (INCR + EXPIRE) so that every
   instance shares the count; if Redis fails, the count falls back to memory.
+* ``address_limiter_from_settings`` / ``request_address`` — REST also counts messages per
+  client address (``RATE_LIMIT_PER_ADDRESS_PER_MINUTE``, default 120), so a client that makes
+  up a sender id per message is still limited. The address is the peer's, or from
+  ``X-Forwarded-For`` when the peer is one of ``TRUSTED_PROXIES``; it is counted under a keyed
+  pseudonym, never written as it is.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from rasa.core.channels.channel import UserMessage
 from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 
-from bot.settings import get_settings
+from bot.settings import client_address, get_settings
 from channels.plumbing import LazyRedis, TTLMap
 from channels.texts import knowledge_cache
 
@@ -147,6 +152,22 @@ def limiter_from_settings() -> RateLimiter:
     their sender ids never collide (the pseudonym starts with the channel's name)."""
     settings = get_settings()
     return RateLimiter(settings.rate_limit_per_minute, settings.redis_url)
+
+
+def address_limiter_from_settings() -> RateLimiter:
+    """The per-address limit of REST (RATE_LIMIT_PER_ADDRESS_PER_MINUTE; shared through
+    REDIS_URL like the per-sender one)."""
+    settings = get_settings()
+    return RateLimiter(settings.rate_limit_per_address_per_minute, settings.redis_url)
+
+
+def request_address(request: Request) -> str:
+    """The client address of ``request``: X-Forwarded-For believed only from TRUSTED_PROXIES."""
+    return client_address(
+        request.ip,
+        request.headers.get("x-forwarded-for"),
+        get_settings().trusted_proxy_networks(),
+    )
 
 
 def rate_limited_reply() -> str:

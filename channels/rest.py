@@ -9,11 +9,17 @@ replies, ``?stream=true`` for a stream), made safe to expose:
 * the sender id is pseudonymised and personal data is masked (on the whole message, then
   the message is cut), before anything reaches Rasa;
 * the channel recorded for statistics is always ``rest`` (never what the client says);
-* at most ``RATE_LIMIT_PER_MINUTE`` messages per sender a minute (``channels.limits``).
+* at most ``RATE_LIMIT_PER_MINUTE`` messages per sender a minute, and at most
+  ``RATE_LIMIT_PER_ADDRESS_PER_MINUTE`` per client address (X-Forwarded-For only from
+  ``TRUSTED_PROXIES``) — over either, the polite ``rate_limited`` reply (``channels.limits``);
+* a client's message id is scoped by the text (``get_metadata``): a retry is one row, a reused id
+  with another question is another row.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import inspect
 import logging
 from typing import Any, Awaitable, Callable, Dict
@@ -25,13 +31,22 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.settings import get_settings
-from channels.limits import rate_limited, read_body
-from channels.privacy import mask_text, pseudonymize
-from channels.questions import one_question_at_a_time
+from channels.limits import (
+    address_limiter_from_settings,
+    rate_limited,
+    rate_limited_reply,
+    read_body,
+    request_address,
+)
+from channels.privacy import mask_text, pseudonymize, valid_unicode
+from channels.questions import Failsafe, one_question_at_a_time
 
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 256
+# the question log keeps 128 characters of a message id: the client's part, "#", the text's digest
+# and room for the question number of a split message ("#2")
+MAX_CLIENT_ID_CHARS = 100
 
 
 class BadRequest(Exception):
@@ -62,14 +77,20 @@ class RestInput(RasaRestInput):
 
     def get_metadata(self, request: Request) -> Dict[str, Any] | None:
         """Only a client's message id (for de-duplicating retries) passes; any other metadata could
-        carry personal data into the tracker store, so it is dropped."""
-        metadata = _payload(request).get("metadata")
+        carry personal data into the tracker store, so it is dropped.
+
+        The id is scoped by the text: ``<client id>#<16 hex of a keyed hash of the message>``, so a
+        retry (same id, same text) is still one question-log row, while a client that reuses an
+        id for a different question cannot make it vanish into the first one's row."""
+        payload = _payload(request)
+        metadata = payload.get("metadata")
         if not isinstance(metadata, dict):
             return None
         message_id = metadata.get("channel_message_id") or metadata.get("message_id")
         if message_id is None or isinstance(message_id, (dict, list)):
             return None
-        return {"channel_message_id": mask_text(str(message_id), limit=128)}
+        client_id = mask_text(str(message_id), limit=MAX_CLIENT_ID_CHARS)
+        return {"channel_message_id": f"{client_id}#{text_digest(payload.get('message'))}"}
 
     # -- the route ----------------------------------------------------------------------
 
@@ -78,10 +99,16 @@ class RestInput(RasaRestInput):
         webhook = Blueprint(
             f"custom_webhook_{type(self).__name__}", module.__name__ if module else None
         )
-        handle = rate_limited(one_question_at_a_time(on_new_message))
+        # any failure, in Rasa or here, ends in the unavailable reply and a logged question
+        failsafe = Failsafe(self.name())
+        failsafe.attach(webhook)
+        limited = rate_limited(one_question_at_a_time(failsafe.guard(on_new_message)))
+        handle = failsafe.guard(limited)
+        per_address = address_limiter_from_settings()
 
         async def close_limiter(app: Any, loop: Any) -> None:
-            await handle.limiter.close()  # type: ignore[attr-defined]
+            await limited.limiter.close()  # type: ignore[attr-defined]
+            await per_address.close()
 
         webhook.listener("after_server_stop")(close_limiter)
 
@@ -100,6 +127,9 @@ class RestInput(RasaRestInput):
                 sender_id, text = await self._checked(request)
             except BadRequest as problem:
                 return response.json({"error": str(problem)}, status=400)
+            if not await per_address.allow(pseudonymize("address", request_address(request))):
+                reply = rate_limited_reply()  # the polite sentence, as for one sender
+                return response.json([{"recipient_id": sender_id, "text": reply}] if reply else [])
             metadata = self.get_metadata(request)
             if _stream_wanted(request):
                 return response.stream(
@@ -133,6 +163,14 @@ class RestInput(RasaRestInput):
         if text is None:
             raise BadRequest("'message' is missing: send the user's text as 'message'")
         return sender_id, text
+
+
+def text_digest(text: Any) -> str:
+    """16 hex digits of a keyed hash (the pseudonymisation key) of the message as sent: equal
+    for equal texts, different for different ones, and no way back to the text."""
+    secret = get_settings().effective_question_log_secret().encode()
+    message = valid_unicode("" if text is None else text).encode("utf-8")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:16]
 
 
 def _payload(request: Request) -> Dict[str, Any]:

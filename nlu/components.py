@@ -16,7 +16,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.answer.entities import EntityMatcher
 from bot.answer.normalize import normalize
 from bot.answer.routing import QuestionRouter, Thresholds, apply_route
-from bot.feedback import is_trigger
+from bot.feedback import is_trigger, parse_trigger, trigger
 from bot.kb.load import shared_cache
 
 
@@ -47,7 +47,14 @@ class TextNormalizer(GraphComponent):
     @staticmethod
     def _normalize(message: Message) -> None:
         text = message.get(TEXT)
-        if text and not is_trigger(text):  # "/feedback{…}" stays whole for the RegexMessageHandler
+        if not text:
+            return
+        # "/feedback{…}" stays a trigger for the RegexMessageHandler, rewritten to carry its
+        # verdict and nothing else: {"city": …} or any other entity never reaches a slot
+        feedback = parse_trigger(text) if is_trigger(text) else None
+        if feedback is not None:
+            message.set(TEXT, trigger(feedback.helpful, feedback.answer))
+        else:
             message.set(TEXT, normalize(text))
 
 

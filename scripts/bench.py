@@ -51,7 +51,7 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 STOCK_DIR = PROJECT_DIR / ".build" / "stock"
 HELDOUT = PROJECT_DIR / "tests" / "data" / "nlu_heldout.yml"
-# the WeChat channel's replies when Rasa did not answer in time or failed (channels/wechat_messages)
+# the WeChat channel's replies when Rasa did not answer in time or failed (channels/wechat/messages)
 NOT_ANSWERS = ("您的问题还在查询中", "抱歉，暂时没能回答这个问题")
 CONVERSATION_TURNS = 10
 FALLBACK_QUESTIONS = [

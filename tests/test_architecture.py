@@ -56,7 +56,7 @@ FUNCTION_IMPORTS: Dict[str, Dict[str, str]] = {
         "bot.questionlog.schema": "alembic only to create/upgrade the schema, not to write rows",
     },
     "channels.plumbing": {"redis.asyncio": _REDIS},
-    "channels.wechat_api": {"redis": _REDIS, "wechatpy.session.redisstorage": _REDIS},
+    "channels.wechat.api": {"redis": _REDIS, "wechatpy.session.redisstorage": _REDIS},
 }
 
 
@@ -186,13 +186,13 @@ def test_the_graph_covers_the_tree():
     assert {
         "bot.cli",
         "bot.kb.load",
-        "channels.wechat",
+        "channels.wechat.channel",
         "actions.answers",
         "nlu.components",
         "bot.questionlog.broker",
     } <= set(GRAPH)
     assert "bot.kb.models" in GRAPH["bot.kb.check"][0]
-    assert "channels.wechat_api" in GRAPH["bot.cli.wechat"][0]
+    assert "channels.wechat.api" in GRAPH["bot.cli.wechat"][0]
     assert "redis.asyncio" in GRAPH["channels.plumbing"][1]
     assert "argparse" in _third_party("bot.cli.kb")
 
@@ -251,7 +251,7 @@ def test_channels_actions_and_nlu_import_only_down(module):
         ("bot.questionlog.broker", "runtime"),
         ("bot.names", "runtime"),
         ("channels.texts", "top"),
-        ("channels.wechat", "top"),
+        ("channels.wechat.channel", "top"),
         ("actions.answers", "top"),
         ("nlu.components", "top"),
     ],
@@ -361,7 +361,7 @@ APART = ("e2e", "cluster", "support", "data", "stories")  # not unit tests of on
 ACROSS_MODULES = {
     "tests/bot/cli/test_commands.py": "bot/cli/__init__.py: every documented command line",
     "tests/bot/questionlog/test_not_in_notice.py": "the not-in-notice topic from turns to review",
-    "tests/channels/test_shared_dedupe.py": "wechat_dedupe and telegram_updates shared in Redis",
+    "tests/channels/test_shared_dedupe.py": "wechat/dedupe and telegram/updates shared in Redis",
 }
 
 

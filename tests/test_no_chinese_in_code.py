@@ -35,6 +35,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/cli/telegram.py": "operator CLI console output",
     "bot/kb/check.py": "kb check problem messages for staff",
     "bot/kb/check_indicators.py": "kb check problem messages for staff",
+    "bot/kb/check_lookups.py": "kb check problem messages for staff",
     "bot/kb/reserved_ids.py": "kb check problem messages for staff",
     "bot/kb/parse.py": "kb check problem messages (YAML and schema errors) for staff",
     "bot/kb/models.py": "kb check problem messages (field validators) for staff",
@@ -42,6 +43,9 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/kb/edit.py": "review/import problem messages for staff",
     "bot/kb/history.py": "kb history labels and summaries for staff",
     "bot/kb/spreadsheet.py": "spreadsheet headers and import report for staff",
+    "bot/kb/sheet_layout.py": "spreadsheet headers and help for staff",
+    "bot/kb/sheet_import.py": "spreadsheet import report for staff",
+    "bot/kb/entries.py": "what changed, worded for staff",
     "bot/ops/preview.py": "kb try mechanism names and notes, for staff",
     "bot/ops/in_process.py": "bot eval --in-process: a note for developers on dialogue steps",
     "bot/questionlog/report.py": "question-log report for staff",
@@ -59,7 +63,17 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/settings.py": "configuration errors for the operator",
     "bot/ops/cluster.py": "operator console output (make cluster)",
     "bot/rasa/stores.py": "configuration errors for the operator (store URLs)",
-    "bot/console/app.py": "staff web console pages",
+    "bot/console/web.py": "staff web console: query problems, permission notes",
+    "bot/console/login.py": "staff web console: log-in page",
+    "bot/console/review.py": "staff web console: review page",
+    "bot/console/review_decisions.py": "staff web console: review decisions",
+    "bot/console/conversation.py": "staff web console: conversation page",
+    "bot/console/publishing.py": "staff web console: publish page",
+    "bot/console/reports.py": "staff web console: report page",
+    "bot/console/trying.py": "staff web console: test chat page",
+    "bot/console/editing.py": "staff web console: knowledge editor",
+    "bot/console/versions.py": "staff web console: history page",
+    "bot/console/accounts.py": "staff web console: accounts page",
     "bot/console/store.py": "staff web console: account errors and audit labels",
     "bot/console/publisher.py": "staff web console: publish progress",
 }
@@ -67,6 +81,8 @@ STAFF_MODULES: Dict[str, str] = {
 INPUT_MODULES: Dict[str, str] = {
     "actions/parsing.py": "words and numbers recognised in self-check answers",
     "bot/answer/compound.py": "cues that split a message into questions",
+    "bot/answer/reading.py": "cues that tell asking clauses from greetings, introductions, reasons",
+    "bot/answer/clarify.py": "function characters that make no term of a topic",
     "bot/answer/derived.py": "cues for totals/yes-no questions and date patterns",
     "bot/answer/documents.py": "patterns of document numbers",
     "bot/answer/entities.py": "words that are not entity mentions",
@@ -74,6 +90,9 @@ INPUT_MODULES: Dict[str, str] = {
     "bot/answer/normalize.py": "normalisation tables",
     "bot/answer/routing.py": "routing cues",
     "bot/answer/english.py": "language detection",
+    "bot/answer/context.py": "cues of corrections, follow-ups and totals",
+    "bot/answer/premises.py": "cues of quota comparisons, ceilings and claims",
+    "bot/answer/lookup.py": "cues of look-up and yes/no questions about a value, date patterns",
     "channels/privacy.py": "personal-data patterns and the placeholders that replace them",
 }
 # Single strings in applicant-facing modules.
@@ -114,8 +133,8 @@ ALLOWED_STRINGS: Dict[str, Dict[str, str]] = {
         "[身份证号]": "stands in for masked data in what Rasa and the log see",
         "[邮箱]": "stands in for masked data in what Rasa and the log see",
     },
-    "channels/wechat_messages.py": {"你好": "what a new follower says to the assistant (input)"},
-    "channels/telegram_updates.py": {
+    "channels/wechat/messages.py": {"你好": "what a new follower says to the assistant (input)"},
+    "channels/telegram/updates.py": {
         q: "what a /command says to the assistant (input)"
         for q in (
             "你好",

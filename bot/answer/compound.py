@@ -9,10 +9,12 @@ says (a 市州, a type of applicant) is still understood.
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import List, Optional
 
 from bot.answer.derived import TOTAL_CUES
 from bot.answer.normalize import normalize
+from bot.answer.reading import read
+from bot.kb.models import KnowledgeBase
 
 MAX_PARTS = 4
 QUESTION_CUES = (
@@ -85,10 +87,18 @@ def _split_and(text: str) -> List[str]:
     return [text]
 
 
-def questions_in(text: str) -> List[str]:
+def questions_in(text: str, kb: Optional[KnowledgeBase] = None) -> List[str]:
     """The questions a message is handed to the assistant as, one turn each (every channel:
-    ``channels/questions.py``; the in-process assistant: ``bot/ops/in_process.py``)."""
-    return split_questions(normalize(text or ""))
+    ``channels/questions.py``; the in-process assistant: ``bot/ops/in_process.py``).
+
+    The message is read whole first (``bot.answer.reading``: greetings, introductions, reasons
+    and thanks set apart, keyword lists and comma-separated questions apart), then each question
+    is split as before (“A和B分别…”, “…以及…”); at most ``MAX_PARTS`` questions."""
+    normalised = normalize(text or "")
+    parts: List[str] = []
+    for question in read(normalised, kb).questions:
+        parts += split_questions(question)
+    return parts[:MAX_PARTS] or [normalised]
 
 
 def split_questions(text: str) -> List[str]:

@@ -19,10 +19,13 @@ Multi-turn dialogue (the self-check form and its answers, feedback) is not decid
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot import feedback as fb
+from bot.answer.clarify import fitting_topics, numbered
+from bot.answer.context import attribute_follow_up, remembered, understood
+from bot.answer.reading import asked_text
 from bot.answer.replies import (
     BLOCKED,
     NOTICE_CLAUSE,
@@ -33,7 +36,7 @@ from bot.answer.replies import (
     not_in_notice_reply,
     render_message,
 )
-from bot.kb.answers import topics_overview
+from bot.kb.answers import source_note, topics_overview
 from bot.kb.models import KnowledgeBase
 from bot.names import (
     ACTION_ANSWER,
@@ -55,6 +58,7 @@ from bot.names import (
     GREET,
     HUMAN_HANDOFF,
     INFORM,
+    LAST_ENTITIES,
     LAST_TOPIC,
     NLU_FALLBACK,
     NOT_IN_NOTICE,
@@ -67,6 +71,8 @@ from bot.names import (
     THANKS,
 )
 
+# message metadata: the number of the question in a message that asks several
+QUESTION_PART = "question_part"
 # how a reply was chosen (staff read them as bot.ops.preview.MECHANISM_LABELS)
 FAQ, CLAUSE, SILENT, FALLBACK, DIALOGUE, REFUSED = (
     "faq",
@@ -130,8 +136,13 @@ class Context:
     """What the conversation so far adds to a message."""
 
     last_topic: Optional[str] = None  # the topic of the last answer (slot ``last_topic``)
+    # what the last answers were about, kind → values (slot ``last_entities``: bot.answer.context)
+    last_entities: Mapping[str, Sequence[str]] = field(default_factory=dict)
     in_form: bool = False  # the self-check form is active: no feedback buttons
     message_id: Optional[str] = None  # the message answered: feedback buttons carry it
+    # the number of this question in a message that asks several (channels/questions.py):
+    # from the second on, an answer names its clause with the short source line
+    question_part: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,19 +196,18 @@ def fallback_text(kb: KnowledgeBase, today: dt.date) -> str:
 
 
 def suggested_questions(kb: KnowledgeBase, message: Mapping[str, Any], limit: int = 3) -> List[str]:
-    """Standard questions of the FAQ topics the model found possible but not sure enough to answer.
+    """Standard questions of the FAQ topics the model found possible but not sure enough to
+    answer, and that fit what was asked (``bot.answer.clarify``: a topic the question shares no
+    specific word with is no choice).
 
     Offered for the applicant to choose — the assistant does not pick one itself.
     """
     ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != NLU_FALLBACK]
     if not ranking or ranking[0].get("name") == OUT_OF_SCOPE:
         return []
-    questions = []
-    for candidate in ranking:
-        entry = kb.faq_entry(candidate.get("name"))
-        if entry and candidate.get("confidence", 0) >= SUGGESTION_FLOOR:
-            questions.append(entry.question)
-    return questions[:limit]
+    asked = asked_text(message.get("text") or "", kb)
+    topics = fitting_topics(kb, asked, ranking, SUGGESTION_FLOOR, limit)
+    return [entry.question for entry in map(kb.faq_entry, topics) if entry]
 
 
 def feedback_buttons(
@@ -251,7 +261,7 @@ def _fallback(kb, message, context, today) -> Decision:
     if not questions:
         return Decision(fallback_text(kb, today), FALLBACK, intent)
     return Decision(
-        render_message(kb, "fallback_suggest", today),
+        render_message(kb, "fallback_suggest", today, choices=numbered(questions)),
         FALLBACK,
         intent,
         buttons=tuple({"title": q, "payload": q} for q in questions),
@@ -272,6 +282,16 @@ def _fixed_sentence(kb, action: str, intent: Optional[str], today) -> Decision:
     return Decision(render_message(kb, name, today, topics=topics), DIALOGUE, intent)
 
 
+def with_short_source(kb: KnowledgeBase, decision: Decision, today: dt.date) -> Decision:
+    """The decision with its source line shortened (“（依据：通知四、2）”): in a reply to several
+    questions the notice's full title is named once, by the first answer."""
+    if not decision.clause:
+        return decision
+    full = source_note(kb, decision.clause)
+    short = render_message(kb, "source_note_short", today, clause=decision.clause)
+    return replace(decision, text=decision.text.replace(full, short))
+
+
 def decide(
     kb: KnowledgeBase,
     message: Mapping[str, Any],
@@ -287,12 +307,67 @@ def decide(
     today = today or dt.date.today()
     intent = (message.get("intent") or {}).get("name")
     action = action or action_for(intent, [e.id for e in kb.faq])
-    if action == ACTION_ANSWER:
-        return _answer(kb, message, context, today)
-    if action == ACTION_FALLBACK_ANSWER:
-        return _fallback(kb, message, context, today)
-    if action == ACTION_NOT_IN_NOTICE:
-        return _not_in_notice(kb, message, context, today)
+    if action in ANSWERING_ACTIONS:
+        decision = _in_context(kb, message, context, today) or ANSWERING_ACTIONS[action](
+            kb, message, context, today
+        )
+        decision = _remembering(decision, message, context)
+        return with_short_source(kb, decision, today) if context.question_part > 1 else decision
     if action in FIXED_SENTENCES:
-        return _fixed_sentence(kb, action, intent, today)
+        detail = _detail_follow_up(kb, message, context, today)
+        return detail or _fixed_sentence(kb, action, intent, today)
     return None
+
+
+def _detail_follow_up(kb, message, context, today) -> Optional[Decision]:
+    """“在几楼” after the address, taken for small talk by the model: the address again."""
+    found = attribute_follow_up(kb, message.get("text") or "", context.last_topic, today)
+    if found is None:
+        return None
+    return Decision(
+        found.text,
+        FAQ,
+        found.topic,
+        found.clause,
+        slots={LAST_TOPIC: found.topic, LAST_ENTITIES: dict(context.last_entities)},
+    )
+
+
+def _in_context(kb, message, context, today) -> Optional[Decision]:
+    """Corrections, follow-ups, look-ups and what the facts decide (bot.answer.context)."""
+    entities = entities_of(message)
+    if entities.get(BLOCKED):
+        return None
+    found = understood(
+        kb, message.get("text") or "", entities, context.last_topic, context.last_entities, today
+    )
+    if found is None:
+        return None
+    memory = remembered(
+        context.last_topic, context.last_entities, found.topic, found.entities, found.replaces
+    )
+    return Decision(
+        found.text,
+        FAQ,
+        found.topic,
+        found.clause,
+        buttons=feedback_buttons(kb, context, found.topic, today),
+        slots={LAST_TOPIC: found.topic, LAST_ENTITIES: memory},
+    )
+
+
+def _remembering(decision: Decision, message, context: Context) -> Decision:
+    """The decision, remembering what its answer was about (slot ``last_entities``)."""
+    if LAST_ENTITIES in decision.slots or LAST_TOPIC not in decision.slots:
+        return decision
+    topic = decision.slots[LAST_TOPIC]
+    entities = entities_of(message)
+    memory = remembered(context.last_topic, context.last_entities, topic, entities) if topic else {}
+    return replace(decision, slots={**decision.slots, LAST_ENTITIES: memory})
+
+
+ANSWERING_ACTIONS = {
+    ACTION_ANSWER: _answer,
+    ACTION_FALLBACK_ANSWER: _fallback,
+    ACTION_NOT_IN_NOTICE: _not_in_notice,
+}

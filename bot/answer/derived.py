@@ -100,10 +100,11 @@ class QuotaTotal:
 
 
 def quota_total(
-    kb: KnowledgeBase, question: str, city_names: Sequence[str]
+    kb: KnowledgeBase, question: str, city_names: Sequence[str], about_quota: bool = False
 ) -> Optional[QuotaTotal]:
-    """Several 市州 together (named, a group such as 长株潭, or the whole province)."""
-    if not any(cue in question for cue in QUOTA_CUES):
+    """Several 市州 together (named, a group such as 长株潭, or the whole province);
+    ``about_quota``: the conversation is about quotas already (“三个加起来呢”)."""
+    if not about_quota and not any(cue in question for cue in QUOTA_CUES):
         return None
     cities: List[City] = []
     for group in kb.cities_file.groups:

@@ -31,6 +31,28 @@ _LEADING_COMMAND = re.compile(r"^[/\s]+")
 _DROPPED_CATEGORIES = frozenset({"So", "Cs", "Co", "Cn", "Cf", "Cc"})
 
 
+# U+FDD0–U+FDEF and the last two code points of every plane: "noncharacters", never text
+_NONCHARACTERS = re.compile(
+    "[\ufdd0-\ufdef" + "".join(f"\\U{p:04x}fffe\\U{p:04x}ffff" for p in range(17)) + "]"
+)
+
+
+def valid_unicode(text: object) -> str:
+    """``text`` as valid Unicode: surrogate pairs joined, unpaired surrogates and noncharacters
+    removed. The first thing every channel does with what it receives (text, sender id, client
+    message id; ``channels.privacy``) and what the question log stores: a lone ``\\ud800``
+    from a JSON escape cannot be encoded, so anything that writes it — a log line, a database
+    row, a hash — would fail on it."""
+    value = text if isinstance(text, str) else str(text)
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # surrogates: join the pairs, drop the rest
+        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+    return _NONCHARACTERS.sub("", value)
+
+
 @lru_cache(maxsize=1)
 def _converter():
     return OpenCC("t2s")

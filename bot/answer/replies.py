@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 from bot.answer.derived import deadline_check, quota_breakdown, quota_check, quota_total
-from bot.answer.english import is_english
+from bot.answer.english import english_dates, is_english
 from bot.answer.normalize import normalize
 from bot.kb.answers import answer_faq, human_contacts, source_note
 from bot.kb.facts import (
@@ -66,18 +66,39 @@ def render_message(kb: KnowledgeBase, name: str, today: dt.date, /, **values: st
 
 
 def _render_message(kb: KnowledgeBase, name: str, today: dt.date, values: Dict[str, str]) -> str:
+    return render_template(kb, kb.message(name), today, **values)
+
+
+def render_template(kb: KnowledgeBase, template: str, today: dt.date, /, **values: str) -> str:
+    """A staff-written ``template`` (messages.yml, lookups.yml) with the static facts,
+    ``{contacts}``, ``{deadline_status}`` and ``values``."""
     facts: Dict[str, FactValue] = dict(static_facts(kb))
     facts["contacts"] = FactValue(human_contacts(kb), kb.notice.contacts.clause)
     facts["deadline_status"] = FactValue(deadline_status(kb, today), kb.notice.deadline.clause)
     for key, value in values.items():
         facts[key] = FactValue(value, "")
-    return render(kb.message(name), facts).strip()
+    return render(template, facts).strip()
 
 
-def _with_english_lead(kb: KnowledgeBase, question: str, text: str) -> str:
-    if kb.english and is_english(question):
+def with_english_lead(
+    kb: KnowledgeBase,
+    question: str,
+    text: str,
+    topic: Optional[str] = None,
+    today: Optional[dt.date] = None,
+) -> str:
+    """An English question's reply: the notice is in Chinese, the fact in English (the
+    ``topic``'s answer of knowledge/english.yml, dates in English), then the Chinese answer."""
+    if not (kb.english and is_english(question)):
+        return text
+    template = next(
+        (t.answer for t in kb.english.topics if topic and t.faq == topic and t.answer), None
+    )
+    if template is None:
         return f"{kb.english.lead}\n{text}"
-    return text
+    dates = english_dates(kb.notice.deadline.date, kb.notice.notice.published)
+    plain = render_template(kb, template, today or dt.date.today(), **dates)
+    return f"{kb.english.lead}\n{plain}\n{text}"
 
 
 def blocked_words(kb: KnowledgeBase) -> List[str]:
@@ -197,4 +218,4 @@ def faq_reply(
     else:
         answer = answer_faq(kb, topic, entities, today)
         text = answer.text if answer else ""
-    return Reply(_with_english_lead(kb, question, text), topic, entry.clause)
+    return Reply(with_english_lead(kb, question, text, topic, today), topic, entry.clause)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.answer.compound import is_question
+from bot.answer.context import corrects_entity, is_correction, only_names_entities
 from bot.answer.derived import (
     PROVINCE_CUES,
     TOTAL_CUES,
@@ -39,6 +40,7 @@ from bot.answer.english import english_topic, is_english
 from bot.answer.entities import EntityMatcher
 from bot.answer.normalize import normalize
 from bot.answer.notice_search import ClauseHit, NoticeIndex
+from bot.answer.reading import asked_text
 from bot.answer.replies import BLOCKED, NOTICE_CLAUSE, blocked_words
 from bot.kb.answers import answer_faq
 from bot.kb.models import KnowledgeBase, SilentTopic
@@ -65,6 +67,10 @@ CONVERSATION_INTENTS = frozenset(
         "skip",
     }
 )
+# A clause is quoted for a matched word that at most this many notice sentences use.
+SPECIFIC_DF = 3
+# Conversation intents a question is never meant as (the self-check's steps are left alone).
+SMALL_TALK = frozenset({"greet", "goodbye", "thanks", "bot_capabilities", "bot_identity"})
 # A date is about the deadline only when the question is about handing something in.
 SUBMIT_CUES = ("交", "报", "送", "递", "截止", "来得及", "赶得上", "提交", "寄")
 
@@ -87,6 +93,7 @@ class Route:
 
 
 _CLAUSE_SEPARATORS = re.compile(r"[，,。；;！!？?\n]")
+_CHINESE_QUESTION = re.compile(r"[什哪几多吗么呢啥谁怎][么个少里吗呢啥样]?")
 
 
 _INTRODUCTION = re.compile(
@@ -161,10 +168,23 @@ class QuestionRouter:
             kb, faq_texts(kb), extra_known=[*TOTAL_CUES, *YES_NO_CUES, *PROVINCE_CUES]
         )
 
+    def _without_places(self, question: str) -> str:
+        """The question with its 市州 blanked out: “长沙比衡阳多几个” holds no abuse."""
+        text = question
+        for match in self.entities.find(question):
+            if match.entity == "city":
+                text = text[: match.start] + " " * (match.end - match.start) + text[match.end :]
+        return text
+
     def _clause_route(self, hit: ClauseHit, mechanism: str) -> Route:
         """No FAQ topic: the honest fallback, which quotes the clause these entities name."""
         entities = [(NOTICE_CLAUSE, hit.clause)] + [("notice_quote", s) for s in hit.sentences]
         return Route(NLU_FALLBACK, mechanism, tuple(entities))
+
+    def specific(self, hit: ClauseHit) -> bool:
+        """A clause answers only if the question shares a word with it that few sentences of
+        the notice use (“年度”, “示范” match the title, which answers nothing)."""
+        return any(self.index.df.get(term, 0) <= SPECIFIC_DF for term in hit.matched)
 
     def keyword_topics(self, question: str) -> Dict[str, str]:
         """FAQ topics whose ``keywords`` occur in the question → the first keyword found."""
@@ -185,13 +205,15 @@ class QuestionRouter:
 
     def route(self, question: str, ranking: Sequence[Dict]) -> Optional[Route]:
         """A new intent for the (normalised) question, or None to keep the model's."""
-        if any(word in question for word in self.blocked_words):
+        if any(word in self._without_places(question) for word in self.blocked_words):
             return Route(
                 NLU_FALLBACK, "blocked", ((BLOCKED, "1"),)
             )  # a fixed reply, nothing repeated
         if is_english(question):
             topic = english_topic(question, self.kb.english)
-            return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
+            if topic or not _CHINESE_QUESTION.search(question):
+                return Route(topic or NOT_IN_NOTICE, "english", (("language", "en"),))
+            # mixed: “Hengyang能推几个enterprise” asks in Chinese: read it as Chinese
         documents = documents_named(
             question, self.kb.notice.policy_basis.documents, self.background
         )
@@ -199,7 +221,10 @@ class QuestionRouter:
             return Route(
                 "policy_basis", "document", tuple(("policy_document", d.number) for d in documents)
             )
-        silent = silent_topic(question, self.silent_keywords)
+        # only what the message asks: a word of the greeting, the introduction or the reason
+        # never becomes the subject (bot.answer.reading)
+        asked = asked_text(question, self.kb)
+        silent = silent_topic(asked, self.silent_keywords)
         if silent:
             return Route(NOT_IN_NOTICE, "silent_topic", (("silent_topic", silent.id),))
 
@@ -213,14 +238,25 @@ class QuestionRouter:
         derived = self.derived_topic(question)
         if derived:
             return Route(derived, "derived_fact")
+        if is_correction(question) and (
+            only_names_entities(self.kb, question) or corrects_entity(self.kb, question)
+        ):
+            return Route(INFORM, "correction")  # “说错了，是衡阳”: bot.answer.context answers it
+        if intent in SMALL_TALK and is_question(asked):
+            # “在几楼” is no greeting: a question naming one topic's keyword goes to that topic
+            named = self.keyword_topics(asked)
+            if len(named) == 1:
+                return Route(next(iter(named)), "keyword")
         if intent in CONVERSATION_INTENTS and sure:
             return None  # greeting, self-check answer, thanks …
-        distinctive = self.index.distinctive_terms(question)
+        distinctive = self.index.distinctive_terms(asked)
         if distinctive and not (is_faq and self.index.faq_covers(intent, distinctive)):
-            hit = self.index.search(question)
+            hit = self.index.search(asked)
+            if hit and not set(distinctive) & set(hit.matched):
+                # the clause quoted must be the one with the distinctive word, not a neighbour
+                hit = self.index.search(",".join(distinctive))
             if hit:
                 return self._clause_route(hit, "distinctive_term")
-        asked = asked_part(question)
         if (is_faq and sure and not trusted) or (intent == INFORM and not sure):
             unknown = self.index.unknown_nouns(asked)
             if unknown:
@@ -245,7 +281,7 @@ class QuestionRouter:
             return None  # the honest fallback already
         if not (is_faq and sure) and intent != INFORM:
             hit = self.index.search(asked)
-            if hit and hit.score >= self.thresholds.clause_score:
+            if hit and hit.score >= self.thresholds.clause_score and self.specific(hit):
                 return self._clause_route(hit, "clause_search")
         return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bot.logs import configure_logging
 from bot.ops import cluster
 
 
@@ -31,6 +32,7 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.instances < 1:
         args.parser.error("--instances must be at least 1")
+    configure_logging()  # LOG_LEVEL; no applicant text below DEBUG (bot/logs.py)
     return cluster.run(
         args.instances,
         args.port,

@@ -7,14 +7,14 @@ Console output is for staff (Chinese); what applicants read comes from knowledge
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
+import warnings
 from pathlib import Path
 from types import ModuleType
 
 from bot.kb.edit import revert
 from bot.kb.facts import CONTEXT_NAMES, DYNAMIC_NAMES, static_facts
-from bot.kb.history import History, default_operator, undo_hint
+from bot.kb.history import History, beijing_time, default_operator, undo_hint
 from bot.kb.load import check_directory, load_knowledge
 from bot.kb.problems import KnowledgeError
 from bot.ops.generate import training_fingerprint, write_training_data
@@ -108,7 +108,8 @@ def kb_import(args: argparse.Namespace) -> int:
 
 
 def _short_time(stamp: str) -> str:
-    return stamp.replace("T", " ")[:16]
+    """Beijing time, as the console shows it, whatever the server's time zone."""
+    return beijing_time(stamp)
 
 
 def kb_history(args: argparse.Namespace) -> int:
@@ -128,13 +129,16 @@ def kb_history(args: argparse.Namespace) -> int:
     published: dict = {}
     for publish in history.publishes(None if args.all else directory):
         published.setdefault(publish.version, []).append(publish)
-    print(f"知识库 {directory} 的历史版本（新的在前，保存在 {history.root}）：")
+    print(f"知识库 {directory} 的历史版本（新的在前，北京时间，保存在 {history.root}）：")
     for version in list(reversed(versions))[: args.limit]:
         marks = []
         if current is not None and version.version == current.version:
             marks.append("← 当前")
         for publish in published.get(version.version, []):
-            marks.append(f"⇢ {_short_time(publish.time)} 由 {publish.by} 发布模型 {publish.model}")
+            why = f"（{publish.note}）" if publish.note else ""
+            marks.append(
+                f"⇢ {_short_time(publish.time)} 由 {publish.by} 发布模型 {publish.model}{why}"
+            )
         where = f"  [{version.knowledge_dir}]" if args.all else ""
         print(
             f"  版本 {version.version}  {_short_time(version.time)}  {version.by}  {version.label}"
@@ -156,29 +160,12 @@ def _show_version(history: History, directory: Path, number: int) -> int:
     if version is None:
         print(f"没有版本 {number}。运行 python -m bot kb history 查看所有版本。", file=sys.stderr)
         return 1
-    earlier = [v for v in history.versions(Path(version.knowledge_dir)) if v.version < number]
-    before = earlier[-1].files if earlier else {}
     print(f"版本 {number}  {_short_time(version.time)}  {version.by}  {version.label}")
     for line in version.summary:
         print(f"  · {line}")
-    for name in sorted({*before, *version.files}):
-        if before.get(name) == version.files.get(name):
-            continue
-        old = history.content(before[name]).decode("utf-8", "replace") if name in before else ""
-        new = (
-            history.content(version.files[name]).decode("utf-8", "replace")
-            if name in version.files
-            else ""
-        )
-        label = f"版本 {earlier[-1].version}" if earlier else "（无）"
-        sys.stdout.writelines(
-            difflib.unified_diff(
-                old.splitlines(keepends=True),
-                new.splitlines(keepends=True),
-                f"{name}（{label}）",
-                f"{name}（版本 {number}）",
-            )
-        )
+    for _, lines in history.changes(number)[1]:
+        for line in lines:
+            print(line)
     return 0
 
 
@@ -280,6 +267,12 @@ def _print_preview(number: int, preview, diffs, label) -> None:
 
 
 def kb_try(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Rasa's and TensorFlow's deprecation notes: not staff's
+        return _kb_try(args)
+
+
+def _kb_try(args: argparse.Namespace) -> int:
     from bot.ops.preview import (
         ModelParser,
         differences,
@@ -287,6 +280,7 @@ def kb_try(args: argparse.Namespace) -> int:
         preview_parse,
         question_router,
         read_questions,
+        served_parses,
     )
 
     settings = get_settings()
@@ -314,25 +308,37 @@ def kb_try(args: argparse.Namespace) -> int:
     except KnowledgeError as exc:
         print(f"知识库检查未通过，无法预览：\n{exc}", file=sys.stderr)
         return 1
-    model, note = _latest_model(Path(args.model) if args.model else None)
-    if model is None:
-        print(
-            "没有找到训练好的模型：请先运行 python -m bot train（或 make train）。", file=sys.stderr
-        )
-        return 1
     if compare is not None and not compare.exists():
         print(f"找不到对比用的模型或知识库文件夹 {compare}。", file=sys.stderr)
         return 1
-    if note:
-        print(note)
-    print(f"正在加载模型 {model.name}（约半分钟）…", flush=True)
-    parser = ModelParser(model)
-    parses = parser.parse_all(questions)
+    # the running assistant's NLU answers in milliseconds; loading a model takes half a minute
+    parses = None
+    if not args.model:
+        parses = served_parses(
+            f"http://127.0.0.1:{settings.port}", settings.effective_rasa_api_token(), questions
+        )
+    served = parses is not None
+    if parses is None:
+        model, note = _latest_model(Path(args.model) if args.model else None)
+        if model is None:
+            print(
+                "没有找到训练好的模型：请先运行 python -m bot train（或 make train）。",
+                file=sys.stderr,
+            )
+            return 1
+        if note:
+            print(note, file=sys.stderr)
+        print(
+            f"助手没有在运行，正在加载模型 {model.name}（约半分钟）…", file=sys.stderr, flush=True
+        )
+        parses = ModelParser(model).parse_all(questions)
     old_parses = parses
     if compare is not None and compare.is_file():
-        print(f"正在加载对比模型 {compare.name} …", flush=True)
+        print(f"正在加载对比模型 {compare.name} …", file=sys.stderr, flush=True)
         old_parses = ModelParser(compare).parse_all(questions)
-    router = question_router(kb)
+    # the served parse is routed already, by the assistant's router reading this knowledge
+    # (building a router loads jieba's dictionary: a second or two)
+    router = None if served and compare is None else question_router(kb)
     old_router = router if old_kb is kb else question_router(old_kb)
     today = settings.today_or_now()
     changed = 0

@@ -17,8 +17,9 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--by", default=default_operator(), help="操作人（记入知识库历史，默认当前系统用户）"
     )
+    parser.add_argument("--note", default="", help="为什么发布（记入知识库历史）")
     parser.set_defaults(func=publish_command)
 
 
 def publish_command(args: argparse.Namespace) -> int:
-    return publish(get_settings(), args.model, by=args.by)
+    return publish(get_settings(), args.model, by=args.by, note=args.note)

@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 from bot.kb.history import default_operator
-from bot.questionlog.purge import purge, purge_tracker
+from bot.questionlog.buffer import SpillFile, default_spill_path
+from bot.questionlog.db import database_url
+from bot.questionlog.purge import purge, purge_rejected, purge_tracker
 from bot.questionlog.report import today_china, write_report
 from bot.questionlog.review import export, import_review
 from bot.questionlog.stats import FaqLabels, compute, load_rows, percent
@@ -152,6 +154,8 @@ def purge_command(args: argparse.Namespace) -> int:
     try:
         deleted = purge(args.days, args.database_url)
         events = purge_tracker(args.days, tracker_url)
+        rejected = SpillFile(default_spill_path(database_url(args.database_url))).rejected
+        deleted += purge_rejected(args.days, rejected)
     except Exception as exc:
         print(f"清理失败：{exc.__class__.__name__}", file=sys.stderr)
         return 1

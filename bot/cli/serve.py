@@ -8,6 +8,7 @@ import sys
 import urllib.request
 import uuid
 
+from bot.logs import configure_logging
 from bot.ops.runtime_config import check_secret, check_stores
 from bot.ops.serve import serve
 from bot.ops.training import TrainingFailed, train
@@ -40,6 +41,7 @@ def train_command(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    configure_logging()  # LOG_LEVEL; no applicant text below DEBUG (bot/logs.py)
     settings = get_settings()
     check_secret(settings)  # before the minutes of training
     check_stores(settings)

@@ -18,7 +18,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
 from bot.settings import get_settings
-from channels.telegram_polling import ALLOWED_UPDATES
+from channels.telegram.polling import ALLOWED_UPDATES
 
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
 # Telegram: 1-256 characters, only A-Z, a-z, 0-9, "_" and "-".

@@ -23,8 +23,8 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.kb.load import load_menu, menu_path
 from bot.settings import get_settings
-from channels.wechat_api import make_client
-from channels.wechat_security import make_signature
+from channels.wechat.api import make_client
+from channels.wechat.security import make_signature
 
 WEBHOOK_PATH = "/webhooks/wechat/webhook"
 SIM_ACCOUNT = "gh_simulator"

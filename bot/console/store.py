@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from typing import List, Set
+from typing import List, Optional, Set
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,10 +28,19 @@ NOT_IN_NOTICE = "not_in_notice"
 IGNORE = "ignore"
 PUBLISH = "publish"
 PUBLISH_DONE = "publish_done"
+LOCKOUT = "lockout"
+DENIED = "denied"
+ACCOUNT = "account"
+EDIT = "edit"
+EDIT_TRAINING = "edit_training"  # an edit the model must learn (new questions)
+REVERT = "revert"
+REVERT_TRAINING = "revert_training"  # a revert to a version with other questions
+BULK = "bulk"
+CONFIRM_SILENT = "confirm_silent"  # the 通知未涉及 reply was right: nothing to change
 # decisions that take a question group off the review queue
-DECISIONS = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE, IGNORE)
+DECISIONS = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE, IGNORE, CONFIRM_SILENT)
 # decisions that change knowledge/ (and so need training before the assistant uses them)
-KNOWLEDGE_CHANGES = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE)
+KNOWLEDGE_CHANGES = (ADD_SIMILAR, NEW_FAQ, NOT_IN_NOTICE, EDIT_TRAINING, REVERT_TRAINING)
 ACTION_LABELS = {
     LOGIN: "登录",
     LOGIN_FAILED: "登录失败",
@@ -42,7 +51,29 @@ ACTION_LABELS = {
     IGNORE: "忽略",
     PUBLISH: "开始发布",
     PUBLISH_DONE: "发布结束",
+    LOCKOUT: "锁定登录",
+    DENIED: "无权限",
+    ACCOUNT: "账号管理",
+    EDIT: "编辑知识库",
+    EDIT_TRAINING: "编辑知识库（需发布）",
+    REVERT: "恢复版本",
+    REVERT_TRAINING: "恢复版本（需发布）",
+    BULK: "批量处理",
+    CONFIRM_SILENT: "确认通知未涉及",
 }
+
+# roles, each allowed what the ones before it are
+EDITOR = "editor"  # edit, try, review
+PUBLISHER = "publisher"  # and publish, revert
+ADMIN = "admin"  # and manage accounts
+ROLES = (EDITOR, PUBLISHER, ADMIN)
+ROLE_LABELS = {EDITOR: "编辑", PUBLISHER: "发布", ADMIN: "管理员"}
+
+
+def may(role: Optional[str], wanted: str) -> bool:
+    """Whether an account with ``role`` may do what needs ``wanted``."""
+    return role in ROLES and ROLES.index(role) >= ROLES.index(wanted)
+
 
 _hasher = PasswordHasher()
 # verified when the name is unknown, so a wrong name costs as long as a wrong password
@@ -57,12 +88,23 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
-def add_user(username: str, password: str, url: str | None = None) -> None:
-    """Create an account, or set a new password if it exists."""
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        names = "、".join(f"{r}（{ROLE_LABELS[r]}）" for r in ROLES)
+        raise AccountError(f"角色只能是 {names}")
+
+
+def add_user(
+    username: str, password: str, url: str | None = None, role: Optional[str] = None
+) -> bool:
+    """Create an account (``role``, default editor), or set a new password (and the role, if
+    given) of an existing one. True when the account is new."""
     if not USERNAME.match(username or ""):
         raise AccountError("用户名只能用 2–64 个英文字母、数字和 _ . @ -")
     if len(password or "") < MIN_PASSWORD:
         raise AccountError(f"密码至少 {MIN_PASSWORD} 个字符")
+    if role is not None:
+        _check_role(role)
     hashed = _hasher.hash(password)
     with session_scope(url) as session:
         account = session.execute(
@@ -71,13 +113,65 @@ def add_user(username: str, password: str, url: str | None = None) -> None:
         if account is None:
             session.add(
                 StaffAccount(
-                    username=username, password_hash=hashed, created_at=utcnow(), disabled=False
+                    username=username,
+                    password_hash=hashed,
+                    created_at=utcnow(),
+                    disabled=False,
+                    role=role or EDITOR,
                 )
             )
-        else:
-            account.password_hash = hashed
-            account.disabled = False
-            account.sessions_after = utcnow()  # a new password ends every open session
+            return True
+        account.password_hash = hashed
+        account.disabled = False
+        account.sessions_after = utcnow()  # a new password ends every open session
+        if role is not None:
+            account.role = role
+        return False
+
+
+@dataclass
+class Account:
+    username: str
+    role: str
+    disabled: bool
+    created_at: dt.datetime
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+def accounts(url: str | None = None) -> List[Account]:
+    with session_scope(url) as session:
+        found = session.execute(select(StaffAccount).order_by(StaffAccount.username)).scalars()
+        return [Account(a.username, a.role, a.disabled, a.created_at) for a in found]
+
+
+def set_role(
+    username: str, role: Optional[str] = None, disabled: Optional[bool] = None, url=None
+) -> str:
+    """Change an account's role and / or disable it (its sessions end); what changed, worded
+    for the audit log. ``AccountError`` when there is no such account or role."""
+    if role is not None:
+        _check_role(role)
+    with session_scope(url) as session:
+        account = session.execute(
+            select(StaffAccount).where(StaffAccount.username == username)
+        ).scalar_one_or_none()
+        if account is None:
+            raise AccountError(f"没有账号 {username}")
+        changes = []
+        if role is not None and role != account.role:
+            changes.append(
+                f"角色 {ROLE_LABELS.get(account.role, account.role)} → {ROLE_LABELS[role]}"
+            )
+            account.role = role
+        if disabled is not None and disabled != account.disabled:
+            changes.append("停用" if disabled else "启用")
+            account.disabled = disabled
+        if changes:
+            account.sessions_after = utcnow()  # new rights from the next log-in on
+        return "，".join(changes)
 
 
 def verify(username: str, password: str, url: str | None = None) -> bool:
@@ -101,6 +195,14 @@ def verify(username: str, password: str, url: str | None = None) -> bool:
 def is_active(username: str, issued: float | None = None, url: str | None = None) -> bool:
     """Whether the account may use a session issued at ``issued`` (a Unix time): it exists, is
     not disabled, and has not logged out or changed its password since."""
+    return active_role(username, issued, url) is not None
+
+
+def active_role(
+    username: str, issued: float | None = None, url: str | None = None
+) -> Optional[str]:
+    """The role of an account that may use a session issued at ``issued`` (see ``is_active``),
+    else None."""
     with session_scope(url) as session:
         account = session.execute(
             select(StaffAccount).where(
@@ -108,11 +210,12 @@ def is_active(username: str, issued: float | None = None, url: str | None = None
             )
         ).scalar_one_or_none()
         if account is None:
-            return False
-        if account.sessions_after is None or issued is None:
-            return True
-        when = dt.datetime.fromtimestamp(issued, dt.timezone.utc).replace(tzinfo=None)
-        return when > account.sessions_after
+            return None
+        if account.sessions_after is not None and issued is not None:
+            when = dt.datetime.fromtimestamp(issued, dt.timezone.utc).replace(tzinfo=None)
+            if when <= account.sessions_after:
+                return None
+        return account.role or EDITOR
 
 
 def end_sessions(username: str, url: str | None = None) -> None:

@@ -10,8 +10,10 @@ import re
 from typing import Dict, List, Optional
 
 from bot import feedback as fb
+from bot.answer.english import ENGLISH_DATE_NAMES
 from bot.answer.normalize import normalize
 from bot.kb.check_indicators import indicator_problems
+from bot.kb.check_lookups import lookup_problems
 from bot.kb.facts import (
     CONTEXT_NAMES,
     FOOTER_NAMES,
@@ -235,6 +237,7 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
     problems += _notice_text_problems(kb)
     problems += _silent_problems(kb)
     problems += _english_problems(kb)
+    problems += lookup_problems(kb)
     problems += _message_problems(kb, set(facts))
     problems += _group_problems(kb)
     return problems
@@ -266,6 +269,17 @@ def _notice_text_problems(kb: KnowledgeBase) -> List[Problem]:
         ("截止日期", chinese_date(notice.deadline.date), body),
         ("省发改委地址", notice.footer.office_address, footer),
         ("网站维护电话", notice.footer.website_phone, footer),
+    ]
+    expected += [
+        (what, value, footer)
+        for what, value in (
+            ("政府网站标识码", notice.footer.site_code),
+            ("备案号", notice.footer.icp_number),
+            ("公网安备号", notice.footer.police_record),
+            ("技术支持单位", notice.footer.tech_support),
+            ("主办单位", notice.footer.sponsor),
+        )
+        if value
     ]
     expected += [("政策文件文号", d.number, body) for d in notice.policy_basis.documents]
     for what, value, text in expected:
@@ -307,11 +321,18 @@ def _silent_problems(kb: KnowledgeBase) -> List[Problem]:
 def _english_problems(kb: KnowledgeBase) -> List[Problem]:
     if kb.english is None:
         return []
-    return [
+    problems = [
         Problem("english.yml", f"topics › {t.faq}", f"faq “{t.faq}”不是 faq.yml 中已有的条目 id")
         for t in kb.english.topics
         if kb.faq_entry(t.faq) is None
     ]
+    allowed = set(static_facts(kb)) | {"contacts", "deadline_status", *ENGLISH_DATE_NAMES}
+    for topic in kb.english.topics:
+        if topic.answer:
+            where = f"topics › {topic.faq}"
+            problems += _template_problems("english.yml", where, topic.answer, allowed, "answer ")
+            problems += _literal_problems("english.yml", where, topic.answer, kb, "answer ")
+    return problems
 
 
 def _message_problems(kb: KnowledgeBase, fact_names: set) -> List[Problem]:

@@ -23,6 +23,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.answer.normalize import normalize
+from bot.kb import history as kb_history
 from bot.kb.history import KNOWLEDGE_SUFFIXES, History, Version, default_operator, folder_files
 from bot.kb.load import check_directory
 from bot.kb.problems import Problem
@@ -200,10 +201,6 @@ def apply_to_document(data, edits: Sequence[object], result: EditResult) -> None
             raise TypeError(edit)
 
 
-def _one_line(text: object) -> str:
-    return clean_question(text)
-
-
 def apply_to_not_in_notice(data, edits: Sequence[MarkNotInNotice], result: EditResult) -> None:
     """Apply not-in-notice edits to a loaded not_in_notice.yml document in place (no I/O)."""
     if data.get("topics") is None:
@@ -215,7 +212,7 @@ def apply_to_not_in_notice(data, edits: Sequence[MarkNotInNotice], result: EditR
         if created:
             entry = CommentedMap()
             entry["id"] = edit.topic_id
-            entry["name"] = _one_line(edit.name)
+            entry["name"] = clean_question(edit.name)
             for name in ("keywords", "examples"):
                 entry[name] = CommentedSeq()
                 entry[name].fa.set_flow_style()
@@ -227,7 +224,7 @@ def apply_to_not_in_notice(data, edits: Sequence[MarkNotInNotice], result: EditR
             present = {normalize(str(v)) for v in entry[name]}
             added[name] = []
             for value in values:
-                value = _one_line(value)
+                value = clean_question(value)
                 key = normalize(value)
                 if not key or key in present:
                     continue
@@ -391,7 +388,8 @@ def revert(directory: Path, number: int, *, by: Optional[str] = None) -> RevertR
     result = RevertResult(version, changed_files=changed)
     if not changed:
         return result
-    summary = [f"恢复为版本 {number}（{version.time}，{version.by}，{version.label}）"]
+    when = kb_history.beijing_time(version.time)
+    summary = [f"恢复为版本 {number}（{when}，{version.by}，{version.label}）"]
     result.problems = check_and_write(
         directory, texts, by=by, action="revert", summary=summary, remove=remove
     )

@@ -25,7 +25,17 @@ CONTEXT_NAMES: Dict[str, Set[str]] = {
 }
 DYNAMIC_NAMES = {"deadline_status"}
 # Facts from the web page's footer: only FAQ entries marked ``footer: true`` may use them.
-FOOTER_NAMES = {"office_address", "postcode", "website_phone", "website_phone_scope"}
+FOOTER_NAMES = {
+    "office_address",
+    "postcode",
+    "website_phone",
+    "website_phone_scope",
+    "website_code",
+    "website_icp",
+    "website_police_record",
+    "website_tech_support",
+    "website_sponsor",
+}
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,15 @@ def _static_facts(kb: KnowledgeBase) -> Dict[str, FactValue]:
     put("postcode", notice.footer.postcode, notice.footer.clause)
     put("website_phone", notice.footer.website_phone, notice.footer.clause)
     put("website_phone_scope", notice.footer.website_phone_scope, notice.footer.clause)
+    for name, value in (
+        ("website_code", notice.footer.site_code),
+        ("website_icp", notice.footer.icp_number),
+        ("website_police_record", notice.footer.police_record),
+        ("website_tech_support", notice.footer.tech_support),
+        ("website_sponsor", notice.footer.sponsor),
+    ):
+        if value:
+            put(name, value, notice.footer.clause)
 
     # the part of the notice that lists the directions and types: “二” of “二（一）”
     directions_clause = kb.directions[0].clause.split("（")[0]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import fcntl
 import getpass
 import hashlib
@@ -30,7 +31,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from bot.settings import get_settings
 
@@ -66,6 +67,20 @@ def history_dir_for(knowledge_dir: Path) -> Path:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
+
+
+def beijing_time(stamp: str) -> str:
+    """A history time (ISO 8601 with its offset) as staff read it: Beijing time, to the minute."""
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp.replace("T", " ")[:16]
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def folder_files(directory: Path) -> Dict[str, bytes]:
@@ -107,6 +122,7 @@ class Publish:
     by: str
     knowledge_dir: str
     previous_model: str = ""
+    note: str = ""  # why it was published (the console's form, publish --note)
 
 
 @dataclass
@@ -250,6 +266,33 @@ class History:
             )
             return self.record(knowledge_dir, by=UNKNOWN_OPERATOR, action="manual", summary=[note])
 
+    def changes(self, number: int) -> Tuple[Optional[Version], List[Tuple[str, List[str]]]]:
+        """(the version before ``number`` of the same folder, and per changed file the lines of
+        a unified diff from it to ``number``)."""
+        version = self.get(number)
+        if version is None:
+            return None, []
+        earlier = [v for v in self.versions(Path(version.knowledge_dir)) if v.version < number]
+        before = earlier[-1] if earlier else None
+        old_files = before.files if before else {}
+        found = []
+        for name in sorted({*old_files, *version.files}):
+            if old_files.get(name) == version.files.get(name):
+                continue
+            texts = [
+                self.content(files[name]).decode("utf-8", "replace") if name in files else ""
+                for files in (old_files, version.files)
+            ]
+            label = f"版本 {before.version}" if before else "（无）"
+            diff = difflib.unified_diff(
+                texts[0].splitlines(keepends=True),
+                texts[1].splitlines(keepends=True),
+                f"{name}（{label}）",
+                f"{name}（版本 {number}）",
+            )
+            found.append((name, [line.rstrip("\n") for line in diff]))
+        return before, found
+
     def restore_texts(self, version: Version) -> Dict[str, bytes]:
         return {name: self.content(digest) for name, digest in version.files.items()}
 
@@ -262,6 +305,7 @@ class History:
         by: str,
         previous_model: str = "",
         version: Optional[int] = None,
+        note: str = "",
     ) -> Publish:
         """Note that ``model`` went live for ``version`` (default: the folder's state now)."""
         with self.locked():
@@ -274,6 +318,7 @@ class History:
                 by=by,
                 knowledge_dir=str(Path(knowledge_dir).resolve()),
                 previous_model=previous_model,
+                note=note,
             )
             with self.publishes_file.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(publish.__dict__, ensure_ascii=False) + "\n")

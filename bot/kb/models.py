@@ -106,6 +106,12 @@ class Footer(Strict):
     postcode: str
     website_phone: str
     website_phone_scope: str
+    # the rest of the footer (what someone may ask about: knowledge/lookups.yml)
+    site_code: Optional[str] = None  # 政府网站标识码
+    icp_number: Optional[str] = None  # ICP 备案号
+    police_record: Optional[str] = None  # 公网安备号
+    tech_support: Optional[str] = None  # 技术支持单位
+    sponsor: Optional[str] = None  # 主办单位
 
 
 class NoticeFile(Strict):
@@ -281,11 +287,31 @@ class NotInNoticeFile(Strict):
 class EnglishTopic(Strict):
     faq: str
     keywords: List[str] = Field(..., min_items=1)
+    answer: Optional[str] = None  # the fact in English, before the Chinese answer
 
 
 class EnglishFile(Strict):
     lead: str
+    silent: List[str] = []  # matters the notice does not regulate, in English words
     topics: List[EnglishTopic] = []
+
+
+# knowledge/lookups.yml — what a phone number, address, e-mail or date of the notice is (reverse
+# look-ups: “0731-89991015是谁的电话”).
+
+
+class Lookup(Strict):
+    fact: str  # the fact the value is (static facts: bot.kb.facts)
+    also: List[str] = []  # parts of the fact's text that name it too (银杏路6号, 12号窗口)
+    labels: List[str] = []  # what the notice or its footer calls it (主办单位, 备案号)
+    by_value: bool = True  # False: known by its labels only (a name asked about in many ways)
+    topic: str  # the FAQ entry about it
+    explanation: str  # whose it is and what for, with {facts}
+    explanation_en: Optional[str] = None  # the same in English, for English questions
+
+
+class LookupsFile(Strict):
+    lookups: List[Lookup] = []
 
 
 # knowledge/blocked_words.yml — abuse and sensitive words: a fixed reply, never repeated back.
@@ -317,6 +343,7 @@ class KnowledgeBase:
     notice_text: NoticeTextFile | None = None
     not_in_notice: NotInNoticeFile | None = None
     english: EnglishFile | None = None
+    lookups: LookupsFile | None = None
     blocked_words: BlockedWordsFile | None = None
     messages_file: MessagesFile | None = None
 

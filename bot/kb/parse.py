@@ -22,6 +22,7 @@ from bot.kb.models import (
     FaqFile,
     IndicatorsFile,
     KnowledgeBase,
+    LookupsFile,
     MessagesFile,
     NoticeFile,
     NoticeTextFile,
@@ -39,6 +40,7 @@ KNOWLEDGE_FILES: Dict[str, Type[BaseModel]] = {
     "notice_text.yml": NoticeTextFile,
     "not_in_notice.yml": NotInNoticeFile,
     "english.yml": EnglishFile,
+    "lookups.yml": LookupsFile,
     "blocked_words.yml": BlockedWordsFile,
     "messages.yml": MessagesFile,
 }
@@ -156,6 +158,7 @@ def knowledge_base(parsed: Dict[str, BaseModel], directory: Path) -> KnowledgeBa
         notice_text=parsed["notice_text.yml"],  # type: ignore[arg-type]
         not_in_notice=parsed["not_in_notice.yml"],  # type: ignore[arg-type]
         english=parsed["english.yml"],  # type: ignore[arg-type]
+        lookups=parsed["lookups.yml"],  # type: ignore[arg-type]
         blocked_words=parsed["blocked_words.yml"],  # type: ignore[arg-type]
         messages_file=parsed["messages.yml"],  # type: ignore[arg-type]
     )

@@ -14,8 +14,10 @@ Instances listen on loopback ports after ``--port``; nginx (Debian's package) li
 child process with its pid, logs and temporary files under ``.build/cluster/``.
 
 ``.build/cluster/cluster.json`` names every process and port (tests and operators stop one
-instance with it). Ctrl+C or SIGTERM stops nginx first, then the instances, then the
-action server.
+instance with it). A Rasa instance or the action server that exits is started again after
+``RESTART_SECONDS`` (as the systemd units' ``Restart=always``, ``RestartSec=5``) and
+cluster.json names its new pid; nginx routes around it until it answers. Ctrl+C or SIGTERM
+stops nginx first, then the instances, then the action server.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ DEFAULTS = {
     "REDIS_URL": "redis://127.0.0.1:6379/2",
 }
 START_TIMEOUT = 300.0
+RESTART_SECONDS = 5.0  # as RestartSec= in deploy/systemd/
 NO_NGINX = "未找到 nginx：请先安装（Debian/Ubuntu：apt-get install -y nginx）。"
 
 
@@ -152,6 +155,7 @@ class Cluster:
         instances: int,
         state_dir: Path,
         first_port: Optional[int] = None,
+        restart_seconds: float = RESTART_SECONDS,
     ) -> None:
         if instances < 1:
             raise ValueError("INSTANCES must be at least 1")
@@ -159,6 +163,9 @@ class Cluster:
         first = first_port or settings.port + 1
         self.ports = [first + index for index in range(instances)]
         self.processes: Dict[str, subprocess.Popen] = {}
+        self.restart_seconds = restart_seconds
+        self._commands: Dict[str, Tuple[List[str], Dict[str, str]]] = {}
+        self._exited_at: Dict[str, float] = {}
         self._logs: List[object] = []
 
     def _spawn(self, name: str, command: List[str], env: Dict[str, str]) -> subprocess.Popen:
@@ -168,7 +175,31 @@ class Cluster:
             command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         self.processes[name] = process
+        self._commands[name] = (command, env)
         return process
+
+    def restart_exited(self) -> List[str]:
+        """Start again each Rasa instance or action server that exited ``restart_seconds``
+        ago (nginx exiting ends the cluster instead); the names started again."""
+        now, restarted = time.monotonic(), []
+        for name, process in list(self.processes.items()):
+            if name == "nginx" or process.poll() is None:
+                continue
+            if name not in self._exited_at:
+                self._exited_at[name] = now
+                print(
+                    f"{name} 已退出（退出码 {process.returncode}），"
+                    f"{self.restart_seconds:g} 秒后重启",
+                    flush=True,
+                )
+            if now - self._exited_at[name] >= self.restart_seconds:
+                del self._exited_at[name]
+                self._spawn(name, *self._commands[name])
+                restarted.append(name)
+                print(f"{name} 已重启（进程 {self.processes[name].pid}）", flush=True)
+        if restarted and "nginx" in self.processes:
+            self.write_state()
+        return restarted
 
     def write_nginx_config(self) -> Path:
         for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -275,13 +306,9 @@ class Cluster:
         return path
 
     def wait(self) -> int:
-        """Until nginx exits (or the cluster is stopped); a dead instance is reported once."""
-        reported = set()
+        """Until nginx exits (or the cluster is stopped), starting again what exits."""
         while True:
-            for name, process in self.processes.items():
-                if process.poll() is not None and name not in reported:
-                    reported.add(name)
-                    print(f"{name} 已退出（退出码 {process.returncode}）", flush=True)
+            self.restart_exited()
             if self.processes["nginx"].poll() is not None:
                 return self.processes["nginx"].returncode or 0
             time.sleep(0.5)

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Dict, List
 
+from bot.logs import log_level
 from bot.settings import PROJECT_DIR, Settings
 
 
@@ -32,7 +34,9 @@ def action_server_env(settings: Settings) -> Dict[str, str]:
 
 
 def action_server_command(settings: Settings) -> List[str]:
-    return [
+    """rasa_sdk configures its own logging (INFO: no applicant text); ``--debug`` only when
+    LOG_LEVEL=DEBUG (``bot.logs``)."""
+    command = [
         sys.executable,
         "-m",
         "rasa_sdk",
@@ -41,3 +45,4 @@ def action_server_command(settings: Settings) -> List[str]:
         "--port",
         str(settings.action_port),
     ]
+    return command + (["--debug"] if log_level() <= logging.DEBUG else [])

@@ -19,7 +19,7 @@ from bot.answer.compound import questions_in
 from bot.answer.decision import Context, decide
 from bot.answer.replies import render_message
 from bot.kb.models import KnowledgeBase
-from bot.names import LAST_TOPIC, SELFCHECK
+from bot.names import LAST_ENTITIES, LAST_TOPIC, SELFCHECK
 from channels.privacy import mask_text
 
 Parse = Callable[[List[str]], List[Dict]]
@@ -27,7 +27,8 @@ NOT_PLAYED = "（{intent}：对话中的一步，在进程内不演示；请对�
 
 
 class InProcessAssistant:
-    """One context per sender, as the tracker keeps the ``last_topic`` slot."""
+    """One context per sender, as the tracker keeps the ``last_topic`` and ``last_entities``
+    slots."""
 
     def __init__(
         self, knowledge: Callable[[], KnowledgeBase], parse: Parse, today: Callable[[], dt.date]
@@ -41,10 +42,12 @@ class InProcessAssistant:
         """The replies to one message, in order."""
         kb, today = self._knowledge(), self._today()
         replies = []
-        questions = questions_in(mask_text(text))
-        for message in self._parse(questions):
+        questions = questions_in(mask_text(text), kb)
+        several = len(questions) > 1
+        for number, message in enumerate(self._parse(questions), 1):
             context = self._contexts.get(sender, Context())
-            decision = decide(kb, message, context, today)
+            part = replace(context, question_part=number if several else 0)
+            decision = decide(kb, message, part, today)
             if decision is None:
                 intent = (message.get("intent") or {}).get("name")
                 replies.append(self._dialogue_step(kb, intent, today))
@@ -53,6 +56,8 @@ class InProcessAssistant:
             replies.append(decision.text)
             if LAST_TOPIC in decision.slots:
                 context = replace(context, last_topic=decision.slots[LAST_TOPIC])
+            if LAST_ENTITIES in decision.slots:
+                context = replace(context, last_entities=decision.slots[LAST_ENTITIES] or {})
             self._contexts[sender] = context
         return replies
 

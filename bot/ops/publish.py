@@ -15,6 +15,7 @@ went live for which version of the knowledge. Operator side: console output is f
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import urllib.error
@@ -34,6 +35,19 @@ from bot.settings import BUILD_DIR, Settings
 
 # share of FAQ standard questions the new model must answer with their own topic
 MIN_STANDARD_QUESTIONS_RIGHT = 0.8
+
+
+# Where publish notes its stages for a watcher (the console's publish page): one JSON line per
+# stage as it begins ({"stage": …, "time": Unix time}); unset: nowhere.
+PROGRESS_FILE_ENV = "PUBLISH_PROGRESS_FILE"
+
+
+def stage(name: str) -> None:
+    """Note that stage ``name`` (check, train, load, verify, done) begins, for a watcher."""
+    path = os.environ.get(PROGRESS_FILE_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"stage": name, "time": time.time()}) + "\n")
 
 
 class PublishError(Exception):
@@ -142,8 +156,11 @@ def publish_advice(
     return f"问法或问答有变化，需要发布：python -m bot publish --by 您的名字（{how}）。"
 
 
-def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] = None) -> int:
+def publish(
+    settings: Settings, model: Optional[Path] = None, by: Optional[str] = None, note: str = ""
+) -> int:
     started = time.monotonic()
+    stage("check")
     try:
         kb = load_knowledge(settings.knowledge_dir)
     except KnowledgeError as exc:
@@ -162,6 +179,7 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
             standby = not model_for(kb).is_file() and control.supervisor_pid() is not None
             if standby:  # Rasa and TensorFlow load while the model trains: a faster handoff
                 control.tell(Request(standby=True))
+            stage("train")
             log = BUILD_DIR / "publish-train.log"
             try:
                 model, trained = train(kb, log=log, low_priority=True)
@@ -194,10 +212,12 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
             print(f"助手已在使用这个模型（{model.name}），无需切换。")
             return 0
         swap_started = time.monotonic()
+        stage("load")
         expect = {entry.question: entry.id for entry in kb.faq}
         # loaded and checked beside the running model, serving only if it passes: the process
         # now serving checked every standard question before it took over
         report = switch_model(settings, model, expect, MIN_STANDARD_QUESTIONS_RIGHT)
+        stage("verify")
     except PublishError as exc:
         print(f"发布失败：{exc}", file=sys.stderr)
         return 1
@@ -210,6 +230,7 @@ def publish(settings: Settings, model: Optional[Path] = None, by: Optional[str] 
         by=by or default_operator(),
         previous_model=current,
         version=version.version,
+        note=note,
     )
     print(
         f"已切换到新模型 {model.name}（在运行中的助手旁加载并检查 "

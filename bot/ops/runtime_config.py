@@ -57,9 +57,9 @@ def write_runtime_config(settings: Settings, build_dir: Path = BUILD_DIR) -> Dic
     build_dir.mkdir(parents=True, exist_ok=True)
     credentials: Dict[str, Optional[dict]] = {"channels.rest.RestInput": None}
     if settings.wechat_token:
-        credentials["channels.wechat.WeChatInput"] = {}
+        credentials["channels.wechat.channel.WeChatInput"] = {}
     if settings.telegram_token:
-        credentials["channels.telegram.TelegramInput"] = {}
+        credentials["channels.telegram.channel.TelegramInput"] = {}
     endpoints: Dict[str, dict] = {
         "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
         **store_endpoints(settings),

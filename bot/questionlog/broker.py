@@ -73,6 +73,7 @@ class QuestionLogBroker(EventBroker):
                 tracker_url,
                 interval=purge_interval,
                 first_delay=min(60.0, purge_interval),
+                rejected_path=self.writer.spill.rejected,
             )
             self.retention.start()
 

@@ -5,7 +5,10 @@
   after the transaction holding it has committed.
 * A database that is away — connection lost, read-only, locked, restarting — keeps the
   rows; the thread retries with exponential backoff and logs once per outage.
-* A row the database refuses for good is set aside in ``<spill>.rejected.jsonl``.
+* A row the database refuses for good is set aside in ``<spill>.rejected.jsonl`` (written
+  whatever the row holds: a line that cannot be UTF-8 is written with ASCII escapes) and the
+  rest of its batch commits: one bad row never holds up the others. Only a database that is
+  away keeps a batch waiting; every other exception sets rows aside, never jams the writer.
 * When the buffer is full, new rows go to the spill file instead (nothing is dropped);
   on shutdown whatever could not be written goes there too. The spill file (JSONL, mode
   0600) is replayed when the database is back and at the next start; the table's unique
@@ -46,6 +49,22 @@ def default_spill_path(url: str) -> Path:
     return BUILD_DIR / f"question_log_spill_{digest}.jsonl"
 
 
+def spill_line(row: LoggedTurn) -> str:
+    """One JSON line for ``row``, whatever it holds: readable UTF-8 when it can be, else ASCII
+    escapes (a lone surrogate stays ``\\ud800``), else the row's repr — never an exception."""
+    try:
+        line = row.to_json()
+        line.encode("utf-8")
+        return line
+    except Exception:
+        pass
+    try:
+        record = row.as_record() if isinstance(row, LoggedTurn) else dict(row)
+        return json.dumps(record, ensure_ascii=True, default=str)
+    except Exception:
+        return json.dumps({"unreadable_row": repr(row)}, ensure_ascii=True)
+
+
 class SpillFile:
     """Rows kept on local disk: appended as JSON lines to a file only the owner can read."""
 
@@ -58,7 +77,7 @@ class SpillFile:
         self._lock = threading.Lock()
 
     def append(self, rows: Iterable[LoggedTurn], target: Optional[Path] = None) -> int:
-        lines = "".join(row.to_json() + "\n" for row in rows)
+        lines = "".join(spill_line(row) + "\n" for row in rows)
         if not lines:
             return 0
         path = target or self.path
@@ -67,7 +86,7 @@ class SpillFile:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.fchmod(fd, 0o600)
-                os.write(fd, lines.encode("utf-8"))
+                os.write(fd, lines.encode("utf-8"))  # spill_line's lines always encode
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -97,8 +116,8 @@ class SpillFile:
                     continue
                 try:
                     row = LoggedTurn.from_record(json.loads(line))
-                except (ValueError, TypeError):
-                    bad += 1  # a line cut short by a crash
+                except Exception:  # a line cut short by a crash, or not a row at all
+                    bad += 1
                     continue
                 rows[row.key] = row
         if bad:
@@ -213,7 +232,7 @@ class RowBuffer:
     def _spill(self, rows: List[LoggedTurn], why: str) -> None:
         try:
             self.spill.append(rows)
-        except OSError as exc:
+        except Exception as exc:  # a full or read-only disk: say so, loudly
             logger.critical(
                 "问题日志有 %d 条既写不进数据库也写不进暂存文件 %s（%s）！",
                 len(rows),
@@ -328,8 +347,12 @@ class RowBuffer:
         if refused:
             try:
                 self.spill.append(refused, self.spill.rejected)
-            except OSError:
-                logger.critical("问题日志有 %d 条被拒收的记录无法另存！", len(refused))
+            except Exception as exc:  # a full or read-only disk: the rest of the batch goes on
+                logger.critical(
+                    "问题日志有 %d 条被拒收的记录无法另存（%s）！",
+                    len(refused),
+                    exc.__class__.__name__,
+                )
             with self._cond:
                 self.rejected += len(refused)
         return inserted, refused

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Any, Dict, Iterator
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
@@ -40,14 +41,38 @@ def get_engine(url: str | None = None) -> Engine:
             if parsed.get_backend_name() == "sqlite":
                 database = parsed.database
                 if database and database != ":memory:":
-                    Path(database).parent.mkdir(parents=True, exist_ok=True)
+                    private_file(Path(database))
                 kwargs["connect_args"] = {"timeout": 5, "check_same_thread": False}
             elif parsed.get_backend_name() == "postgresql":
                 kwargs["connect_args"] = {"connect_timeout": 5}
                 kwargs["pool_size"] = 2
             engine = create_engine(url, **kwargs)
+            if parsed.get_backend_name() == "sqlite":
+                secure_delete(engine)
             _engines[url] = engine
         return engine
+
+
+def private_file(path: Path) -> None:
+    """``path`` exists and only its owner may read it (0600), before SQLite opens it: SQLite
+    gives its journal and WAL files the database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
+def secure_delete(engine: Engine) -> None:
+    """``PRAGMA secure_delete = ON`` on every connection: deleted rows (the retention purge)
+    are overwritten with zeros, not left readable in free pages of the file."""
+
+    def turn_on(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        try:
+            cursor.execute("PRAGMA secure_delete = ON")
+        finally:
+            cursor.close()
+
+    event.listen(engine, "connect", turn_on)
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:

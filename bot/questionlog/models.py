@@ -77,6 +77,9 @@ class StaffAccount(Base):
     disabled = Column(Boolean, nullable=False, default=False)
     # sessions issued before this (UTC, naive) are void: set at log-out and password change
     sessions_after = Column(DateTime)
+    # what the account may do: editor (edit, try, review) < publisher (publish, revert)
+    # < admin (accounts); bot.console.store.ROLES
+    role = Column(String(16), nullable=False, default="editor")
 
 
 class AuditEntry(Base):

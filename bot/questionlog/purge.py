@@ -1,4 +1,5 @@
-"""Retention: question-log rows and tracker-store conversations older than RETENTION_DAYS go.
+"""Retention: question-log rows, tracker-store conversations and the rows the database refused
+(the rejected-rows file beside the spill file) older than RETENTION_DAYS go.
 
 ``python -m bot purge [--days N]`` does it once; ``DailyPurge`` (started by the question-log
 broker inside the running Rasa server) does it once a day by itself.
@@ -7,10 +8,12 @@ broker inside the running Rasa server) does it once a day by itself.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import os
 import threading
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, List, Optional
 
 from sqlalchemy import (
     Column,
@@ -28,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 
 from bot.questionlog.db import get_engine, session_scope
-from bot.questionlog.models import QuestionLogEntry
+from bot.questionlog.models import AuditEntry, QuestionLogEntry
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +55,15 @@ def _utcnow() -> dt.datetime:
 
 
 def purge(days: int, url: str | None = None, now: dt.datetime | None = None) -> int:
-    """Delete question-log rows older than ``days`` days; return how many were deleted."""
+    """Delete question-log rows older than ``days`` days, and the console's audit entries
+    (``console_audit``: log-ins with addresses, decisions) as old; return how many question-log
+    rows were deleted."""
     cutoff = (now or _utcnow()) - dt.timedelta(days=days)
     with session_scope(url) as session:
         result = session.execute(
             delete(QuestionLogEntry).where(QuestionLogEntry.created_at < cutoff)
         )
+        session.execute(delete(AuditEntry).where(AuditEntry.created_at < cutoff))
         return int(result.rowcount or 0)
 
 
@@ -109,6 +115,52 @@ def purge_tracker(days: int, url: str, now: dt.datetime | None = None) -> int:
     return int(whole.rowcount or 0) + int(older_sessions.rowcount or 0)
 
 
+def purge_rejected(days: int, path: Path, now: dt.datetime | None = None) -> int:
+    """Drop the lines of the rejected-rows file (``buffer.SpillFile.rejected``) older than
+    ``days``; a line whose age cannot be read goes with the file's own age. The file is
+    rewritten privately (0600) and removed once empty. Returns the lines dropped."""
+    path = Path(path)
+    if not path.exists():
+        return 0
+    cutoff = (now or _utcnow()) - dt.timedelta(days=days)
+    file_is_old = dt.datetime.utcfromtimestamp(path.stat().st_mtime) < cutoff
+    kept: List[str] = []
+    dropped = 0
+    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            created = _created_at(line)
+            if (created < cutoff) if created is not None else file_is_old:
+                dropped += 1
+            else:
+                kept.append(line if line.endswith("\n") else line + "\n")
+    if not dropped:
+        return 0
+    if not kept:
+        path.unlink()
+        return dropped
+    temporary = path.with_name(f".{path.name}.purge")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, "".join(kept).encode("utf-8", "surrogateescape"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)
+    return dropped
+
+
+def _created_at(line: str) -> Optional[dt.datetime]:
+    try:
+        created = dt.datetime.fromisoformat(json.loads(line)["created_at"])
+    except Exception:  # a torn line, or a row written without a readable date
+        return None
+    if created.tzinfo is not None:  # stored naive in UTC; an aware one is compared in UTC
+        created = created.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return created
+
+
 class DailyPurge:
     """A daemon thread: purge now (after ``first_delay``), then every ``interval`` seconds."""
 
@@ -120,8 +172,10 @@ class DailyPurge:
         interval: float = DAY,
         first_delay: float = 60.0,
         clock: Callable[[], dt.datetime] = _utcnow,
+        rejected_path: Optional[Path] = None,
     ):
         self.days = days
+        self.rejected_path = rejected_path
         self.url = url
         self.tracker_url = tracker_url
         self.interval = interval
@@ -149,6 +203,8 @@ class DailyPurge:
         try:
             rows = purge(self.days, self.url, now=now)
             events = purge_tracker(self.days, self.tracker_url, now=now) if self.tracker_url else 0
+            if self.rejected_path is not None:
+                rows += purge_rejected(self.days, self.rejected_path, now=now)
         except Exception as exc:  # database away: try again at the next run
             logger.warning("定期清理失败（%s），下次再试。", exc.__class__.__name__)
             return

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import feedback as fb
-from bot.answer.normalize import normalize
+from bot.answer.normalize import normalize, valid_unicode
 from bot.questionlog.db import get_engine, session_scope
 from bot.questionlog.models import QuestionLogEntry
 from bot.questionlog.turns import LoggedTurn
@@ -47,8 +47,9 @@ TRANSIENT_MESSAGES = ("database is locked", "readonly database", "read-only", "d
 
 
 def _clean_text(value: Any) -> Any:
-    # PostgreSQL refuses NUL in text; nothing else in a message should ever be refused.
-    return value.replace("\x00", "") if isinstance(value, str) else value
+    # PostgreSQL refuses NUL in text, and no driver can encode a lone surrogate; nothing else in
+    # a message should ever be refused.
+    return valid_unicode(value).replace("\x00", "") if isinstance(value, str) else value
 
 
 def _string_limits() -> Dict[str, int]:

@@ -13,15 +13,19 @@ from __future__ import annotations
 import sys
 from typing import List, Optional
 
+from bot.logs import configure_logging
 from bot.rasa.patches import install_all
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     install_all()
-    from rasa.__main__ import main as rasa_main
+    import rasa.__main__ as rasa_cli
 
+    # the project's logging (bot.logs) where Rasa's CLI configures structlog: no applicant
+    # text below DEBUG (LOG_LEVEL, or the command's --debug / --quiet)
+    rasa_cli.configure_structlog = configure_logging
     sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
-    rasa_main()
+    rasa_cli.main()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from rasa.core.utils import AvailableEndpoints
 from rasa.shared.utils.common import class_from_module_path
 from rasa.utils.common import configure_logging_and_warnings, update_sanic_log_level
 
+from bot.logs import configure_logging
 from bot.rasa.config import pipeline_component_names
 from bot.rasa.handoff import MODEL_REFUSED_EXIT, CheckReport, write_status
 from bot.rasa.model_check import check_processor
@@ -95,9 +96,11 @@ def serve(spec: Dict[str, Any], started: Optional[float] = None) -> None:
 
 
 def configure_process() -> None:
-    """Logging and TensorFlow set up as ``rasa run`` sets them up."""
+    """Logging and TensorFlow set up as ``rasa run`` sets them up, then the project's logging
+    (``bot.logs``: structlog filtered by LOG_LEVEL, no applicant text below DEBUG)."""
     configure_logging_and_warnings(None, None, warn_only_once=True, filter_repeated_logs=True)
     rasa.utils.io.configure_colored_logging(None)
+    configure_logging()
     tf_env.setup_tf_environment()
 
 

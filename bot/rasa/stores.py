@@ -10,8 +10,10 @@ The keys are those Rasa 3.6 reads (rasa/core/tracker_store.py, rasa/core/lock_st
   (``TRACKER_MAX_SESSION_EVENTS``; see bot/rasa/trackers.py);
 * ``type: redis`` → ``RedisTrackerStore(host=url, port, db, username, password, use_ssl,
   record_exp)`` — conversations expire after the retention period;
-* ``type: redis`` → ``RedisLockStore(host=url, port, db, username, password, use_ssl,
-  key_prefix)``.
+* ``type: bot.rasa.locks.HeartbeatLockStore`` → Rasa's ``RedisLockStore(host=url, port, db,
+  username, password, use_ssl, key_prefix)`` with short tickets renewed while a message is
+  processed, so an instance that dies holds a conversation for seconds, not a minute
+  (bot/rasa/locks.py).
 
 Messages name the setting and the problem, never the password.
 """
@@ -30,6 +32,7 @@ SQL_BACKENDS = ("postgresql", "sqlite")
 LOCK_KEY_PREFIX = "shuangchuang"
 DAY_SECONDS = 24 * 3600
 BOUNDED_SQL_TRACKER_STORE = "bot.rasa.trackers.BoundedSQLTrackerStore"
+HEARTBEAT_LOCK_STORE = "bot.rasa.locks.HeartbeatLockStore"
 
 
 class StoreURLError(ValueError):
@@ -134,5 +137,6 @@ def lock_store_endpoint(url: Optional[str]) -> Optional[Dict[str, Any]]:
     if not url:
         return None
     endpoint = redis_endpoint(url, "LOCK_STORE_URL")
+    endpoint["type"] = HEARTBEAT_LOCK_STORE
     endpoint["key_prefix"] = LOCK_KEY_PREFIX
     return endpoint

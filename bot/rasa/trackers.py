@@ -40,7 +40,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any, List, Optional
+from pathlib import Path
+from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -51,6 +52,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Query, Session
+
+from bot.questionlog.db import private_file, secure_delete
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +131,14 @@ def create_event_indexes(engine: Engine) -> None:
             logger.warning("Could not create index %s on events: %s", name, exc)
 
 
+def _sqlite_file(options: Dict[str, Any]) -> Optional[Path]:
+    """The SQLite file of an SQL tracker store's options (``dialect: sqlite``, ``db``), if any."""
+    db = options.get("db")
+    if options.get("dialect") == "sqlite" and db and db != ":memory:":
+        return Path(str(db))
+    return None
+
+
 class BoundedSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` whose sessions hold at most about ``max_session_events`` events
     (endpoints.yml: ``type: bot.rasa.trackers.BoundedSQLTrackerStore``, ``max_session_events``)."""
@@ -135,7 +146,12 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
     def __init__(
         self, *args: Any, max_session_events: int = DEFAULT_MAX_SESSION_EVENTS, **kwargs: Any
     ) -> None:
+        sqlite_file = _sqlite_file(kwargs)
+        if sqlite_file is not None:
+            private_file(sqlite_file)  # 0600 before Rasa's engine creates it
         super().__init__(*args, **kwargs)
+        if sqlite_file is not None:
+            secure_delete(self.engine)
         self.max_session_events = int(max_session_events)
         create_event_indexes(self.engine)
 

@@ -96,10 +96,21 @@ class RestAssistant:
         ),
         ('/feedback{"helpful":"no","answer":"4711"}', '/feedback{"helpful":"no","answer":"4711"}'),
         (YES_WORD, '/feedback{"helpful":"yes"}'),  # typed by hand: the same intent
+        (  # feedback carries its verdict only: no slot can be set through it
+            '/feedback{"helpful":"no","answer":"4711","city":"长沙","sc_type":"高校"}',
+            '/feedback{"helpful":"no","answer":"4711"}',
+        ),
         (f" {NO_WORD}！", '/feedback{"helpful":"no"}'),
         (f"{YES_WORD}，截止时间是哪天？", None),  # a question that mentions the word is a question
     ],
-    ids=["button-yes", "button-no", "typed-yes", "typed-no-punctuated", "not-feedback"],
+    ids=[
+        "button-yes",
+        "button-no",
+        "typed-yes",
+        "extra-entities-dropped",
+        "typed-no-punctuated",
+        "not-feedback",
+    ],
 )
 async def test_rest_buttons_carry_the_payload_and_typing_the_word_works_the_same(
     rest_settings, http, sent, received
@@ -239,7 +250,7 @@ async def test_wechat_fallback_suggestions_are_links_and_numbers_still_work():
     ['a"b<c>d&e#f', "换行\n标题"],
 )
 def test_wechat_link_text_cannot_break_out_of_the_link(title):
-    from channels.wechat_reply import menu_link
+    from channels.wechat.reply import menu_link
 
     link = menu_link(title, 1)
     inner = link[len('<a href="') : link.index('">')]

@@ -11,13 +11,20 @@ import aiohttp
 import pytest
 
 from bot.settings import get_settings
+from channels.limits import rate_limited_reply
 from channels.privacy import MASKED_ID_CARD, MASKED_MOBILE, MAX_MESSAGE_CHARS, pseudonymous_id
 from tests.support.rest import Assistant, RestServer, send
 
 
 @pytest.fixture
 def rest_settings(monkeypatch, channel_settings):
-    for var in ("MAX_BODY_BYTES", "RATE_LIMIT_PER_MINUTE", "REDIS_URL"):
+    for var in (
+        "MAX_BODY_BYTES",
+        "RATE_LIMIT_PER_MINUTE",
+        "RATE_LIMIT_PER_ADDRESS_PER_MINUTE",
+        "TRUSTED_PROXIES",
+        "REDIS_URL",
+    ):
         monkeypatch.delenv(var, raising=False)
     get_settings.cache_clear()
     yield monkeypatch
@@ -52,8 +59,28 @@ async def test_rasa_gets_pseudonym_masked_text_and_the_servers_channel(rest_sett
     assert message.sender_id == pseudonymous_id("test-secret", "rest", "13812345678")
     assert message.text == f"我的身份证{MASKED_ID_CARD}，电话{MASKED_MOBILE}"
     assert message.input_channel == "rest"
-    assert message.metadata == {"channel_message_id": "client-42"}
+    client_id, digest = message.metadata["channel_message_id"].split("#")
+    assert list(message.metadata) == ["channel_message_id"]
+    assert client_id == "client-42" and re.fullmatch("[0-9a-f]{16}", digest)
     assert replies == [{"recipient_id": message.sender_id, "text": f"收到：{message.text}"}]
+
+
+async def test_a_reused_client_message_id_never_makes_two_questions_one(rest_settings, http):
+    assistant = Assistant()
+    sent = [
+        ("m-1", "申报截止时间是什么时候？"),
+        ("m-1", "材料交到哪里"),
+        ("m-1", "申报截止时间是什么时候？"),
+    ]
+    async with RestServer(assistant) as server:
+        for message_id, text in sent:
+            body = {"sender": "a", "message": text, "metadata": {"message_id": message_id}}
+            assert (await send(http, server.url, body))[0] == 200
+    first, other, retry = (m.metadata["channel_message_id"] for m in assistant.messages)
+    assert first != other  # another question under the same id: its own row
+    assert first == retry  # a retry: the same row (the question log stores it once)
+    assert first.startswith("m-1#") and other.startswith("m-1#")
+    assert "申报" not in first
 
 
 async def test_a_long_message_is_masked_before_it_is_cut(rest_settings, http):
@@ -170,3 +197,52 @@ async def test_streaming_replies_still_work(rest_settings, http):
         async with http.post(server.url + "?stream=true", data=body) as resp:
             lines = [json.loads(line) for line in (await resp.text()).splitlines() if line]
     assert [line["text"] for line in lines] == ["收到：你好"]
+
+
+# -- the per-address limit (RATE_LIMIT_PER_ADDRESS_PER_MINUTE, TRUSTED_PROXIES) -------------
+
+
+async def _send_as_many_senders(http, url, count: int, forwarded=None) -> list:
+    texts = []
+    for number in range(count):
+        headers = {"X-Forwarded-For": forwarded(number)} if forwarded else {}
+        body = {"sender": f"made-up-{number}", "message": "申报截止时间？"}
+        status, replies = await send(http, url, body, headers=headers)
+        assert status == 200
+        texts.append(replies[0]["text"])
+    return texts
+
+
+async def test_one_address_making_up_senders_is_limited_and_cannot_fake_its_address(
+    rest_settings, http
+):
+    rest_settings.setenv("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "3")
+    get_settings.cache_clear()
+    polite = rate_limited_reply()
+    assistant = Assistant()
+    async with RestServer(assistant) as server:
+        texts = await _send_as_many_senders(
+            http,
+            server.url,
+            5,
+            forwarded=lambda n: f"203.0.113.{n}",  # not from a trusted proxy
+        )
+    assert texts[3:] == [polite, polite] and polite not in texts[:3]
+    assert len(assistant.messages) == 3  # the NLU never saw the others
+
+
+async def test_behind_a_trusted_proxy_each_client_address_counts_apart(rest_settings, http):
+    rest_settings.setenv("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "2")
+    rest_settings.setenv("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")
+    get_settings.cache_clear()
+    assistant = Assistant()
+    async with RestServer(assistant) as server:
+        # client, then our own proxy chain: 10.1.2.3 forwarded to 127.0.0.1
+        texts = await _send_as_many_senders(
+            http, server.url, 4, forwarded=lambda n: f"198.51.100.{n}, 10.1.2.3"
+        )
+        assert rate_limited_reply() not in texts
+        same = await _send_as_many_senders(
+            http, server.url, 3, forwarded=lambda n: "198.51.100.77, 10.1.2.3"
+        )
+    assert same[2] == rate_limited_reply() and len(assistant.messages) == 6

@@ -5,15 +5,16 @@ does not answer, each instance keeps its own memory."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 
 import aiohttp
 import pytest
 
-from channels.telegram import TelegramInput
-from channels.telegram_updates import SeenUpdates, SharedSeenUpdates, make_seen_updates
-from channels.wechat_dedupe import TurnCache, make_turn_cache
+from channels.telegram.channel import TelegramInput
+from channels.telegram.updates import SeenUpdates, SharedSeenUpdates, make_seen_updates
+from channels.wechat.dedupe import TurnCache, make_turn_cache
 from tests.support.telegram_fakes import SECRET, TOKEN, ChannelServer, FakeBotAPI, message_update
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -129,3 +130,80 @@ async def test_one_telegram_update_delivered_to_two_instances_is_processed_once(
     assert not any(TOKEN.encode() in k for k in keys)
     client.delete(*keys)
     client.close()
+
+
+def _fast(channel: TelegramInput, claim_seconds: float) -> TelegramInput:
+    channel._seen.claim_seconds = claim_seconds
+    channel._seen.claim_ms = round(claim_seconds * 1000)
+    return channel
+
+
+def _forget(namespace_of: SharedSeenUpdates, *update_ids: int) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for update_id in update_ids:
+        client.delete(*namespace_of._keys(update_id)[:2])
+        client.hdel(namespace_of.pending_key, update_id)
+    client.close()
+
+
+@needs_redis
+@pytest.mark.usefixtures("channel_settings")
+async def test_an_update_whose_instance_died_before_answering_is_taken_over_once(api):
+    """The dead instance claimed the update (and answered the webhook 200), then died: its
+    claim lapses, another instance's sweep answers it — once, though Telegram (or nginx)
+    delivers it to that instance again meanwhile."""
+    update_id = int(uuid.uuid4().int % 10**9)
+    update = message_update(update_id, "截止时间")
+    dead = SharedSeenUpdates(REDIS_URL, namespace=TOKEN, claim_seconds=1)
+    assert await dead.claim(update_id, json.dumps(update)) is True  # then the process died
+    await dead.close()
+    assistant = Assistant()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    try:
+        async with (
+            ChannelServer(_fast(_channel(api), 1), assistant) as alive,
+            aiohttp.ClientSession() as http,
+        ):
+            async with http.post(f"{alive.url}/webhook", json=update, headers=headers) as again:
+                assert again.status == 200  # acknowledged: the update is someone's already
+            for _ in range(100):
+                if api.sent():
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1.2)  # another sweep: nothing is answered twice
+            assert await alive.channel._seen.orphans() == []
+        assert assistant.texts == ["截止时间"] and len(api.sent()) == 1
+    finally:
+        _forget(dead, update_id)
+
+
+@needs_redis
+@pytest.mark.usefixtures("channel_settings")
+async def test_a_slow_answer_keeps_its_claim_and_is_not_taken_over(api):
+    update_id = int(uuid.uuid4().int % 10**9)
+
+    async def slow(message) -> None:
+        await asyncio.sleep(2.5)  # two and a half claim lifetimes: the heartbeat renews it
+        await message.output_channel.send_response(message.sender_id, {"text": "慢慢答"})
+
+    other = Assistant()
+    first, second = _fast(_channel(api), 1), _fast(_channel(api), 1)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    try:
+        async with (
+            ChannelServer(first, slow) as one,
+            ChannelServer(second, other),
+            aiohttp.ClientSession() as http,
+        ):
+            update = message_update(update_id, "联系电话")
+            async with http.post(f"{one.url}/webhook", json=update, headers=headers) as r:
+                assert r.status == 200
+            for _ in range(100):
+                if api.sent():
+                    break
+                await asyncio.sleep(0.05)
+        assert other.texts == [] and api.sent_texts() == ["慢慢答"]
+    finally:
+        _forget(first._seen, update_id)

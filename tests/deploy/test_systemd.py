@@ -88,6 +88,7 @@ def test_every_service_runs_unprivileged_from_the_install_directory(name):
         ("shuangchuang-actions.service", "rasa_sdk"),
         ("shuangchuang-rasa@.service", "bot.rasa.main"),
         ("shuangchuang-console.service", "bot"),
+        ("shuangchuang-backup.service", "bot.ops.backup"),
     ],
 )
 def test_each_python_service_runs_a_module_of_this_project_or_its_venv(name, module):
@@ -131,7 +132,13 @@ def test_backups_run_on_a_timer():
     timer = UNITS["shuangchuang-backup.timer"]["Timer"]
     assert timer["OnCalendar"] and timer["Persistent"] == ["true"]
     backup = SERVICES["shuangchuang-backup.service"]["Service"]["ExecStart"][0]
-    assert "pg_dump --format=custom" in backup and '"$DATABASE_URL"' in backup
+    assert shlex.split(backup)[1:] == ["-m", "bot.ops.backup", "/var/lib/shuangchuang-backups"]
+    assert "DATABASE_URL" not in backup  # the password never on a command line
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_service_creates_its_files_for_its_owner_only(name):
+    assert SERVICES[name]["Service"]["UMask"] == ["0077"]
 
 
 def _installed_copy(tmp_path: Path) -> Path:

@@ -1,110 +1,46 @@
 """The staff console in a real browser: Debian's Chromium driven through chromedriver (selenium).
 
-The console runs as ``python -m bot console`` on a question log seeded with a week of turns
-through the real store, over a scratch copy of knowledge/ (KNOWLEDGE_DIR). No Rasa, no model.
-Screenshots of the main pages go to docs/screenshots/ (linked from the README).
+The console runs as ``python -m bot console`` serves it (``tests/support/console_server.py``:
+only publishing is played by a stand-in) on a question log seeded with a week of turns through
+the real store, over a scratch copy of knowledge/ (KNOWLEDGE_DIR); the test chat asks a stand-in
+of the assistant's NLU (``tests/support/fake_rasa_parse.py``). One console, one browser for the
+module. Every flow of the staff guide is played here, at 1280 px and at 375 px (a phone: nothing
+scrolls sideways, no text under 12 px); the screenshots go to docs/screenshots/.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import http.cookiejar
-import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Iterator
 
 import pytest
 
 from tests.e2e.conftest import PROJECT_DIR, free_port, wait_for
+from tests.support.console_e2e import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    FEEDBACK,
+    PASSWORD,
+    SINCE,
+    TURNS_PER_DAY,
+    UNTIL,
+    USER,
+    fetch,
+    layout,
+    log_in,
+    screenshot,
+    seed,
+    wait_url,
+)
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
-USER = "zhang.wei"
-PASSWORD = "a long e2e password"
-SINCE = dt.date(2026, 11, 16)
-UNTIL = dt.date(2026, 11, 22)
-FIRST_DAY = dt.date(2026, 11, 16)  # a week of traffic, Monday to Sunday (China time)
-# (topic, text, channel) asked on every day of the week, at 09:00–17:00 China time
-DAILY = [
-    ("deadline", "申报截止时间是什么时候", "wechat"),
-    ("submission_address", "材料交到哪里", "rest"),
-    ("materials", "要准备哪些材料", "telegram"),
-    ("fallback", "现场有没有停车位", "wechat"),
-    ("fallback", "现场有停车位吗", "rest"),
-    ("not_in_notice", "申报要交钱吗", "wechat"),
-]
-FEEDBACK = {"deadline": "yes", "materials": "no"}
-TURNS_PER_DAY = len(DAILY) + 1 + 2  # and one greeting, and a self-check started and finished
-
-
-def seed(url: str) -> int:
-    from bot.questionlog.store import write_rows
-
-    rows = []
-    for day in range(7):
-        date = FIRST_DAY + dt.timedelta(days=day)
-        for number, (topic, text, channel) in enumerate(DAILY + [(None, "你好", "rest")]):
-            local = dt.datetime.combine(date, dt.time(9 + number, 5 * day))
-            rows.append(
-                {
-                    "created_at": local - dt.timedelta(hours=8),  # stored in UTC
-                    "channel": channel,
-                    "sender_id": f"e2e_sender_{day}_{number % 2}",
-                    "channel_message_id": f"m{day}-{number}",
-                    "text": text,
-                    "topic": topic,
-                    "intent": topic or "greet",
-                    "reply": "（示例回复）",
-                    "latency_ms": 100 + 10 * number,
-                    "in_selfcheck": False,
-                    "feedback_offered": topic in FEEDBACK,
-                }
-            )
-        # “did it help?”: the deadline answer helped, the materials answer did not
-        for number, (topic, verdict) in enumerate(FEEDBACK.items()):
-            answered = next(i for i, item in enumerate(DAILY) if item[0] == topic)
-            rows.append(
-                {
-                    "created_at": dt.datetime.combine(date, dt.time(9 + answered, 5 * day, 30))
-                    - dt.timedelta(hours=8),
-                    "channel": DAILY[answered][2],
-                    "sender_id": f"e2e_sender_{day}_{answered % 2}",
-                    "channel_message_id": f"f{day}-{number}",
-                    "text": "有帮助" if verdict == "yes" else "没帮助",
-                    "feedback": verdict,
-                    "feedback_for": f"m{day}-{answered}",
-                    "in_selfcheck": False,
-                }
-            )
-        for number, event in enumerate(("start", "complete")):
-            rows.append(
-                {
-                    "created_at": dt.datetime.combine(date, dt.time(20, number))
-                    - dt.timedelta(hours=8),
-                    "channel": "wechat",
-                    "sender_id": f"wx_e2e_selfcheck_{day}",
-                    "channel_message_id": f"s{day}-{number}",
-                    "text": "我想自测" if event == "start" else "企业",
-                    "intent": "selfcheck" if event == "start" else "inform",
-                    "reply": "（示例回复）",
-                    "latency_ms": 120,
-                    "in_selfcheck": True,
-                    "selfcheck_event": event,
-                    "slots": json.dumps({"sc_direction": "rongtong_chuangxin"}),
-                }
-            )
-    return write_rows(rows, url)
+EDITOR, EDITOR_PASSWORD = "wu.min", "an editor password"
+NLU_TOKEN = "e2e-nlu-token"
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +50,7 @@ def console(tmp_path_factory) -> Iterator[dict]:
     shutil.copytree(PROJECT_DIR / "knowledge", knowledge)
     url = f"sqlite:///{workdir / 'question_log.db'}"
     assert seed(url) == 7 * (TURNS_PER_DAY + len(FEEDBACK))
-    port = free_port()
+    port, nlu_port = free_port(), free_port()
     env = dict(
         os.environ,
         DATABASE_URL=url,
@@ -122,21 +58,30 @@ def console(tmp_path_factory) -> Iterator[dict]:
         CONSOLE_SECRET="e2e-console-secret",
         QUESTION_LOG_SECRET="e2e-secret",
         PYTHONDONTWRITEBYTECODE="1",
+        PORT=str(nlu_port),  # where the test chat finds "the assistant"
+        RASA_API_TOKEN=NLU_TOKEN,
+        BOT_TODAY="2021-11-20",
+        FAKE_PUBLISH_GO=str(workdir / "go"),
     )
-    adduser = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "adduser", USER],
-        input=PASSWORD + "\n",
-        text=True,
-        capture_output=True,
-        cwd=PROJECT_DIR,
-        env=env,
-        timeout=60,
-    )
-    assert adduser.returncode == 0, adduser.stderr
+    for name, password, role in ((USER, PASSWORD, "admin"), (EDITOR, EDITOR_PASSWORD, "editor")):
+        adduser = subprocess.run(
+            [sys.executable, "-m", "bot", "console", "adduser", name, "--role", role],
+            input=password + "\n",
+            text=True,
+            capture_output=True,
+            cwd=PROJECT_DIR,
+            env=env,
+            timeout=60,
+        )
+        assert adduser.returncode == 0, adduser.stderr
     log = workdir / "console.log"
     with log.open("wb") as out:
+        nlu = subprocess.Popen(
+            [sys.executable, "tests/support/fake_rasa_parse.py", str(nlu_port), NLU_TOKEN],
+            cwd=PROJECT_DIR,
+        )
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "console", "--port", str(port)],
+            [sys.executable, "-m", "tests.support.console_server", str(port), str(workdir)],
             cwd=PROJECT_DIR,
             env=env,
             stdout=out,
@@ -145,10 +90,16 @@ def console(tmp_path_factory) -> Iterator[dict]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/login", process, log, timeout=60, what="console")
-        yield {"base": base, "knowledge": knowledge, "downloads": workdir / "downloads"}
+        yield {
+            "base": base,
+            "knowledge": knowledge,
+            "downloads": workdir / "downloads",
+            "go": workdir / "go",
+        }
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        for child in (process, nlu):
+            child.terminate()
+            child.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -182,41 +133,6 @@ def browser(console):
         yield driver
     finally:
         driver.quit()
-
-
-def screenshot(driver, name: str, width: int = 1280) -> None:
-    """The whole page at ``width`` pixels into docs/screenshots/."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    driver.set_window_size(width, 1000)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(width, min(max(height + 120, 600), 6000))
-    driver.save_screenshot(str(SCREENSHOTS / name))
-    driver.set_window_size(1280, 1000)
-
-
-def wait_url(driver, pattern: str) -> str:
-    """The browser's address once it matches ``pattern`` (after a click that navigates)."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(driver, 20).until(lambda d: re.search(pattern, d.current_url))
-    return driver.current_url
-
-
-def fetch(url: str, data: dict | None = None, cookie: str | None = None):
-    """(status, final url, body) without the browser; redirects are followed."""
-    request = urllib.request.Request(
-        url, data=urllib.parse.urlencode(data).encode() if data is not None else None
-    )
-    if cookie:
-        request.add_header("Cookie", cookie)
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-    )
-    try:
-        with opener.open(request, timeout=30) as response:
-            return response.status, response.url, response.read().decode("utf-8")
-    except urllib.error.HTTPError as error:
-        return error.code, url, error.read().decode("utf-8", "replace")
 
 
 def test_unauthenticated_access_is_refused(console):
@@ -308,7 +224,7 @@ def test_the_whole_round(console, browser):
     # one question in its conversation (by row id; the pseudonymous id is nowhere)
     link = browser.find_element(By.CSS_SELECTOR, "a.conversation-link")
     link.click()
-    wait_url(browser, r"/conversation/\d+$")
+    wait_url(browser, r"/conversation/\d+#turn-\d+$")
     assert "e2e_sender" not in browser.page_source
     assert browser.find_elements(By.CSS_SELECTOR, ".turn.here")
     assert len(browser.find_elements(By.CSS_SELECTOR, ".turn")) == 3  # the sender's day
@@ -330,3 +246,154 @@ def test_the_whole_round(console, browser):
         assert fetch(base + "/review/decide", data, cookie)[0] == 403
     browser.get(base + "/audit")
     assert "申报要交钱吗" not in browser.find_element(By.ID, "audit").text
+
+
+def test_try_chat(console, browser):
+    """试答: the production decision on the live knowledge, with its clause and how chosen."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(console["base"] + "/try")
+    browser.find_element(By.ID, "q").send_keys("申报截止时间是什么时候？")
+    browser.find_element(By.ID, "ask").click()
+    wait_url(browser, r"/try\?q=")
+    answer = browser.find_element(By.CSS_SELECTOR, ".card.answer")
+    assert "2021年11月28日" in answer.find_element(By.CSS_SELECTOR, ".reply").text
+    assert answer.find_element(By.CSS_SELECTOR, ".clause").text == "四、2"
+    assert "FAQ" in answer.find_element(By.CSS_SELECTOR, ".mechanism").text
+    screenshot(browser, "console-try.png")
+
+
+def test_edit_try_the_draft_and_save(console, browser):
+    """编辑: a refused answer keeps what was typed; a draft is tried unsaved; saving is live."""
+    from selenium.webdriver.common.by import By
+
+    base, faq = console["base"], console["knowledge"] / "faq.yml"
+    browser.get(base + "/knowledge")
+    browser.find_element(By.ID, "edit-faq-submission_address").click()
+    wait_url(browser, r"/knowledge/faq/submission_address$")
+    answer = browser.find_element(By.ID, "answer")
+    original = answer.get_attribute("value")
+    answer.clear()
+    answer.send_keys(original + "请致电 0731-12345678。")  # a phone must be a {name}
+    browser.find_element(By.ID, "save").click()
+    assert "没有保存" in browser.find_element(By.ID, "problems").text
+    assert "0731-12345678" in browser.find_element(By.ID, "answer").get_attribute("value")
+    assert browser.find_elements(By.CSS_SELECTOR, "#field-answer.field-bad")
+    screenshot(browser, "console-edit-refused.png")
+    before = faq.read_bytes()
+    answer = browser.find_element(By.ID, "answer")
+    answer.clear()
+    answer.send_keys(original.replace("，地址", "（请提前电话预约），地址", 1))
+    browser.find_element(By.ID, "try-draft").click()
+    assert "草稿" in browser.find_element(By.ID, "draft").text
+    assert "请提前电话预约" in browser.find_element(By.CSS_SELECTOR, ".card.answer .reply").text
+    assert faq.read_bytes() == before
+    screenshot(browser, "console-edit-try.png")
+    browser.find_element(By.ID, "save").click()
+    saved = browser.find_element(By.ID, "saved")
+    assert "已保存" in saved.text and "不需要发布" in saved.text
+    assert "请提前电话预约" in faq.read_text(encoding="utf-8")
+    screenshot(browser, "console-edit-saved.png")
+
+
+def test_review_in_bulk(console, browser):
+    """待审: tick several groups, one decision for all."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(f"{console['base']}/review?since={SINCE.isoformat()}&until={UNTIL.isoformat()}")
+    before = int(browser.find_element(By.ID, "pending-count").text)
+    picks = browser.find_elements(By.CSS_SELECTOR, "input.pick")
+    assert len(picks) == before >= 2
+    assert "没帮助" in browser.page_source  # the materials answer applicants marked unhelpful
+    for pick in picks[:2]:
+        pick.click()
+    Select(browser.find_element(By.ID, "bulk-action")).select_by_value("ignore")
+    screenshot(browser, "console-review-bulk.png")
+    browser.find_element(By.ID, "bulk-submit").click()
+    assert "已完成" in browser.find_element(By.ID, "result").text
+    assert int(browser.find_element(By.ID, "pending-count").text) == before - 2
+
+
+def test_publish_with_progress(console, browser):
+    """发布: stages with elapsed and remaining time, live; a plain summary; who and why."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(console["base"] + "/publish")
+    browser.find_element(By.ID, "note").send_keys("加了停车相关问法")
+    browser.find_element(By.ID, "publish").click()
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "li.stage.running"))
+    assert "约剩" in browser.find_element(By.ID, "stages").text
+    assert browser.find_element(By.ID, "remaining").text
+    screenshot(browser, "console-publish-progress.png")
+    console["go"].touch()  # the stand-in finishes training
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "publish-result"))
+    assert "发布成功" in browser.find_element(By.ID, "publish-result").text
+    screenshot(browser, "console-publish.png")
+    browser.get(console["base"] + "/audit")
+    assert "加了停车相关问法" in browser.find_element(By.ID, "audit").text
+
+
+def test_history_diff_and_revert(console, browser):
+    """历史: versions with names, a diff, revert."""
+    from selenium.webdriver.common.by import By
+
+    base, faq = console["base"], console["knowledge"] / "faq.yml"
+    browser.get(base + "/history")
+    versions = browser.find_elements(By.CSS_SELECTOR, ".card.version")
+    assert USER in versions[0].text and "当前" in versions[0].text
+    screenshot(browser, "console-history.png")
+    versions[0].find_element(By.LINK_TEXT, "查看改动").click()
+    assert browser.find_elements(By.CSS_SELECTOR, ".diff .add")
+    screenshot(browser, "console-version.png")
+    browser.get(base + "/history")
+    browser.find_elements(By.CSS_SELECTOR, ".card.version")[1].find_element(
+        By.CSS_SELECTOR, "button.revert"
+    ).click()
+    assert "已完成" in browser.find_element(By.ID, "result").text
+    assert "请提前电话预约" not in faq.read_text(encoding="utf-8")
+
+
+PAGES = ("/report", "/review", "/knowledge", "/knowledge/faq/deadline", "/try?q=截止时间",
+         "/publish", "/history", "/audit", "/accounts")  # fmt: skip
+
+
+def test_every_page_fits_a_phone_and_a_desk(console, browser):
+    """375 px: no sideways scrolling, no text under 12 px (charts as bars, tables as cards)."""
+    base = console["base"]
+    for path in PAGES:
+        browser.get(f"{base}{path}{'&' if '?' in path else '?'}since={SINCE}&until={UNTIL}")
+        for width in (375, 1280):
+            overflow, smallest, text = layout(browser, width)
+            assert overflow <= 0, (path, width, overflow)
+            if width == 375:
+                assert smallest >= 12, (path, smallest, text)
+    browser.get(f"{base}/report?since={SINCE}&until={UNTIL}")
+    screenshot(browser, "console-report-phone.png", 375)
+    browser.get(f"{base}/review?since={SINCE}&until={UNTIL}")
+    screenshot(browser, "console-review-phone.png", 375)
+    browser.get(f"{base}/audit")
+    screenshot(browser, "console-audit-phone.png", 375)
+    browser.set_window_size(1280, 1000)
+
+
+def test_an_editor_edits_but_does_not_publish(console, browser):
+    """角色: an editor sees no publish button and no accounts; the refusal is audited."""
+    from selenium.webdriver.common.by import By
+
+    base = console["base"]
+    log_in(browser, base, EDITOR, EDITOR_PASSWORD)
+    assert "编辑" in browser.find_element(By.CSS_SELECTOR, "header .who").text
+    assert not browser.find_elements(By.LINK_TEXT, "账号")
+    browser.get(base + "/publish")
+    assert not browser.find_elements(By.ID, "publish")
+    assert browser.find_element(By.ID, "publish-not-allowed")
+    browser.get(base + "/accounts")
+    assert "需要“管理员”权限" in browser.find_element(By.ID, "denied").text
+    log_in(browser, base, USER, PASSWORD)
+    browser.get(base + "/accounts")
+    assert EDITOR in browser.find_element(By.ID, "accounts").text
+    screenshot(browser, "console-accounts.png")
+    browser.get(base + "/audit")
+    assert "无权限" in browser.find_element(By.ID, "audit").text

@@ -43,6 +43,6 @@ async def send(http: aiohttp.ClientSession, url: str, body: Any, **kwargs: Any):
     data = body if plain else json.dumps(body, ensure_ascii=False)
     if isinstance(data, bytes) and len(data) > 1_000_000:
         data = io.BytesIO(data)  # aiohttp warns about large raw bytes
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **kwargs.pop("headers", {})}
     async with http.post(url, data=data, headers=headers, **kwargs) as resp:
         return resp.status, await resp.json(content_type=None)

@@ -21,7 +21,7 @@ from aiohttp import web
 from rasa.core.channels.channel import register
 from sanic import Sanic
 
-from channels.telegram import TelegramInput
+from channels.telegram.channel import TelegramInput
 
 TOKEN = "123456:TEST-token"
 BOT_ID = 999

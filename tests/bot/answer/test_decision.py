@@ -25,6 +25,7 @@ from bot.names import (
     ACTION_ANSWER,
     ACTION_FALLBACK_ANSWER,
     FEEDBACK,
+    LAST_ENTITIES,
     LAST_TOPIC,
     NLU_FALLBACK,
     SELFCHECK_FORM,
@@ -100,12 +101,14 @@ def test_a_clause_the_router_found_is_quoted_with_its_number(kb):
         "notice_clause",
         "二（三）",
     )
-    assert quote in decision.text and decision.slots == {LAST_TOPIC: "notice_clause"}
+    assert quote in decision.text
+    assert decision.slots == {LAST_TOPIC: "notice_clause", LAST_ENTITIES: {}}
 
 
 def test_an_answer_sets_the_topic_and_offers_feedback_once(kb):
     first = decide(kb, parsed("长沙几个", "quota", entities=[("city", "长沙市")]), Context(), DAY)
-    assert first.slots == {LAST_TOPIC: "quota"} and first.clause
+    assert first.slots == {LAST_TOPIC: "quota", LAST_ENTITIES: {"city": ["长沙市"]}}
+    assert first.clause
     assert len(first.buttons) == 2 and all("/feedback" in b["payload"] for b in first.buttons)
     follow = decide(
         kb,
@@ -135,11 +138,24 @@ def test_unsure_model_offers_the_topics_it_considered(kb):
         {"name": "deadline", "confidence": 0.4},
         {"name": "submission_address", "confidence": 0.3},
     ]
-    message = parsed("那个什么时候", NLU_FALLBACK, 0.6, ranking=ranking)
+    message = parsed("那个什么时候交，交到哪里", NLU_FALLBACK, 0.6, ranking=ranking)
     decision = decide(kb, message, Context(), DAY)
     assert decision.mechanism == FALLBACK and len(decision.choices) == 2
     assert [b["title"] for b in decision.buttons] == list(decision.choices)
     assert decision.slots == {}
+    # the choices are in the text too (REST shows no buttons)
+    assert all(f"{n}. {q}" in decision.text for n, q in enumerate(decision.choices, 1))
+
+
+def test_unsure_model_offers_no_topic_the_question_does_not_fit(kb):
+    ranking = [
+        {"name": NLU_FALLBACK, "confidence": 0.6},
+        {"name": "attachments", "confidence": 0.4},
+        {"name": "quota", "confidence": 0.3},
+    ]
+    message = parsed("窗口周几开门", NLU_FALLBACK, 0.6, ranking=ranking)
+    decision = decide(kb, message, Context(), DAY)
+    assert decision.mechanism == FALLBACK and decision.choices == () and decision.buttons == ()
 
 
 def test_dialogue_steps_are_left_to_the_dialogue(kb):
@@ -151,3 +167,11 @@ def test_the_action_rasa_chose_wins_over_the_intent(kb):
     message = parsed("截止", "deadline", confidence=0.2)
     decision = decide(kb, message, Context(), DAY, action=ACTION_FALLBACK_ANSWER)
     assert decision.mechanism == FALLBACK
+
+
+@pytest.mark.parametrize("part, short", [(0, False), (1, False), (2, True), (3, True)])
+def test_later_answers_of_several_questions_name_their_clause_briefly(kb, part, short):
+    decision = decide(kb, parsed("纸质材料要交几份", "copies"), Context(question_part=part), DAY)
+    title = kb.notice.notice.title
+    assert decision.clause and (title not in decision.text) == short
+    assert decision.clause in decision.text.splitlines()[-1]  # the source is always named

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.answer.normalize import (
     MAX_CHARS,
@@ -10,6 +12,7 @@ from bot.answer.normalize import (
     canonical_char,
     canonical_with_offsets,
     normalize,
+    valid_unicode,
 )
 
 
@@ -52,3 +55,53 @@ def test_knowledge_text_is_normalised_whole():
     text = "申報材料　" * 200  # 1,000 characters: a clause, or all questions of a FAQ entry
     assert normalize(text, limit=None) == ("申报材料 " * 200).strip()
     assert normalize(text, limit=10) == "申报材料 申报材料 "[:10]
+
+
+# -- valid_unicode: what every channel does first ----------------------------------
+
+
+def _noncharacter(code: int) -> bool:
+    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+
+
+def _expected(text: str) -> str:
+    """Written out independently: a high surrogate + low surrogate is one character, any
+    other surrogate goes, and so does every noncharacter."""
+    out, index = [], 0
+    while index < len(text):
+        code = ord(text[index])
+        nxt = ord(text[index + 1]) if index + 1 < len(text) else 0
+        if 0xD800 <= code <= 0xDBFF and 0xDC00 <= nxt <= 0xDFFF:
+            code = 0x10000 + ((code - 0xD800) << 10) + (nxt - 0xDC00)
+            index += 1
+        index += 1
+        if not (0xD800 <= code <= 0xDFFF or _noncharacter(code)):
+            out.append(chr(code))
+    return "".join(out)
+
+
+@given(st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF)))
+def test_valid_unicode_can_always_be_encoded_and_keeps_every_valid_character(text):
+    clean = valid_unicode(text)
+    clean.encode("utf-8")  # never raises
+    assert clean == _expected(text)
+
+
+@given(st.lists(st.sampled_from(["截", "\ud800", "\udc00", "\ud83d", "\ude00", "\ufffe", "a"])))
+def test_valid_unicode_on_surrogate_soup(pieces):
+    text = "".join(pieces)
+    assert valid_unicode(text) == _expected(text)
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("截止\ud800时间", "截止时间"),
+        ("\udc00截止", "截止"),
+        ("\ud83d\ude00", "\U0001f600"),  # a surrogate pair (two JSON escapes) is one emoji
+        ("a\ufffeb\uffffc\U0010fffe", "abc"),
+        ("plain", "plain"),
+    ],
+)
+def test_valid_unicode_examples(raw, clean):
+    assert valid_unicode(raw) == clean

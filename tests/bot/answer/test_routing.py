@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer.normalize import normalize
+from bot.answer.replies import NOTICE_CLAUSE
 from bot.answer.routing import QuestionRouter, apply_route
 from bot.names import NLU_FALLBACK
 
@@ -189,3 +190,48 @@ def test_blocked_words_get_the_fixed_reply_and_are_never_repeated(router, kb):
 def test_the_footer_answers_footer_questions_only(router, question, model, topic):
     route = router.route(normalize(question), model)
     assert route is not None and route.intent == topic
+
+
+@pytest.mark.parametrize(
+    "question, model, intent",
+    [
+        # a word of the introduction, the reason or the thanks is never the subject
+        (
+            "老师您好，我是株洲市芦淞区一家电子公司办公室的小刘，想确认下株洲最多能推荐几家？谢谢",
+            model_says("quota", 0.7),
+            "quota",
+        ),
+        ("老师好，平时管食堂后勤，纸质的要准备几套", model_says("copies", 0.7), "copies"),
+        # the question itself names what the notice does not regulate
+        ("我是财务，想问下申报要交报名费吗", model_says("materials", 0.9), "not_in_notice"),
+        # asked as small talk, but a question with one topic's keyword
+        ("在几楼", model_says("greet", 0.95), "submission_address"),
+    ],
+)
+def test_only_what_is_asked_is_routed(router, question, model, intent):
+    route = router.route(normalize(question), model)
+    assert (route.intent if route else model[0]["name"]) == intent
+
+
+@pytest.mark.parametrize(
+    "question, clause",
+    [
+        # the distinctive word's clause, not a neighbour with more common words
+        ("创业就业方向重点支持哪些群体开展创新创业", "二（一）"),
+    ],
+)
+def test_a_quoted_clause_contains_the_distinctive_word(router, question, clause):
+    route = router.route(normalize(question), model_says("directions", 0.6))
+    assert route is not None and (NOTICE_CLAUSE, clause) in route.entities
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "分给我们市的名额一定要用满吗",  # 一定 (must) is not the clause's 一定规模
+        "现在这个2021年度的省双创示范基地怎么样",  # 年度, 示范 only match the title
+    ],
+)
+def test_no_clause_is_quoted_for_common_words(router, question):
+    route = router.route(normalize(question), model_says("inform", 0.3))
+    assert route is None or route.mechanism not in ("distinctive_term", "clause_search")

@@ -8,6 +8,7 @@ import pytest
 
 from bot.cli import build_parser
 from bot.cli import console as cli
+from bot.cli import main as cli_main
 from bot.console import store
 from tests.bot.questionlog.conftest import db_url, postgres_schema  # noqa: F401
 
@@ -73,3 +74,21 @@ def test_serve_runs_the_app_with_the_settings(monkeypatch, tmp_path, capsys):
     assert (host, port) == ("127.0.0.1", 5010) and config.secret == "k"
     out = capsys.readouterr().out
     assert "secret" not in out and "db.example/ql" in out
+
+
+def test_roles_from_the_command_line_are_audited(db_url, capsys):  # noqa: F811
+
+    assert cli.adduser("wang.fang", db_url, io.StringIO("a long password\n"), "publisher") == 0
+    assert "（发布）" in capsys.readouterr().out
+    assert cli_main(["console", "role", "wang.fang", "admin", "--database-url", db_url]) == 0
+    assert "角色 发布 → 管理员" in capsys.readouterr().out
+    assert cli_main(["console", "role", "wang.fang", "--disable", "--database-url", db_url]) == 0
+    assert cli_main(["console", "users", "--database-url", db_url]) == 0
+    assert "wang.fang  管理员（admin）（已停用）" in capsys.readouterr().out
+    assert cli_main(["console", "role", "nobody", "editor", "--database-url", db_url]) == 1
+    audit = [(e.username.startswith("cli:"), e.target, e.detail) for e in store.recent(10, db_url)]
+    assert (True, "wang.fang", "停用") in audit and (
+        True,
+        "wang.fang",
+        "新建账号，角色 publisher",
+    ) in audit

@@ -12,7 +12,7 @@ import yaml
 from bot.cli import main as cli_main
 from bot.kb.load import load_menu
 from bot.kb.menu import Menu
-from channels.wechat import WeChatInput
+from channels.wechat.channel import WeChatInput
 from tests.support.wechat_fakes import AES_KEY, APPID, TOKEN, FakeBot, make_channel, serve_channel
 
 
@@ -188,7 +188,13 @@ def test_rasa_can_load_the_channel_from_credentials_yml(wechat_env, tmp_path: Pa
     credentials = tmp_path / "credentials.yml"
     credentials.write_text(
         yaml.safe_dump(
-            {"channels.wechat.WeChatInput": {"token": TOKEN, "aes_key": AES_KEY, "appid": APPID}}
+            {
+                "channels.wechat.channel.WeChatInput": {
+                    "token": TOKEN,
+                    "aes_key": AES_KEY,
+                    "appid": APPID,
+                }
+            }
         ),
         encoding="utf-8",
     )

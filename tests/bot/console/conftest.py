@@ -20,7 +20,7 @@ USER = "li.ming"
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 # stands in for python -m bot publish (which trains a model for minutes)
-FAKE_PUBLISH = [sys.executable, "-c", "print('training… done'); print('switched to the new model')"]
+FAKE_PUBLISH = [sys.executable, "-m", "tests.support.fake_publish"]
 
 
 def csrf_of(html: str) -> str:
@@ -32,7 +32,7 @@ def csrf_of(html: str) -> str:
 @pytest.fixture
 def config(db_url, knowledge_copy, tmp_path) -> ConsoleConfig:  # noqa: F811
     write_rows(ROWS, db_url)
-    store.add_user(USER, PASSWORD, db_url)
+    store.add_user(USER, PASSWORD, db_url, role=store.ADMIN)
     return ConsoleConfig(
         database_url=db_url,
         knowledge_dir=knowledge_copy,

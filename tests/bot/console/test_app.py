@@ -3,7 +3,6 @@ publish."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 
@@ -11,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.console import store
-from bot.console.app import PUBLISHER, create_app
+from bot.console.app import create_app
 from bot.console.auth import COOKIE
 from bot.kb.load import load_knowledge
 from bot.questionlog.stats import compute, load_rows
@@ -25,7 +24,7 @@ RANGE = f"since={SINCE.isoformat()}&until={UNTIL.isoformat()}"
 
 
 def concrete(path: str) -> str:
-    return re.sub(r"\{row_id[^}]*\}", "1", re.sub(r"\{fmt[^}]*\}", "xlsx", path))
+    return re.sub(r"\{[^}]*\}", "1", re.sub(r"\{fmt[^}]*\}", "xlsx", path))
 
 
 def routes(config):
@@ -174,6 +173,29 @@ async def test_report_explains_a_bad_range(staff, query, note):
     assert note in await (await staff.get("/report?" + query)).text()
 
 
+@pytest.mark.parametrize(
+    ("path", "note"),
+    [
+        ("/report?until=9999-12-31", "超出范围"),
+        ("/report?since=0001-01-01&until=0001-01-02", "超出范围"),
+        ("/report?since=2026-13-01", "日期格式不对"),
+        ("/report.csv?until=9999-12-31", "超出范围"),
+        ("/review?since=1999-12-31", "超出范围"),
+        ("/conversation/99999999999999999999999", "不存在"),
+        ("/conversation/9223372036854775808", "不存在"),
+    ],
+)
+async def test_out_of_range_queries_get_400_in_chinese(staff, path, note):
+    response = await staff.get(path)
+    assert response.status == 400, path
+    assert note in await response.text()
+
+
+async def test_an_unknown_row_is_a_404_in_chinese(staff):
+    response = await staff.get("/conversation/9223372036854775807")
+    assert response.status == 404 and "没有编号为" in await response.text()
+
+
 async def test_downloads(staff):
     response = await staff.get("/report.xlsx?" + RANGE)
     assert response.status == 200
@@ -246,7 +268,11 @@ async def test_a_decision_the_check_refuses_changes_nothing(staff, config):
         },
     )
     html = await response.text()
-    assert "未完成" in html and "知识库没有改动" in html
+    assert response.status == 422 and "没有处理" in html and "知识库没有改动" in html
+    # what was typed is still there, its form open, the refused field marked
+    assert "请拨打 0731-12345678 咨询。</textarea>" in html and 'value="canteen"' in html
+    assert '<details class="new-faq" open>' in html
+    assert '<div class="field-bad"><label>回答' in html
     assert (config.knowledge_dir / "faq.yml").read_text(encoding="utf-8") == before
     assert 'id="pending-count">2<' in html
     [entry] = [e for e in store.recent(url=config.database_url) if e.action == store.NEW_FAQ]
@@ -279,7 +305,7 @@ async def test_incomplete_forms_are_explained(staff, form, problem):
             "/review/decide", data={"csrf": token, **BACK, "key": "食堂几点开饭", **form}
         )
     ).text()
-    assert problem in html and "未完成" in html
+    assert problem in html and "没有处理" in html
 
 
 async def test_new_faq_and_not_in_notice_and_ignore(staff, config):
@@ -342,22 +368,6 @@ async def test_conversation_shows_feedback_as_a_verdict_not_its_payload(staff, c
     assert "/feedback" not in html and "helpful" not in html
 
 
-async def test_publish_runs_in_the_background_and_is_recorded(staff, config):
-    store.record(USER, store.ADD_SIMILAR, "k", "{}", True, config.database_url)
-    page = await (await staff.get("/publish")).text()
-    assert 'id="unpublished-count">1<' in page
-    response = await staff.post("/publish", data={"csrf": csrf_of(page)}, allow_redirects=False)
-    assert response.status == 303
-    publisher = staff.server.app[PUBLISHER]
-    await asyncio.to_thread(publisher.wait, 30)
-    page = await (await staff.get("/publish")).text()
-    assert "发布完成" in page and "switched to the new model" in page
-    assert "没有尚未发布的修改" in page
-    actions = [e.action for e in store.recent(url=config.database_url)]
-    assert actions[:2] == [store.PUBLISH_DONE, store.PUBLISH]
-    assert store.unpublished(config.database_url) == []
-
-
 async def test_a_new_faq_entry_from_a_group(staff, config):
     _, token = await review(staff)
     response = await staff.post(
@@ -381,9 +391,9 @@ async def test_a_new_faq_entry_from_a_group(staff, config):
 
 
 async def test_a_long_queue_shows_the_most_frequent_groups(staff, monkeypatch):
-    from bot.console import app
+    from bot.console import review as review_pages
 
-    monkeypatch.setattr(app, "SHOWN_GROUPS", 1)
+    monkeypatch.setattr(review_pages, "SHOWN_GROUPS", 1)
     html, _ = await review(staff)
     assert 'id="pending-count">2<' in html and "最常见的 1 组" in html
     assert html.count('class="card group"') == 1

@@ -92,3 +92,34 @@ def test_log_out_and_a_new_password_end_open_sessions(db_url):  # noqa: F811
     assert not store.is_active("li.ming", after_logout, db_url)
     assert store.is_active("li.ming", time.time(), db_url)
     store.end_sessions("nobody", db_url)  # no such account: nothing to do
+
+
+def test_roles_are_cumulative_and_changes_end_sessions(db_url):  # noqa: F811
+    assert store.add_user("wang.fang", "long enough pw", db_url) is True
+    assert store.active_role("wang.fang", url=db_url) == store.EDITOR
+    assert store.may(store.ADMIN, store.PUBLISHER) and store.may(store.PUBLISHER, store.EDITOR)
+    assert not store.may(store.EDITOR, store.PUBLISHER) and not store.may(None, store.EDITOR)
+    issued = store.utcnow().timestamp() - 1
+    assert store.set_role("wang.fang", store.PUBLISHER, url=db_url) == "角色 编辑 → 发布"
+    assert store.active_role("wang.fang", url=db_url) == store.PUBLISHER
+    assert store.active_role("wang.fang", issued, url=db_url) is None  # log in again
+    assert store.set_role("wang.fang", disabled=True, url=db_url) == "停用"
+    assert store.active_role("wang.fang", url=db_url) is None
+    assert [(a.username, a.role, a.disabled) for a in store.accounts(db_url)] == [
+        ("wang.fang", store.PUBLISHER, True)
+    ]
+    with pytest.raises(store.AccountError, match="角色只能是"):
+        store.set_role("wang.fang", "root", url=db_url)
+    with pytest.raises(store.AccountError, match="没有账号"):
+        store.set_role("nobody", store.EDITOR, url=db_url)
+
+
+def test_old_audit_entries_are_purged_with_the_question_log(db_url):  # noqa: F811
+    import datetime as dt
+
+    from bot.questionlog.purge import purge
+
+    store.record("li.ming", store.LOGIN, "127.0.0.1", "", True, db_url)
+    later = store.utcnow() + dt.timedelta(days=31)
+    purge(30, db_url, now=later)
+    assert store.recent(10, db_url) == []

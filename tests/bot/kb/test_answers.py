@@ -101,8 +101,9 @@ def test_follow_up_topic(kb, intent, last_topic, entities, expected):
     assert choose_topic(intent, last_topic, entities, {e.id for e in kb.faq}) == expected
 
 
-def parse(*ranking):
+def parse(*ranking, text="评审流程是怎样的，截止几份找谁"):
     return {
+        "text": text,
         "intent": {"name": "nlu_fallback"},
         "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.5}]
         + [{"name": name, "confidence": confidence} for name, confidence in ranking],
@@ -123,6 +124,12 @@ def parse(*ranking):
             ["申报截止时间是什么时候？", "纸质材料要交几份？", "咨询电话和联系人是谁？"],
         ),
         ({}, []),
+        # a topic the question shares no specific word with is no choice
+        (
+            parse(("attachments", 0.4), ("submission_address", 0.3), text="窗口在几楼"),
+            ["申报材料交到哪里？"],
+        ),
+        (parse(("attachments", 0.4), ("quota", 0.3), text="窗口周几开门"), []),
     ],
 )
 def test_fallback_offers_likely_topics_without_choosing(kb, message, expected):

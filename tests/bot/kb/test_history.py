@@ -205,3 +205,22 @@ def test_cli_save_keeps_an_editor_change_with_its_operator(knowledge_copy, monke
         assert latest.summary == ["改了欢迎语", "修改的文件：messages.yml"]
     finally:
         bot_settings.get_settings.cache_clear()
+
+
+def test_history_times_are_beijing_time_whatever_the_server_zone():
+    from bot.kb.history import beijing_time
+
+    assert beijing_time("2026-12-06T18:40:00+00:00") == "2026-12-07 02:40"
+    assert beijing_time("2026-12-06T10:40:00+08:00") == "2026-12-06 10:40"
+    assert beijing_time("2026-12-06T18:40:00") == "2026-12-07 02:40"  # no zone: UTC
+    assert beijing_time("garbage") == "garbage"
+
+
+def test_a_publish_keeps_who_and_why(tmp_path):
+    history = History(tmp_path / "history")
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "faq.yml").write_text("faq: []\n", encoding="utf-8")
+    history.record_publish(folder, "m.tar.gz", by="li.ming", note="加了停车问法")
+    (published,) = history.publishes(folder)
+    assert (published.by, published.note) == ("li.ming", "加了停车问法")

@@ -3,7 +3,12 @@ cluster's defaults (the processes themselves: tests/cluster)."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,11 +16,13 @@ import pytest
 from bot.ops.cluster import (
     DEFAULTS,
     TEMPLATE,
+    Cluster,
     check_services,
     cluster_environment,
     nginx_binary,
     render_nginx_config,
 )
+from bot.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -37,7 +44,34 @@ def test_one_upstream_server_per_instance(tmp_path, ports, servers):
     assert f"pid {tmp_path}/nginx.pid;" in lines
     # nginx's own variables survive the template ($$name → $name), ours are all filled in
     assert "$upstream_addr" in config and "${" not in config and "$$" not in config
-    assert "non_idempotent" not in config.replace("# ", "")  # a sent POST is never replayed
+
+
+def locations(config: str) -> dict:
+    """location → its directives (the template's blocks hold no nested braces)."""
+    found, current = {}, None
+    for line in (line.split("#", 1)[0].strip() for line in config.splitlines()):
+        if line.startswith("location "):
+            current = line[len("location ") : -1].strip()
+            found[current] = []
+        elif line == "}":
+            current = None
+        elif current is not None and line:
+            found[current].append(line)
+    return found
+
+
+def test_only_the_idempotent_webhooks_are_passed_on_after_they_were_sent(tmp_path):
+    """WeChat and Telegram (answered once by MsgId / update_id in Redis) go to the next
+    instance even when the first one already had them; REST stays at most once."""
+    blocks = locations(render_nginx_config(TEMPLATE.read_text(), tmp_path, "8080", [1, 2]))
+    retried = "proxy_next_upstream error timeout http_502 http_503 non_idempotent;"
+    webhooks = "~ ^/webhooks/(wechat|telegram)/webhook$"
+    assert set(blocks) == {"/", webhooks}
+    assert retried in blocks[webhooks]
+    assert not any("non_idempotent" in line for line in blocks["/"])
+    assert "proxy_next_upstream error timeout http_502 http_503;" in blocks["/"]
+    for lines in blocks.values():
+        assert "proxy_pass http://rasa;" in lines and "proxy_next_upstream_tries 2;" in lines
 
 
 def test_a_cluster_needs_an_instance(tmp_path):
@@ -99,3 +133,38 @@ def test_services_that_do_not_answer_are_named_without_passwords():
         "REDIS_URL（127.0.0.1:2）",
     ]
     assert "hunter2" not in "".join(missing)
+
+
+def test_an_instance_that_exits_is_started_again_and_named_in_cluster_json(tmp_path, capsys):
+    """As systemd's Restart=always: a killed instance (or action server) comes back after
+    restart_seconds with a new pid in cluster.json; nginx exiting is not restarted."""
+    cluster = Cluster(Settings(), Path(), 2, tmp_path, first_port=7001, restart_seconds=0.2)
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    for name in ("actions", "rasa-1", "rasa-2", "nginx"):
+        cluster._spawn(name, sleeper, dict(os.environ))
+    try:
+        killed = cluster.processes["rasa-2"]
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
+        assert cluster.restart_exited() == []  # not before restart_seconds
+        deadline = time.monotonic() + 5
+        restarted = []
+        while not restarted and time.monotonic() < deadline:
+            restarted = cluster.restart_exited()
+        assert restarted == ["rasa-2"]
+        again = cluster.processes["rasa-2"]
+        assert again.pid != killed.pid and again.poll() is None
+        state = json.loads((tmp_path / "cluster.json").read_text())
+        assert [i["pid"] for i in state["instances"]] == [
+            cluster.processes["rasa-1"].pid,
+            again.pid,
+        ]
+        nginx = cluster.processes["nginx"]
+        nginx.kill()
+        nginx.wait()
+        assert cluster.wait() == -signal.SIGKILL  # nginx gone: the cluster ends
+        assert cluster.processes["nginx"] is nginx
+    finally:
+        cluster.stop()
+    out = capsys.readouterr().out
+    assert "rasa-2 已退出" in out and "rasa-2 已重启" in out

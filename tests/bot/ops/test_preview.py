@@ -119,8 +119,9 @@ def test_unsure_model_offers_topics_without_choosing(kb, router):
         {"name": "deadline", "confidence": 0.3},
         {"name": "copies", "confidence": 0.2},
     ]
+    question = "纸质的那个时候"  # both topics fit (a word of each): both are offered
     preview = preview_parse(
-        kb, "那个东西", parse("那个东西", "nlu_fallback", 0.7, ranking), router, DAY
+        kb, question, parse(question, "nlu_fallback", 0.7, ranking), router, DAY
     )
     assert preview.mechanism == FALLBACK and preview.suggestions == (
         "申报截止时间是什么时候？",
@@ -231,3 +232,43 @@ def test_kb_try_with_the_trained_model_flags_an_edited_answer(
     assert "主题：deadline｜机制：FAQ" in out and "主题：submission_address｜机制：FAQ" in out
     assert "（请提前预约）" in out and out.count("⚠ 与对比版本不同：回答文字不同") == 1
     assert "共 2 个问题，1 个的回答与" in out
+
+
+def test_kb_try_asks_the_running_assistant_and_prints_only_answers(
+    knowledge_copy, monkeypatch, capfd
+):
+    """With the assistant running (here its NLU's stand-in), no model is loaded: about a
+    second, and nothing on the terminal but the answers (no warnings, no loading notes)."""
+    import time
+
+    from tests.support.fake_rasa_parse import serving
+
+    with serving("try-token") as url:
+        monkeypatch.setenv("PORT", url.rsplit(":", 1)[1])
+        monkeypatch.setenv("RASA_API_TOKEN", "try-token")
+        monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
+        monkeypatch.setenv("BOT_TODAY", "2021-11-20")
+        bot_settings.get_settings.cache_clear()
+        try:
+            started = time.monotonic()
+            assert cli_main(["kb", "try", "申报截止时间是什么时候？", "现场有停车位吗"]) == 0
+            seconds = time.monotonic() - started
+        finally:
+            bot_settings.get_settings.cache_clear()
+    out, err = capfd.readouterr()
+    assert err == ""
+    assert "主题：deadline｜机制：FAQ" in out and "出处：四、2" in out
+    assert "主题：submission_address" in out
+    assert seconds < 5.0  # ≈ 0.1 s here once jieba is loaded; the model would take 30 s
+
+
+def test_the_server_parser_says_when_the_assistant_is_not_there():
+    from bot.ops.preview import ParserUnavailable, ServerParser
+    from tests.support.fake_rasa_parse import serving
+
+    with serving("right") as url:
+        assert ServerParser(url, "right").parse("截止时间")["intent"]["name"] == "deadline"
+        with pytest.raises(ParserUnavailable, match="401"):
+            ServerParser(url, "wrong").parse("截止时间")
+    with pytest.raises(ParserUnavailable):
+        ServerParser(url, "right", timeout=1).parse("截止时间")

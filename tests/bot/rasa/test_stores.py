@@ -107,7 +107,7 @@ def test_tracker_store_endpoint(url, expected):
         (
             "redis://127.0.0.1:6379/1",
             {
-                "type": "redis",
+                "type": "bot.rasa.locks.HeartbeatLockStore",
                 "url": "127.0.0.1",
                 "port": 6379,
                 "db": 1,
@@ -117,7 +117,7 @@ def test_tracker_store_endpoint(url, expected):
         (
             "redis://bot:pw@r:7000",
             {
-                "type": "redis",
+                "type": "bot.rasa.locks.HeartbeatLockStore",
                 "url": "r",
                 "port": 7000,
                 "username": "bot",
@@ -279,13 +279,14 @@ async def test_rasa_builds_the_embedded_default(tmp_path):
     reason="TEST_DATABASE_URL and TEST_REDIS_URL (.ci/run sets them)",
 )
 async def test_rasa_builds_postgresql_tracker_and_redis_lock_store(tmp_path):
-    from rasa.core.lock_store import RedisLockStore
     from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot.rasa.locks import HeartbeatLockStore
 
     settings = Settings(tracker_store_url=DATABASE_URL, lock_store_url=REDIS_URL)
     tracker, lock = _rasa_stores(write_runtime_config(settings, build_dir=tmp_path))
     assert isinstance(tracker, SQLTrackerStore) and tracker.engine.dialect.name == "postgresql"
-    assert isinstance(lock, RedisLockStore) and lock.key_prefix.startswith("shuangchuang:")
+    assert isinstance(lock, HeartbeatLockStore) and lock.key_prefix.startswith("shuangchuang:")
     await _round_trip(tracker)
     conversation = f"lock-{uuid.uuid4().hex[:8]}"
     async with lock.lock(conversation):
