@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
 import pytest
+
+from bot.logs import URL_LOGGERS
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
@@ -39,6 +42,18 @@ def pytest_collection_modifyitems(config, items):
     if slow:
         config.hook.pytest_deselected(items=[item for item in items if item.nodeid in slow])
         items[:] = [item for item in items if item.nodeid not in slow]
+
+
+@pytest.fixture(autouse=True)
+def logging_as_found():
+    """A test that configures logging as a process does (bot.logs.configure_logging: the URL
+    loggers at WARNING, the root level) leaves the test process as it found it, so a later
+    test still sees urllib3's debug lines."""
+    loggers = [logging.getLogger(name) for name in ("", *URL_LOGGERS)]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
 
 
 @pytest.fixture()
