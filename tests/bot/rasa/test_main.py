@@ -74,6 +74,7 @@ entry.main(["--debug"])
 """
 
 
+@pytest.mark.model
 def test_rasa_run_logs_no_applicant_text_below_debug():
     """What the cluster's instances run (``bot.rasa.main run``): Rasa's CLI sets up logging,
     with the project's structlog configuration (bot/logs.py) in place of Rasa's own."""
