@@ -13,7 +13,8 @@ from typing import Any, Dict, List, Optional
 
 from actions.parsing import clean, is_skip, parse_amount, parse_yes_no
 from bot.answer.replies import render_message
-from bot.kb.models import KnowledgeBase, Threshold
+from bot.kb.indicators import Threshold
+from bot.kb.models import KnowledgeBase
 
 # value of a slot the applicant chose not to answer (only 市州 may be skipped); never shown
 SKIPPED = "跳过"

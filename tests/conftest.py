@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
 import pytest
+
+from bot.logs import URL_LOGGERS
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
@@ -46,6 +49,18 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=left_out)
         kept = {item.nodeid for item in items} - {item.nodeid for item in left_out}
         items[:] = [item for item in items if item.nodeid in kept]
+
+
+@pytest.fixture(autouse=True)
+def logging_as_found():
+    """A test that configures logging as a process does (bot.logs.configure_logging: the URL
+    loggers at WARNING, the root level) leaves the test process as it found it, so a later
+    test still sees urllib3's debug lines."""
+    loggers = [logging.getLogger(name) for name in ("", *URL_LOGGERS)]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
 
 
 @pytest.fixture()

@@ -38,6 +38,7 @@ STAFF_MODULES: Dict[str, str] = {
     "bot/kb/check_lookups.py": "kb check problem messages for staff",
     "bot/kb/check_notice_text.py": "kb check problem messages for staff",
     "bot/kb/reserved_ids.py": "kb check problem messages for staff",
+    "bot/kb/check_feedback.py": "kb check problem messages for staff",
     "bot/kb/parse.py": "kb check problem messages (YAML and schema errors) for staff",
     "bot/kb/models.py": "kb check problem messages (field validators) for staff",
     "bot/kb/menu.py": "kb check problem messages (WeChat menu validators) for staff",

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional
 
-from bot import feedback as fb
 from bot.answer.english import ENGLISH_DATE_NAMES
 from bot.answer.normalize import normalize
+from bot.kb.check_feedback import feedback_word_problems
 from bot.kb.check_indicators import indicator_problems
 from bot.kb.check_lookups import lookup_problems
 from bot.kb.check_notice_text import notice_text_problems
@@ -317,32 +317,7 @@ def _message_problems(kb: KnowledgeBase, fact_names: set) -> List[Problem]:
         for missing in sorted(required - used):
             problems.append(Problem(file, f"messages › {name}", f"缺少必须出现的 {{{missing}}}"))
         problems += _literal_problems(file, f"messages › {name}", template, kb, "")
-    return problems + _feedback_word_problems(messages)
-
-
-FEEDBACK_WORD_MAX = 8  # a button, and a word applicants may type themselves
-
-
-def _feedback_word_problems(messages: dict) -> List[Problem]:
-    """有帮助 / 没帮助 are button words that come back as the applicant's message
-    (bot/feedback.py)."""
-    words = {name: (messages.get(name) or "").strip() for name in fb.WORD_MESSAGES.values()}
-    problems = [
-        Problem(
-            "messages.yml",
-            f"messages › {name}",
-            f"按钮上的字应为一个{FEEDBACK_WORD_MAX}字以内、不含“{{}}”的短词（申请人点它或直接输入它）",
-        )
-        for name, word in words.items()
-        if word and (len(word) > FEEDBACK_WORD_MAX or "\n" in word or "{" in word)
-    ]
-    if len(set(words.values())) < len(words):
-        problems.append(
-            Problem(
-                "messages.yml", "messages › feedback_no", "“有帮助”和“没帮助”两个按钮的字不能相同"
-            )
-        )
-    return problems
+    return problems + feedback_word_problems(messages)
 
 
 def _group_problems(kb: KnowledgeBase) -> List[Problem]:

@@ -9,13 +9,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from pydantic import BaseModel, Extra
-
-
-class Strict(BaseModel):  # as bot.kb.models.Strict, which imports this module
-    class Config:
-        extra = Extra.forbid
-        anystr_strip_whitespace = True
+from bot.kb.strict import Strict
 
 
 class Lookup(Strict):

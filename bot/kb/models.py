@@ -14,19 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from pydantic import BaseModel, Extra, Field, validator
+from pydantic import Field, validator
 
+from bot.kb.indicators import DirectionIndicators, IndicatorsFile
 from bot.kb.lookups import LookupsFile
 from bot.kb.menu import Menu
+from bot.kb.strict import Strict
 
 PHONE_PATTERN = re.compile(r"^0\d{2,3}-\d{7,8}$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-class Strict(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        anystr_strip_whitespace = True
 
 
 class NoticeMeta(Strict):
@@ -201,45 +197,6 @@ class FaqEntry(Strict):
 
 class FaqFile(Strict):
     faq: List[FaqEntry]
-
-
-# knowledge/indicators.yml — the self-check questions. Kinds, units and threshold
-# sources are checked across files in ``bot.kb.check_indicators`` (worded for staff).
-
-
-class Threshold(Strict):
-    op: str
-    value: float
-    source: Optional[str] = None
-
-
-class Indicator(Strict):
-    id: str
-    name: str
-    kind: str
-    unit: Optional[str] = None
-    help: str
-    source: str
-    threshold: Optional[Threshold] = None
-
-
-class QualitativeCheck(Strict):
-    id: str
-    question: str
-    requirement: str
-    clause: str
-    help: str = ""
-
-
-class DirectionIndicators(Strict):
-    direction: str
-    checks: List[QualitativeCheck] = []
-    indicators: List[Indicator] = []
-
-
-class IndicatorsFile(Strict):
-    common_checks: List[QualitativeCheck] = []
-    directions: List[DirectionIndicators] = Field(..., min_items=1)
 
 
 # knowledge/notice_text.yml — the notice itself, clause by clause.

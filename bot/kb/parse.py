@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.kb.indicators import IndicatorsFile
 from bot.kb.lookups import LookupsFile
 from bot.kb.menu import Menu
 from bot.kb.models import (
@@ -21,7 +22,6 @@ from bot.kb.models import (
     DirectionsFile,
     EnglishFile,
     FaqFile,
-    IndicatorsFile,
     KnowledgeBase,
     MessagesFile,
     NoticeFile,

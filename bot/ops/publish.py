@@ -234,8 +234,8 @@ def publish(
     )
     print(
         f"已切换到新模型 {model.name}（在运行中的助手旁加载并检查 "
-        f"{report.get('load_seconds', 0):.0f} 秒，新进程接替；标准问答对 {report.get('right')}/"
-        f"{report.get('checked')}），原模型 {current}。"
+        f"{report.get('load_seconds', 0):.0f} 秒，瞬间切换（新进程接替）；标准问答对 "
+        f"{report.get('right')}/{report.get('checked')}），原模型 {current}。"
     )
     print(
         f"从开始到新模型上线共 {time.monotonic() - started:.0f} 秒"
