@@ -291,7 +291,8 @@ def test_staff_round_import_publish_answer_undo(assistant_server, assistant_url,
             publish=published.stdout.strip().splitlines()[-3:],
             undo=back.stdout.strip().splitlines()[-3:],
         )
-        assert "训练完成" in published.stdout
+        # trained here, or found already trained for exactly this knowledge (an earlier run)
+        assert "训练完成" in published.stdout or "已有对应的模型" in published.stdout
         assert "e2e-staff  表格导入" in history.stdout and "发布模型" in history.stdout
         assert reverted.returncode == 0, reverted.stdout + reverted.stderr
         assert "需要发布" in reverted.stdout and "不用训练" in reverted.stdout
