@@ -230,9 +230,11 @@ def _passes(
     return [
         (ID_CARD, MASKED_ID_CARD, lambda m: False),
         (MOBILE, MASKED_MOBILE, lambda m: _phone_key(m, False) in public.phones),
+        # a number after a QQ cue is a QQ number, even where its digits could be a landline
+        # (QQ 861020000000: +86 10 2000 0000)
+        (QQ, MASKED_QQ, lambda m: False),
         (LANDLINE, MASKED_LANDLINE, lambda m: _phone_key(m, True) in public.phones),
         (EMAIL, MASKED_EMAIL, lambda m: _email_key(m.group(0)) in public.emails),
-        (QQ, MASKED_QQ, lambda m: False),
         (WECHAT_INTERNAL_ID, MASKED_WECHAT, lambda m: False),
         (WECHAT, MASKED_WECHAT, lambda m: False),
         (LONG_NUMBER, MASKED_NUMBER, lambda m: numerals.isdisjoint(range(*m.span()))),

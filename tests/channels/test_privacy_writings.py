@@ -288,3 +288,10 @@ def test_the_selfcheck_records_the_same_answers_through_the_masking(kb):
     assert masked == raw
     values = {item.kind: raw[item.id]["value"] for item in items_for(kb, "chuangye_jiuye")}
     assert values["count"] == 200 and values["money"] == 300 and values["percent"] == 15
+
+
+@pytest.mark.parametrize(
+    "text", ["QQ八六一〇二〇〇〇〇〇〇", "qq号861020000000", "扣扣 ８６１０２０００００００"]
+)
+def test_a_number_after_a_qq_cue_is_a_qq_number_even_where_it_could_be_a_landline(text):
+    assert mask(text).endswith(MASKED_QQ), mask(text)
