@@ -97,6 +97,7 @@ INPUT_MODULES: Dict[str, str] = {
     "bot/answer/routing.py": "routing cues",
     "bot/answer/english.py": "language detection",
     "bot/answer/context.py": "cues of corrections, follow-ups and totals",
+    "bot/answer/quota_context.py": "cues of totals and quota checks in a conversation",
     "bot/answer/premises.py": "cues of quota comparisons, ceilings and claims",
     "bot/answer/lookup.py": "cues of look-up and yes/no questions about a value, date patterns",
     "bot/answer/verdicts.py": "cues of yes/no checks about the deadline, selection, types",
