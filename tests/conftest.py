@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import URL_LOGGERS
-
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 
@@ -54,13 +52,27 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def logging_as_found():
     """A test that configures logging as a process does (bot.logs.configure_logging: the URL
-    loggers at WARNING, the root level) leaves the test process as it found it, so a later
-    test still sees urllib3's debug lines."""
-    loggers = [logging.getLogger(name) for name in ("", *URL_LOGGERS)]
-    levels = [logger.level for logger in loggers]
+    loggers at WARNING, the root level and handlers; Sanic's and Rasa's dictConfig, which
+    disables every logger that exists then) leaves the test process as it found it, so a later
+    test still sees urllib3's debug lines and its own module's records."""
+    manager = logging.root.manager
+    root = logging.getLogger()
+    handlers = root.handlers[:]
+    states = {
+        name: (logger.level, logger.disabled, logger.propagate)
+        for name, logger in [("", root), *manager.loggerDict.items()]
+        if isinstance(logger, logging.Logger)
+    }
     yield
-    for logger, level in zip(loggers, levels, strict=True):
-        logger.setLevel(level)
+    root.handlers[:] = handlers
+    for name, logger in [("", root), *manager.loggerDict.items()]:
+        if not isinstance(logger, logging.Logger):
+            continue
+        if name in states:
+            level, logger.disabled, logger.propagate = states[name]
+            logger.setLevel(level)
+        else:  # made during the test: enabled, as a module's logger made later would be
+            logger.disabled = False
 
 
 @pytest.fixture()
