@@ -7,6 +7,7 @@ Sanic server; the bounded memories (TTLMap, nonce cache) are tested on their own
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Dict, List, Tuple
 
@@ -212,7 +213,13 @@ async def test_the_same_delivery_again_gets_the_same_reply_without_reaching_rasa
     assert bot.texts == ["截止时间"]
 
 
-async def test_redis_nonce_cache_falls_back_to_memory_when_redis_is_down(caplog):
+async def test_redis_nonce_cache_falls_back_to_memory_when_redis_is_down(caplog, monkeypatch):
+    # the module's own logger, heard directly: whatever an earlier test's dictConfig did to its
+    # parents (disabled, not propagating) does not hide the warning
+    logger = logging.getLogger("channels.wechat.nonces")
+    monkeypatch.setattr(logger, "disabled", False)
+    caplog.set_level(logging.WARNING, logger=logger.name)  # its own level, restored after
+    logger.addHandler(caplog.handler)
     sock = free_socket()  # bound, never listening: connections are refused
     port = sock.getsockname()[1]
     nonces = make_nonce_cache(TOKEN, 600, f"redis://127.0.0.1:{port}/0")
@@ -223,6 +230,7 @@ async def test_redis_nonce_cache_falls_back_to_memory_when_redis_is_down(caplog)
     finally:
         await nonces.close()
         sock.close()
+        logger.removeHandler(caplog.handler)
     assert any("nonce cache in Redis unavailable" in r.getMessage() for r in caplog.records)
 
 
