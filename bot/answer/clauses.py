@@ -24,7 +24,8 @@ from typing import List
 ASK, COURTESY, PREAMBLE, ASIDE, CONDITION = "ask", "courtesy", "preamble", "aside", "condition"
 
 
-QUESTION_CUES = (
+# words that ask, in any question (bot.answer.compound adds English ones)
+QUESTION_WORDS = (
     "什么",
     "哪",
     "几",
@@ -48,11 +49,8 @@ QUESTION_CUES = (
     "多久",
     "啥",
     "咋",
-    "乜",
-    "干嘛",
-    "还是",
-    "?",
 )
+QUESTION_CUES = (*QUESTION_WORDS, "乜", "干嘛", "还是", "?")
 ENGLISH_CUES = ("what", "when", "where", "how", "which", "who", "why", "is ", "are ", "can ", "do ")
 REQUEST_CUES = (
     "请问",

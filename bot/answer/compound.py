@@ -11,45 +11,14 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
+from bot.answer.clauses import QUESTION_WORDS
 from bot.answer.derived import TOTAL_CUES
 from bot.answer.normalize import normalize
 from bot.answer.reading import read
 from bot.kb.models import KnowledgeBase
 
 MAX_PARTS = 4
-QUESTION_CUES = (
-    "什么",
-    "哪",
-    "几",
-    "多少",
-    "吗",
-    "么",
-    "呢",
-    "怎么",
-    "怎样",
-    "如何",
-    "是否",
-    "能否",
-    "可否",
-    "能不能",
-    "可不可以",
-    "有没有",
-    "要不要",
-    "是不是",
-    "需不需要",
-    "谁",
-    "多久",
-    "啥",
-    "咋",
-    "?",
-    "why",
-    "what",
-    "when",
-    "where",
-    "how",
-    "which",
-    "who",
-)
+QUESTION_CUES = (*QUESTION_WORDS, "?", "why", "what", "when", "where", "how", "which", "who")
 # A sentence end, or a word that starts a new question (kept with the new part).
 _SENTENCE = re.compile(r"[?？。！!；;\n]+")
 _CONNECTIVE = re.compile(
