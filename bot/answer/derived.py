@@ -91,7 +91,8 @@ _DAY_ONLY = re.compile(r"(?<![\d月路街巷楼栋室区道])(\d{1,2})[日号](?
 _MONTH_ONLY = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:份|初|中旬|中|底|末|下旬|上旬)?(?!\d)")
 
 
-def _number(token: str) -> int:
+def number(token: str) -> int:
+    """A count written in digits or one Chinese numeral (“3”, “两”)."""
     return int(token) if token.isdigit() else _DIGITS[token]
 
 
@@ -146,7 +147,7 @@ def quota_check(
     if len(city_names) != 1 or not any(cue in question for cue in YES_NO_CUES):
         return None
     city = kb.city(city_names[0])
-    counts = [_number(m.group(1)) for m in _COUNT.finditer(question)]
+    counts = [number(m.group(1)) for m in _COUNT.finditer(question)]
     if city is None or len(counts) != 1:
         return None
     return QuotaCheck(city, counts[0])

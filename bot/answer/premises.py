@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
-from bot.answer.derived import OTHERS_CUES, QUOTA_CUES, YES_NO_CUES, quota_breakdown
+from bot.answer.derived import OTHERS_CUES, QUOTA_CUES, YES_NO_CUES, number, quota_breakdown
 from bot.kb.facts import quota_list
 from bot.kb.models import City, KnowledgeBase
 
@@ -106,23 +106,6 @@ _ASKED_COPIES = re.compile(r"(?:一式|交|要|是|送|准备)?\s*(\d{1,2}|[一�
 COPIES_CUES = ("纸质", "一式", "份数", "纸版", "打印", "装订", "交", "送", "报送", "寄")
 MORE_OTHERS_CUES = ("别的市州", "别的市", "其他市", "其余市")
 _WHICH_COUNT = re.compile(rf"{_NUMBER}\s*(?:个|家)")
-_DIGITS = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
-
-
-def number(token: str) -> int:
-    return int(token) if token.isdigit() else _DIGITS[token]
 
 
 @dataclass(frozen=True)
