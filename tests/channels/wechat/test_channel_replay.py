@@ -213,8 +213,15 @@ async def test_the_same_delivery_again_gets_the_same_reply_without_reaching_rasa
     assert bot.texts == ["截止时间"]
 
 
-async def test_redis_nonce_cache_falls_back_to_memory_when_redis_is_down(caplog, tmp_path):
-    caplog.set_level(logging.WARNING, logger="channels.wechat.nonces")
+async def test_redis_nonce_cache_falls_back_to_memory_when_redis_is_down(
+    caplog, monkeypatch, tmp_path
+):
+    # the module's own logger, heard directly: whatever an earlier test's logging set-up did to
+    # it or its parents (disabled, not propagating, a higher level) does not hide the warning
+    logger = logging.getLogger("channels.wechat.nonces")
+    monkeypatch.setattr(logger, "disabled", False)
+    caplog.set_level(logging.WARNING, logger=logger.name)
+    logger.addHandler(caplog.handler)
     # a Redis that is not there: a Unix socket path nothing listens on (a bound TCP port that
     # never listens can be connected to by a client that happens to pick it as its own port)
     nonces = make_nonce_cache(TOKEN, 600, f"unix://{tmp_path / 'no-redis.sock'}")
@@ -224,6 +231,7 @@ async def test_redis_nonce_cache_falls_back_to_memory_when_redis_is_down(caplog,
         assert await nonces.first_use("1700000000", "55") is False
     finally:
         await nonces.close()
+        logger.removeHandler(caplog.handler)
     assert any("nonce cache in Redis unavailable" in r.getMessage() for r in caplog.records)
 
 
