@@ -10,11 +10,13 @@ import urllib.request
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable
+from typing import Callable, List
+
+import yaml
 
 from bot.cli.wechat import build_message, post_as_wechat
 from bot.kb.load import shared_cache
-from bot.ops import evaluation
+from bot.ops import evaluation, heldout
 from bot.ops.in_process import InProcessAssistant
 from bot.ops.preview import ModelParser
 from bot.ops.training import model_for
@@ -85,8 +87,8 @@ def wechat_sender(args: argparse.Namespace) -> Callable[[str, evaluation.Turn], 
     return send
 
 
-def in_process_sender(args: argparse.Namespace) -> Callable[[str, evaluation.Turn], str] | None:
-    """Answer each turn in this process with the trained model and the one decision."""
+def in_process_assistant(args: argparse.Namespace) -> InProcessAssistant | None:
+    """The assistant in this process with the trained model and the one decision."""
     settings = get_settings()
     cache = shared_cache(settings.knowledge_dir)
     model = Path(args.model) if args.model else model_for(cache.get())
@@ -94,7 +96,11 @@ def in_process_sender(args: argparse.Namespace) -> Callable[[str, evaluation.Tur
         print(f"没有找到模型 {model}：请先运行 python -m bot train。", file=sys.stderr)
         return None
     parser = ModelParser(model)
-    assistant = InProcessAssistant(cache.get, parser.parse_all, settings.today_or_now)
+    return InProcessAssistant(cache.get, parser.parse_all, settings.today_or_now)
+
+
+def in_process_send(assistant: InProcessAssistant) -> Callable[[str, evaluation.Turn], str]:
+    """Answer each turn in this process."""
 
     def send(sender: str, turn: evaluation.Turn) -> str:
         return "\n".join(assistant.say(sender, turn.say))
@@ -113,17 +119,56 @@ def reachable(url: str, timeout: float) -> bool:
         return False
 
 
+def eval_paraphrases(assistant: InProcessAssistant, path: str) -> int:
+    """Held-out paraphrases (a Rasa NLU file) through the decision: the wrong count."""
+    kb = assistant.knowledge()
+    rows = []
+    for number, (gold, text) in enumerate(heldout.load_paraphrases(Path(path))):
+        answers = assistant.answers(f"heldout-{number}", text)
+        replies = [heldout.reply_of(a.intent, a.decision) for a in answers]
+        outcome, why = heldout.judge(heldout.gold_of(kb, gold), replies)
+        rows.append((gold, text, outcome, why))
+    print(heldout.format_report(path, rows))
+    return heldout.tally([row[2] for row in rows])[heldout.WRONG]
+
+
+def nlu_files(paths: List[str]) -> List[str]:
+    """The files among ``paths`` that are Rasa NLU data (held-out paraphrases), not cases."""
+    found = []
+    for path in paths:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # load_cases says what is wrong with it
+        if heldout.is_nlu_file(data):
+            found.append(path)
+    return found
+
+
 def eval_cases(args: argparse.Namespace) -> int:
-    """Right / honest / wrong counts per cases file against a running assistant."""
+    """Right / honest / wrong counts per cases file against a running assistant; held-out
+    paraphrases (an NLU file) are judged through the decision, in-process only."""
+    paraphrase_files = nlu_files(args.files)
+    if paraphrase_files and not args.in_process:
+        print("释义集（NLU 文件）只能用 --in-process 评测。", file=sys.stderr)
+        return 2
     try:
-        files = [(path, evaluation.load_cases(Path(path))) for path in args.files]
+        files = [
+            (path, evaluation.load_cases(Path(path)))
+            for path in args.files
+            if path not in paraphrase_files
+        ]
     except evaluation.CaseFileError as err:
         print(f"用例文件有问题：{err}", file=sys.stderr)
         return 2
+    wrong_paraphrases = 0
     if args.in_process:
-        send, events = in_process_sender(args), False
-        if send is None:
+        assistant = in_process_assistant(args)
+        if assistant is None:
             return 2
+        send, events = in_process_send(assistant), False
+        for path in paraphrase_files:
+            wrong_paraphrases += eval_paraphrases(assistant, path)
     elif args.wechat:
         if not args.token:
             print("--wechat 需要 --token（公众号令牌）。", file=sys.stderr)
@@ -151,4 +196,4 @@ def eval_cases(args: argparse.Namespace) -> int:
         return 2
     if len(files) > 1:
         print("== all files\n  " + evaluation.format_counts(total))
-    return 1 if total.counts[evaluation.WRONG] else 0
+    return 1 if total.counts[evaluation.WRONG] or wrong_paraphrases else 0

@@ -12,17 +12,28 @@ feedback) is not played: such a turn says so instead of answering.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
-from typing import Callable, Dict, List
+from dataclasses import dataclass, replace
+from typing import Callable, Dict, List, Optional
 
 from bot.answer.compound import questions_in
-from bot.answer.decision import Context, decide
+from bot.answer.decision import Context, Decision, decide
 from bot.answer.replies import render_message
 from bot.kb.models import KnowledgeBase
 from bot.names import LAST_ENTITIES, LAST_TOPIC, SELFCHECK
 from channels.privacy import mask_text
 
 Parse = Callable[[List[str]], List[Dict]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to one question of a message; ``decision`` is ``None`` for a dialogue step."""
+
+    text: str
+    intent: Optional[str]  # what the model (and the router) named
+    decision: Optional[Decision]
+
+
 NOT_PLAYED = "（{intent}：对话中的一步，在进程内不演示；请对运行中的助手评测）"
 
 
@@ -38,28 +49,36 @@ class InProcessAssistant:
         self._today = today
         self._contexts: Dict[str, Context] = {}
 
+    def knowledge(self) -> KnowledgeBase:
+        return self._knowledge()
+
     def say(self, sender: str, text: str) -> List[str]:
         """The replies to one message, in order."""
+        return [answer.text for answer in self.answers(sender, text)]
+
+    def answers(self, sender: str, text: str) -> List[Answer]:
+        """One answer per question of the message, in order: what was decided and why."""
         kb, today = self._knowledge(), self._today()
-        replies = []
+        answers = []
         questions = questions_in(mask_text(text), kb)
         several = len(questions) > 1
         for number, message in enumerate(self._parse(questions), 1):
             context = self._contexts.get(sender, Context())
             part = replace(context, question_part=number if several else 0)
             decision = decide(kb, message, part, today)
+            intent = (message.get("intent") or {}).get("name")
             if decision is None:
-                intent = (message.get("intent") or {}).get("name")
-                replies.append(self._dialogue_step(kb, intent, today))
+                step = self._dialogue_step(kb, intent, today)
+                answers.append(Answer(step, intent, None))
                 self._contexts[sender] = replace(context, in_form=intent == SELFCHECK)
                 continue
-            replies.append(decision.text)
+            answers.append(Answer(decision.text, intent, decision))
             if LAST_TOPIC in decision.slots:
                 context = replace(context, last_topic=decision.slots[LAST_TOPIC])
             if LAST_ENTITIES in decision.slots:
                 context = replace(context, last_entities=decision.slots[LAST_ENTITIES] or {})
             self._contexts[sender] = context
-        return replies
+        return answers
 
     @staticmethod
     def _dialogue_step(kb: KnowledgeBase, intent: str, today: dt.date) -> str:
