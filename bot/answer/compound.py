@@ -18,7 +18,7 @@ from bot.answer.reading import read
 from bot.kb.models import KnowledgeBase
 
 MAX_PARTS = 4
-QUESTION_CUES = (*QUESTION_WORDS, "?", "why", "what", "when", "where", "how", "which", "who")
+QUESTION_CUES = (*QUESTION_WORDS, "?", "乜", "why", "what", "when", "where", "how", "which", "who")
 # A sentence end, or a word that starts a new question (kept with the new part).
 _SENTENCE = re.compile(r"[?？。！!；;\n]+")
 _CONNECTIVE = re.compile(
@@ -29,6 +29,8 @@ _RESPECTIVELY = re.compile(
     r"^(?P<head>(?:.*[，,])?)(?P<a>[^，,。？?\s]{1,8}?)(?:和|跟|与|及|、)"
     r"(?P<b>[^，,。？?\s]{1,8}?)(?P<tail>分别.+|各自.+|(?:是|要|需要|在|有|能|可以|可|应该|怎么|如何|多少|几|哪|交|发|报).*)$"
 )
+# Cantonese “A同(埋)B分别系乜”: 同 is “and” before a 分别/各自 (not 同时, 同一, 同样…).
+_CANTONESE_AND = re.compile(r"同埋?(?![时一样意步等])(?=[^，,。？?\s]{1,8}?(?:分别|各自))")
 # “加起来”“有什么区别”: the two things are asked about together, not one by one.
 TOGETHER_CUES = (*TOTAL_CUES, "区别", "不同", "关系", "一样", "相同", "比较", "哪个好")
 
@@ -40,7 +42,7 @@ def is_question(text: str) -> bool:
 
 def _split_respectively(text: str) -> List[str]:
     """“A和B分别/是/要…？” → the same question about A, then about B."""
-    match = _RESPECTIVELY.match(text)
+    match = _RESPECTIVELY.match(_CANTONESE_AND.sub("和", text))
     if not match or any(cue in text for cue in TOGETHER_CUES) or not is_question(match["tail"]):
         return [text]
     head, tail = match["head"], re.sub(r"^(分别|各自)", "", match["tail"])

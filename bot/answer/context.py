@@ -76,6 +76,7 @@ CORRECTION_CUES = (
     "i meant",
     "i mean",
     "actually",
+    "其实",
 )
 # what a follow-up may say besides the entity (longest first when removed)
 FOLLOW_UP_WORDS = tuple(
@@ -119,6 +120,11 @@ FOLLOW_UP_WORDS = tuple(
             "也",
             "市",
             "州",
+            "我们",
+            "单位",
+            "在",
+            "这边",
+            "那边",
         ),
         key=len,
         reverse=True,

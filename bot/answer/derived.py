@@ -117,7 +117,9 @@ def quota_total(
         if any(word in question for word in [group.name, *group.aliases]):
             cities += [c for name in group.members if (c := kb.city(name)) and c not in cities]
     wants_total = any(cue in question for cue in TOTAL_CUES)
-    if wants_total and any(cue in question for cue in OTHERS_CUES):
+    if any(cue in question for cue in OTHERS_CUES):
+        if not wants_total:
+            return None  # “除了长株潭其他市州推荐几个”: each of the others, not the group's total
         named = {m for group in kb.cities_file.groups for m in group.members}
         return QuotaTotal([c for c in kb.cities if c.name not in named])
     if any(cue in question for cue in PROVINCE_CUES) or (

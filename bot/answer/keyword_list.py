@@ -17,6 +17,8 @@ from bot.answer.clauses import (
 )
 from bot.answer.vocabulary import Vocabulary
 
+# what a bare list word is about (“方向 条件 流程”: 申报方向, 申报条件, 申报流程)
+SUBJECT = "申报"
 # A segment about the applicant's own things is no topic word of a list.
 _SAYS_OWN = re.compile(r"我|咱|本人|本单位|\[")
 _LIST_SEPARATORS = re.compile(r"[\s,，、/;；?？。.!！:：]+")
@@ -65,6 +67,12 @@ def keyword_list(text: str, words: Vocabulary) -> Optional[List[str]]:
         topics += 1
         if segment.isascii() and " " not in segment:
             segment = f"the {segment}"  # an English word alone is read as English, too
+        elif (
+            not named and not pending and len(segment) <= 2 and not tail and SUBJECT not in segment
+        ):
+            # a bare word of the FAQ's questions (“条件”, “流程”) is a matter of the call:
+            # “申报条件” asks it, where “条件” alone reads as “check our conditions”
+            segment = f"{SUBJECT}{segment}"
         own_tail = "" if has_question_cue(segment) else tail  # “邮箱多少?电话多少”: asks itself
         parts += [f"{entity}{segment}{own_tail}" for entity in pending] or [f"{segment}{own_tail}"]
         pending = []

@@ -119,6 +119,7 @@ HOMOPHONES: Tuple[Tuple[re.Pattern, str], ...] = (
     (re.compile(r"节制(?=日期|时间|日|到)"), "截止"),
     (re.compile(r"(交|要|装订|印|打印|准备|报送|报|提交|寄|送)几分(?!钟)"), r"\1几份"),
     (re.compile(r"双窗|双穿|双闯"), "双创"),
+    (re.compile(r"农名工|农明工"), "农民工"),
 )
 
 

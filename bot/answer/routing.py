@@ -187,10 +187,12 @@ class QuestionRouter:
         return any(self.index.df.get(term, 0) <= SPECIFIC_DF for term in hit.matched)
 
     def keyword_topics(self, question: str) -> Dict[str, str]:
-        """FAQ topics whose ``keywords`` occur in the question → the first keyword found."""
+        """FAQ topics whose ``keywords`` occur in the question → the first keyword found; a
+        的 between its words does not hide one (“维护的电话” names 维护电话)."""
         found: Dict[str, str] = {}
+        plain = question.replace("的", "")
         for keyword, faq_id in self.faq_keywords:
-            if keyword in question and faq_id not in found:
+            if faq_id not in found and (keyword in question or keyword in plain):
                 found[faq_id] = keyword
         return found
 

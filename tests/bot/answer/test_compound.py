@@ -25,6 +25,9 @@ from bot.answer.compound import MAX_PARTS, split_questions
             ["我们是长沙的企业，截止时间是哪天", "材料交到哪里"],
         ),
         ("截止时间是什么时候以及联系电话是多少", ["截止时间是什么时候", "联系电话是多少"]),
+        # Cantonese: 同 is “and” before 分别 (同时, 同一… stay words)
+        ("截止日期同报送地址分别系乜？", ["截止日期系乜", "报送地址系乜"]),
+        ("纸质版同时要发电子版吗", ["纸质版同时要发电子版吗"]),
     ],
 )
 def test_compound_messages_split_in_order(text, parts):

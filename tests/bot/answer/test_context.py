@@ -36,6 +36,7 @@ def entities(kb, text):
         ("不是高校，是科研院所", True),
         ("那高校呢？", True),
         ("长沙的也一样吗", True),
+        ("哦不好意思，我们单位其实在湘潭", True),
         ("长沙能推荐几个", False),
         ("长沙的截止时间", False),
         ("截止时间是哪天", False),
@@ -62,7 +63,8 @@ def test_follow_up_asks_the_previous_question_again(kb, text, last_topic, expect
 
 
 @pytest.mark.parametrize(
-    "text, correcting", [("说错了，是衡阳", True), ("搞错了", True), ("那衡阳呢", False)]
+    "text, correcting",
+    [("说错了，是衡阳", True), ("搞错了", True), ("其实在衡阳", True), ("那衡阳呢", False)],
 )
 def test_corrections(text, correcting):
     assert is_correction(text) is correcting

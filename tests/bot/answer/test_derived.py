@@ -36,6 +36,7 @@ def test_totals(kb, question, cities, total):
         ("长沙能推荐几个", ["长沙市"]),
         ("长沙和株洲分别能推荐几个", ["长沙市", "株洲市"]),
         ("名额是多少", []),
+        ("除了长株潭其他市州推荐几个", []),  # each of the others, not 长株潭's total
     ],
 )
 def test_no_total_when_none_is_asked(kb, question, cities):

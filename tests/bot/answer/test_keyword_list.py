@@ -23,6 +23,7 @@ WORDS = vocabulary(load_knowledge())
         ("名额 长沙 株洲", ["长沙名额", "株洲名额"]),  # or with the last one
         ("请问一下：1.截止时间 2.报送地点", ["截止时间", "报送地点"]),  # markers, courtesy
         ("实施方案 有模板吗 邮箱", ["实施方案,有模板吗", "邮箱"]),  # pointing back: the word before
+        ("方向 条件 流程", ["申报方向", "申报条件", "申报流程"]),  # bare words: matters of the call
     ],
 )
 def test_a_list_of_topic_words_is_one_question_each(text, expected):

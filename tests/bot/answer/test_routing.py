@@ -218,6 +218,8 @@ def test_the_footer_answers_footer_questions_only(router, question, model, topic
         ("我是财务，想问下申报要交报名费吗", model_says("materials", 0.9), "not_in_notice"),
         # asked as small talk, but a question with one topic's keyword
         ("在几楼", model_says("greet", 0.95), "submission_address"),
+        # a 的 between a keyword's words does not hide it: 维护的电话 is 维护电话, not 电话
+        ("网站维护的电话是多少", model_says("website_support", 0.98), "website_support"),
     ],
 )
 def test_only_what_is_asked_is_routed(router, question, model, intent):
