@@ -112,6 +112,8 @@ FIXED_SENTENCES: Mapping[str, Tuple[str, Optional[int]]] = {
 }
 # When a follow-up names only an entity and no topic was asked before.
 DEFAULT_TOPIC_FOR_ENTITY = {CITY: "quota", APPLICANT_TYPE: "directions", DIRECTION: "directions"}
+# words that make a follow-up one about the application, not about the web page
+APPLICATION_WORDS = ("申报", "材料", "政策")
 SUGGESTION_FLOOR = 0.15  # below this a topic is not worth offering
 FALLBACK_TOPICS = 6
 
@@ -222,10 +224,26 @@ def feedback_buttons(
     return tuple(fb.buttons(words, context.message_id))
 
 
+def off_the_footer(
+    kb: KnowledgeBase, intent: Optional[str], last_topic: Optional[str], question: str
+) -> Optional[str]:
+    """“那申报上的问题呢，打哪个” after the website's own phone: a follow-up about the
+    application is no footer question — the application's contacts answer it, never the
+    footer's (the entry whose clause is the notice's contacts)."""
+    last = kb.faq_entry(last_topic or "")
+    if intent != INFORM or last is None or not last.footer:
+        return intent
+    if not any(word in question for word in APPLICATION_WORDS):
+        return intent
+    clause = kb.notice.contacts.clause
+    return next((e.id for e in kb.faq if e.clause == clause and not e.footer), intent)
+
+
 def _answer(kb, message, context, today) -> Decision:
     entities = entities_of(message)
     question = message.get("text") or ""
     intent = (message.get("intent") or {}).get("name")
+    intent = off_the_footer(kb, intent, context.last_topic, question)
     intent = follow_up_topic(intent, context.last_topic, question)
     topic = choose_topic(intent, context.last_topic, entities, {e.id for e in kb.faq})
     reply = faq_reply(kb, topic, question, entities, today) if topic else None

@@ -71,6 +71,18 @@ CONVERSATION_INTENTS = frozenset(
 SPECIFIC_DF = 3
 # Conversation intents a question is never meant as (the self-check's steps are left alone).
 SMALL_TALK = frozenset({"greet", "goodbye", "thanks", "bot_capabilities", "bot_identity"})
+BOT_IDENTITY = "bot_identity"
+# words that make a question one about the assistant itself (“你是谁”, “是机器人吗”); without
+# one, “…到底是个什么东西” asks about the 基地, not about the assistant
+# “能报吗”: whether someone may apply — the notice's list of applicants answers it (the
+# eligibility entry), for a type it names (“企业能不能申报”) and one it does not (“个体户能报吗”)
+ELIGIBILITY = "eligibility"
+APPLY_CUES = ("能报", "能申报", "可以报", "可以申报", "能不能报", "能不能申报", "可不可以报")
+APPLY_CUES += ("可不可以申报", "能否申报", "可否申报", "有资格", "有没有资格")
+ASSISTANT_WORDS = ("你", "您", "机器人", "助手", "真人", "人工", "客服", "自动", "工作人员", "聊")
+ASSISTANT_WORDS += ("ai", "bot")
+# “一家企业能不能报两个方向”: a count or a direction asks something else than who may apply
+_OTHER_MATTER = re.compile(r"[0-9一二两三四五六七八九十几多]\s*[个家项种]|方向")
 # A date is about the deadline only when the question is about handing something in.
 SUBMIT_CUES = ("交", "报", "送", "递", "截止", "来得及", "赶得上", "提交", "寄")
 
@@ -196,6 +208,13 @@ class QuestionRouter:
                 found[faq_id] = keyword
         return found
 
+    def names_only_a_type(self, question: str) -> bool:
+        """Names an applicant type and no 市州 or direction (those ask something else)."""
+        kinds = {m.entity for m in self.entities.find(question)}
+        if _OTHER_MATTER.search(question):
+            return False
+        return "applicant_type" in kinds and not kinds & {"city", "direction"}
+
     def derived_topic(self, question: str) -> Optional[str]:
         """A yes/no or total question the facts decide (“衡阳能推3个吗”, “12月3号交来得及吗”)."""
         cities = [m.value for m in self.entities.find(question) if m.entity == "city"]
@@ -240,6 +259,9 @@ class QuestionRouter:
         derived = self.derived_topic(question)
         if derived:
             return Route(derived, "derived_fact")
+        asks_to_apply = any(cue in asked for cue in APPLY_CUES)
+        if asks_to_apply and not (intent == ELIGIBILITY and sure) and self.names_only_a_type(asked):
+            return Route(ELIGIBILITY, "who_may_apply")
         if is_correction(question) and (
             only_names_entities(self.kb, question) or corrects_entity(self.kb, question)
         ):
@@ -249,6 +271,8 @@ class QuestionRouter:
             named = self.keyword_topics(asked)
             if len(named) == 1:
                 return Route(next(iter(named)), "keyword")
+        if intent == BOT_IDENTITY and not any(word in asked for word in ASSISTANT_WORDS):
+            return Route(NLU_FALLBACK, "not_about_the_assistant")
         if intent in CONVERSATION_INTENTS and sure:
             return None  # greeting, self-check answer, thanks …
         distinctive = self.index.distinctive_terms(asked)
@@ -261,7 +285,7 @@ class QuestionRouter:
                 return self._clause_route(hit, "distinctive_term")
         if (is_faq and sure and not trusted) or (intent == INFORM and not sure):
             unknown = self.index.unknown_nouns(asked)
-            if unknown:
+            if unknown and not (intent == ELIGIBILITY and asks_to_apply):
                 return Route(
                     NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown)
                 )

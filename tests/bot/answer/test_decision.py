@@ -19,6 +19,7 @@ from bot.answer.decision import (
     Context,
     action_for,
     decide,
+    off_the_footer,
 )
 from bot.answer.replies import blocked_words
 from bot.names import (
@@ -175,3 +176,19 @@ def test_later_answers_of_several_questions_name_their_clause_briefly(kb, part, 
     title = kb.notice.notice.title
     assert decision.clause and (title not in decision.text) == short
     assert decision.clause in decision.text.splitlines()[-1]  # the source is always named
+
+
+@pytest.mark.parametrize(
+    "intent, last_topic, question, topic",
+    [
+        # after the website's own phone, a follow-up about the application: its contacts
+        ("inform", "website_support", "那申报上的问题呢,打哪个", "contact"),
+        ("inform", "website_support", "那附件呢", "inform"),  # still about the web page
+        ("inform", "quota", "那申报上的问题呢", "inform"),  # no footer answer before
+        ("deadline", "website_support", "申报截止时间", "deadline"),  # not a follow-up
+    ],
+)
+def test_a_follow_up_about_the_application_leaves_the_footer(
+    kb, intent, last_topic, question, topic
+):
+    assert off_the_footer(kb, intent, last_topic, question) == topic

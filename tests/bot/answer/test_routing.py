@@ -220,6 +220,16 @@ def test_the_footer_answers_footer_questions_only(router, question, model, topic
         ("在几楼", model_says("greet", 0.95), "submission_address"),
         # a 的 between a keyword's words does not hide it: 维护的电话 is 维护电话, not 电话
         ("网站维护的电话是多少", model_says("website_support", 0.98), "website_support"),
+        # “what is it” about the 基地, not about the assistant: no identity sentence
+        ("省级双创示范基地到底是个什么东西", model_says("bot_identity", 0.52), "nlu_fallback"),
+        ("12号窗口是在一楼对吧", model_says("bot_identity", 0.55), "nlu_fallback"),
+        ("你是机器人吗", model_says("bot_identity", 0.9), "bot_identity"),
+        ("我现在是在跟工作人员本人聊吗", model_says("bot_identity", 0.9), "bot_identity"),
+        # whether a kind of applicant may apply: the list of applicants answers it
+        ("企业能不能申报这个省级双创基地", model_says("eligibility", 0.24), "eligibility"),
+        ("私企能不能报", model_says("eligibility", 0.44), "eligibility"),
+        ("个体户能报吗", model_says("eligibility", 0.67), "eligibility"),
+        ("一家企业能不能报两个方向", model_says("directions", 0.8), "directions"),
     ],
 )
 def test_only_what_is_asked_is_routed(router, question, model, intent):
