@@ -67,11 +67,9 @@ def keyword_list(text: str, words: Vocabulary) -> Optional[List[str]]:
         topics += 1
         if segment.isascii() and " " not in segment:
             segment = f"the {segment}"  # an English word alone is read as English, too
-        elif (
-            not named and not pending and len(segment) <= 2 and not tail and SUBJECT not in segment
-        ):
-            # a bare word of the FAQ's questions (“条件”, “流程”) is a matter of the call:
-            # “申报条件” asks it, where “条件” alone reads as “check our conditions”
+        elif not named and not pending and not tail and f"{SUBJECT}{segment}" in words.faq_text:
+            # a bare word the FAQ's questions say of the call (“申报条件”, “申报流程”) is asked
+            # so: “条件” alone reads as “check our conditions”
             segment = f"{SUBJECT}{segment}"
         own_tail = "" if has_question_cue(segment) else tail  # “邮箱多少?电话多少”: asks itself
         parts += [f"{entity}{segment}{own_tail}" for entity in pending] or [f"{segment}{own_tail}"]
