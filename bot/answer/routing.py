@@ -77,6 +77,8 @@ BOT_IDENTITY = "bot_identity"
 # “能报吗”: whether someone may apply — the notice's list of applicants answers it (the
 # eligibility entry), for a type it names (“企业能不能申报”) and one it does not (“个体户能报吗”)
 ELIGIBILITY = "eligibility"
+# words for the web page's footer: “页面最底下那个电话” is the footer's phone, not the hotline
+PAGE_FOOTER_WORDS = ("页脚", "最底下", "最下面", "最底部", "底部", "页面下方", "网页下方", "页尾")
 APPLY_CUES = ("能报", "能申报", "可以报", "可以申报", "能不能报", "能不能申报", "可不可以报")
 APPLY_CUES += ("可不可以申报", "能否申报", "可否申报", "有资格", "有没有资格")
 ASSISTANT_WORDS = ("你", "您", "机器人", "助手", "真人", "人工", "客服", "自动", "工作人员", "聊")
@@ -198,6 +200,15 @@ class QuestionRouter:
         the notice use (“年度”, “示范” match the title, which answers nothing)."""
         return any(self.index.df.get(term, 0) <= SPECIFIC_DF for term in hit.matched)
 
+    def footer_topic(self, asking: str, keywords: Dict[str, str]) -> Optional[str]:
+        """The footer entry a question that names the page footer asks about: the one whose
+        text has the keywords it names (“页面最底下那个联系电话” → the website's phone)."""
+        if not keywords or not any(word in asking for word in PAGE_FOOTER_WORDS):
+            return None
+        named = list(keywords.values())
+        found = [e.id for e in self.kb.faq if e.footer and self.index.faq_covers(e.id, named)]
+        return found[0] if len(found) == 1 else None
+
     def keyword_topics(self, question: str) -> Dict[str, str]:
         """FAQ topics whose ``keywords`` occur in the question → the first keyword found; a
         的 between its words does not hide one (“维护的电话” names 维护电话)."""
@@ -290,6 +301,9 @@ class QuestionRouter:
                     NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown)
                 )
         keywords = self.keyword_topics(asked)
+        footer = self.footer_topic(question_pieces(question), keywords)
+        if footer and footer != intent:
+            return Route(footer, "page_footer")
         if intent in self.footer_ids and intent not in keywords:
             # the page footer answers footer questions only: asked about something else
             # (“那申报的事打哪个电话”), the footer's website phone is no application hotline

@@ -197,6 +197,14 @@ def test_blocked_words_get_the_fixed_reply_and_are_never_repeated(router, kb):
             model_says("website_support", 0.95),
             "contact",
         ),
+        # the page footer named: its phone is the website's, not the hotline
+        (
+            "页面最底下那个联系电话就是申报咨询电话吧",
+            model_says("contact", 0.97),
+            "website_support",
+        ),
+        # asked who reviews the plan: the route through the 市州, not how to write it
+        ("实施方案先由谁审查", model_says("plan_outline", 0.93), "submission_route"),
     ],
 )
 def test_the_footer_answers_footer_questions_only(router, question, model, topic):
