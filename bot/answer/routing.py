@@ -77,6 +77,8 @@ BOT_IDENTITY = "bot_identity"
 # “能报吗”: whether someone may apply — the notice's list of applicants answers it (the
 # eligibility entry), for a type it names (“企业能不能申报”) and one it does not (“个体户能报吗”)
 ELIGIBILITY = "eligibility"
+_LATIN = re.compile(r"[a-zA-Z]{3,}")
+_NOT_LATIN = re.compile(r"[^a-z']+")
 # words for the web page's footer: “页面最底下那个电话” is the footer's phone, not the hotline
 PAGE_FOOTER_WORDS = ("页脚", "最底下", "最下面", "最底部", "底部", "页面下方", "网页下方", "页尾")
 APPLY_CUES = ("能报", "能申报", "可以报", "可以申报", "能不能报", "能不能申报", "可不可以报")
@@ -163,6 +165,9 @@ class QuestionRouter:
         self.faq_ids = {entry.id for entry in kb.faq}
         self.silent_keywords = silent_keywords(kb)
         self.faq_keywords = [(normalize(k), e.id) for e in kb.faq for k in e.keywords]
+        english = kb.english.topics if kb.english else []
+        # mixed Chinese and English (“submit纸质材料的window是几号”): the English words
+        self.english_keywords = [(f" {k.lower()} ", t.faq) for t in english for k in t.keywords]
         self.footer_ids = {e.id for e in kb.faq if e.footer}
         self.blocked_words = blocked_words(kb)
         self.faq_questions = {
@@ -217,6 +222,11 @@ class QuestionRouter:
         for keyword, faq_id in self.faq_keywords:
             if faq_id not in found and (keyword in question or keyword in plain):
                 found[faq_id] = keyword
+        if not found and _LATIN.search(question):  # the Chinese named no topic
+            padded = f" {_NOT_LATIN.sub(' ', question.lower())} "
+            for keyword, faq_id in self.english_keywords:
+                if faq_id not in found and keyword in padded:
+                    found[faq_id] = keyword.strip()
         return found
 
     def names_only_a_type(self, question: str) -> bool:

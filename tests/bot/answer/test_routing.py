@@ -205,6 +205,9 @@ def test_blocked_words_get_the_fixed_reply_and_are_never_repeated(router, kb):
         ),
         # asked who reviews the plan: the route through the 市州, not how to write it
         ("实施方案先由谁审查", model_says("plan_outline", 0.93), "submission_route"),
+        # mixed Chinese and English: the English words are keywords too
+        ("submit纸质材料的window是几号", model_says("copies", 0.24), "submission_address"),
+        ("hard copy 送到哪个 window", model_says("deadline", 0.49), "submission_address"),
     ],
 )
 def test_the_footer_answers_footer_questions_only(router, question, model, topic):
