@@ -212,6 +212,20 @@ def _knowledge_words(kb: KnowledgeBase) -> List[str]:
     return words
 
 
+def _spelt_alike(text: str, term: str, word: str) -> bool:
+    """Whether ``text`` has ``word`` around an occurrence of ``term`` with at most one
+    character different."""
+    at = word.index(term)
+    start = text.find(term)
+    while start >= 0:
+        window = text[start - at : start - at + len(word)] if start >= at else ""
+        alike = len(window) == len(word) and sum(map(str.__eq__, window, word)) >= len(word) - 1
+        if alike:
+            return True
+        start = text.find(term, start + 1)
+    return False
+
+
 class NoticeIndex:
     """BM25 over the notice's sentences, plus the vocabulary the assistant knows."""
 
@@ -275,6 +289,18 @@ class NoticeIndex:
             for t in self.notice_terms_in(question)
             if self.df[t] <= DISTINCTIVE_DF and t not in self.faq_text
         ]
+
+    def stands_for_notice_word(self, term: str, question: str) -> bool:
+        """Whether ``term`` in the question means the notice's word. Inside a longer word of
+        the question it does only if the notice has that word spelt nearly alike around it
+        (退伍军人 ~ 退役军人: all but one character), not when it merely ends the same
+        (工作人员 is no 科研人员)."""
+        words = [w for w in self.segmenter.words(question) if term in w and w != term]
+        if not words:
+            return True
+        return any(
+            _spelt_alike(sentence.text, term, word) for word in words for sentence in self.sentences
+        )
 
     def _uncovered_runs(self, question: str) -> List[Tuple[int, int]]:
         covered = [False] * len(question)

@@ -296,7 +296,11 @@ class QuestionRouter:
             return Route(NLU_FALLBACK, "not_about_the_assistant")
         if intent in CONVERSATION_INTENTS and sure:
             return None  # greeting, self-check answer, thanks …
-        distinctive = self.index.distinctive_terms(asked)
+        distinctive = [
+            t
+            for t in self.index.distinctive_terms(asked)
+            if self.index.stands_for_notice_word(t, asked)
+        ]
         if distinctive and not (is_faq and self.index.faq_covers(intent, distinctive)):
             hit = self.index.search(asked)
             if hit and not set(distinctive) & set(hit.matched):

@@ -20,11 +20,13 @@ import pytest
 
 from bot.answer.normalize import normalize
 from bot.answer.notice_search import (
+    NoticeIndex,
     Segmenter,
     _knowledge_words,
     default_dictionary,
     split_sentences,
 )
+from bot.answer.routing import faq_texts
 from tests.conftest import PROJECT_DIR
 
 
@@ -117,3 +119,22 @@ def test_rasa_tokenizer_shares_the_dictionary_and_keeps_its_user_words(tmp_path,
     terms, nouns, rasa_words = json.loads(result.stdout.strip().splitlines()[-1])
     assert [terms, nouns] == expected
     assert user_word in rasa_words  # jieba.dt cuts with its user dictionary
+
+
+@pytest.fixture(scope="module")
+def notice_index(kb):
+    return NoticeIndex(kb, faq_texts(kb))
+
+
+@pytest.mark.parametrize(
+    "question, term, stands",
+    [
+        ("带动返乡农民工创业的算不算", "农民工", True),  # a word of the question itself
+        ("我们孵化器主要服务退伍军人创业", "军人", True),  # 退伍军人 ~ the notice's 退役军人
+        ("怎么联系你们的工作人员", "人员", False),  # 工作人员 only ends like 科研人员
+    ],
+)
+def test_a_term_inside_a_longer_word_stands_for_the_notices_word_only_if_spelt_alike(
+    notice_index, question, term, stands
+):
+    assert notice_index.stands_for_notice_word(term, normalize(question)) is stands

@@ -231,6 +231,8 @@ def test_the_footer_answers_footer_questions_only(router, question, model, topic
         ("在几楼", model_says("greet", 0.95), "submission_address"),
         # a 的 between a keyword's words does not hide it: 维护的电话 is 维护电话, not 电话
         ("网站维护的电话是多少", model_says("website_support", 0.98), "website_support"),
+        # 人员 of 工作人员 is not the notice's 科研人员: no clause quoted for it
+        ("怎么联系你们的工作人员", model_says("contact", 0.88), "contact"),
         # “what is it” about the 基地, not about the assistant: no identity sentence
         ("省级双创示范基地到底是个什么东西", model_says("bot_identity", 0.52), "nlu_fallback"),
         ("12号窗口是在一楼对吧", model_says("bot_identity", 0.55), "nlu_fallback"),
