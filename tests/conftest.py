@@ -94,8 +94,16 @@ def kb():
 # makes pytest offer them to every test
 from tests.support.fixtures import (  # noqa: E402
     channel_settings,
+    cheap_password_hashing,
     fake_wechat_api,
     trained_model,
 )
 
-__all__ = ["channel_settings", "fake_wechat_api", "kb", "knowledge_copy", "trained_model"]
+__all__ = [
+    "channel_settings",
+    "cheap_password_hashing",
+    "fake_wechat_api",
+    "kb",
+    "knowledge_copy",
+    "trained_model",
+]

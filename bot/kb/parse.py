@@ -88,8 +88,9 @@ def _explain(error: Dict[str, Any]) -> str:
     return _PYDANTIC_MESSAGES.get(error["type"], str(error["msg"]))
 
 
-class _TextDatesLoader(yaml.SafeLoader):
-    """Leaves dates as text so pydantic, not the YAML parser, judges (and explains) them."""
+class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Leaves dates as text so pydantic, not the YAML parser, judges (and explains) them.
+    libyaml's parser where PyYAML has it: knowledge/ loads about ten times faster."""
 
 
 _TextDatesLoader.yaml_implicit_resolvers = {

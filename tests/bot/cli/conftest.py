@@ -17,3 +17,8 @@ def restore_logging():
     root.handlers[:] = handlers
     root.setLevel(level)
     structlog.reset_defaults()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(cheap_password_hashing):
+    """Every account these tests make or check is hashed cheaply (tests/support/fixtures.py)."""

@@ -81,3 +81,8 @@ async def csrf_token(client: TestClient, path: str = "/report") -> str:
     response = await client.get(path)
     assert response.status == 200
     return csrf_of(await response.text())
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(cheap_password_hashing):
+    """Every account these tests make or check is hashed cheaply (tests/support/fixtures.py)."""
