@@ -239,7 +239,8 @@ def test_the_footer_answers_footer_questions_only(router, question, model, topic
         # 人员 of 工作人员 is not the notice's 科研人员: no clause quoted for it
         ("怎么联系你们的工作人员", model_says("contact", 0.88), "contact"),
         # “what is it” about the 基地, not about the assistant: no identity sentence
-        ("省级双创示范基地到底是个什么东西", model_says("bot_identity", 0.52), "nlu_fallback"),
+        ("省级双创示范基地到底是个什么东西", model_says("bot_identity", 0.52), "overall_aim"),
+        ("这个申报到底是谁在管", model_says("bot_identity", 0.52), "nlu_fallback"),
         ("12号窗口是在一楼对吧", model_says("bot_identity", 0.55), "nlu_fallback"),
         ("你是机器人吗", model_says("bot_identity", 0.9), "bot_identity"),
         ("我现在是在跟工作人员本人聊吗", model_says("bot_identity", 0.9), "bot_identity"),
