@@ -79,6 +79,13 @@ BOT_IDENTITY = "bot_identity"
 ELIGIBILITY = "eligibility"
 _LATIN = re.compile(r"[a-zA-Z]{3,}")
 _NOT_LATIN = re.compile(r"[^a-z']+")
+# “双创具体指的什么”, “示范基地主要是干嘛的”: what the call's own subject is — its overall aim
+OVERALL_AIM = "overall_aim"
+_WHAT_IT_IS = re.compile(
+    r"(?:双创示范基地|示范基地|双创基地|双创)(?:到底|具体|主要|究竟|就|又|是)*"
+    r"(?:是个什么东西|是什么东西|是个什么|是什么|指的是什么|指的什么|指什么|什么意思|"
+    r"是干嘛的|干嘛的|是干什么的|干什么的|是啥|用来干嘛)(?:呀|啊|呢|啦)?$"
+)
 # words for the web page's footer: “页面最底下那个电话” is the footer's phone, not the hotline
 PAGE_FOOTER_WORDS = ("页脚", "最底下", "最下面", "最底部", "底部", "页面下方", "网页下方", "页尾")
 APPLY_CUES = ("能报", "能申报", "可以报", "可以申报", "能不能报", "能不能申报", "可不可以报")
@@ -292,6 +299,8 @@ class QuestionRouter:
             named = self.keyword_topics(asked)
             if len(named) == 1:
                 return Route(next(iter(named)), "keyword")
+        if _WHAT_IT_IS.search(asked) and not self.keyword_topics(asked) and intent != OVERALL_AIM:
+            return Route(OVERALL_AIM, "what_it_is")
         if intent == BOT_IDENTITY and not any(word in asked for word in ASSISTANT_WORDS):
             return Route(NLU_FALLBACK, "not_about_the_assistant")
         if intent in CONVERSATION_INTENTS and sure:

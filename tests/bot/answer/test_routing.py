@@ -231,10 +231,16 @@ def test_the_footer_answers_footer_questions_only(router, question, model, topic
         ("在几楼", model_says("greet", 0.95), "submission_address"),
         # a 的 between a keyword's words does not hide it: 维护的电话 is 维护电话, not 电话
         ("网站维护的电话是多少", model_says("website_support", 0.98), "website_support"),
+        # what the call's own subject is: its overall aim
+        ("双创具体指的什么", model_says("directions", 0.4), "overall_aim"),
+        ("示范基地主要是干嘛的", model_says("directions", 0.6), "overall_aim"),
+        ("双创示范基地的建设方向是什么", model_says("directions", 0.99), "directions"),
+        ("双创示范基地的截止时间是什么", model_says("deadline", 0.99), "deadline"),
         # 人员 of 工作人员 is not the notice's 科研人员: no clause quoted for it
         ("怎么联系你们的工作人员", model_says("contact", 0.88), "contact"),
         # “what is it” about the 基地, not about the assistant: no identity sentence
-        ("省级双创示范基地到底是个什么东西", model_says("bot_identity", 0.52), "nlu_fallback"),
+        ("省级双创示范基地到底是个什么东西", model_says("bot_identity", 0.52), "overall_aim"),
+        ("这个申报到底是谁在管", model_says("bot_identity", 0.52), "nlu_fallback"),
         ("12号窗口是在一楼对吧", model_says("bot_identity", 0.55), "nlu_fallback"),
         ("你是机器人吗", model_says("bot_identity", 0.9), "bot_identity"),
         ("我现在是在跟工作人员本人聊吗", model_says("bot_identity", 0.9), "bot_identity"),
