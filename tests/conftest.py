@@ -5,6 +5,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+from tests.support import tiers
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
@@ -27,6 +30,13 @@ def pytest_addoption(parser):
         action="store_true",
         help="the other tier: only the tests --fast leaves out (the trained model, servers)",
     )
+
+
+def pytest_configure(config):
+    if config.getoption("--fast"):  # before collection: test modules read it at import
+        tiers.fast = True
+        hypothesis_settings.register_profile("fast", max_examples=tiers.FAST_DEFAULT_EXAMPLES)
+        hypothesis_settings.load_profile("fast")
 
 
 def needs_model_or_servers(item: pytest.Item) -> bool:

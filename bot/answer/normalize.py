@@ -138,7 +138,16 @@ def normalize(text: str, limit: Optional[int] = MAX_CHARS) -> str:
     """
     if not text:
         return ""
-    text = canonical(text if limit is None else text[: limit * 2])
+    if limit is None:
+        return _normalized(text)
+    return _normalized(text[: limit * 2])[:limit]
+
+
+@lru_cache(maxsize=8192)
+def _normalized(text: str) -> str:
+    # cached: knowledge text (FAQ questions, keywords, clauses) is normalised again at every
+    # load and check, and OpenCC's conversion is the slow step
+    text = canonical(text)
     text = _homophones_fixed(_converter().convert(text))
     text = _LEADING_COMMAND.sub("", text.strip())
-    return text.lower() if limit is None else text.lower()[:limit]
+    return text.lower()

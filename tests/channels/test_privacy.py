@@ -28,6 +28,7 @@ from channels.privacy import (
     pseudonymize,
     pseudonymous_id,
 )
+from tests.support.tiers import examples
 
 PUBLIC = {
     "public_phones": ["0731-89991015", "0731-89990919"],
@@ -308,7 +309,7 @@ def _leftover_digits(masked: str) -> str:
     return "".join(ch for ch in canonical(masked) if ch.isdigit())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(before=CJK_TEXT, number=mobiles(), after=CJK_TEXT)
 def test_generated_mobile_numbers_are_masked(before, number, after):
     masked = mask(before + number + after)
@@ -317,7 +318,7 @@ def test_generated_mobile_numbers_are_masked(before, number, after):
     assert not re.search(r"\d", normalize(masked))  # what the question log's `normalized` holds
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(before=NO_DIGITS, number=id_numbers(), after=NO_DIGITS)
 def test_generated_id_numbers_are_masked(before, number, after):
     masked = mask(before + number + after)
@@ -325,7 +326,7 @@ def test_generated_id_numbers_are_masked(before, number, after):
     assert _leftover_digits(masked) == ""
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(before=CJK_TEXT, number=landlines(), after=CJK_TEXT)
 def test_generated_landlines_are_masked(before, number, after):
     masked = mask(before + number + after)
@@ -333,7 +334,7 @@ def test_generated_landlines_are_masked(before, number, after):
     assert _leftover_digits(masked) == ""
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(before=CJK_TEXT, address=emails(), after=CJK_TEXT)
 def test_generated_emails_are_masked(before, address, after):
     masked = mask(before + address + " " + after)
@@ -351,7 +352,7 @@ def public_writings(draw) -> str:
     return "".join(FULL_WIDTH.get(c, c) if draw(st.booleans()) else c for c in text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(before=CJK_TEXT, number=public_writings(), after=CJK_TEXT)
 def test_the_notices_phone_numbers_stay_readable_however_written(before, number, after):
     masked = mask(before + number + after)
@@ -359,7 +360,7 @@ def test_the_notices_phone_numbers_stay_readable_however_written(before, number,
     assert _leftover_digits(masked) == _leftover_digits(number)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_masks_without_error_and_masking_is_stable(text):
     once = mask(text)
@@ -367,7 +368,7 @@ def test_any_text_masks_without_error_and_masking_is_stable(text):
     assert not any(ch in once for ch in "\x00\x1b\r\u200b\u202e\ufeff")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.one_of(mobiles(), id_numbers(), landlines(), emails(), CJK_TEXT), max_size=6))
 def test_mixed_messages_leave_no_personal_digits(parts):
     masked = mask("，".join(parts))

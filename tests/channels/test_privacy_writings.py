@@ -26,6 +26,7 @@ from channels.privacy import (
     mask_personal_data,
     mask_view,
 )
+from tests.support.tiers import examples
 
 PUBLIC = {
     "public_phones": ["0731-89991015", "0731-89990919"],
@@ -102,7 +103,7 @@ def id_numbers(draw) -> str:
     return draw(spelled(body, groups)) + check
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(before=CONTEXT, number=mobiles(), after=CONTEXT)
 def test_mobiles_in_any_writing_are_masked(before, number, after):
     masked = mask(before + number + after)
@@ -110,7 +111,7 @@ def test_mobiles_in_any_writing_are_masked(before, number, after):
     assert leftover_digits(masked) == ""
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(before=CONTEXT, number=id_numbers(), after=CONTEXT)
 def test_id_numbers_in_any_writing_are_masked(before, number, after):
     masked = mask(before + number + after)
@@ -118,7 +119,7 @@ def test_id_numbers_in_any_writing_are_masked(before, number, after):
     assert leftover_digits(masked) == ""
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     name=st.sampled_from(["张三", "王五", "李一", "陈二"]),
     number=mobiles(),
@@ -146,7 +147,7 @@ def emails(draw) -> str:
     return address
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(before=CONTEXT, address=emails(), after=CONTEXT)
 def test_emails_in_any_writing_are_masked(before, address, after):
     masked = mask(f"{before}{address} {after}")
@@ -168,7 +169,7 @@ def qq_numbers(draw) -> tuple:
     return cue, written
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(before=CONTEXT, qq=qq_numbers(), after=CONTEXT)
 def test_qq_numbers_after_their_cue_are_masked(before, qq, after):
     cue, number = qq
@@ -187,7 +188,7 @@ def wechat_ids(draw) -> tuple:
     return cue, first + rest
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(before=CONTEXT, wechat=wechat_ids(), after=CONTEXT)
 def test_wechat_ids_after_their_cue_are_masked(before, wechat, after):
     cue, wechat_id = wechat
@@ -241,7 +242,7 @@ def test_the_notices_numbers_and_ordinary_numbers_stay_readable(text):
     assert mask(text) == text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     amount=st.sampled_from(["三百万元", "二十亿元", "五千", "一千二百", "百分之十五", "三成"]),
     before=CONTEXT,

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import PROJECT_DIR
+from tests.support.tiers import examples
 
 _spec = importlib.util.spec_from_file_location(
     "scripts_bench", PROJECT_DIR / "scripts" / "bench.py"
@@ -39,7 +40,7 @@ def test_a_run_of_the_held_out_questions_never_repeats_one():
     assert len(questions) == 235 and len(set(questions)) == 235
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(count=st.integers(min_value=1, max_value=400), start=st.integers(min_value=0))
 def test_the_walk_visits_every_question_before_any_twice(count, start):
     if count % bench.STRIDE == 0:

@@ -18,6 +18,7 @@ from bot.answer.context import (
 )
 from bot.answer.entities import EntityMatcher, group_values
 from bot.answer.normalize import normalize
+from tests.support.tiers import examples
 
 DAY = dt.date(2026, 12, 6)
 
@@ -125,7 +126,7 @@ def test_plain_questions_are_left_to_their_intent(kb, text):
     assert understood(kb, text, entities(kb, text), None, {}, DAY) is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=40), st.sampled_from([None, "quota", "directions", "deadline"]))
 def test_any_message_is_understood_or_left_alone_without_failing(kb, text, last_topic):
     found = understood(kb, text, entities(kb, text), last_topic, {"city": ["长沙市"]}, DAY)

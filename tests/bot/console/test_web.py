@@ -16,6 +16,7 @@ from multidict import CIMultiDict
 
 from bot.console.web import TRUSTED, client_ip
 from bot.settings import parse_networks
+from tests.support.tiers import examples
 
 PAGES = ("/report", "/report.csv", "/review", "/audit", "/publish")
 dates = st.one_of(
@@ -26,7 +27,9 @@ dates = st.one_of(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     page=st.sampled_from(PAGES),
@@ -45,7 +48,9 @@ async def test_fuzzed_query_parameters_never_make_a_server_error(staff, page, si
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(number=st.integers(min_value=0, max_value=10**30))
 async def test_fuzzed_row_ids_never_make_a_server_error(staff, number):

@@ -14,6 +14,7 @@ from bot.kb import facts as facts_module
 from bot.kb.answers import human_contacts
 from bot.kb.facts import _deadline_status, _static_facts, deadline_status, memoized, static_facts
 from bot.kb.load import load_knowledge
+from tests.support.tiers import examples
 
 DAYS = [dt.date(2021, 11, 1), dt.date(2021, 11, 28), dt.date(2021, 12, 1)]
 
@@ -43,7 +44,7 @@ def test_every_message_renders_as_it_would_afresh(kb):
             assert render_message(kb, name, today) == _render_message(kb, name, today, {})
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(
     name=st.sampled_from(["rate_limited", "not_in_notice", "unknown_term", "feedback_yes"]),
     values=st.dictionaries(

@@ -22,6 +22,7 @@ from bot.kb.spreadsheet import (
     export_workbook,
     import_workbook,
 )
+from tests.support.tiers import examples
 
 
 def snapshot(directory: Path) -> Dict[str, bytes]:
@@ -207,7 +208,9 @@ def test_an_empty_workbook(knowledge_copy, tmp_path):
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30))
 def test_any_new_similar_question_is_cleaned_or_refused(knowledge_copy, exported, text):

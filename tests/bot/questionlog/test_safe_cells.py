@@ -20,6 +20,7 @@ from bot.questionlog import db, review
 from bot.questionlog.broker import write_rows
 from bot.questionlog.safe_cells import MAX_CELL_CHARS, clean_text, safe_cell, unquote
 from tests.support.question_log import make_row
+from tests.support.tiers import examples
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 ILLEGAL = re.compile(
@@ -61,7 +62,7 @@ def test_unquote_gives_back_what_safe_cell_protected(text):
     assert unquote(safe_cell(text)) == clean_text(text).replace("\t", " ")
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.text(max_size=80))
 def test_any_text_becomes_an_inert_cell_openpyxl_accepts(text):
     cell = safe_cell(text)

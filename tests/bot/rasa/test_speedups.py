@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from rasa.core.actions.action import RemoteAction
 
 from bot.rasa import speedups as rasa_speedups
+from tests.support.tiers import examples
 
 ORIGINAL = RemoteAction.__dict__["_validate_action_result"]
 
@@ -92,7 +93,7 @@ ANSWER = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ANSWER)
 def test_any_answer_gets_rasas_verdict(answer):
     assert our_verdict(answer) == rasas_verdict(answer)
@@ -198,7 +199,7 @@ def test_size_zero_caches_nothing():
     assert calls == ["a", "a"] and len(cache) == 0
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["m1", "m2"]), st.sampled_from(list("abcde")), st.booleans()),

@@ -26,6 +26,7 @@ from channels.wechat.security import (
     RequestVerifier,
     SignatureError,
 )
+from tests.support.tiers import examples
 from tests.support.wechat_fakes import (
     AES_KEY,
     APPID,
@@ -409,7 +410,7 @@ PARAM = st.one_of(
 )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(PARAM, PARAM, PARAM)
 def test_request_verifier_only_ever_raises_signature_error(signature, timestamp, nonce):
     try:
@@ -420,7 +421,7 @@ def test_request_verifier_only_ever_raises_signature_error(signature, timestamp,
     assert signature.lower() == wechat_signature(TOKEN, timestamp, nonce)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(200), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.one_of(st.none(), st.text(max_size=60)),
     st.binary(max_size=200)
