@@ -86,6 +86,9 @@ _WHAT_IT_IS = re.compile(
     r"(?:是个什么东西|是什么东西|是个什么|是什么|指的是什么|指的什么|指什么|什么意思|"
     r"是干嘛的|干嘛的|是干什么的|干什么的|是啥|用来干嘛)(?:呀|啊|呢|啦)?$"
 )
+# “能咨询哪些内容”, “可以问什么”: what the assistant can be asked
+_WHAT_TO_ASK = re.compile(r"(?:能|可以|可)(?:咨询|问)(?:些|一些)?(?:哪些|什么|啥)")
+BOT_CAPABILITIES = "bot_capabilities"
 # words for the web page's footer: “页面最底下那个电话” is the footer's phone, not the hotline
 PAGE_FOOTER_WORDS = ("页脚", "最底下", "最下面", "最底部", "底部", "页面下方", "网页下方", "页尾")
 APPLY_CUES = ("能报", "能申报", "可以报", "可以申报", "能不能报", "能不能申报", "可不可以报")
@@ -299,8 +302,11 @@ class QuestionRouter:
             named = self.keyword_topics(asked)
             if len(named) == 1:
                 return Route(next(iter(named)), "keyword")
-        if _WHAT_IT_IS.search(asked) and not self.keyword_topics(asked) and intent != OVERALL_AIM:
-            return Route(OVERALL_AIM, "what_it_is")
+        if not self.keyword_topics(asked):
+            if _WHAT_IT_IS.search(asked) and intent != OVERALL_AIM:
+                return Route(OVERALL_AIM, "what_it_is")
+            if _WHAT_TO_ASK.search(asked) and intent != BOT_CAPABILITIES:
+                return Route(BOT_CAPABILITIES, "what_to_ask")
         if intent == BOT_IDENTITY and not any(word in asked for word in ASSISTANT_WORDS):
             return Route(NLU_FALLBACK, "not_about_the_assistant")
         if intent in CONVERSATION_INTENTS and sure:

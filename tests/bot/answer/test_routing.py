@@ -236,6 +236,11 @@ def test_the_footer_answers_footer_questions_only(router, question, model, topic
         ("示范基地主要是干嘛的", model_says("directions", 0.6), "overall_aim"),
         ("双创示范基地的建设方向是什么", model_says("directions", 0.99), "directions"),
         ("双创示范基地的截止时间是什么", model_says("deadline", 0.99), "deadline"),
+        # what the assistant can be asked; which year the notice is of
+        ("能咨询哪些内容", model_says("indicators", 0.74), "bot_capabilities"),
+        ("可以问哪些问题", model_says("greet", 0.6), "bot_capabilities"),
+        ("电话能咨询哪些问题", model_says("contact", 0.9), "contact"),
+        ("这是哪年的文件", model_says("policy_basis", 0.62), "notice_info"),
         # 人员 of 工作人员 is not the notice's 科研人员: no clause quoted for it
         ("怎么联系你们的工作人员", model_says("contact", 0.88), "contact"),
         # “what is it” about the 基地, not about the assistant: no identity sentence
