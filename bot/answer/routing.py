@@ -44,7 +44,7 @@ from bot.answer.reading import asked_text
 from bot.answer.replies import BLOCKED, NOTICE_CLAUSE, blocked_words
 from bot.kb.answers import answer_faq
 from bot.kb.models import KnowledgeBase, SilentTopic
-from bot.names import INFORM, NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE
+from bot.names import INFORM, NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE, SELFCHECK
 
 # Intents that are not questions about the notice: the model decides them alone.
 CONVERSATION_INTENTS = frozenset(
@@ -89,6 +89,9 @@ _WHAT_IT_IS = re.compile(
 # “能咨询哪些内容”, “可以问什么”: what the assistant can be asked
 _WHAT_TO_ASK = re.compile(r"(?:能|可以|可)(?:咨询|问)(?:些|一些)?(?:哪些|什么|啥)")
 BOT_CAPABILITIES = "bot_capabilities"
+# asked to check the applicant's own unit (“测一测我们是否满足申报要求”): the self-check
+CHECK_VERBS = ("测一测", "测一下", "测测", "自测", "自查", "自检", "自评", "预审", "预评估")
+CHECK_VERBS += ("评估一下", "检查一下", "判断一下", "帮我看看", "帮我们看看")
 # words for the web page's footer: “页面最底下那个电话” is the footer's phone, not the hotline
 PAGE_FOOTER_WORDS = ("页脚", "最底下", "最下面", "最底部", "底部", "页面下方", "网页下方", "页尾")
 APPLY_CUES = ("能报", "能申报", "可以报", "可以申报", "能不能报", "能不能申报", "可不可以报")
@@ -307,6 +310,9 @@ class QuestionRouter:
                 return Route(OVERALL_AIM, "what_it_is")
             if _WHAT_TO_ASK.search(asked) and intent != BOT_CAPABILITIES:
                 return Route(BOT_CAPABILITIES, "what_to_ask")
+            checks = any(verb in asked for verb in CHECK_VERBS)
+            if checks and intent != SELFCHECK and ("我" in asked or "咱" in asked):
+                return Route(SELFCHECK, "check_our_unit")
         if intent == BOT_IDENTITY and not any(word in asked for word in ASSISTANT_WORDS):
             return Route(NLU_FALLBACK, "not_about_the_assistant")
         if intent in CONVERSATION_INTENTS and sure:

@@ -241,6 +241,10 @@ def test_the_footer_answers_footer_questions_only(router, question, model, topic
         ("可以问哪些问题", model_says("greet", 0.6), "bot_capabilities"),
         ("电话能咨询哪些问题", model_says("contact", 0.9), "contact"),
         ("这是哪年的文件", model_says("policy_basis", 0.62), "notice_info"),
+        # asked to check the applicant's own unit: the self-check, not the conditions quoted
+        ("测一测我们是否满足申报要求", model_says("eligibility", 0.8), "selfcheck"),
+        ("我们公司规模不大，不知道够不够格", model_says("eligibility", 0.8), "eligibility"),
+        ("帮我看看截止时间", model_says("deadline", 0.9), "deadline"),
         # 人员 of 工作人员 is not the notice's 科研人员: no clause quoted for it
         ("怎么联系你们的工作人员", model_says("contact", 0.88), "contact"),
         # “what is it” about the 基地, not about the assistant: no identity sentence
