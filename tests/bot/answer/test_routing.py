@@ -245,6 +245,8 @@ def test_the_footer_answers_footer_questions_only(router, question, model, topic
         ("测一测我们是否满足申报要求", model_says("eligibility", 0.8), "selfcheck"),
         ("我们公司规模不大，不知道够不够格", model_says("eligibility", 0.8), "eligibility"),
         ("帮我看看截止时间", model_says("deadline", 0.9), "deadline"),
+        # whether a document must be attached too: the list of materials
+        ("是不是还要附上推荐申报文件", model_says("submission_route", 0.71), "materials"),
         # 人员 of 工作人员 is not the notice's 科研人员: no clause quoted for it
         ("怎么联系你们的工作人员", model_says("contact", 0.88), "contact"),
         # “what is it” about the 基地, not about the assistant: no identity sentence
