@@ -78,6 +78,8 @@ CORRECTION_CUES = (
     "actually",
     "其实",
 )
+# words that make a follow-up one about the application, not about the web page
+APPLICATION_WORDS = ("申报", "材料", "政策")
 # what a follow-up may say besides the entity (longest first when removed)
 FOLLOW_UP_WORDS = tuple(
     sorted(

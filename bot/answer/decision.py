@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot import feedback as fb
 from bot.answer.clarify import fitting_topics, numbered
-from bot.answer.context import attribute_follow_up, remembered, understood
+from bot.answer.context import APPLICATION_WORDS, attribute_follow_up, remembered, understood
 from bot.answer.reading import asked_text
 from bot.answer.replies import (
     BLOCKED,
@@ -112,8 +112,6 @@ FIXED_SENTENCES: Mapping[str, Tuple[str, Optional[int]]] = {
 }
 # When a follow-up names only an entity and no topic was asked before.
 DEFAULT_TOPIC_FOR_ENTITY = {CITY: "quota", APPLICANT_TYPE: "directions", DIRECTION: "directions"}
-# words that make a follow-up one about the application, not about the web page
-APPLICATION_WORDS = ("申报", "材料", "政策")
 SUGGESTION_FLOOR = 0.15  # below this a topic is not worth offering
 FALLBACK_TOPICS = 6
 
