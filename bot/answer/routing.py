@@ -44,7 +44,14 @@ from bot.answer.reading import asked_text
 from bot.answer.replies import BLOCKED, NOTICE_CLAUSE, blocked_words
 from bot.kb.answers import answer_faq
 from bot.kb.models import KnowledgeBase, SilentTopic
-from bot.names import INFORM, NLU_FALLBACK, NOT_IN_NOTICE, OUT_OF_SCOPE, SELFCHECK
+from bot.names import (
+    HUMAN_HANDOFF,
+    INFORM,
+    NLU_FALLBACK,
+    NOT_IN_NOTICE,
+    OUT_OF_SCOPE,
+    SELFCHECK,
+)
 
 # Intents that are not questions about the notice: the model decides them alone.
 CONVERSATION_INTENTS = frozenset(
@@ -98,6 +105,8 @@ APPLY_CUES = ("能报", "能申报", "可以报", "可以申报", "能不能报"
 APPLY_CUES += ("可不可以申报", "能否申报", "可否申报", "有资格", "有没有资格")
 ASSISTANT_WORDS = ("你", "您", "机器人", "助手", "真人", "人工", "客服", "自动", "工作人员", "聊")
 ASSISTANT_WORDS += ("ai", "bot")
+# “不想跟机器人聊”: turning the assistant down asks for a person, not who the assistant is
+REFUSAL_CUES = ("不想", "不要", "不愿", "不跟", "不和")
 # “一家企业能不能报两个方向”: a count or a direction asks something else than who may apply
 _OTHER_MATTER = re.compile(r"[0-9一二两三四五六七八九十几多]\s*[个家项种]|方向")
 # A date is about the deadline only when the question is about handing something in.
@@ -313,6 +322,8 @@ class QuestionRouter:
             checks = any(verb in asked for verb in CHECK_VERBS)
             if checks and intent != SELFCHECK and ("我" in asked or "咱" in asked):
                 return Route(SELFCHECK, "check_our_unit")
+        if intent == BOT_IDENTITY and any(cue in asked for cue in REFUSAL_CUES):
+            return Route(HUMAN_HANDOFF, "refuses_the_assistant")
         if intent == BOT_IDENTITY and not any(word in asked for word in ASSISTANT_WORDS):
             return Route(NLU_FALLBACK, "not_about_the_assistant")
         if intent in CONVERSATION_INTENTS and sure:

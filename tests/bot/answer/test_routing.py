@@ -303,3 +303,40 @@ def test_no_faq_keyword_is_an_unknown_term(router, kb):
 def test_a_keyword_question_is_not_routed_to_the_honest_reply(router, question):
     route = router.route(normalize(question), model_says("submission_address", 0.8))
     assert route is None or route.intent != "not_in_notice"
+
+
+@pytest.mark.parametrize(
+    "question, model, intent, mechanism",
+    [
+        # keywords that follow from the FAQ's own questions (上级文件是哪个, 上位政策文件 …)
+        ("依据的上位文件有哪些", model_says("notice_info", 0.8), "policy_basis", "keyword"),
+        # whether a form must be filled in asks for the list of materials, not the forms' names
+        ("申报汇总表需不需要填", model_says("attachments", 0.8), "materials", "keyword"),
+        # how many are selected is the selection, not a 市州's ceiling (能评上几个)
+        ("省里最终能评上几个基地", model_says("quota", 0.8), "selection", "keyword"),
+        # turning the assistant down asks for a person
+        (
+            "不愿意和机器人说话",
+            model_says("bot_identity", 0.9),
+            "human_handoff",
+            "refuses_the_assistant",
+        ),
+        # another province's application is not this notice's
+        (
+            "江苏的双创示范基地怎么申报",
+            model_says("procedure", 0.95),
+            "not_in_notice",
+            "silent_topic",
+        ),
+    ],
+)
+def test_rules_for_the_held_out_wrong_answers(router, question, model, intent, mechanism):
+    route = router.route(normalize(question), model)
+    assert route is not None, "the model's intent was kept"
+    assert (route.intent, route.mechanism) == (intent, mechanism)
+
+
+@pytest.mark.parametrize("question", ["你是机器人吗", "你是真人还是机器人啊"])
+def test_asking_who_the_assistant_is_is_no_handoff(router, question):
+    route = router.route(normalize(question), model_says("bot_identity", 0.95))
+    assert route is None or route.intent != "human_handoff"
