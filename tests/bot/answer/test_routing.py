@@ -321,6 +321,8 @@ def test_a_keyword_question_is_not_routed_to_the_honest_reply(router, question):
             "human_handoff",
             "refuses_the_assistant",
         ),
+        # once selected (评上了 as 评上以后): what follows the list is not in the notice
+        ("入选了以后能拿到什么", model_says("selection", 0.9), "not_in_notice", "silent_topic"),
         # another province's application is not this notice's
         (
             "江苏的双创示范基地怎么申报",
