@@ -194,3 +194,23 @@ def is_set_apart(text: str) -> bool:
         or _NOT_ASKING.search(text)
         or _REASON.search(text)
     )
+
+
+# “附件链接发一下” asks for the attachments and reports no fault: the website's maintenance phone
+# answers faults only (网站打不开、附件下载不了)
+ATTACHMENT_WORD = "附件"
+FAULT_CUES = ("不了", "不开", "不下", "不出", "不上", "失败", "失效", "没反应", "乱码", "空白")
+FAULT_CUES += ("损坏", "坏了", "出错", "错误", "报错", "出问题", "异常", "无法", "不行", "维护")
+FAULT_CUES += ("技术支持", "404")
+# “不想跟机器人聊”: turning the assistant down asks for a person, not who the assistant is
+REFUSAL_CUES = ("不想", "不要", "不愿", "不跟", "不和")
+
+
+def turns_the_assistant_down(asked: str) -> bool:
+    """“不想跟机器人聊”: the asked part refuses the assistant (a person is wanted)."""
+    return any(cue in asked for cue in REFUSAL_CUES)
+
+
+def asks_for_attachments_naming_no_fault(asked: str) -> bool:
+    """“把附件的下载链接给我”: about the attachments, with no word of a fault in it."""
+    return ATTACHMENT_WORD in asked and not any(cue in asked for cue in FAULT_CUES)

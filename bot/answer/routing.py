@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from bot.answer.clauses import asks_for_attachments_naming_no_fault, turns_the_assistant_down
 from bot.answer.compound import is_question
 from bot.answer.context import corrects_entity, is_correction, only_names_entities
 from bot.answer.derived import (
@@ -105,8 +106,7 @@ APPLY_CUES = ("能报", "能申报", "可以报", "可以申报", "能不能报"
 APPLY_CUES += ("可不可以申报", "能否申报", "可否申报", "有资格", "有没有资格")
 ASSISTANT_WORDS = ("你", "您", "机器人", "助手", "真人", "人工", "客服", "自动", "工作人员", "聊")
 ASSISTANT_WORDS += ("ai", "bot")
-# “不想跟机器人聊”: turning the assistant down asks for a person, not who the assistant is
-REFUSAL_CUES = ("不想", "不要", "不愿", "不跟", "不和")
+WEBSITE_SUPPORT, ATTACHMENTS = "website_support", "attachments"
 # “一家企业能不能报两个方向”: a count or a direction asks something else than who may apply
 _OTHER_MATTER = re.compile(r"[0-9一二两三四五六七八九十几多]\s*[个家项种]|方向")
 # A date is about the deadline only when the question is about handing something in.
@@ -322,7 +322,9 @@ class QuestionRouter:
             checks = any(verb in asked for verb in CHECK_VERBS)
             if checks and intent != SELFCHECK and ("我" in asked or "咱" in asked):
                 return Route(SELFCHECK, "check_our_unit")
-        if intent == BOT_IDENTITY and any(cue in asked for cue in REFUSAL_CUES):
+        if intent == WEBSITE_SUPPORT and asks_for_attachments_naming_no_fault(asked):
+            return Route(ATTACHMENTS, "no_fault")
+        if intent == BOT_IDENTITY and turns_the_assistant_down(asked):
             return Route(HUMAN_HANDOFF, "refuses_the_assistant")
         if intent == BOT_IDENTITY and not any(word in asked for word in ASSISTANT_WORDS):
             return Route(NLU_FALLBACK, "not_about_the_assistant")

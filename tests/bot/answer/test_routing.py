@@ -321,6 +321,8 @@ def test_a_keyword_question_is_not_routed_to_the_honest_reply(router, question):
             "human_handoff",
             "refuses_the_assistant",
         ),
+        # asking for the attachments' link reports no fault: the attachments, not the website phone
+        ("把附件的下载链接给我", model_says("website_support", 0.99), "attachments", "no_fault"),
         # once selected (评上了 as 评上以后): what follows the list is not in the notice
         ("入选了以后能拿到什么", model_says("selection", 0.9), "not_in_notice", "silent_topic"),
         # another province's application is not this notice's
@@ -342,3 +344,9 @@ def test_rules_for_the_held_out_wrong_answers(router, question, model, intent, m
 def test_asking_who_the_assistant_is_is_no_handoff(router, question):
     route = router.route(normalize(question), model_says("bot_identity", 0.95))
     assert route is None or route.intent != "human_handoff"
+
+
+@pytest.mark.parametrize("question", ["附件链接点了没反应", "附件下载失败怎么办", "附件打开是乱码"])
+def test_an_attachment_fault_keeps_the_website_phone(router, question):
+    route = router.route(normalize(question), model_says("website_support", 0.99))
+    assert route is None or route.intent == "website_support"
