@@ -59,8 +59,9 @@ test: check
 
 # the unit tier for the edit-test loop: no training, no model, no servers (tests/conftest.py
 # leaves out tests/e2e, tests/cluster, the `model` and `servers` markers); two workers
+# (bytecode written here: pytest's rewritten test modules are not compiled again on every run)
 test-fast: $(STAMP)
-	$(PY) -m pytest --fast -n 2 -q -p no:cacheprovider
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest --fast -n 2 --dist worksteal -q -p no:cacheprovider
 
 # trains a stock `rasa init` bot once into .build/stock; the two bots are loaded one after the other
 # (BENCH_INSTANCES=N: the assistant as N instances behind nginx on PostgreSQL and Redis)

@@ -35,7 +35,9 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     if config.getoption("--fast"):  # before collection: test modules read it at import
         tiers.fast = True
-        hypothesis_settings.register_profile("fast", max_examples=tiers.FAST_DEFAULT_EXAMPLES)
+        hypothesis_settings.register_profile(
+            "fast", max_examples=tiers.FAST_DEFAULT_EXAMPLES, database=None
+        )
         hypothesis_settings.load_profile("fast")
 
 
@@ -80,7 +82,8 @@ def logging_as_found():
             continue
         if name in states:
             level, logger.disabled, logger.propagate = states[name]
-            logger.setLevel(level)
+            if logger.level != level:  # setLevel clears every logger's cache: only if changed
+                logger.setLevel(level)
         else:  # made during the test: enabled, as a module's logger made later would be
             logger.disabled = False
 
