@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.conftest import PROJECT_DIR, needs_model_or_servers
+from tests.support import tiers
 
 
 def item(path: str, markers=(), fixtures=()):
@@ -33,3 +34,21 @@ def item(path: str, markers=(), fixtures=()):
 )
 def test_the_fast_tier_leaves_out_the_model_and_the_servers(test, slow):
     assert needs_model_or_servers(test) is slow
+
+
+@pytest.mark.parametrize(
+    ("fast", "full", "tried"),
+    [
+        (False, 300, 300),
+        (False, 25, 25),
+        (True, 300, 60),
+        (True, 25, 5),
+        (True, 5, 5),
+        (True, 1, 1),
+    ],
+)
+def test_property_tests_try_a_fifth_of_their_examples_in_the_fast_tier(
+    monkeypatch, fast, full, tried
+):
+    monkeypatch.setattr(tiers, "fast", fast)
+    assert tiers.examples(full) == tried
