@@ -51,11 +51,13 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 
+# two workers: the tests of the running assistant (tests/e2e, tests/cluster: one xdist group, see
+# tests/conftest.py) one after the other on one, everything else spread over both
 test: check
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 	$(PY) -m bot train
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 # the unit tier for the edit-test loop: no training, no model, no servers (tests/conftest.py
 # leaves out tests/e2e, tests/cluster, the `model` and `servers` markers); two workers

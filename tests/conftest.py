@@ -17,6 +17,7 @@ KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 # test that asks for the `trained_model` fixture.
 SLOW_FOLDERS = ("e2e", "cluster")
 SLOW_MARKERS = ("e2e", "cluster", "model", "servers")
+SERVERS_GROUP = "running_assistant"
 
 
 def pytest_addoption(parser):
@@ -48,6 +49,14 @@ def needs_model_or_servers(item: pytest.Item) -> bool:
         or any(item.get_closest_marker(name) for name in SLOW_MARKERS)
         or "trained_model" in getattr(item, "fixturenames", ())
     )
+
+
+def pytest_itemcollected(item):
+    """Under xdist's ``--dist loadgroup`` (``make test``: two workers) the tests that share the
+    session's running assistant (tests/e2e) or start a cluster run on one worker, one after
+    the other, as they would alone; every other test is spread over both workers."""
+    if Path(item.path).relative_to(PROJECT_DIR / "tests").parts[0] in SLOW_FOLDERS:
+        item.add_marker(pytest.mark.xdist_group(SERVERS_GROUP))
 
 
 def pytest_collection_modifyitems(config, items):

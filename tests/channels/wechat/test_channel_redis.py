@@ -300,7 +300,9 @@ async def test_a_claim_left_by_a_dead_instance_is_taken_over(redis_client):
 async def test_a_live_claim_is_renewed_past_its_lifetime(redis_client):
     """The heartbeat keeps a slow answer's claim: a second instance waits, never answers."""
     namespace = f"tok{uuid.uuid4().hex}"
-    slow, waiting = (SharedTurnCache(REDIS_URL, namespace, claim_seconds=0.3) for _ in "ab")
+    # lifetimes of a second, not less: a loaded machine (xdist's other worker) may delay a
+    # heartbeat by a tenth of a second
+    slow, waiting = (SharedTurnCache(REDIS_URL, namespace, claim_seconds=1) for _ in "ab")
     calls = []
 
     async def answer(name: str, seconds: float):
@@ -309,10 +311,10 @@ async def test_a_live_claim_is_renewed_past_its_lifetime(redis_client):
         return f"{name} 的答复"
 
     try:
-        first, _ = slow.join_or_start(("o_slow", "7"), lambda: answer("first", 1.2))
-        await asyncio.sleep(0.1)
+        first, _ = slow.join_or_start(("o_slow", "7"), lambda: answer("first", 2.5))
+        await asyncio.sleep(0.2)
         second, _ = waiting.join_or_start(("o_slow", "7"), lambda: answer("second", 0))
-        replies = await asyncio.wait_for(asyncio.gather(first.task, second.task), 5)
+        replies = await asyncio.wait_for(asyncio.gather(first.task, second.task), 10)
     finally:
         await slow.close()
         await waiting.close()
