@@ -38,6 +38,7 @@ from bot.answer.verdicts import (
     Understood,
     all_types_can_apply,
     copies_reply,
+    deadline_claim,
     directions_compared,
     english_deadline_check,
     english_verdict,
@@ -317,7 +318,8 @@ def understood(
             with_english_lead(kb, question, body), QUOTA, clause, remembered_cities, bool(cities)
         )
     checked = (
-        english_deadline_check(kb, question, today)
+        deadline_claim(kb, question, today)
+        or english_deadline_check(kb, question, today)
         or all_types_can_apply(kb, question, entities, today)
         or directions_compared(kb, question, entities, today)
         or copies_reply(kb, question, today)

@@ -45,6 +45,22 @@ CLAIM_MARKS = ("吗", "吧", "对不对", "是不是", "对么", "没错")
 CLAIM_WORDS = ("是", "对")
 NOT_CLAIMS = ("来得及", "赶得上", "能不能", "可不可以", "可以", "能否", "行不行")
 EN_CLAIM_STARTS = ("is ", "is it ", "are ", "was ", "should ")
+# a label asked with one of these asks for another fact of its owner (“网站技术支持电话”: a phone)
+OTHER_KIND_WORDS = (
+    "电话",
+    "号码",
+    "手机",
+    "邮箱",
+    "邮件",
+    "地址",
+    "邮编",
+    "网址",
+    "链接",
+    "phone",
+    "number",
+    "mail",
+    "address",
+)
 MAX_REST = 20  # what a look-up question says besides the value, at most
 MAX_VALUES = 3
 _CLAUSES = re.compile(r"[，,。；;！!？?\n]")
@@ -217,6 +233,7 @@ def lookup_question(kb: KnowledgeBase, text: str) -> Optional[LookupQuestion]:
     """The values a message asks about, or None when it only mentions one in passing."""
     text = normalize(text)
     found = values_in(kb, text)
+    found = [item for item in found if not _label_for_something_else(text, found, item)]
     if not found:
         return None
     lookups: List[Lookup] = []
@@ -238,6 +255,21 @@ def lookup_question(kb: KnowledgeBase, text: str) -> Optional[LookupQuestion]:
     if claim or bare or any(cue in rest for cue in cues):
         return LookupQuestion(tuple(lookups), claim, english)
     return None
+
+
+def _label_for_something_else(text: str, found: Sequence[Found], item: Found) -> bool:
+    """Whether ``item`` is only a label (“技术支持”, not the value itself) that the message does
+    not use for the value: a label that needs a word the message lacks (``labels_need``: 技术支持
+    is the website's only with 网站), or one asked with another kind of fact (“…技术支持电话”)."""
+    word = text[item.start : item.end]
+    labels = [normalize(label, limit=None) for label in item.lookup.labels]
+    if word not in labels:
+        return False
+    needs = [normalize(need, limit=None) for need in item.lookup.labels_need]
+    if needs and not any(need in text for need in needs):
+        return True
+    rest = _rest(text, found)
+    return any(kind in rest for kind in OTHER_KIND_WORDS)
 
 
 def is_claim(rest: str, english: bool = False) -> bool:

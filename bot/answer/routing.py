@@ -102,6 +102,8 @@ CHECK_VERBS = ("测一测", "测一下", "测测", "自测", "自查", "自检",
 CHECK_VERBS += ("评估一下", "检查一下", "判断一下", "帮我看看", "帮我们看看")
 # words for the web page's footer: “页面最底下那个电话” is the footer's phone, not the hotline
 PAGE_FOOTER_WORDS = ("页脚", "最底下", "最下面", "最底部", "底部", "页面下方", "网页下方", "页尾")
+# a message naming the website asks about it: a footer entry the model chose stays
+WEBSITE_WORDS = ("网站", "官网", "网页", *PAGE_FOOTER_WORDS)
 APPLY_CUES = ("能报", "能申报", "可以报", "可以申报", "能不能报", "能不能申报", "可不可以报")
 APPLY_CUES += ("可不可以申报", "能否申报", "可否申报", "有资格", "有没有资格")
 ASSISTANT_WORDS = ("你", "您", "机器人", "助手", "真人", "人工", "客服", "自动", "工作人员", "聊")
@@ -352,7 +354,8 @@ class QuestionRouter:
         footer = self.footer_topic(question_pieces(question), keywords)
         if footer and footer != intent:
             return Route(footer, "page_footer")
-        if intent in self.footer_ids and intent not in keywords:
+        names_the_website = any(word in question_pieces(question) for word in WEBSITE_WORDS)
+        if intent in self.footer_ids and intent not in keywords and not names_the_website:
             # the page footer answers footer questions only: asked about something else
             # (“那申报的事打哪个电话”), the footer's website phone is no application hotline
             asking = self.keyword_topics(question_pieces(question))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence
 
 from bot.answer.english import english_dates, english_topic, is_english
-from bot.answer.lookup import LookupQuestion, dates_written, rest_of
+from bot.answer.lookup import CLAIM_MARKS, NOT_CLAIMS, LookupQuestion, dates_written, rest_of
 from bot.answer.normalize import normalize
 from bot.answer.premises import copies_claim
 from bot.answer.replies import render_message, render_template, with_english_lead
@@ -68,6 +68,10 @@ DIRECTION_SAME_CUES = ("一样", "相同", "同一个", "一致", "same")
 
 EN_DEADLINE_CUES = ("submit", "hand in", "send", "deliver", "deadline", "late", "in time")
 
+# “截止日期是11月30号对吧”, “The deadline is November 30, right?”: a day put forward as the deadline
+DEADLINE_WORDS = ("截止", "最后期限", "deadline", "due date", "closing date")
+EN_CONFIRM_CUES = ("right", "correct", "isn't it", "is it", "true")
+
 
 @dataclass(frozen=True)
 class Understood:
@@ -88,6 +92,7 @@ ENGLISH_VERDICTS = {
             "quota_same_yes",
             "copies_claim_yes",
             "directions_same_yes",
+            "deadline_claim_yes",
         ),
         "en_yes",
     ),
@@ -101,6 +106,7 @@ ENGLISH_VERDICTS = {
             "copies_claim_no",
             "directions_same_no",
             "deadline_who_no",
+            "deadline_claim_no",
         ),
         "en_no",
     ),
@@ -146,6 +152,32 @@ def english_deadline_check(kb: KnowledgeBase, text: str, today: dt.date) -> Opti
     name = "deadline_check_yes" if dates[0] <= deadline else "deadline_check_no"
     body = english_verdict(kb, text, name, today)
     body += render_message(kb, name, today, asked_date=chinese_date(dates[0]))
+    body = f"{body}\n{source_note(kb, entry.clause)}"
+    return Understood(
+        with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
+    )
+
+
+def deadline_claim(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Understood]:
+    """“截止日期是11月30号对吧” → 不是, then the deadline. Not “11月30号交还来得及吗”: a day to
+    hand in on, compared with the deadline by ``deadline_check``."""
+    entry = kb.faq_entry("deadline")
+    if entry is None or not any(word in text for word in DEADLINE_WORDS):
+        return None
+    if is_english(text):
+        confirms = any(cue in text for cue in EN_CONFIRM_CUES)
+    else:
+        confirms = any(mark in text for mark in CLAIM_MARKS)
+    if not confirms or any(word in text for word in NOT_CLAIMS):
+        return None
+    deadline = kb.notice.deadline.date
+    dates = set(dates_written(text, deadline.year))
+    if len(dates) != 1:
+        return None
+    (asked,) = dates
+    name = "deadline_claim_yes" if asked == deadline else "deadline_claim_no"
+    body = english_verdict(kb, text, name, today)
+    body += render_message(kb, name, today, asked_date=chinese_date(asked))
     body = f"{body}\n{source_note(kb, entry.clause)}"
     return Understood(
         with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}

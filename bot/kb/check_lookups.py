@@ -50,6 +50,8 @@ def lookup_problems(kb: KnowledgeBase) -> List[Problem]:
                 problems.append(
                     Problem(FILE, where, f"labels 里的“{label}”在通知原文和页脚里都找不到")
                 )
+        if lookup.labels_need and not lookup.labels:
+            problems.append(Problem(FILE, where, "写了 labels_need 却没有 labels"))
         for text, label in (
             (lookup.explanation, "explanation"),
             (lookup.explanation_en, "explanation_en"),

@@ -16,6 +16,8 @@ class Lookup(Strict):
     fact: str  # the fact the value is (static facts: bot.kb.facts)
     also: List[str] = []  # parts of the fact's text that name it too (银杏路6号, 12号窗口)
     labels: List[str] = []  # what the notice or its footer calls it (主办单位, 备案号)
+    # a label counts only in a message that also says one of these (技术支持 … 网站)
+    labels_need: List[str] = []
     by_value: bool = True  # False: known by its labels only (a name asked about in many ways)
     topic: str  # the FAQ entry about it
     explanation: str  # whose it is and what for, with {facts}

@@ -68,6 +68,8 @@ MESSAGE_VALUES: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {
     "quota_check_no": _v({"city", "asked"}, {"quota"}),
     "deadline_check_yes": _v({"asked_date"}, {"deadline"}),
     "deadline_check_no": _v({"asked_date"}, {"deadline"}),
+    "deadline_claim_yes": _v({"asked_date"}, {"deadline"}),
+    "deadline_claim_no": _v({"asked_date"}, {"deadline"}),
     "quota_not_all_same": _v(required={"grouped"}),
     "quota_same_yes": _v({"cities"}, {"quota"}),
     "quota_same_no": _v(required={"breakdown"}),

@@ -99,3 +99,28 @@ def test_the_footer_asked_about(kb, text, fact):
 
 def test_a_name_known_by_its_label_only_is_no_value(kb):
     assert lookup_question(kb, "湖南省发展和改革委员会的地址在哪") is None
+
+
+@pytest.mark.parametrize(
+    "text, fact",
+    [
+        ("网站技术支持是哪个单位", "website_tech_support"),
+        ("官网页脚写的技术支持是谁", "website_tech_support"),
+    ],
+)
+def test_a_label_with_the_word_it_needs(kb, text, fact):
+    question = lookup_question(kb, text)
+    assert question is not None and [x.fact for x in question.lookups] == [fact]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "省里对示范基地有哪些技术支持",  # labels_need: not the website's technical support
+        "网站技术支持电话是多少",  # another kind of fact of the same owner: its phone
+        "主办单位的地址是什么",
+        "网站主办单位的邮箱是哪个",
+    ],
+)
+def test_a_label_for_something_else_is_no_look_up(kb, text):
+    assert lookup_question(kb, text) is None

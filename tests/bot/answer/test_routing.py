@@ -350,3 +350,21 @@ def test_asking_who_the_assistant_is_is_no_handoff(router, question):
 def test_an_attachment_fault_keeps_the_website_phone(router, question):
     route = router.route(normalize(question), model_says("website_support", 0.99))
     assert route is None or route.intent == "website_support"
+
+
+@pytest.mark.parametrize(
+    "question, model",
+    [
+        # the website named: its footer entry stays, though 电话 is the hotline's keyword
+        ("网站技术支持电话", model_says("website_support", 0.95)),
+        ("官网维护找哪个电话", model_says("website_support", 0.9)),
+    ],
+)
+def test_a_question_naming_the_website_keeps_its_footer_entry(router, question, model):
+    route = router.route(normalize(question), model)
+    assert route is None or route.intent == "website_support"
+
+
+def test_in_whose_name_is_asking_who(router):
+    """“以谁的名义报送” asks who: 名义 is no subject the notice is silent on."""
+    assert "名义" not in router.index.unknown_nouns(normalize("推荐文件要以谁的名义报送"))

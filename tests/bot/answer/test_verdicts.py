@@ -11,6 +11,7 @@ from bot.answer.lookup import lookup_question
 from bot.answer.normalize import normalize
 from bot.answer.verdicts import (
     ENGLISH_VERDICTS,
+    deadline_claim,
     directions_compared,
     english_verdict,
     lookup_reply,
@@ -57,3 +58,32 @@ def test_every_english_verdict_renders(kb, name):
 def test_a_value_put_forward_or_asked_about(kb, text, topic, start):
     found = lookup_reply(kb, normalize(text), lookup_question(kb, text), DAY)
     assert found.topic == topic and found.text.startswith(start)
+
+
+@pytest.mark.parametrize(
+    "text, start",
+    [
+        ("截止日期是11月30号对吧", "不是。"),
+        ("截止时间是12月1号吗", "不是。"),
+        ("11月25号截止对不对", "不是。"),
+        ("截止日期是11月28日吧", "是的。"),
+        ("The deadline is November 30, right?", "No."),
+    ],
+)
+def test_a_day_put_forward_as_the_deadline(kb, text, start):
+    found = deadline_claim(kb, normalize(text), DAY)
+    assert found is not None and found.topic == "deadline"
+    assert start in found.text and "2021年11月28日" in found.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "11月30号交还来得及吗",  # a day to hand in on: deadline_check compares it
+        "截止日期是哪天",  # no day put forward
+        "截止前11月30号交可以吗",
+        "截止日期是11月30号还是12月1号",  # two days
+    ],
+)
+def test_no_day_put_forward_as_the_deadline(kb, text):
+    assert deadline_claim(kb, normalize(text), DAY) is None

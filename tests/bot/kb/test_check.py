@@ -84,6 +84,24 @@ def test_facts_of_the_notice(kb):
         ),
         ("cities.yml", "quota: 4}", "quota: 0}", r"应为大于 0 的数"),
         (
+            "lookups.yml",
+            "    labels: [技术支持]\n",
+            "",
+            r"lookups › website_tech_support：写了 labels_need 却没有 labels",
+        ),
+        (
+            "lookups.yml",
+            "    labels: [技术支持]\n",
+            "    labels: [技术保障单位]\n",
+            r"labels 里的“技术保障单位”在通知原文和页脚里都找不到",
+        ),
+        (
+            "lookups.yml",
+            'also: ["湘府西路8号", "湘府西路"]',
+            'also: ["湘府西路8号", "湘府东路"]',
+            r"also 里的“湘府东路”不在事实原文",
+        ),
+        (
             "faq.yml",
             "联系人：{contact_people}；联系电话：{phone}",
             "联系人：{contact_people}；联系电话：0731-89990919",
