@@ -23,6 +23,24 @@ from typing import List
 
 ASK, COURTESY, PREAMBLE, ASIDE, CONDITION = "ask", "courtesy", "preamble", "aside", "condition"
 
+# a question naming the page footer asks about the footer's entries (bot.answer.routing)
+PAGE_FOOTER_WORDS = ("页脚", "最底下", "最下面", "最底部", "底部", "页面下方", "网页下方", "页尾")
+# a message naming the website asks about it: a footer entry the model chose stays
+WEBSITE_WORDS = ("网站", "官网", "网页", *PAGE_FOOTER_WORDS)
+# “X能报吗”: who may apply (bot.answer.routing)
+APPLY_CUES = ("能报", "能申报", "可以报", "可以申报", "能不能报", "能不能申报", "可不可以报")
+APPLY_CUES += ("可不可以申报", "能否申报", "可否申报", "有资格", "有没有资格")
+# “现在还能不能申报”: whether the call is open, not who may apply
+STILL_OPEN_CUES = ("还能", "还可以", "现在", "目前", "还来得及", "截止", "年度")
+# “一家企业能不能报两个方向”: a count or a direction asks something else than who may apply
+OTHER_MATTER = re.compile(r"[0-9一二两三四五六七八九十几多]\s*[个家项种]|方向")
+# “负责往省里推荐” names 负责推荐, “由谁负责审查” 由谁审查: a verb's direction (往省里, 向上级) or
+# 负责 / 来 after 谁 may sit inside a keyword
+TOWARDS = re.compile(
+    r"(?:往|向|给|到)(?:省里面|省里|省上|省发改委|省发展改革委|上级|上面)(?=[\u4e00-\u9fff])"
+    r"|(?<=谁)(?:负责|来)(?=[\u4e00-\u9fff])"
+)
+
 
 # words that ask, in any question (bot.answer.compound adds English ones)
 QUESTION_WORDS = (
@@ -104,7 +122,10 @@ POINTER_WORDS = re.compile(
     r"啊|呀|吧|能不能|可不可以|可以|能否|能|行不行|行|对不对|对|有没有|有|我们|我|你们|您|你|"
     r"哪里|哪儿|哪个|哪些|哪|什么|啥|几|多少|谁|怎么|如何|[?!.,\s]"
 )
-CONDITION_WORDS = re.compile(r"的话$|^(?:如果|假如|要是|关于|对于|至于)")
+# “园区申报的话”, “关于电子版”, “除了长沙”: the question after it is asked under it
+CONDITION_WORDS = re.compile(
+    r"的话$|^(?:如果|假如|要是|关于|对于|至于)|^(?:除了|除去|除开|不算|不包括|不含)|[以之]外$"
+)
 # “因为…”, “连门朝哪开都不知道”: a reason or a figure of speech, even with a question word in it.
 _NOT_ASKING = re.compile(r"^(?:因为|由于|为了|因)|(?:都|也)不(?:知道|清楚|懂|会)$")
 # A reason for asking: “领导让我问”, “催得紧”, “我们写计划用”, “好分工”.

@@ -38,7 +38,8 @@ from bot.answer.verdicts import (
     Understood,
     all_types_can_apply,
     copies_reply,
-    deadline_claim,
+    date_claim,
+    direction_supports,
     directions_compared,
     english_deadline_check,
     english_verdict,
@@ -299,6 +300,9 @@ def understood(
     )
     if premise:
         return premise
+    claimed = date_claim(kb, question, today)
+    if claimed:
+        return claimed
     looked_up = lookup_question(kb, question)
     if looked_up:
         return lookup_reply(kb, question, looked_up, today)
@@ -318,8 +322,8 @@ def understood(
             with_english_lead(kb, question, body), QUOTA, clause, remembered_cities, bool(cities)
         )
     checked = (
-        deadline_claim(kb, question, today)
-        or english_deadline_check(kb, question, today)
+        english_deadline_check(kb, question, today)
+        or direction_supports(kb, question, entities, today)
         or all_types_can_apply(kb, question, entities, today)
         or directions_compared(kb, question, entities, today)
         or copies_reply(kb, question, today)

@@ -51,6 +51,7 @@ OTHERS_CUES = (
     "除了长株潭",
     "除长株潭",
 )
+_EXCLUDING = re.compile(r"(?:除了|除去|除开|不算|不包括|不含)([^，,。；;？?！!]*)")
 YES_NO_CUES = (
     "吗",
     "么",
@@ -117,6 +118,9 @@ def quota_total(
         if any(word in question for word in [group.name, *group.aliases]):
             cities += [c for name in group.members if (c := kb.city(name)) and c not in cities]
     wants_total = any(cue in question for cue in TOTAL_CUES)
+    left_out = excluded_cities(kb, question)
+    if left_out and wants_total:  # “除了长沙，其余市州加起来”: every 市州 but those
+        return QuotaTotal([c for c in kb.cities if c not in left_out])
     if any(cue in question for cue in OTHERS_CUES):
         if not wants_total:
             return None  # “除了长株潭其他市州推荐几个”: each of the others, not the group's total
@@ -130,6 +134,20 @@ def quota_total(
     if len(cities) >= 2 and (wants_total or any(g.name in question for g in kb.cities_file.groups)):
         return QuotaTotal(cities)
     return None
+
+
+def excluded_cities(kb: KnowledgeBase, question: str) -> List[City]:
+    """The 市州 a question leaves out (“除了长沙”, “不算长株潭”), up to the end of its clause."""
+    found: List[City] = []
+    for match in _EXCLUDING.finditer(question):
+        part = match.group(1)
+        for group in kb.cities_file.groups:
+            if any(word in part for word in [group.name, *group.aliases]):
+                found += [c for name in group.members if (c := kb.city(name)) and c not in found]
+        found += [
+            c for c in kb.cities if c not in found and any(w in part for w in [c.name, *c.aliases])
+        ]
+    return found
 
 
 @dataclass(frozen=True)

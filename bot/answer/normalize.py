@@ -123,8 +123,33 @@ HOMOPHONES: Tuple[Tuple[re.Pattern, str], ...] = (
 )
 
 
+# Cantonese (and Hong Kong / Taiwan) words written as the Mandarin the notice and the FAQ use:
+# “我哋系长沙一间科研院所，可唔可以报呢个示范基地㗎” → “我们是…，可不可以报这个示范基地”. Only words
+# that mean nothing else in Mandarin (系 only after 我哋: 体系, 联系 stay).
+REGIONAL_WORDS: Tuple[Tuple[re.Pattern, str], ...] = (
+    (re.compile(r"(我|你|佢)哋系"), r"\1们是"),
+    (re.compile(r"我哋"), "我们"),
+    (re.compile(r"你哋"), "你们"),
+    (re.compile(r"佢哋"), "他们"),
+    (re.compile(r"有冇"), "有没有"),
+    (re.compile(r"冇"), "没有"),
+    (re.compile(r"唔"), "不"),
+    (re.compile(r"呢(?=个|份|张|间|次|项|度)"), "这"),
+    (re.compile(r"嗰(?=个|份|张|间|次|项|度)"), "那"),
+    (re.compile(r"边(?=个|度|间|份|张|类|项)"), "哪"),
+    (re.compile(r"(?<=哪)度"), "里"),
+    (re.compile(r"几多"), "多少"),
+    (re.compile(r"拣"), "选"),
+    (re.compile(r"咩"), "什么"),
+    (re.compile(r"咁(?=我|你|他|应该|要|点)"), "那"),
+    (re.compile(r"㗎|嘅(?=[？?！!。，,]|$)"), ""),
+    (re.compile(r"嘅"), "的"),
+    (re.compile(r"纸本"), "纸质版"),
+)
+
+
 def _homophones_fixed(text: str) -> str:
-    for pattern, word in HOMOPHONES:
+    for pattern, word in (*HOMOPHONES, *REGIONAL_WORDS):
         text = pattern.sub(word, text)
     return text
 

@@ -22,7 +22,7 @@ import jieba
 import jieba.posseg
 
 from bot.answer.normalize import normalize
-from bot.kb.models import KnowledgeBase
+from bot.kb.models import Direction, KnowledgeBase
 
 _CJK_TERM = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 _SENTENCE_END = re.compile(r"(?<=[。])")
@@ -342,17 +342,27 @@ class NoticeIndex:
         nouns = self.segmenter.nouns(question)
         return [w for w in unknown if any(w in noun or noun in w for noun in nouns)]
 
+    def search_about(self, question: str, direction: Optional[Direction]) -> Optional[ClauseHit]:
+        """``search``, kept to the clause of the ``direction`` the question names (“精益创业方向
+        培育对象” is about 二（三）, not the 全球化 clause that also 培育s)."""
+        hit = self.search(question)
+        if hit and direction and hit.clause != direction.clause:
+            return self.search(question, within=direction.clause) or hit
+        return hit
+
     def faq_covers(self, faq_id: str, terms: Sequence[str]) -> bool:
         text = self.faq_texts.get(faq_id, "")
         return all(term in text for term in terms)
 
-    def search(self, question: str) -> Optional[ClauseHit]:
-        """The best-matching clause and its matching sentences, or None."""
+    def search(self, question: str, within: Optional[str] = None) -> Optional[ClauseHit]:
+        """The best-matching clause (``within``: that clause only) and its matching sentences."""
         terms = self.notice_terms_in(question)
         if not terms:
             return None
         scores: List[Tuple[float, int]] = []
         for number, sentence in enumerate(self.sentences):
+            if within and sentence.clause != within:
+                continue
             score = 0.0
             length_norm = 1 - self.B + self.B * len(sentence.terms) / self.average_length
             for term in terms:

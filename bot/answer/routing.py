@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from bot.answer import clauses as message_clauses
 from bot.answer.clauses import asks_for_attachments_naming_no_fault, turns_the_assistant_down
 from bot.answer.compound import is_question
 from bot.answer.context import corrects_entity, is_correction, only_names_entities
@@ -100,17 +101,9 @@ BOT_CAPABILITIES = "bot_capabilities"
 # asked to check the applicant's own unit (“测一测我们是否满足申报要求”): the self-check
 CHECK_VERBS = ("测一测", "测一下", "测测", "自测", "自查", "自检", "自评", "预审", "预评估")
 CHECK_VERBS += ("评估一下", "检查一下", "判断一下", "帮我看看", "帮我们看看")
-# words for the web page's footer: “页面最底下那个电话” is the footer's phone, not the hotline
-PAGE_FOOTER_WORDS = ("页脚", "最底下", "最下面", "最底部", "底部", "页面下方", "网页下方", "页尾")
-# a message naming the website asks about it: a footer entry the model chose stays
-WEBSITE_WORDS = ("网站", "官网", "网页", *PAGE_FOOTER_WORDS)
-APPLY_CUES = ("能报", "能申报", "可以报", "可以申报", "能不能报", "能不能申报", "可不可以报")
-APPLY_CUES += ("可不可以申报", "能否申报", "可否申报", "有资格", "有没有资格")
 ASSISTANT_WORDS = ("你", "您", "机器人", "助手", "真人", "人工", "客服", "自动", "工作人员", "聊")
 ASSISTANT_WORDS += ("ai", "bot")
 WEBSITE_SUPPORT, ATTACHMENTS = "website_support", "attachments"
-# “一家企业能不能报两个方向”: a count or a direction asks something else than who may apply
-_OTHER_MATTER = re.compile(r"[0-9一二两三四五六七八九十几多]\s*[个家项种]|方向")
 # A date is about the deadline only when the question is about handing something in.
 SUBMIT_CUES = ("交", "报", "送", "递", "截止", "来得及", "赶得上", "提交", "寄")
 
@@ -224,6 +217,12 @@ class QuestionRouter:
         entities = [(NOTICE_CLAUSE, hit.clause)] + [("notice_quote", s) for s in hit.sentences]
         return Route(NLU_FALLBACK, mechanism, tuple(entities))
 
+    def search(self, asked: str) -> Optional[ClauseHit]:
+        """The clause search; a question naming one direction is about that direction's clause."""
+        named = [m.value for m in self.entities.find(asked) if m.entity == "direction"]
+        one = self.kb.direction(named[0]) if len(set(named)) == 1 else None
+        return self.index.search_about(asked, one)
+
     def specific(self, hit: ClauseHit) -> bool:
         """A clause answers only if the question shares a word with it that few sentences of
         the notice use (“年度”, “示范” match the title, which answers nothing)."""
@@ -232,7 +231,7 @@ class QuestionRouter:
     def footer_topic(self, asking: str, keywords: Dict[str, str]) -> Optional[str]:
         """The footer entry a question that names the page footer asks about: the one whose
         text has the keywords it names (“页面最底下那个联系电话” → the website's phone)."""
-        if not keywords or not any(word in asking for word in PAGE_FOOTER_WORDS):
+        if not keywords or not any(word in asking for word in message_clauses.PAGE_FOOTER_WORDS):
             return None
         named = list(keywords.values())
         found = [e.id for e in self.kb.faq if e.footer and self.index.faq_covers(e.id, named)]
@@ -240,11 +239,13 @@ class QuestionRouter:
 
     def keyword_topics(self, question: str) -> Dict[str, str]:
         """FAQ topics whose ``keywords`` occur in the question → the first keyword found; a
-        的 between its words does not hide one (“维护的电话” names 维护电话)."""
+        的 between its words does not hide one (“维护的电话” names 维护电话), nor a direction
+        (“负责往省里推荐” names 负责推荐)."""
         found: Dict[str, str] = {}
         plain = question.replace("的", "")
+        straight = message_clauses.TOWARDS.sub("", plain)
         for keyword, faq_id in self.faq_keywords:
-            if faq_id not in found and (keyword in question or keyword in plain):
+            if faq_id not in found and any(keyword in text for text in (question, plain, straight)):
                 found[faq_id] = keyword
         if not found and _LATIN.search(question):  # the Chinese named no topic
             padded = f" {_NOT_LATIN.sub(' ', question.lower())} "
@@ -253,12 +254,13 @@ class QuestionRouter:
                     found[faq_id] = keyword.strip()
         return found
 
-    def names_only_a_type(self, question: str) -> bool:
-        """Names an applicant type and no 市州 or direction (those ask something else)."""
+    def names_only_a_type(self, question: str, asked: str = "") -> bool:
+        """Names an applicant type and no direction (“长沙的科研院所能报吗”: the type may); what
+        is ``asked`` (the question itself) names no count (“我们是一家高校” is no count)."""
         kinds = {m.entity for m in self.entities.find(question)}
-        if _OTHER_MATTER.search(question):
+        if message_clauses.OTHER_MATTER.search(asked or question):
             return False
-        return "applicant_type" in kinds and not kinds & {"city", "direction"}
+        return "applicant_type" in kinds and "direction" not in kinds
 
     def derived_topic(self, question: str) -> Optional[str]:
         """A yes/no or total question the facts decide (“衡阳能推3个吗”, “12月3号交来得及吗”)."""
@@ -304,8 +306,15 @@ class QuestionRouter:
         derived = self.derived_topic(question)
         if derived:
             return Route(derived, "derived_fact")
-        asks_to_apply = any(cue in asked for cue in APPLY_CUES)
-        if asks_to_apply and not (intent == ELIGIBILITY and sure) and self.names_only_a_type(asked):
+        asks_to_apply = any(cue in asked for cue in message_clauses.APPLY_CUES)
+        typed = self.names_only_a_type(asked) or (
+            not self.entities.find(asked)
+            and not any(
+                cue in asked for cue in message_clauses.STILL_OPEN_CUES
+            )  # “现在还能不能申报”: is it open
+            and self.names_only_a_type(question, asked)
+        )
+        if asks_to_apply and not (intent == ELIGIBILITY and sure) and typed:
             return Route(ELIGIBILITY, "who_may_apply")
         if is_correction(question) and (
             only_names_entities(self.kb, question) or corrects_entity(self.kb, question)
@@ -338,7 +347,7 @@ class QuestionRouter:
             if self.index.stands_for_notice_word(t, asked)
         ]
         if distinctive and not (is_faq and self.index.faq_covers(intent, distinctive)):
-            hit = self.index.search(asked)
+            hit = self.search(asked)
             if hit and not set(distinctive) & set(hit.matched):
                 # the clause quoted must be the one with the distinctive word, not a neighbour
                 hit = self.index.search(",".join(distinctive))
@@ -354,7 +363,9 @@ class QuestionRouter:
         footer = self.footer_topic(question_pieces(question), keywords)
         if footer and footer != intent:
             return Route(footer, "page_footer")
-        names_the_website = any(word in question_pieces(question) for word in WEBSITE_WORDS)
+        names_the_website = any(
+            word in question_pieces(question) for word in message_clauses.WEBSITE_WORDS
+        )
         if intent in self.footer_ids and intent not in keywords and not names_the_website:
             # the page footer answers footer questions only: asked about something else
             # (“那申报的事打哪个电话”), the footer's website phone is no application hotline
@@ -371,7 +382,7 @@ class QuestionRouter:
         if intent == OUT_OF_SCOPE and sure:
             return None  # the honest fallback already
         if not (is_faq and sure) and intent != INFORM:
-            hit = self.index.search(asked)
+            hit = self.search(asked)
             if hit and hit.score >= self.thresholds.clause_score and self.specific(hit):
                 return self._clause_route(hit, "clause_search")
         return None

@@ -24,7 +24,7 @@ from bot.answer.replies import render_message, render_template, with_english_lea
 from bot.kb.answers import answer_faq, source_note
 from bot.kb.facts import chinese_date, static_facts
 from bot.kb.models import KnowledgeBase
-from bot.names import APPLICANT_TYPE
+from bot.names import APPLICANT_TYPE, DIRECTION
 
 # “园区、企业、高校、科研院所，这几类是不是都能报”
 ALL_CAN_CUES = ("都能", "都可以", "是不是都", "都有资格", "都可", "all of them", "all apply")
@@ -58,9 +58,23 @@ SELECTION_CUES = ("评审", "认定", "评上", "入选", "选上", "确定名�
 
 
 GUARANTEE_CUES = ("一定", "肯定", "都能", "都会", "保证", "必然", "就能", "就会")
+# another way to pick put forward (“是不是先到先得来定名单”): the notice selects the best
+OTHER_WAYS_TO_PICK = (
+    "先后顺序",
+    "先到先得",
+    "先来后到",
+    "抽签",
+    "摇号",
+    "谁先交",
+    "排队",
+    "按时间先后",
+)
 
 
 DIRECTIONS = "directions"
+
+
+SUPPORT_CHECK_CUES = ("吗", "吧", "是不是", "算不算", "属不属于", "对不对", "对吗")
 
 
 DIRECTION_SAME_CUES = ("一样", "相同", "同一个", "一致", "same")
@@ -71,6 +85,12 @@ EN_DEADLINE_CUES = ("submit", "hand in", "send", "deliver", "deadline", "late", 
 # “截止日期是11月30号对吧”, “The deadline is November 30, right?”: a day put forward as the deadline
 DEADLINE_WORDS = ("截止", "最后期限", "deadline", "due date", "closing date")
 EN_CONFIRM_CUES = ("right", "correct", "isn't it", "is it", "true")
+PUBLISHED_WORDS = ("印发", "发布", "发文", "下发", "落款", "出台", "issued", "published")
+# the notice's dates a day may be put forward as: (words naming it, FAQ entry, date, messages)
+DATE_CLAIMS = (
+    (DEADLINE_WORDS, "deadline", lambda kb: kb.notice.deadline.date, "deadline_claim"),
+    (PUBLISHED_WORDS, "notice_info", lambda kb: kb.notice.notice.published, "published_claim"),
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,8 @@ ENGLISH_VERDICTS = {
             "copies_claim_yes",
             "directions_same_yes",
             "deadline_claim_yes",
+            "published_claim_yes",
+            "direction_supports_yes",
         ),
         "en_yes",
     ),
@@ -107,6 +129,9 @@ ENGLISH_VERDICTS = {
             "directions_same_no",
             "deadline_who_no",
             "deadline_claim_no",
+            "published_claim_no",
+            "selection_other_way_no",
+            "direction_supports_no",
         ),
         "en_no",
     ),
@@ -158,11 +183,15 @@ def english_deadline_check(kb: KnowledgeBase, text: str, today: dt.date) -> Opti
     )
 
 
-def deadline_claim(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Understood]:
-    """“截止日期是11月30号对吧” → 不是, then the deadline. Not “11月30号交还来得及吗”: a day to
-    hand in on, compared with the deadline by ``deadline_check``."""
-    entry = kb.faq_entry("deadline")
-    if entry is None or not any(word in text for word in DEADLINE_WORDS):
+def date_claim(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Understood]:
+    """“截止日期是11月30号对吧”, “通知是11月28号印发的吧” → 不是, then the notice's date. Not
+    “11月30号交还来得及吗”: a day to hand in on (``deadline_check`` compares it)."""
+    kinds = [kind for kind in DATE_CLAIMS if any(word in text for word in kind[0])]
+    if len(kinds) != 1:
+        return None
+    _, topic, date_of, message = kinds[0]
+    entry = kb.faq_entry(topic)
+    if entry is None:
         return None
     if is_english(text):
         confirms = any(cue in text for cue in EN_CONFIRM_CUES)
@@ -170,17 +199,43 @@ def deadline_claim(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Und
         confirms = any(mark in text for mark in CLAIM_MARKS)
     if not confirms or any(word in text for word in NOT_CLAIMS):
         return None
-    deadline = kb.notice.deadline.date
-    dates = set(dates_written(text, deadline.year))
+    date = date_of(kb)
+    dates = set(dates_written(text, date.year))
     if len(dates) != 1:
         return None
     (asked,) = dates
-    name = "deadline_claim_yes" if asked == deadline else "deadline_claim_no"
+    name = f"{message}_yes" if asked == date else f"{message}_no"
     body = english_verdict(kb, text, name, today)
     body += render_message(kb, name, today, asked_date=chinese_date(asked))
     body = f"{body}\n{source_note(kb, entry.clause)}"
     return Understood(
         with_english_lead(kb, text, body, entry.id, today), entry.id, entry.clause, {}
+    )
+
+
+def direction_supports(
+    kb: KnowledgeBase, text: str, entities: Mapping[str, Sequence[str]], today: dt.date
+) -> Optional[Understood]:
+    """“退役军人算不算创业就业方向支持的对象” → 是的; “农民工是全球化创业方向的吧” → 不是 (the
+    direction whose ``supports`` name them)."""
+    named = {d.id: d for d in map(kb.direction, entities.get(DIRECTION) or []) if d}
+    if len(named) != 1 or not any(cue in text for cue in SUPPORT_CHECK_CUES):
+        return None
+    found = [(len(w), w, d) for d in kb.directions for w in d.supports if w in text]
+    if not found:
+        return None
+    _, group, supporting = max(found, key=lambda item: item[0])
+    (asked,) = named.values()
+    name = "direction_supports_yes" if supporting.id == asked.id else "direction_supports_no"
+    values = dict(group=group, direction=asked.name, supporting=supporting.name)
+    values["description"] = f"{supporting.focus}。{supporting.description}".replace("\n", "")
+    said = english_verdict(kb, text, name, today) + render_message(kb, name, today, **values)
+    body = f"{said}\n{source_note(kb, supporting.clause)}"
+    return Understood(
+        with_english_lead(kb, text, body, DIRECTIONS, today),
+        DIRECTIONS,
+        supporting.clause,
+        {DIRECTION: [supporting.id]},
     )
 
 
@@ -262,7 +317,8 @@ def whose_deadline(
 
 
 def selection_premise(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[Understood]:
-    """“只要市里推荐了，省里就一定认定吗” → 不一定; “结果是省发改委评审以后定的吗” → 是的."""
+    """“只要市里推荐了，省里就一定认定吗” → 不一定; “结果是省发改委评审以后定的吗” → 是的;
+    “是不是先到先得来定名单” → 不是."""
     entry = kb.faq_entry("selection")
     if entry is None or not any(cue in text for cue in SELECTION_CUES):
         return None
@@ -270,6 +326,8 @@ def selection_premise(kb: KnowledgeBase, text: str, today: dt.date) -> Optional[
         return None
     if any(cue in text for cue in GUARANTEE_CUES):
         verdict = "selection_not_guaranteed"
+    elif any(way in text for way in OTHER_WAYS_TO_PICK):
+        verdict = "selection_other_way_no"
     elif (
         "评审" in text
         and any(w in text for w in ("省发改委", "省发展改革委", "省里"))

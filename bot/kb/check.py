@@ -119,6 +119,12 @@ def cross_file_problems(kb: KnowledgeBase) -> List[Problem]:
                     f"{'、'.join(sorted(direction_ids))}）",
                 )
             )
+    for direction in kb.directions:
+        for word in direction.supports:
+            if word not in direction.focus + direction.description:
+                where = f"directions › {direction.name}"
+                message = f"supports 里的“{word}”不在这个方向的原文（focus、description）里"
+                problems.append(Problem("directions.yml", where, message))
     problems += _duplicate_ids("directions.yml", "directions", [d.id for d in kb.directions])
     problems += _duplicate_ids(
         "directions.yml", "applicant_types", [t.id for t in kb.applicant_types]

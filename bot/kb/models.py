@@ -130,6 +130,7 @@ class Direction(Strict):
     synonyms: List[str] = []
     focus: str
     description: str
+    supports: List[str] = []  # whom the notice says it supports (its words)
 
 
 class ApplicantType(Strict):

@@ -43,6 +43,7 @@ def test_compound_messages_split_in_order(text, parts):
         "还有几天截止",
         "截止时间还有多久",
         "材料交到哪里？谢谢",  # thanks is not a question
+        "除了长沙，其余市州加起来能推荐几个",  # what is left out belongs to the question
         "你好",
         "",
     ],

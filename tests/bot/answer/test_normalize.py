@@ -126,3 +126,23 @@ def test_valid_unicode_on_surrogate_soup(pieces):
 )
 def test_valid_unicode_examples(raw, clean):
     assert valid_unicode(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (
+            "我哋系长沙一间科研院所，可唔可以报呢个示范基地㗎？",
+            "我们是长沙一间科研院所,可不可以报这个示范基地?",
+        ),
+        ("咁我哋应该揀边个方向啊？", "那我们应该选哪个方向啊?"),
+        ("紙本要交幾多份？", "纸质版要交多少份?"),
+        ("材料交去边度", "材料交去哪里"),
+        ("有冇模板", "有没有模板"),
+        # Mandarin words that only look alike stay
+        ("联系人和体系", "联系人和体系"),
+        ("我们系的老师", "我们系的老师"),
+    ],
+)
+def test_cantonese_words_read_as_mandarin(raw, expected):
+    assert normalize(raw) == expected

@@ -368,3 +368,34 @@ def test_a_question_naming_the_website_keeps_its_footer_entry(router, question, 
 def test_in_whose_name_is_asking_who(router):
     """“以谁的名义报送” asks who: 名义 is no subject the notice is silent on."""
     assert "名义" not in router.index.unknown_nouns(normalize("推荐文件要以谁的名义报送"))
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [
+        ("是谁负责往省里推荐", "submission_route"),  # 负责推荐
+        ("谁向上级推荐我们单位", "submission_route"),  # 谁推荐
+        ("材料能直接交到省里吗", "submission_route"),  # 直接交到省: the keyword as written
+    ],
+)
+def test_a_direction_inside_a_keyword_does_not_hide_it(router, question, topic):
+    assert topic in router.keyword_topics(normalize(question))
+
+
+@pytest.mark.parametrize(
+    "question, intent",
+    [
+        # the type named in the introduction, the question naming none: who may apply
+        ("我们是长沙一间科研院所，想问下可不可以报这个示范基地", "eligibility"),
+        ("我们是一家高校，能报吗", "eligibility"),
+    ],
+)
+def test_a_type_of_the_introduction_asks_who_may_apply(router, question, intent):
+    route = router.route(normalize(question), model_says("nlu_fallback", 0.5))
+    assert route is not None and route.intent == intent
+
+
+def test_whether_the_call_is_still_open_is_no_question_of_who_may_apply(router):
+    question = "我是邵阳一所学院的老师，现在这个2021年度的基地还能不能申报"
+    route = router.route(normalize(question), model_says("deadline", 0.6))
+    assert route is None or route.intent != "eligibility"

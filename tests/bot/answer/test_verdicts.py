@@ -11,10 +11,12 @@ from bot.answer.lookup import lookup_question
 from bot.answer.normalize import normalize
 from bot.answer.verdicts import (
     ENGLISH_VERDICTS,
-    deadline_claim,
+    date_claim,
+    direction_supports,
     directions_compared,
     english_verdict,
     lookup_reply,
+    selection_premise,
 )
 
 DAY = dt.date(2026, 12, 6)
@@ -71,7 +73,7 @@ def test_a_value_put_forward_or_asked_about(kb, text, topic, start):
     ],
 )
 def test_a_day_put_forward_as_the_deadline(kb, text, start):
-    found = deadline_claim(kb, normalize(text), DAY)
+    found = date_claim(kb, normalize(text), DAY)
     assert found is not None and found.topic == "deadline"
     assert start in found.text and "2021年11月28日" in found.text
 
@@ -86,4 +88,58 @@ def test_a_day_put_forward_as_the_deadline(kb, text, start):
     ],
 )
 def test_no_day_put_forward_as_the_deadline(kb, text):
-    assert deadline_claim(kb, normalize(text), DAY) is None
+    assert date_claim(kb, normalize(text), DAY) is None
+
+
+@pytest.mark.parametrize(
+    "text, start",
+    [
+        ("通知是11月28号印发的吧？", "不是。"),
+        ("这个通知是2021年11月8日发布的对吗", "是的。"),
+        ("The notice was issued on November 28, right?", "No."),
+    ],
+)
+def test_a_day_put_forward_as_the_notices_date(kb, text, start):
+    found = date_claim(kb, normalize(text), DAY)
+    assert found is not None and found.topic == "notice_info"
+    assert start in found.text and "2021年11月8日" in found.text
+
+
+@pytest.mark.parametrize(
+    "text, start",
+    [
+        ("省里是不是按照材料报送先后顺序，先到先得来定名单？", "不是。"),
+        ("名单是抽签定的吗", "不是。"),
+        ("只要市里推荐了，省里就一定认定吗", "不一定"),
+    ],
+)
+def test_a_way_of_selecting_put_forward(kb, text, start):
+    found = selection_premise(kb, normalize(text), DAY)
+    assert found is not None and found.topic == "selection"
+    assert found.text.startswith(start) and "择优" in found.text
+
+
+@pytest.mark.parametrize(
+    "text, start, clause",
+    [
+        ("退役军人创业算不算创业就业方向支持的对象", "是的。", "二（一）"),
+        ("返乡农民工创业应该是全球化创业方向重点支持的吧", "不是。", "二（一）"),
+        ("专精特新企业是不是精益创业方向的", "是的。", "二（三）"),
+        ("大学生创业属不属于融通创新方向", "不是。", "二（一）"),
+    ],
+)
+def test_whom_a_direction_supports(kb, text, start, clause):
+    found = direction_supports(kb, normalize(text), entities(kb, text), DAY)
+    assert found is not None and found.text.startswith(start) and found.clause == clause
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "创业就业方向支持哪些人",  # no yes/no: the direction's answer
+        "退役军人可以申报吗",  # no direction named
+        "创业就业和精益创业都支持大学生吗",  # two directions
+    ],
+)
+def test_no_support_check(kb, text):
+    assert direction_supports(kb, normalize(text), entities(kb, text), DAY) is None

@@ -84,6 +84,12 @@ def test_facts_of_the_notice(kb):
         ),
         ("cities.yml", "quota: 4}", "quota: 0}", r"应为大于 0 的数"),
         (
+            "directions.yml",
+            "supports: [科研人员, 大学生,",
+            "supports: [科学家, 大学生,",
+            r"directions › 创业就业：supports 里的“科学家”不在这个方向的原文",
+        ),
+        (
             "lookups.yml",
             "    labels: [技术支持]\n",
             "",
