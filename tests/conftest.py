@@ -53,9 +53,11 @@ def needs_model_or_servers(item: pytest.Item) -> bool:
 
 def pytest_itemcollected(item):
     """Under xdist's ``--dist loadgroup`` (``make test``: two workers) the tests that share the
-    session's running assistant (tests/e2e) or start a cluster run on one worker, one after
-    the other, as they would alone; every other test is spread over both workers."""
-    if Path(item.path).relative_to(PROJECT_DIR / "tests").parts[0] in SLOW_FOLDERS:
+    session's running assistant (tests/e2e) or start a cluster, and those marked
+    ``shared_redis`` (one Redis database, claims that live a second), run on one worker, one
+    after the other, as they would alone; every other test is spread over both workers."""
+    folder = Path(item.path).relative_to(PROJECT_DIR / "tests").parts[0]
+    if folder in SLOW_FOLDERS or item.get_closest_marker("shared_redis"):
         item.add_marker(pytest.mark.xdist_group(SERVERS_GROUP))
 
 

@@ -16,8 +16,15 @@ TEXT = "我的问题暗号X"
 
 @pytest.fixture
 def restore_logging():
+    """The loggers ``emit`` writes to start as a fresh process has them: an earlier test in the
+    same worker (Sanic's or Rasa's logging set-up) may have disabled them or raised their level
+    (tests/conftest.py puts them back after this test)."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    for name in ("rasa", "rasa.core", "rasa.core.processor"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.NOTSET)
+        logger.disabled, logger.propagate = False, True
     yield
     root.handlers[:] = handlers
     root.setLevel(level)

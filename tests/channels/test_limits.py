@@ -27,6 +27,8 @@ from tests.support.telegram_fakes import (
 )
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
+# shares Redis db 15 with the other Redis tests: one xdist worker with the servers' tests
+pytestmark = pytest.mark.shared_redis
 
 
 class Clock:

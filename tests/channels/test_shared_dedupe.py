@@ -19,6 +19,8 @@ from tests.support.telegram_fakes import SECRET, TOKEN, ChannelServer, FakeBotAP
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set (.ci/run sets it)")
+# shares Redis db 15 and claim lifetimes of a second: one xdist worker with the servers' tests
+pytestmark = pytest.mark.shared_redis
 
 
 @pytest.mark.parametrize("url", [None, ""])

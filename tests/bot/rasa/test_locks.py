@@ -18,9 +18,12 @@ from bot.rasa.stores import lock_store_endpoint
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
-pytestmark = pytest.mark.skipif(
-    not REDIS_URL, reason="TEST_REDIS_URL not set (.ci/run sets it when Redis answers)"
-)
+pytestmark = [
+    pytest.mark.shared_redis,
+    pytest.mark.skipif(
+        not REDIS_URL, reason="TEST_REDIS_URL not set (.ci/run sets it when Redis answers)"
+    ),
+]
 TICKET = 0.6
 
 

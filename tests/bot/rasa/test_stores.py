@@ -25,6 +25,9 @@ from bot.rasa.stores import (
 )
 from bot.settings import Settings
 
+# shares Redis db 15 with the other Redis tests: one xdist worker with the servers' tests
+pytestmark = pytest.mark.shared_redis
+
 SQLITE = Path("/tmp/tracker.db")
 
 

@@ -24,9 +24,12 @@ from tests.support.wechat_fakes import (
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
-pytestmark = pytest.mark.skipif(
-    not REDIS_URL, reason="TEST_REDIS_URL not set (.ci/run sets it when Redis answers)"
-)
+pytestmark = [
+    pytest.mark.shared_redis,
+    pytest.mark.skipif(
+        not REDIS_URL, reason="TEST_REDIS_URL not set (.ci/run sets it when Redis answers)"
+    ),
+]
 
 
 @pytest.fixture
