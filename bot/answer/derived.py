@@ -113,10 +113,7 @@ def quota_total(
     ``about_quota``: the conversation is about quotas already (“三个加起来呢”)."""
     if not about_quota and not any(cue in question for cue in QUOTA_CUES):
         return None
-    cities: List[City] = []
-    for group in kb.cities_file.groups:
-        if any(word in question for word in [group.name, *group.aliases]):
-            cities += [c for name in group.members if (c := kb.city(name)) and c not in cities]
+    cities = group_members(kb, question)
     wants_total = any(cue in question for cue in TOTAL_CUES)
     left_out = excluded_cities(kb, question)
     if left_out and wants_total:  # “除了长沙，其余市州加起来”: every 市州 but those
@@ -141,13 +138,20 @@ def excluded_cities(kb: KnowledgeBase, question: str) -> List[City]:
     found: List[City] = []
     for match in _EXCLUDING.finditer(question):
         part = match.group(1)
-        for group in kb.cities_file.groups:
-            if any(word in part for word in [group.name, *group.aliases]):
-                found += [c for name in group.members if (c := kb.city(name)) and c not in found]
+        found += [c for c in group_members(kb, part) if c not in found]
         found += [
             c for c in kb.cities if c not in found and any(w in part for w in [c.name, *c.aliases])
         ]
     return found
+
+
+def group_members(kb: KnowledgeBase, text: str) -> List[City]:
+    """The 市州 of the groups (长株潭) a text names, each once."""
+    cities: List[City] = []
+    for group in kb.cities_file.groups:
+        if any(word in text for word in [group.name, *group.aliases]):
+            cities += [c for name in group.members if (c := kb.city(name)) and c not in cities]
+    return cities
 
 
 @dataclass(frozen=True)

@@ -233,7 +233,8 @@ def lookup_question(kb: KnowledgeBase, text: str) -> Optional[LookupQuestion]:
     """The values a message asks about, or None when it only mentions one in passing."""
     text = normalize(text)
     found = values_in(kb, text)
-    found = [item for item in found if not _label_for_something_else(text, found, item)]
+    rest = _rest(text, found)
+    found = [item for item in found if not _label_for_something_else(text, rest, item)]
     if not found:
         return None
     lookups: List[Lookup] = []
@@ -257,10 +258,11 @@ def lookup_question(kb: KnowledgeBase, text: str) -> Optional[LookupQuestion]:
     return None
 
 
-def _label_for_something_else(text: str, found: Sequence[Found], item: Found) -> bool:
+def _label_for_something_else(text: str, rest: str, item: Found) -> bool:
     """Whether ``item`` is only a label (“技术支持”, not the value itself) that the message does
     not use for the value: a label that needs a word the message lacks (``labels_need``: 技术支持
-    is the website's only with 网站), or one asked with another kind of fact (“…技术支持电话”)."""
+    is the website's only with 网站), or one asked with another kind of fact in the ``rest`` of
+    the message (“…技术支持电话”)."""
     word = text[item.start : item.end]
     labels = [normalize(label, limit=None) for label in item.lookup.labels]
     if word not in labels:
@@ -268,7 +270,6 @@ def _label_for_something_else(text: str, found: Sequence[Found], item: Found) ->
     needs = [normalize(need, limit=None) for need in item.lookup.labels_need]
     if needs and not any(need in text for need in needs):
         return True
-    rest = _rest(text, found)
     return any(kind in rest for kind in OTHER_KIND_WORDS)
 
 

@@ -254,12 +254,17 @@ class QuestionRouter:
                     found[faq_id] = keyword.strip()
         return found
 
-    def names_only_a_type(self, question: str, asked: str = "") -> bool:
-        """Names an applicant type and no direction (“长沙的科研院所能报吗”: the type may); what
-        is ``asked`` (the question itself) names no count (“我们是一家高校” is no count)."""
-        kinds = {m.entity for m in self.entities.find(question)}
-        if message_clauses.OTHER_MATTER.search(asked or question):
+    def names_only_a_type(self, asked: str, question: str) -> bool:
+        """Names an applicant type and no direction (“长沙的科研院所能报吗”): in what is asked or,
+        when that names nothing and does not ask whether the call is still open (“现在还能不能
+        申报”), in the introduction (“我们是一家高校，能报吗”). A count asked is another matter."""
+        if message_clauses.OTHER_MATTER.search(asked):
             return False
+        if not self.entities.find(asked):
+            if any(cue in asked for cue in message_clauses.STILL_OPEN_CUES):
+                return False
+            asked = question
+        kinds = {m.entity for m in self.entities.find(asked)}
         return "applicant_type" in kinds and "direction" not in kinds
 
     def derived_topic(self, question: str) -> Optional[str]:
@@ -307,13 +312,7 @@ class QuestionRouter:
         if derived:
             return Route(derived, "derived_fact")
         asks_to_apply = any(cue in asked for cue in message_clauses.APPLY_CUES)
-        typed = self.names_only_a_type(asked) or (
-            not self.entities.find(asked)
-            and not any(
-                cue in asked for cue in message_clauses.STILL_OPEN_CUES
-            )  # “现在还能不能申报”: is it open
-            and self.names_only_a_type(question, asked)
-        )
+        typed = self.names_only_a_type(asked, question)
         if asks_to_apply and not (intent == ELIGIBILITY and sure) and typed:
             return Route(ELIGIBILITY, "who_may_apply")
         if is_correction(question) and (
@@ -360,16 +359,15 @@ class QuestionRouter:
                     NOT_IN_NOTICE, "unknown_terms", tuple(("unknown_term", w) for w in unknown)
                 )
         keywords = self.keyword_topics(asked)
-        footer = self.footer_topic(question_pieces(question), keywords)
+        pieces = question_pieces(question)
+        footer = self.footer_topic(pieces, keywords)
         if footer and footer != intent:
             return Route(footer, "page_footer")
-        names_the_website = any(
-            word in question_pieces(question) for word in message_clauses.WEBSITE_WORDS
-        )
+        names_the_website = any(word in pieces for word in message_clauses.WEBSITE_WORDS)
         if intent in self.footer_ids and intent not in keywords and not names_the_website:
             # the page footer answers footer questions only: asked about something else
             # (“那申报的事打哪个电话”), the footer's website phone is no application hotline
-            asking = self.keyword_topics(question_pieces(question))
+            asking = self.keyword_topics(pieces)
             if len(asking) == 1:
                 return Route(next(iter(asking)), "keyword")
         if keywords and intent not in keywords and len(keywords) == 1:
